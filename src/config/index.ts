@@ -1,0 +1,297 @@
+/**
+ * The only module that reads process.env. The environment is parsed once with zod, frozen, and
+ * every problem is reported at once, each naming the setting and the fix. In Azure, secrets arrive
+ * as Key Vault references that the platform resolves; a value still starting with
+ * `@Microsoft.KeyVault(` means the resolution failed, which we report instead of using it as a token.
+ */
+import { z } from 'zod';
+
+import { ConfigError } from '../errors';
+
+const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
+
+/** Settings whose values must never be logged or returned by an endpoint. */
+export const SECRET_SETTINGS = [
+  'SENTRY_SLACK_AUDIT_TOKEN',
+  'SENTRY_SLACK_BOT_TOKEN',
+  'SENTRY_SLACK_SIGNING_SECRET',
+  'SENTRY_SLACK_SCIM_TOKEN',
+  'SENTRY_MERAKI_API_KEY',
+  'SENTRY_MERAKI_WEBHOOK_SECRET',
+  'AZURE_CLIENT_SECRET',
+  'AzureWebJobsStorage',
+  'SENTRY_STORAGE_CONNECTION',
+] as const;
+
+const csv = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  );
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const urlWithDefault = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value): string => (value === undefined || value.trim() === '' ? fallback : value.trim()))
+    .pipe(z.url());
+
+const optionalUrl = optionalText.pipe(z.url().optional());
+
+const intSetting = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? fallback : Number(value)))
+    .pipe(z.number().int().min(min).max(max));
+
+const SOURCES = ['slackAudit', 'meraki'] as const;
+
+const EnvSchema = z.object({
+  SENTRY_TASK_HUB: optionalText,
+  SENTRY_SOURCES: csv.pipe(z.array(z.enum(SOURCES))).transform((list) => (list.length === 0 ? [...SOURCES] : list)),
+  SENTRY_POLL_INTERVAL_SECONDS: intSetting(60, 15, 3600),
+
+  // State (Table Storage): a connection string locally (Azurite), the account's table endpoint with
+  // the managed identity in Azure (identity-based AzureWebJobsStorage has no connection string).
+  SENTRY_STORAGE_CONNECTION: optionalText,
+  AzureWebJobsStorage: optionalText,
+  AzureWebJobsStorage__accountName: optionalText,
+  AzureWebJobsStorage__tableServiceUri: optionalText,
+
+  // Logs Ingestion API
+  SENTRY_INGESTION_ENDPOINT: optionalUrl,
+  SENTRY_DCR_IMMUTABLE_ID: optionalText,
+
+  // Entra ID: the SDK's standard names
+  AZURE_CLIENT_ID: optionalText,
+  AZURE_TENANT_ID: optionalText,
+  AZURE_CLIENT_SECRET: optionalText,
+  AZURE_AUTHORITY_HOST: optionalUrl,
+
+  // Slack
+  SENTRY_SLACK_AUDIT_TOKEN: optionalText,
+  SENTRY_SLACK_BOT_TOKEN: optionalText,
+  SENTRY_SLACK_SIGNING_SECRET: optionalText,
+  SENTRY_SLACK_SCIM_TOKEN: optionalText,
+  SENTRY_SLACK_API_URL: urlWithDefault('https://slack.com/api/'),
+  SENTRY_SLACK_AUDIT_API_URL: urlWithDefault('https://api.slack.com/audit/v1/'),
+  SENTRY_SLACK_SCIM_API_URL: urlWithDefault('https://api.slack.com/scim/v1/'),
+  SENTRY_SLACK_INCIDENT_CHANNEL: optionalText,
+  SENTRY_SLACK_RESPONDER_IDS: csv,
+  SENTRY_SLACK_RESPONDER_GROUP: optionalText,
+  SENTRY_SLACK_ONCALL_GROUP: optionalText,
+
+  // Meraki
+  SENTRY_MERAKI_API_KEY: optionalText,
+  SENTRY_MERAKI_BASE_URL: urlWithDefault('https://api.meraki.com/api/v1/'),
+  SENTRY_MERAKI_ORG_IDS: csv,
+  SENTRY_MERAKI_WEBHOOK_SECRET: optionalText,
+
+  // Detections: a JSON document of per-detection overrides (validated by the detections module)
+  SENTRY_DETECTIONS_CONFIG: optionalText,
+});
+
+type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  readonly taskHub: string | undefined;
+  readonly sources: readonly (typeof SOURCES)[number][];
+  readonly pollIntervalSeconds: number;
+  readonly storage:
+    | { readonly kind: 'connectionString'; readonly connectionString: string }
+    | { readonly kind: 'identity'; readonly tableEndpoint: string };
+  readonly ingestion: { readonly endpoint: string; readonly dcrImmutableId: string };
+  readonly azure: {
+    readonly clientId: string | undefined;
+    readonly tenantId: string | undefined;
+    readonly clientSecret: string | undefined;
+    readonly authorityHost: string | undefined;
+  };
+  readonly slack: {
+    readonly auditToken: string | undefined;
+    readonly botToken: string | undefined;
+    readonly signingSecret: string | undefined;
+    readonly scimToken: string | undefined;
+    readonly apiUrl: string;
+    readonly auditApiUrl: string;
+    readonly scimApiUrl: string;
+    readonly incidentChannel: string | undefined;
+    readonly responderIds: readonly string[];
+    readonly responderGroup: string | undefined;
+    readonly oncallGroup: string | undefined;
+  };
+  readonly meraki: {
+    readonly apiKey: string | undefined;
+    readonly baseUrl: string;
+    readonly orgIds: readonly string[];
+    readonly webhookSecret: string | undefined;
+  };
+  readonly detectionsConfig: string | undefined;
+}
+
+const FIXES: Record<string, string> = {
+  SENTRY_INGESTION_ENDPOINT:
+    'set it to the data collection endpoint (or DCR logs ingestion endpoint) URL, e.g. https://<dce>.ingest.monitor.azure.com',
+  SENTRY_DCR_IMMUTABLE_ID: "set it to the data collection rule's immutableId (dcr-…), an output of the Bicep deployment",
+  SENTRY_SLACK_AUDIT_TOKEN:
+    'set it to an org-level user token (xoxp-…) with the auditlogs:read scope, or remove slackAudit from SENTRY_SOURCES',
+  SENTRY_MERAKI_API_KEY: 'set it to a Meraki Dashboard API key, or remove meraki from SENTRY_SOURCES',
+  SENTRY_MERAKI_ORG_IDS: 'set it to a comma-separated list of Meraki organization ids, e.g. 123456,654321',
+  SENTRY_SOURCES: `use a comma-separated subset of ${SOURCES.join(', ')}`,
+  SENTRY_POLL_INTERVAL_SECONDS: 'use a whole number of seconds from 15 to 3600 (default 60)',
+  storage:
+    'set SENTRY_STORAGE_CONNECTION (a Table Storage connection string) or AzureWebJobsStorage, or AzureWebJobsStorage__accountName for identity-based access',
+};
+
+function fixFor(setting: string): string {
+  return FIXES[setting] ?? 'correct the value or remove the setting to use its default';
+}
+
+function storageFrom(env: Env, problems: string[]): Config['storage'] {
+  const connection = env.SENTRY_STORAGE_CONNECTION ?? env.AzureWebJobsStorage;
+  if (connection !== undefined) return { kind: 'connectionString', connectionString: connection };
+  if (env.AzureWebJobsStorage__tableServiceUri !== undefined) {
+    return { kind: 'identity', tableEndpoint: env.AzureWebJobsStorage__tableServiceUri };
+  }
+  if (env.AzureWebJobsStorage__accountName !== undefined) {
+    return { kind: 'identity', tableEndpoint: `https://${env.AzureWebJobsStorage__accountName}.table.core.windows.net` };
+  }
+  problems.push(`Table Storage is not configured: ${fixFor('storage')}.`);
+  return { kind: 'connectionString', connectionString: '' };
+}
+
+function required<T>(env: Env, name: keyof Env, problems: string[]): T {
+  const value = env[name] as T | undefined;
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) {
+    problems.push(`${name} is missing: ${fixFor(name)}.`);
+  }
+  return value as T;
+}
+
+/** Parses an environment into a frozen Config, or throws ConfigError listing every problem. */
+export function parseConfig(environment: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(environment)) {
+    if (value !== undefined && KEY_VAULT_REFERENCE.test(value.trim())) {
+      problems.push(
+        `${name} is an unresolved Key Vault reference: grant the app's identity the "Key Vault Secrets User" role on the vault, ` +
+          'set keyVaultReferenceIdentity to that identity, and check the secret name.',
+      );
+    }
+  }
+  const parsed = EnvSchema.safeParse(environment);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const setting = String(issue.path[0] ?? 'unknown');
+      problems.push(`${setting} is invalid (${issue.message}): ${fixFor(setting)}.`);
+    }
+    throw new ConfigError(problems);
+  }
+  const env = parsed.data;
+  const storage = storageFrom(env, problems);
+  const endpoint = required<string>(env, 'SENTRY_INGESTION_ENDPOINT', problems);
+  const dcrImmutableId = required<string>(env, 'SENTRY_DCR_IMMUTABLE_ID', problems);
+  if (env.SENTRY_SOURCES.includes('slackAudit')) required(env, 'SENTRY_SLACK_AUDIT_TOKEN', problems);
+  if (env.SENTRY_SOURCES.includes('meraki')) {
+    required(env, 'SENTRY_MERAKI_API_KEY', problems);
+    required(env, 'SENTRY_MERAKI_ORG_IDS', problems);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config: Config = {
+    taskHub: env.SENTRY_TASK_HUB,
+    sources: env.SENTRY_SOURCES,
+    pollIntervalSeconds: env.SENTRY_POLL_INTERVAL_SECONDS,
+    storage,
+    ingestion: { endpoint, dcrImmutableId },
+    azure: {
+      clientId: env.AZURE_CLIENT_ID,
+      tenantId: env.AZURE_TENANT_ID,
+      clientSecret: env.AZURE_CLIENT_SECRET,
+      authorityHost: env.AZURE_AUTHORITY_HOST,
+    },
+    slack: {
+      auditToken: env.SENTRY_SLACK_AUDIT_TOKEN,
+      botToken: env.SENTRY_SLACK_BOT_TOKEN,
+      signingSecret: env.SENTRY_SLACK_SIGNING_SECRET,
+      scimToken: env.SENTRY_SLACK_SCIM_TOKEN,
+      apiUrl: env.SENTRY_SLACK_API_URL,
+      auditApiUrl: env.SENTRY_SLACK_AUDIT_API_URL,
+      scimApiUrl: env.SENTRY_SLACK_SCIM_API_URL,
+      incidentChannel: env.SENTRY_SLACK_INCIDENT_CHANNEL,
+      responderIds: env.SENTRY_SLACK_RESPONDER_IDS,
+      responderGroup: env.SENTRY_SLACK_RESPONDER_GROUP,
+      oncallGroup: env.SENTRY_SLACK_ONCALL_GROUP,
+    },
+    meraki: {
+      apiKey: env.SENTRY_MERAKI_API_KEY,
+      baseUrl: env.SENTRY_MERAKI_BASE_URL,
+      orgIds: env.SENTRY_MERAKI_ORG_IDS,
+      webhookSecret: env.SENTRY_MERAKI_WEBHOOK_SECRET,
+    },
+    detectionsConfig: env.SENTRY_DETECTIONS_CONFIG,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+let cached: { config: Config } | { error: ConfigError } | undefined;
+
+/** The app's configuration, parsed from process.env on first use; throws the same ConfigError on every call if invalid. */
+export function getConfig(): Config {
+  cached ??= load();
+  if ('error' in cached) throw cached.error;
+  return cached.config;
+}
+
+/** Whether configuration loaded, and the problems if not; never values. */
+export function configStatus(): { loaded: true } | { loaded: false; problems: readonly string[] } {
+  try {
+    getConfig();
+    return { loaded: true };
+  } catch (error) {
+    if (error instanceof ConfigError) return { loaded: false, problems: error.problems };
+    throw error;
+  }
+}
+
+function load(): { config: Config } | { error: ConfigError } {
+  try {
+    return { config: parseConfig(process.env) };
+  } catch (error) {
+    if (error instanceof ConfigError) return { error };
+    throw error;
+  }
+}
+
+/** Test seam: forget the cached configuration so the next getConfig() re-reads process.env. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}
+
+/** Replaces every occurrence of a configured secret in a text; for log lines and error messages. */
+export function redactSecrets(text: string, environment: Record<string, string | undefined> = process.env): string {
+  let out = text;
+  for (const name of SECRET_SETTINGS) {
+    const value = environment[name];
+    if (value !== undefined && value.length >= 6) out = out.split(value).join(`[${name}]`);
+  }
+  return out;
+}

@@ -1,0 +1,9 @@
+/**
+ * The single entry point (package.json `main`). Every registration module is imported here
+ * explicitly, so what the Functions host indexes is exactly this list.
+ */
+import { app } from '@azure/functions';
+
+import './functions/health';
+
+app.setup({ enableHttpStream: false });
