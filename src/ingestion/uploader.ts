@@ -1,0 +1,213 @@
+/**
+ * Streams rows into the Logs Ingestion API through the real LogsIngestionClient.
+ *
+ * Invariants:
+ * - Rows are packed into chunks just under the SDK's own 1,000,000-byte split point (it counts each
+ *   row's JSON, not brackets or commas), so every `upload()` call is exactly one HTTP request of at
+ *   most ~1 MB; chunks fill across pages, because one `upload()` per small page caps throughput.
+ * - At most `concurrency` chunks are in flight; `add()` waits when the window is full (backpressure
+ *   keeps memory bounded during a backfill).
+ * - A chunk the service refuses as too large (413) or malformed (400) is split in half until the
+ *   offending rows stand alone; a single row still refused goes to `onRejected` (the caller
+ *   quarantines it), so nothing is silently dropped.
+ * - Throttling and server errors are retried (the SDK pipeline already retries 3 times, honouring
+ *   Retry-After); when retries are exhausted `flush()` throws a retriable error and the caller must
+ *   not advance its checkpoint. An aborted upload is never reported as success.
+ */
+import { isAggregateLogsUploadError } from '@azure/monitor-ingestion';
+
+import { AppError, ErrorCode } from '../errors';
+
+/** The part of LogsIngestionClient the uploader uses (the real client satisfies it). */
+export interface IngestionClientLike {
+  upload(
+    ruleId: string,
+    streamName: string,
+    logs: Record<string, unknown>[],
+    options?: { maxConcurrency?: number; abortSignal?: AbortSignal },
+  ): Promise<void>;
+}
+
+export interface UploaderOptions {
+  client: IngestionClientLike;
+  dcrImmutableId: string;
+  stream: string;
+  /** Chunks in flight at once (default 4). */
+  concurrency?: number;
+  /** Serialized row bytes per chunk; must stay under the SDK's 1,000,000 split point. */
+  maxChunkBytes?: number;
+  /** Attempts per chunk on top of the SDK's own retries, for throttling and 5xx (default 4). */
+  maxAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+  abortSignal?: AbortSignal;
+  /** Called for a row the service refuses on its own; the caller lands it in quarantine. */
+  onRejected?: (row: Record<string, unknown>, reason: string) => void | Promise<void>;
+}
+
+export interface UploadSummary {
+  stream: string;
+  rows: number;
+  /** Uncompressed JSON bytes of the accepted rows. */
+  bytes: number;
+  requests: number;
+  rejected: number;
+  retries: number;
+}
+
+interface Chunk {
+  rows: Record<string, unknown>[];
+  bytes: number;
+}
+
+const SDK_SPLIT_BYTES = 1_000_000;
+
+interface Failure {
+  status: number | undefined;
+  code: string | undefined;
+  message: string;
+}
+
+function describeFailure(error: unknown): Failure {
+  if (isAggregateLogsUploadError(error)) {
+    const cause = error.errors[0]?.cause as { statusCode?: number; code?: string; message?: string } | undefined;
+    return { status: cause?.statusCode, code: cause?.code, message: cause?.message ?? error.message };
+  }
+  const candidate = error as { statusCode?: number; code?: string; message?: string };
+  return { status: candidate.statusCode, code: candidate.code, message: candidate.message ?? String(error) };
+}
+
+function isRetriableStatus(status: number | undefined): boolean {
+  return status === undefined || status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
+}
+
+export class StreamUploader {
+  private readonly client: IngestionClientLike;
+  private readonly concurrency: number;
+  private readonly maxChunkBytes: number;
+  private readonly maxAttempts: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private current: Chunk = { rows: [], bytes: 0 };
+  private readonly inFlight = new Set<Promise<void>>();
+  private firstError: unknown;
+  private readonly summary: UploadSummary;
+
+  constructor(private readonly options: UploaderOptions) {
+    this.client = options.client;
+    this.concurrency = Math.max(1, options.concurrency ?? 4);
+    this.maxChunkBytes = Math.min(options.maxChunkBytes ?? SDK_SPLIT_BYTES - 1_000, SDK_SPLIT_BYTES - 1);
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.summary = { stream: options.stream, rows: 0, bytes: 0, requests: 0, rejected: 0, retries: 0 };
+  }
+
+  /** Queues a row; resolves once there is room for more (never before a failed chunk is reported). */
+  async add(row: Record<string, unknown>): Promise<void> {
+    this.throwIfFailed();
+    const size = Buffer.byteLength(JSON.stringify(row), 'utf8');
+    if (this.current.rows.length > 0 && this.current.bytes + size >= this.maxChunkBytes) {
+      await this.dispatch();
+    }
+    this.current.rows.push(row);
+    this.current.bytes += size;
+  }
+
+  async addAll(rows: Iterable<Record<string, unknown>>): Promise<void> {
+    for (const row of rows) await this.add(row);
+  }
+
+  /** Uploads what is left and waits for every chunk; throws if any row could not be landed. */
+  async flush(): Promise<UploadSummary> {
+    if (this.current.rows.length > 0) await this.dispatch();
+    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+    if (this.aborted()) {
+      throw new AppError(ErrorCode.IngestionFailed, `Upload to ${this.options.stream} was aborted before every row was sent`, {
+        retriable: true,
+      });
+    }
+    return { ...this.summary };
+  }
+
+  private aborted(): boolean {
+    return this.options.abortSignal?.aborted === true;
+  }
+
+  private throwIfFailed(): void {
+    if (this.firstError !== undefined) throw this.firstError;
+  }
+
+  private async dispatch(): Promise<void> {
+    const chunk = this.current;
+    this.current = { rows: [], bytes: 0 };
+    while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+    const task: Promise<void> = this.send(chunk)
+      .catch((error: unknown) => {
+        this.firstError ??= error;
+      })
+      .finally(() => this.inFlight.delete(task));
+    this.inFlight.add(task);
+  }
+
+  private async send(chunk: Chunk): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.aborted()) {
+        throw new AppError(ErrorCode.IngestionFailed, `Upload to ${this.options.stream} was aborted`, { retriable: true });
+      }
+      try {
+        this.summary.requests += 1;
+        await this.client.upload(this.options.dcrImmutableId, this.options.stream, chunk.rows, {
+          maxConcurrency: 1,
+          abortSignal: this.options.abortSignal,
+        });
+        // The SDK returns without throwing when aborted between chunks; a chunk is one request, but
+        // check anyway so an abort can never pass for a landed chunk.
+        if (this.aborted()) continue;
+        this.summary.rows += chunk.rows.length;
+        this.summary.bytes += chunk.bytes;
+        return;
+      } catch (error) {
+        const failure = describeFailure(error);
+        if (failure.status === 413 || failure.status === 400) {
+          await this.splitOrReject(chunk, failure);
+          return;
+        }
+        if (failure.status === 401 || failure.status === 403) {
+          throw new AppError(
+            ErrorCode.IngestionRejected,
+            `Logs Ingestion refused the credential for ${this.options.stream} (HTTP ${failure.status}): grant the app's identity "Monitoring Metrics Publisher" on the DCR`,
+            { retriable: false, cause: error, context: { status: failure.status, code: failure.code } },
+          );
+        }
+        if (!isRetriableStatus(failure.status) || attempt >= this.maxAttempts) {
+          throw new AppError(
+            ErrorCode.IngestionFailed,
+            `Upload of ${chunk.rows.length} rows to ${this.options.stream} failed after ${attempt} attempts: ${failure.message}`,
+            { retriable: isRetriableStatus(failure.status), cause: error, context: { status: failure.status, code: failure.code } },
+          );
+        }
+        this.summary.retries += 1;
+        await this.sleep(Math.min(30_000, 1_000 * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  private async splitOrReject(chunk: Chunk, failure: Failure): Promise<void> {
+    const [only] = chunk.rows;
+    if (chunk.rows.length === 1 && only !== undefined) {
+      this.summary.rejected += 1;
+      const reason = `Logs Ingestion refused the row (HTTP ${failure.status ?? '?'} ${failure.code ?? ''}): ${failure.message}`.slice(0, 1_000);
+      if (this.options.onRejected === undefined) {
+        throw new AppError(ErrorCode.IngestionRejected, reason, { retriable: false });
+      }
+      await this.options.onRejected(only, reason);
+      return;
+    }
+    const middle = Math.ceil(chunk.rows.length / 2);
+    const halves = [chunk.rows.slice(0, middle), chunk.rows.slice(middle)];
+    for (const rows of halves) {
+      const bytes = rows.reduce((sum, row) => sum + Buffer.byteLength(JSON.stringify(row), 'utf8'), 0);
+      await this.send({ rows, bytes });
+    }
+  }
+}
