@@ -37,6 +37,8 @@ export interface InvokeOptions {
   /** Durable instance id, only for log correlation. */
   instanceId?: string;
   retryContext?: { retryCount: number; maxRetryCount: number };
+  /** Lets the caller log about the invocation (e.g. its failure) under the same id; generated when absent. */
+  invocationId?: string;
 }
 
 export interface InvokeResult {
@@ -100,7 +102,7 @@ export class Invoker {
     const fn = this.get(name);
     const model = this.registry.programmingModel;
     if (model === undefined) throw new Error('The app never set a programming model: did it import @azure/functions?');
-    const invocationId = randomUUID();
+    const invocationId = options.invocationId ?? randomUUID();
     const fields: LogFields = { functionName: fn.name, invocationId, instanceId: options.instanceId };
 
     const inputData: { name: string; data: RpcTypedData }[] = [{ name: fn.trigger.bindingName, data: options.trigger }];
