@@ -1,0 +1,94 @@
+/**
+ * Shared row-building helpers for the pure transforms: absent and empty values are omitted (Log
+ * Analytics bills every stored value), strings are cut to their column cap, dynamic values are
+ * copied as plain JSON data, and unmapped fields are kept in `Extra` by their dotted path.
+ */
+import type { z } from 'zod';
+import { toDynamic, truncateUtf8 } from './safe-json';
+
+export type Bag = Record<string, unknown>;
+
+/** A transform either yields its row(s) or says why the record must be quarantined. */
+export type TransformResult<Row> = { ok: true; row: Row } | { ok: false; reason: string };
+
+export function isPlainObject(v: unknown): v is Bag {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** An own (never inherited) plain-object property. */
+export function ownObject(parent: Bag, key: string): Bag | undefined {
+  if (!Object.hasOwn(parent, key)) return undefined;
+  const v = parent[key];
+  return isPlainObject(v) ? v : undefined;
+}
+
+export function scalarId(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+/** At most three zod issues as `path: message`, for a quarantine reason. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length === 0 ? 'record' : i.path.map(String).join('.')}: ${i.message}`)
+    .join('; ');
+}
+
+export function errorReason(prefix: string, error: unknown): string {
+  let message = 'unknown error';
+  try {
+    if (error instanceof Error) message = `${error.name}: ${error.message}`;
+  } catch {
+    // A hostile error object; the prefix still says what failed.
+  }
+  return `${prefix}: ${message}`;
+}
+
+export class RowBuilder {
+  readonly row: Bag = {};
+  private truncated: string[] | undefined;
+  private extra: Bag | undefined;
+
+  /** `caps` maps the stream's columns to their byte caps (`columnCaps(stream)`). */
+  constructor(private readonly caps: Readonly<Record<string, number>>) {}
+
+  /** Sets a string column unless the value is absent or empty; cuts it to the column's cap. */
+  str(column: string, value: string | null | undefined): void {
+    if (value === undefined || value === null || value === '') return;
+    const cap = this.caps[column] ?? 0;
+    if (value.length * 3 > cap) {
+      const cut = truncateUtf8(value, cap);
+      if (cut.length < value.length) (this.truncated ??= []).push(column);
+      this.row[column] = cut;
+    } else this.row[column] = value;
+  }
+
+  dyn(column: string, value: unknown): void {
+    if (value === undefined || value === null) return;
+    const d = toDynamic(value, this.caps[column] ?? 0);
+    if (d === undefined) return;
+    if (d.truncated) (this.truncated ??= []).push(column);
+    this.row[column] = d.value;
+  }
+
+  /** Collects an unmapped field for `Extra`; a null-prototype bag keeps `__proto__` an ordinary key. */
+  keep(path: string, value: unknown): void {
+    if (value === undefined || value === null) return;
+    (this.extra ??= Object.create(null) as Bag)[path] = value;
+  }
+
+  keepUnknown(prefix: string, source: Bag, known: ReadonlySet<string>): void {
+    for (const key of Object.keys(source)) if (!known.has(key)) this.keep(prefix + key, source[key]);
+  }
+
+  /** Writes `Extra` and `TruncatedColumns` (when the stream has them) and returns the row. */
+  finish(): Bag {
+    if (this.extra !== undefined && 'Extra' in this.caps) this.dyn('Extra', this.extra);
+    if (this.truncated !== undefined && 'TruncatedColumns' in this.caps) {
+      this.row.TruncatedColumns = this.truncated;
+    }
+    return this.row;
+  }
+}

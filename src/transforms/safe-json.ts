@@ -1,0 +1,203 @@
+/**
+ * Serialization helpers that never throw, whatever the input: huge strings, deep nesting, cycles,
+ * BigInt, NaN, throwing getters/toJSON, `__proto__` keys. Values that reach a `dynamic` column are
+ * re-parsed from their JSON text, so rows hold plain data that shares nothing with the input.
+ */
+import { createHash } from 'node:crypto';
+import { type JsonValue, utf8Length } from './columns';
+
+/** Cuts `s` to at most `maxBytes` UTF-8 bytes without splitting a surrogate pair. */
+export function truncateUtf8(s: string, maxBytes: number): string {
+  if (s.length * 3 <= maxBytes) return s;
+  let bytes = 0;
+  let i = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let n = c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+    let width = 1;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n = 4;
+        width = 2;
+      }
+    }
+    if (bytes + n > maxBytes) break;
+    bytes += n;
+    i += width - 1;
+  }
+  return i >= s.length ? s : s.slice(0, i);
+}
+
+export interface SerializeOptions {
+  /** Stop emitting once this many characters are written (the result is then cut, not valid JSON). */
+  budget?: number;
+  maxDepth?: number;
+  /** Keys whose values are replaced by "[redacted]" at any depth. */
+  redactKeys?: ReadonlySet<string>;
+  /** Emit object keys sorted, for hashing. */
+  sortKeys?: boolean;
+}
+
+export interface Serialized {
+  text: string;
+  /** True when the budget cut the output short. */
+  cut: boolean;
+}
+
+/**
+ * JSON-like text of any value, for quarantine and hashing: valid JSON when not cut; values JSON
+ * cannot hold become marker strings ("[NaN]", "12n", "[Circular]", "[MaxDepth]", "[Unreadable]").
+ */
+export function serializeAny(value: unknown, options: SerializeOptions = {}): Serialized {
+  const budget = options.budget ?? Number.MAX_SAFE_INTEGER;
+  const maxDepth = options.maxDepth ?? 64;
+  const parts: string[] = [];
+  let size = 0;
+  const stack = new Set<object>();
+  const emit = (s: string): boolean => {
+    parts.push(s);
+    size += s.length;
+    return size <= budget;
+  };
+  const emitString = (s: string): boolean => {
+    const room = budget - size;
+    return emit(JSON.stringify(s.length > room ? s.slice(0, Math.max(0, room)) : s));
+  };
+
+  const walk = (v: unknown, depth: number): boolean => {
+    switch (typeof v) {
+      case 'string':
+        return emitString(v);
+      case 'number':
+        return emit(Number.isFinite(v) ? String(v) : `"[${String(v)}]"`);
+      case 'boolean':
+        return emit(v ? 'true' : 'false');
+      case 'bigint':
+        return emitString(`${v.toString()}n`);
+      case 'undefined':
+      case 'function':
+      case 'symbol':
+        return emit('null');
+    }
+    if (v === null) return emit('null');
+    const obj = v as object;
+    if (stack.has(obj)) return emitString('[Circular]');
+    if (depth >= maxDepth) return emitString('[MaxDepth]');
+    stack.add(obj);
+    try {
+      if (Array.isArray(obj)) {
+        if (!emit('[')) return false;
+        const arr = obj as unknown[];
+        for (let i = 0; i < arr.length; i++) {
+          if (i > 0 && !emit(',')) return false;
+          let item: unknown;
+          try {
+            item = arr[i];
+          } catch {
+            item = '[Unreadable]';
+          }
+          if (!walk(item, depth + 1)) return false;
+        }
+        return emit(']');
+      }
+      if (obj instanceof Date) {
+        return Number.isNaN(obj.getTime()) ? emitString('[Invalid Date]') : emitString(obj.toISOString());
+      }
+      let keys = Object.keys(obj);
+      if (options.sortKeys === true) keys = keys.sort();
+      if (!emit('{')) return false;
+      let first = true;
+      for (const key of keys) {
+        let item: unknown;
+        try {
+          item = (obj as Record<string, unknown>)[key];
+        } catch {
+          item = '[Unreadable]';
+        }
+        if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+        if (!first && !emit(',')) return false;
+        first = false;
+        if (!emitString(key) || !emit(':')) return false;
+        if (options.redactKeys?.has(key) === true) {
+          if (!emitString('[redacted]')) return false;
+        } else if (!walk(item, depth + 1)) return false;
+      }
+      return emit('}');
+    } catch {
+      return emitString('[Unreadable]');
+    } finally {
+      stack.delete(obj);
+    }
+  };
+
+  let complete: boolean;
+  try {
+    complete = walk(value, 0);
+  } catch {
+    // Stack exhaustion or an exotic object (Proxy traps): keep what was written.
+    complete = false;
+  }
+  const text = parts.join('');
+  return complete ? { text, cut: false } : { text: text.slice(0, budget), cut: true };
+}
+
+/** True when JSON text nests deeper than `maxDepth` (brackets inside strings are ignored). */
+export function jsonNestsDeeper(text: string, maxDepth: number): boolean {
+  if (text.length <= maxDepth * 2) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+export const DYNAMIC_MAX_DEPTH = 32;
+
+export interface DynamicResult {
+  value: JsonValue;
+  /** The value did not fit (size, depth or not serializable) and was replaced by a marker object. */
+  truncated: boolean;
+}
+
+/**
+ * Plain-data copy of `value` for a `dynamic` column, at most `maxBytes` of JSON. Oversized, too deep
+ * or unserializable values become `{ sentryTruncated: true, originalBytes, head }` so the row still
+ * lands with valid JSON and the loss is visible. Returns undefined for undefined.
+ */
+export function toDynamic(value: unknown, maxBytes: number): DynamicResult | undefined {
+  if (value === undefined) return undefined;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  if (text !== undefined && (text.length * 3 <= maxBytes || utf8Length(text) <= maxBytes)) {
+    if (!jsonNestsDeeper(text, DYNAMIC_MAX_DEPTH)) return { value: JSON.parse(text) as JsonValue, truncated: false };
+  }
+  if (text === undefined && typeof value !== 'object' && typeof value !== 'bigint') return undefined;
+  const full = text ?? serializeAny(value, { budget: maxBytes }).text;
+  const marker = { sentryTruncated: true, originalBytes: text === undefined ? -1 : utf8Length(text), head: '' };
+  let headBytes = maxBytes - 256;
+  for (;;) {
+    marker.head = truncateUtf8(full, headBytes);
+    if (utf8Length(JSON.stringify(marker)) <= maxBytes || headBytes <= 0) break;
+    headBytes = Math.floor(headBytes * 0.7);
+  }
+  return { value: marker, truncated: true };
+}
+
+/** 32 hex chars of SHA-256 over a canonical serialization; the same parts always give the same id. */
+export function stableHash(parts: readonly unknown[]): string {
+  const { text } = serializeAny(parts, { sortKeys: true, budget: 1 << 20 });
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
+}
