@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+  eventNetworks,
+  planMerakiCycle,
+  type MerakiNetworkRef,
+  type MerakiPlanOptions,
+  type MerakiPlanState,
+  type PlannedCall,
+} from './plan';
+
+function networks(count: number, productTypes: string[] = ['appliance', 'wireless']): MerakiNetworkRef[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `L_${String(i).padStart(4, '0')}`, productTypes }));
+}
+
+interface Simulation {
+  perCycle: PlannedCall[][];
+  polls: Map<string, number[]>;
+}
+
+function simulate(cycles: number, nets: MerakiNetworkRef[], options: MerakiPlanOptions = {}): Simulation {
+  let state: MerakiPlanState = {};
+  const perCycle: PlannedCall[][] = [];
+  const polls = new Map<string, number[]>();
+  for (let cycle = 0; cycle < cycles; cycle += 1) {
+    const plan = planMerakiCycle(cycle, nets, state, options);
+    expect(plan.requests).toBe(plan.calls.reduce((sum, call) => sum + call.maxPages, 0));
+    perCycle.push([...plan.calls]);
+    for (const call of plan.calls) {
+      if (call.kind === 'networkEvents') polls.set(call.networkId, [...(polls.get(call.networkId) ?? []), cycle]);
+    }
+    state = plan.state;
+  }
+  return { perCycle, polls };
+}
+
+function gaps(cycles: number[]): number[] {
+  return cycles.slice(1).map((cycle, i) => cycle - (cycles[i] ?? 0));
+}
+
+describe('planMerakiCycle', () => {
+  it('fetches uplinks every cycle, inventory first when never fetched, then events', () => {
+    const nets = networks(3);
+    const first = planMerakiCycle(0, [], {});
+    expect(first.calls).toEqual([
+      { kind: 'uplinkStatuses', maxPages: 1 },
+      { kind: 'networks', maxPages: 1 },
+    ]);
+    const second = planMerakiCycle(1, nets, first.state);
+    expect(second.calls).toEqual([
+      { kind: 'uplinkStatuses', maxPages: 1 },
+      { kind: 'devices', maxPages: 1 },
+    ]);
+    const third = planMerakiCycle(2, nets, second.state);
+    expect(third.calls).toEqual([
+      { kind: 'uplinkStatuses', maxPages: 1 },
+      { kind: 'networkEvents', networkId: 'L_0000', maxPages: 1 },
+    ]);
+    expect(third.state).toMatchObject({ networksAt: 0, devicesAt: 1, eventsCursor: 'L_0000' });
+  });
+
+  it('over 2000 cycles stays within 2 requests per org per cycle and polls every eligible network within N+2 cycles', () => {
+    const appliances = networks(20);
+    const cameras = networks(3, ['camera']).map((n) => ({ ...n, id: `C_${n.id}` }));
+    const webhook = ['L_0003', 'L_0011', 'L_0019'];
+    const { perCycle, polls } = simulate(2000, [...appliances, ...cameras], { webhookNetworks: webhook });
+
+    const eligible = appliances.map((n) => n.id).filter((id) => !webhook.includes(id));
+    for (const calls of perCycle) {
+      expect(calls.reduce((sum, call) => sum + call.maxPages, 0)).toBeLessThanOrEqual(2);
+      expect(calls[0]).toEqual({ kind: 'uplinkStatuses', maxPages: 1 });
+    }
+    expect([...polls.keys()].sort()).toEqual(eligible);
+    for (const id of eligible) {
+      const cycles = polls.get(id) ?? [];
+      expect(cycles[0]).toBeLessThanOrEqual(2 + eligible.length);
+      // One spare slot per cycle: a network cannot come back sooner than N cycles, and only
+      // inventory cycles (networks + devices, once per 60) may delay it further.
+      expect(Math.min(...gaps(cycles))).toBeGreaterThanOrEqual(eligible.length);
+      expect(Math.max(...gaps(cycles))).toBeLessThanOrEqual(eligible.length + 2);
+      expect(2000 - (cycles.at(-1) ?? 0)).toBeLessThanOrEqual(eligible.length + 2);
+    }
+    const count = (kind: PlannedCall['kind']) => perCycle.flat().filter((call) => call.kind === kind).length;
+    expect(count('networks')).toBe(Math.ceil(2000 / 60));
+    expect(count('devices')).toBe(Math.ceil(2000 / 60));
+  });
+
+  it('spreads a larger budget over several networks per cycle', () => {
+    const nets = networks(10);
+    const { perCycle, polls } = simulate(300, nets, { maxCallsPerCycle: 5 });
+    for (const calls of perCycle) expect(calls.reduce((sum, call) => sum + call.maxPages, 0)).toBeLessThanOrEqual(5);
+    for (const net of nets) {
+      const g = gaps(polls.get(net.id) ?? []);
+      expect(Math.max(...g)).toBeLessThanOrEqual(Math.ceil(10 / 4) + 1);
+    }
+    const eventsInCycle = perCycle.map((calls) => calls.filter((call) => call.kind === 'networkEvents').length);
+    expect(Math.max(...eventsInCycle)).toBe(4);
+  });
+
+  it('never polls events when the whole org sends webhooks', () => {
+    const { perCycle } = simulate(200, networks(5), { webhookNetworks: 'all' });
+    expect(perCycle.flat().some((call) => call.kind === 'networkEvents')).toBe(false);
+    expect(perCycle.slice(2).every((calls) => calls.length <= 2)).toBe(true);
+    expect(perCycle[5]).toEqual([{ kind: 'uplinkStatuses', maxPages: 1 }]);
+  });
+
+  it('gives a large org its uplink pages first, capped at the budget', () => {
+    const plan = planMerakiCycle(10, networks(3), { uplinkPages: 3, networksAt: 5, devicesAt: 5 });
+    expect(plan.calls).toEqual([{ kind: 'uplinkStatuses', maxPages: 2 }]);
+    expect(plan.requests).toBe(2);
+  });
+
+  it('keeps the rotation going when the last polled network disappears', () => {
+    const nets = networks(4).filter((n) => n.id !== 'L_0001');
+    const plan = planMerakiCycle(3, nets, { networksAt: 0, devicesAt: 1, eventsCursor: 'L_0001' });
+    expect(plan.calls[1]).toEqual({ kind: 'networkEvents', networkId: 'L_0002', maxPages: 1 });
+    const wrap = planMerakiCycle(4, nets, { ...plan.state, eventsCursor: 'L_0003' });
+    expect(wrap.calls[1]).toEqual({ kind: 'networkEvents', networkId: 'L_0000', maxPages: 1 });
+  });
+
+  it('honours a slower events cadence and a per-cycle network cap', () => {
+    const { perCycle } = simulate(30, networks(6), {
+      eventsEveryCycles: 3,
+      maxCallsPerCycle: 4,
+      maxEventNetworksPerCycle: 2,
+    });
+    perCycle.forEach((calls, cycle) => {
+      const events = calls.filter((call) => call.kind === 'networkEvents').length;
+      if (cycle % 3 !== 0) expect(events).toBe(0);
+      expect(events).toBeLessThanOrEqual(2);
+    });
+    expect(perCycle[3]?.filter((call) => call.kind === 'networkEvents')).toHaveLength(2);
+  });
+
+  it('treats inventory as due again if the cycle counter restarts', () => {
+    const plan = planMerakiCycle(0, networks(2), { networksAt: 500, devicesAt: 500 });
+    expect(plan.calls.map((call) => call.kind)).toEqual(['uplinkStatuses', 'networks']);
+  });
+});
+
+describe('eventNetworks', () => {
+  it('keeps appliance networks not covered by webhooks, sorted', () => {
+    const nets = [
+      { id: 'b', productTypes: ['appliance'] },
+      { id: 'a', productTypes: ['appliance', 'switch'] },
+      { id: 'c', productTypes: ['wireless'] },
+      { id: 'd', productTypes: ['appliance'] },
+    ];
+    expect(eventNetworks(nets, { webhookNetworks: ['d'] })).toEqual(['a', 'b']);
+    expect(eventNetworks(nets, { eventsProductType: 'wireless' })).toEqual(['c']);
+  });
+});
