@@ -82,6 +82,8 @@ export class CoreRegistry {
     log: [],
   };
   readonly appHookData: Record<string, unknown> = {};
+  /** `hookData` of appStart and appTerminate (the worker's appLevelOnlyHookData): shared by those two only. */
+  readonly appLevelOnlyHookData: Record<string, unknown> = {};
   programmingModel: ProgrammingModel | undefined;
   private locked = false;
   systemLog: CoreLog = (level, category, message) => {
@@ -125,7 +127,7 @@ export class CoreRegistry {
 
   private registerHook(name: HookName, callback: HookCallback): Disposable {
     const list = this.hooks[name];
-    if (!Array.isArray(list)) throw new RangeError(`Unrecognized hook "${String(name)}"`);
+    if (!Array.isArray(list)) throw new RangeError(`Unrecognized hook "${name}"`);
     list.push(callback);
     return new Disposable(() => {
       const index = list.indexOf(callback);

@@ -81,7 +81,9 @@ describe('core shim + invoker', () => {
   it('refuses registrations after startup and unknown functions', async () => {
     registry.lock();
     const { app } = createRequire(__filename)('@azure/functions') as typeof import('@azure/functions');
-    expect(() => app.http('late', { handler: () => ({}) })).toThrow(/only be registered during app startup/);
+    expect(() => {
+      app.http('late', { handler: () => ({}) });
+    }).toThrow(/only be registered during app startup/);
     await expect(invoker.invoke('missing', { trigger: { json: '1' } })).rejects.toThrow(/not registered/);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { CoreRegistry, HookCallback, HookName, RawBinding, RegisteredFunction } from './core-shim';
+import type { CoreRegistry, HookName, RawBinding, RegisteredFunction } from './core-shim';
 
 /** The worker protocol's typed data (the subset the host produces or reads). */
 export interface RpcTypedData {
@@ -93,7 +93,7 @@ export class Invoker {
 
   async runHooks(name: HookName, context: Record<string, unknown>): Promise<void> {
     for (const hook of [...this.registry.hooks[name]]) {
-      await (hook as HookCallback)(context);
+      await hook(context);
     }
   }
 
@@ -171,7 +171,7 @@ export class Invoker {
     } finally {
       coreContext.state = undefined;
     }
-    if (postContext.error !== null && postContext.error !== undefined) throw postContext.error;
+    if (postContext.error !== null && postContext.error !== undefined) throw postContext.error as Error;
 
     const response = await invocationModel.getResponse(args.context, postContext.result);
     return {

@@ -102,5 +102,13 @@ export function createMemoryLogger(forward?: HostLogger): MemoryLogger {
 /** The message and stack of an error for a host-side log line (never sent to HTTP clients). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
-  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+  if (typeof error === 'string') return error;
+  // JSON.stringify returns undefined for undefined and functions.
+  const json = JSON.stringify(error) as unknown;
+  return typeof json === 'string' ? json : String(error);
+}
+
+/** The message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : describeError(error);
 }

@@ -98,7 +98,7 @@ function parseSegment(template: string, text: string): Segment {
           i++;
           break;
         } else {
-          body += text[i];
+          body += text.charAt(i);
           i++;
         }
       }
@@ -111,7 +111,7 @@ function parseSegment(template: string, text: string): Segment {
     } else if (ch === '}') {
       throw new RouteTemplateError(template, `unmatched "}" in "${text}"`);
     } else {
-      literal += ch;
+      literal += text.charAt(i);
       i++;
     }
   }
@@ -308,9 +308,9 @@ function matchSegments(segments: Segment[], rawPath: string): RouteParams | unde
   const path = rawPath.replace(/^\/+/, '').replace(/\/$/, '');
   const pathSegments = path === '' ? [] : path.split('/');
   const params: RouteParams = {};
-  for (let index = 0; index < segments.length; index++) {
-    const segment = segments[index] as Segment;
-    const first = segment.parts[0] as Part;
+  for (const [index, segment] of segments.entries()) {
+    const first = segment.parts[0];
+    if (first === undefined) return undefined;
     if (segment.parts.length === 1 && first.kind === 'param' && first.catchAll) {
       const rest = decode(pathSegments.slice(index).join('/'));
       if (rest === undefined) return undefined;
