@@ -23,7 +23,7 @@ import {
 } from './options';
 import { registerPageRoutes } from './page';
 import { registerScimRoutes } from './scim';
-import { SlackState, type InteractionDelivery, type SlackUser } from './state';
+import { SlackState, type InteractionDelivery } from './state';
 import { registerWebApiRoutes } from './web-api';
 
 export { slackSignature } from './interactivity';
@@ -55,52 +55,10 @@ export interface SlackEmulator {
   close(): Promise<void>;
 }
 
-function ensureIdentities(state: SlackState): void {
-  const org = state.org;
-  const base = (id: string, name: string, extra: Partial<SlackUser>): SlackUser => ({
-    id,
-    team_id: org.teamId,
-    name,
-    real_name: name,
-    deleted: false,
-    profile: { real_name: name, display_name: name },
-    ...extra,
-  });
-  if (state.getUser(org.ownerUserId) === undefined) {
-    state.addUsers(
-      base(org.ownerUserId, 'org-owner', {
-        is_admin: true,
-        is_owner: true,
-        is_primary_owner: true,
-        profile: { real_name: 'Org Owner', display_name: 'org-owner', email: 'owner@sentry-test.example' },
-        enterprise_user: {
-          id: org.ownerUserId,
-          enterprise_id: org.enterpriseId,
-          enterprise_name: org.enterpriseName,
-          is_admin: true,
-          is_owner: true,
-          is_primary_owner: true,
-          teams: [org.teamId],
-        },
-      }),
-    );
-  }
-  if (state.getUser(org.botUserId) === undefined) {
-    state.addUsers(
-      base(org.botUserId, org.botName, {
-        is_bot: true,
-        is_app_user: false,
-        profile: { real_name: org.botName, display_name: org.botName, bot_id: org.botId },
-      }),
-    );
-  }
-}
-
 export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Promise<SlackEmulator> {
   const now = options.now ?? Date.now;
   const state = new SlackState(options.org ?? {}, now);
   if (options.seed !== undefined) state.restore(options.seed);
-  ensureIdentities(state);
   const resolved = resolveOptions(options, state.org);
   const faults = options.faults ?? new FaultInjector();
   let publicUrl = options.publicUrl ?? '';

@@ -253,6 +253,46 @@ export class SlackState {
     private readonly now: () => number = Date.now,
   ) {
     this.data = emptyData({ ...DEFAULT_ORG, ...org });
+    this.ensureIdentities();
+  }
+
+  /** The Org Owner (who owns the audit/admin token) and the bot user always exist. */
+  private ensureIdentities(): void {
+    const org = this.data.org;
+    if (this.getUser(org.ownerUserId) === undefined) {
+      this.data.users.push({
+        id: org.ownerUserId,
+        team_id: org.teamId,
+        name: 'org-owner',
+        real_name: 'Org Owner',
+        deleted: false,
+        is_admin: true,
+        is_owner: true,
+        is_primary_owner: true,
+        profile: { real_name: 'Org Owner', display_name: 'org-owner', email: `owner@${org.enterpriseDomain}.example` },
+        enterprise_user: {
+          id: org.ownerUserId,
+          enterprise_id: org.enterpriseId,
+          enterprise_name: org.enterpriseName,
+          is_admin: true,
+          is_owner: true,
+          is_primary_owner: true,
+          teams: [org.teamId],
+        },
+      });
+    }
+    if (this.getUser(org.botUserId) === undefined) {
+      this.data.users.push({
+        id: org.botUserId,
+        team_id: org.teamId,
+        name: org.botName,
+        real_name: org.botName,
+        deleted: false,
+        is_bot: true,
+        is_app_user: false,
+        profile: { real_name: org.botName, display_name: org.botName, bot_id: org.botId },
+      });
+    }
   }
 
   get org(): SlackOrg {
@@ -513,6 +553,7 @@ export class SlackState {
   restore(snapshot: Partial<SlackStateData>): void {
     const base = emptyData({ ...this.data.org, ...(snapshot.org ?? {}) });
     this.data = { ...base, ...clone(snapshot), org: base.org };
+    this.ensureIdentities();
     this.touch();
   }
 }

@@ -317,7 +317,7 @@ describe('Slack Web API emulator through @slack/web-api WebClient', () => {
     });
     const data = await platformError(bot.admin.users.session.reset({ user_id: org.bob.id }));
     expect(data).toMatchObject({ error: 'missing_scope', needed: 'admin.users:write' });
-    expect(data.provided).toContain('chat:write');
+    expect(String((data as { provided?: unknown }).provided)).toContain('chat:write');
     const bobClient = new WebClient('xoxp-bob', { slackApiUrl: e.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
     expect(await platformError(bobClient.admin.users.session.list())).toMatchObject({ error: 'not_an_admin' });
     expect(e.state.getSessions()).toHaveLength(3);
