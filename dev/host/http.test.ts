@@ -67,7 +67,7 @@ afterAll(async () => {
 });
 
 const api = (path: string): string => `${host.url}/svc/${path}`;
-const json = async (response: Response): Promise<unknown> => response.json() as Promise<unknown>;
+const json = (response: Response): Promise<unknown> => response.json();
 
 describe('loader', () => {
   it('loads every file of a package.json main glob and reads host.json', () => {
@@ -225,7 +225,7 @@ describe('hooks', () => {
 
 describe('admin API', () => {
   const admin = (path: string, init?: RequestInit): Promise<Response> =>
-    fetch(`${host.url}/admin/${path}`, { ...init, headers: { 'x-functions-key': DEFAULT_HOST_KEYS.master, ...init?.headers } });
+    fetch(`${host.url}/admin/${path}`, { ...init, headers: { 'x-functions-key': DEFAULT_HOST_KEYS.master } });
 
   it('needs the master key', async () => {
     expect((await fetch(`${host.url}/admin/functions`)).status).toBe(401);

@@ -62,6 +62,9 @@ function checkCronFields(expression: string, fields: string[]): void {
       throw new HostStartupError(`"${expression}" is not a valid NCRONTAB expression: field "${field}" has an unsupported character (NCRONTAB has no ?, L, W or #).`);
     }
     for (const word of field.match(/[A-Za-z]+/g) ?? []) {
+      if (/^(L|W|LW)$/i.test(word)) {
+        throw new HostStartupError(`"${expression}" is not a valid NCRONTAB expression: field "${field}" has an unsupported character (NCRONTAB has no ?, L, W or #).`);
+      }
       if (!MONTHS.includes(word.toUpperCase()) && !DAYS.includes(word.toUpperCase())) {
         throw new HostStartupError(`"${expression}" is not a valid NCRONTAB expression: "${word}" is not a month or day name.`);
       }
