@@ -57,7 +57,8 @@ export class RowBuilder {
   /** Sets a string column unless the value is absent or empty; cuts it to the column's cap. */
   str(column: string, value: string | null | undefined): void {
     if (value === undefined || value === null || value === '') return;
-    const cap = this.caps[column] ?? 0;
+    // Strings of up to 21 UTF-16 units fit every cap (the smallest is 64 bytes): skip the lookup.
+    const cap = value.length <= 21 ? 64 : (this.caps[column] ?? 0);
     if (value.length * 3 > cap) {
       const cut = truncateUtf8(value, cap);
       if (cut.length < value.length) (this.truncated ??= []).push(column);

@@ -175,6 +175,8 @@ export interface DynamicResult {
  */
 export function toDynamic(value: unknown, maxBytes: number): DynamicResult | undefined {
   if (value === undefined) return undefined;
+  const fast = copyPlainJson(value, maxBytes);
+  if (fast !== undefined) return { value: fast, truncated: false };
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
@@ -194,6 +196,77 @@ export function toDynamic(value: unknown, maxBytes: number): DynamicResult | und
     headBytes = Math.floor(headBytes * 0.7);
   }
   return { value: marker, truncated: true };
+}
+
+const NOT_PLAIN = Symbol('not plain');
+type Copied = JsonValue | typeof NOT_PLAIN;
+
+/** Running upper bound of the JSON size while copying (module-level: no closure per call). */
+let copyBound = 0;
+let copyLimit = 0;
+
+function copyPlain(v: unknown, depth: number): Copied {
+  switch (typeof v) {
+    case 'string':
+      // Worst-case JSON escaping is 6 bytes per UTF-16 unit (\u0000), plus the quotes.
+      copyBound += v.length * 6 + 2;
+      return v;
+    case 'number':
+      copyBound += 24;
+      return Number.isFinite(v) ? v : NOT_PLAIN;
+    case 'boolean':
+      copyBound += 5;
+      return v;
+    case 'object':
+      break;
+    default:
+      return NOT_PLAIN;
+  }
+  if (v === null) {
+    copyBound += 4;
+    return null;
+  }
+  if (depth >= DYNAMIC_MAX_DEPTH || copyBound > copyLimit) return NOT_PLAIN;
+  if (Array.isArray(v)) {
+    const out = new Array<JsonValue>(v.length);
+    copyBound += 2;
+    for (let i = 0; i < v.length; i++) {
+      const item = copyPlain(v[i], depth + 1);
+      if (item === NOT_PLAIN) return NOT_PLAIN;
+      out[i] = item;
+      copyBound += 1;
+    }
+    return out;
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const out: Record<string, JsonValue> = {};
+  copyBound += 2;
+  for (const key of Object.keys(v)) {
+    if (key === '__proto__') return NOT_PLAIN;
+    const item = copyPlain((v as Record<string, unknown>)[key], depth + 1);
+    if (item === NOT_PLAIN) return NOT_PLAIN;
+    out[key] = item;
+    copyBound += key.length * 6 + 4;
+  }
+  return out;
+}
+
+/**
+ * Fast path of `toDynamic` for ordinary data (what JSON.parse yields): copies plain objects, arrays
+ * and JSON scalars while an upper bound of the JSON size stays within `maxBytes`. Anything unusual
+ * (non-finite numbers, `__proto__` keys, class instances, getters that throw, deep nesting, values
+ * near the cap) returns undefined and takes the exact, slower path.
+ */
+function copyPlainJson(value: unknown, maxBytes: number): JsonValue | undefined {
+  copyBound = 0;
+  copyLimit = maxBytes;
+  try {
+    const result = copyPlain(value, 0);
+    return result === NOT_PLAIN || copyBound > maxBytes ? undefined : result;
+  } catch {
+    return undefined;
+  }
 }
 
 /** 32 hex chars of SHA-256 over a canonical serialization; the same parts always give the same id. */

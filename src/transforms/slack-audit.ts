@@ -9,6 +9,7 @@
  * format regexes): this runs once per audit entry on the hot path.
  */
 import { z } from 'zod';
+import type { JsonValue } from './columns';
 import { type QuarantineOptions, toQuarantineRow } from './quarantine';
 import {
   type Bag,
@@ -64,10 +65,33 @@ const KNOWN_CONTEXT = new Set(['location', 'ua', 'ip_address', 'session_id', 'ap
 const KNOWN_LOCATION = new Set(['type', 'id', 'name', 'domain']);
 const PROMOTED_ENTITY = new Set(['id', 'name']);
 
-/** Unix seconds → ISO-8601, without a `.000` fraction when the time is whole seconds. */
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+/**
+ * Unix seconds → ISO-8601 (`2024-11-22T08:00:00Z`), without a fraction for whole seconds. Whole
+ * seconds in years 1970–9999 are formatted by arithmetic (days → civil date), as this runs per entry.
+ */
 export function isoFromUnixSeconds(seconds: number): string {
-  const iso = new Date(Math.round(seconds * 1000)).toISOString();
-  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds >= 253_402_300_800) {
+    const iso = new Date(Math.round(seconds * 1000)).toISOString();
+    return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
+  }
+  const days = Math.floor(seconds / 86_400);
+  const secOfDay = seconds - days * 86_400;
+  // Howard Hinnant's civil_from_days.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hh = Math.floor(secOfDay / 3600);
+  const mm = Math.floor((secOfDay % 3600) / 60);
+  const ss = secOfDay % 60;
+  return `${year}-${pad2(month)}-${pad2(day)}T${pad2(hh)}:${pad2(mm)}:${pad2(ss)}Z`;
 }
 
 function mapActor(b: RowBuilder, entry: SlackAuditEntry, raw: Bag): void {
@@ -224,4 +248,33 @@ export function transformSlackAuditEntries(
     else quarantine.push(toQuarantineRow('slackAudit', entry, result.reason, options));
   }
   return { rows, quarantine };
+}
+
+export interface SlackAuditEntityView {
+  type?: string;
+  id?: string;
+  name?: string;
+  email?: string;
+  team?: string;
+  attributes?: JsonValue;
+}
+
+/** The target entity of a row, expanding the self-action form (entity = actor, stored as EntityId only). */
+export function slackAuditEntity(row: SlackAuditRow): SlackAuditEntityView {
+  const isActor =
+    row.EntityType === 'user' &&
+    row.EntityId !== undefined &&
+    row.EntityId === row.ActorUserId &&
+    row.EntityName === undefined &&
+    row.Entity === undefined;
+  if (isActor) {
+    return { type: 'user', id: row.EntityId, name: row.ActorUserName, email: row.ActorEmail, team: row.ActorTeam };
+  }
+  const attributes = row.Entity;
+  const view: SlackAuditEntityView = { type: row.EntityType, id: row.EntityId, name: row.EntityName, attributes };
+  if (attributes !== null && typeof attributes === 'object' && !Array.isArray(attributes)) {
+    if (typeof attributes.email === 'string') view.email = attributes.email;
+    if (typeof attributes.team === 'string') view.team = attributes.team;
+  }
+  return view;
 }
