@@ -88,7 +88,8 @@ let seq = 0;
 function row(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   seq += 1;
   return {
-    TimeGenerated: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
+    // Recent: Log Analytics (and the emulator) restamps a TimeGenerated over two days old.
+    TimeGenerated: new Date(Date.now() - 3_600_000 + seq).toISOString(),
     EventId: `evt-${seq}`,
     SourceOrg: 'E0123',
     Action: 'file_downloaded',
@@ -201,6 +202,14 @@ describe('accepted uploads', () => {
     expect(JSON.parse(broken.body)).toEqual({
       error: { code: 'InvalidPayload', message: expect.stringMatching(/gzip/) as string },
     });
+  });
+
+  it('replaces a TimeGenerated over two days old with the time received', async () => {
+    const stale = row({ EventId: 'stale', TimeGenerated: new Date(Date.now() - 10 * 86_400_000).toISOString() });
+    await client().upload(emu.defaultDcrId, STREAM, [stale]);
+    const [stored] = emu.query(TABLE, { filter: { EventId: 'stale' } });
+    expect(stored?.TimeGenerated).toBe(stored?._TimeReceived);
+    expect(emu.tolerated.at(-1)).toMatchObject({ column: 'TimeGenerated', problem: 'restamped' });
   });
 
   it('answers /_tables and /_query for tests and local pages', async () => {

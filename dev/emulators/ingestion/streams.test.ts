@@ -122,6 +122,23 @@ describe('checkRows', () => {
     expect(result.issues).toMatchObject([{ column: 'Action', problem: 'truncated' }]);
   });
 
+  it('restamps a TimeGenerated over two days old or over a day ahead with the time received, as Log Analytics does', () => {
+    const rows = [
+      { ...base, EventId: 'old', TimeGenerated: '2025-12-29T23:59:59Z' },
+      { ...base, EventId: 'edge', TimeGenerated: '2025-12-30T00:00:00Z' },
+      { ...base, EventId: 'ahead', TimeGenerated: '2026-01-02T00:00:01Z' },
+    ];
+    const result = checkRows(rows, audit(), SCHEMA_POLICIES.strict, RECEIVED);
+    expect(result.rejecting).toEqual([]);
+    expect(result.rows.map((r) => r.TimeGenerated)).toEqual([RECEIVED, '2025-12-30T00:00:00Z', RECEIVED]);
+    expect(result.issues.map((i) => [i.row, i.problem])).toEqual([
+      [0, 'restamped'],
+      [2, 'restamped'],
+    ]);
+    const kept = checkRows(rows, audit(), { ...SCHEMA_POLICIES.strict, restampTimeGenerated: false }, RECEIVED);
+    expect(kept.rows[0]?.TimeGenerated).toBe('2025-12-29T23:59:59Z');
+  });
+
   it('refuses rows that are not objects', () => {
     const result = checkRows([1, [base], null], audit(), SCHEMA_POLICIES.azure, RECEIVED);
     expect(result.rejecting.map((i) => i.row)).toEqual([0, 1, 2]);

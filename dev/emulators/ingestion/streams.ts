@@ -8,6 +8,10 @@
  * azure-docs#106266/#118163]. How a value of the wrong type is converted is [UNVERIFIED]; the
  * `azure` policy stores null for it. The default `strict` policy instead refuses the whole request
  * with 400, so an app bug shows up in tests instead of as quietly missing data.
+ *
+ * Either way, like Log Analytics, a TimeGenerated more than two days before the time received or
+ * more than a day after it is replaced by the time received, and a missing one is set to it
+ * [SRC: azure-monitor-docs articles/azure-monitor/logs/data-ingestion-time.md].
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -65,8 +69,10 @@ export interface SchemaPolicy {
   extraColumns: 'reject' | 'drop';
   /** A value of the wrong type: refuse the request, or store null. */
   typeMismatch: 'reject' | 'null';
-  /** A row without TimeGenerated: refuse the request, or use the time received [UNVERIFIED]. */
+  /** A row without TimeGenerated: refuse the request, or use the time received (what Azure does). */
   missingTimeGenerated: 'reject' | 'received';
+  /** Replace a TimeGenerated outside [received - 2 days, received + 1 day] by the time received (what Azure does). */
+  restampTimeGenerated: boolean;
   /** A body that is not a JSON array: refuse (400), or accept and land nothing (what Azure does). */
   nonArrayBody: 'reject' | 'ignore';
   /** Values over 64 KB: Azure truncates them [SRC: service limits]. */
@@ -79,6 +85,7 @@ export const SCHEMA_POLICIES = {
     typeMismatch: 'reject',
     missingTimeGenerated: 'reject',
     nonArrayBody: 'reject',
+    restampTimeGenerated: true,
     maxFieldBytes: 65_536,
   },
   azure: {
@@ -86,6 +93,7 @@ export const SCHEMA_POLICIES = {
     typeMismatch: 'null',
     missingTimeGenerated: 'received',
     nonArrayBody: 'ignore',
+    restampTimeGenerated: true,
     maxFieldBytes: 65_536,
   },
 } as const satisfies Record<string, SchemaPolicy>;
@@ -93,10 +101,11 @@ export const SCHEMA_POLICIES = {
 export interface SchemaIssue {
   row: number;
   column: string;
-  problem: 'extra_column' | 'type_mismatch' | 'missing_time_generated' | 'truncated' | 'not_an_object';
+  problem: 'extra_column' | 'type_mismatch' | 'missing_time_generated' | 'restamped' | 'truncated' | 'not_an_object';
   detail: string;
 }
 
+const DAY_MS = 86_400_000;
 const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 function typeProblem(type: ColumnType, value: unknown): string | undefined {
@@ -210,6 +219,25 @@ export function checkRows(
         rejected,
       );
       row.TimeGenerated = receivedAt;
+    } else if (
+      policy.restampTimeGenerated &&
+      typeof row.TimeGenerated === 'string' &&
+      columns.get('TimeGenerated') === 'datetime'
+    ) {
+      const generated = Date.parse(row.TimeGenerated);
+      const received = Date.parse(receivedAt);
+      if (generated < received - 2 * DAY_MS || generated > received + DAY_MS) {
+        note(
+          {
+            row: index,
+            column: 'TimeGenerated',
+            problem: 'restamped',
+            detail: `TimeGenerated ${row.TimeGenerated} replaced by the time received`,
+          },
+          false,
+        );
+        row.TimeGenerated = receivedAt;
+      }
     }
     out.push(row);
   });
