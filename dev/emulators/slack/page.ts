@@ -51,31 +51,39 @@ function formatInline(escaped: string): string {
 
 /** Renders Slack mrkdwn: `<url|label>`, `<@U…>`, `<#C…|name>`, `<!here>`, *bold*, _italic_, ~strike~, `code`. */
 export function renderMrkdwn(text: string, state?: SlackState): string {
-  let out = '';
-  let last = 0;
-  for (const m of text.matchAll(/<([^<>\n]+)>/g)) {
-    out += formatInline(escapeHtml(decodeSlackEntities(text.slice(last, m.index))));
-    last = m.index + m[0].length;
-    const inner = m[1] ?? '';
-    const [target, label] = inner.split('|', 2) as [string, string | undefined];
-    if (target.startsWith('@')) {
-      const user = state?.getUser(target.slice(1));
-      out += `<span class="mention">@${escapeHtml(label ?? user?.name ?? target.slice(1))}</span>`;
-    } else if (target.startsWith('#')) {
-      const channel = state?.getChannel(target.slice(1));
-      out += `<span class="mention">#${escapeHtml(label ?? channel?.name ?? target.slice(1))}</span>`;
-    } else if (target.startsWith('!')) {
-      const name = target.slice(1).split('^')[0] ?? '';
-      out += `<span class="mention">${escapeHtml(label ?? (name === 'subteam' ? '@group' : `@${name}`))}</span>`;
-    } else if (/^(https?:\/\/|mailto:)/i.test(target)) {
-      const href = decodeSlackEntities(target);
-      out += `<a href="${escapeHtml(href)}" target="_blank" rel="noopener noreferrer">${escapeHtml(decodeSlackEntities(label ?? target))}</a>`;
-    } else {
-      out += escapeHtml(decodeSlackEntities(label ?? target));
-    }
+  // Control sequences become placeholders (NUL-delimited indexes) so *bold* can wrap a mention.
+  const tokens: string[] = [];
+  const withPlaceholders = text.replace(/\0/g, '').replace(/<([^<>\n]+)>/g, (_, inner: string) => {
+    tokens.push(renderControl(inner, state));
+    return `\0${tokens.length - 1}\0`;
+  });
+  return formatInline(escapeHtml(decodeSlackEntities(withPlaceholders))).replace(
+    /\0(\d+)\0/g,
+    (_, i: string) => tokens[Number(i)] ?? '',
+  );
+}
+
+function renderControl(inner: string, state: SlackState | undefined): string {
+  const bar = inner.indexOf('|');
+  const target = bar < 0 ? inner : inner.slice(0, bar);
+  const label = bar < 0 ? undefined : decodeSlackEntities(inner.slice(bar + 1));
+  if (target.startsWith('@')) {
+    const user = state?.getUser(target.slice(1));
+    return `<span class="mention">@${escapeHtml(label ?? user?.name ?? target.slice(1))}</span>`;
   }
-  out += formatInline(escapeHtml(decodeSlackEntities(text.slice(last))));
-  return out;
+  if (target.startsWith('#')) {
+    const channel = state?.getChannel(target.slice(1));
+    return `<span class="mention">#${escapeHtml(label ?? channel?.name ?? target.slice(1))}</span>`;
+  }
+  if (target.startsWith('!')) {
+    const name = target.slice(1).split('^')[0] ?? '';
+    return `<span class="mention">${escapeHtml(label ?? (name === 'subteam' ? '@group' : `@${name}`))}</span>`;
+  }
+  if (/^(https?:\/\/|mailto:)/i.test(target)) {
+    return `<a href="${escapeHtml(decodeSlackEntities(target))}" target="_blank" rel="noopener noreferrer">${escapeHtml(label ?? decodeSlackEntities(target))}</a>`;
+  }
+  // Not a Slack control sequence (e.g. unescaped markup): show it as typed.
+  return escapeHtml(`<${decodeSlackEntities(inner)}>`);
 }
 
 type Obj = Record<string, unknown>;
@@ -241,20 +249,25 @@ export function renderMessages(state: SlackState, channel: SlackChannel): string
     .join('');
 }
 
-export function renderDeliveries(deliveries: readonly InteractionDelivery[]): string {
+export function renderDeliveries(deliveries: readonly InteractionDelivery[], state: SlackState): string {
   const recent = deliveries.slice(-8).reverse();
   if (recent.length === 0) return '<div class="empty">No button clicks sent yet.</div>';
   return `<ul class="deliveries">${recent
     .map((d) => {
       const ok = d.status !== undefined && d.status >= 200 && d.status < 300;
       const outcome = d.status !== undefined ? `HTTP ${d.status}` : `failed: ${d.error ?? 'unknown'}`;
-      return `<li class="${ok ? 'ok' : 'bad'}"><code>${escapeHtml(d.actionId)}</code> by ${escapeHtml(d.userId)} → <span class="outcome">${escapeHtml(outcome)}</span> <span class="muted">${escapeHtml(d.durationMs ?? '')} ms, ${escapeHtml(new Date(d.at).toISOString().slice(11, 19))}</span></li>`;
+      return `<li class="${ok ? 'ok' : 'bad'}"><code>${escapeHtml(d.actionId)}</code> by ${escapeHtml(state.getUser(d.userId)?.name ?? d.userId)} → <span class="outcome">${escapeHtml(outcome)}</span> <span class="muted">${escapeHtml(d.durationMs ?? '')} ms, ${escapeHtml(new Date(d.at).toISOString().slice(11, 19))}</span></li>`;
     })
     .join('')}</ul>`;
 }
 
 function channelLabel(channel: SlackChannel): string {
-  return channel.is_im === true ? `@${channel.name}` : `${channel.is_private === true ? '🔒' : '#'}${channel.name}`;
+  return channel.is_im === true ? `@${channel.name}` : `#${channel.name}`;
+}
+
+/** Escaped label plus a private marker. */
+function channelHtml(channel: SlackChannel): string {
+  return `${escapeHtml(channelLabel(channel))}${channel.is_private === true ? ' <span class="badge private">private</span>' : ''}`;
 }
 
 function layout(ctx: SlackContext, title: string, current: SlackChannel | undefined, main: string): string {
@@ -263,7 +276,7 @@ function layout(ctx: SlackContext, title: string, current: SlackChannel | undefi
     .listChannels()
     .map(
       (c) =>
-        `<li${c.id === current?.id ? ' class="current"' : ''}><a href="/channels/${encodeURIComponent(c.id)}">${escapeHtml(channelLabel(c))}</a></li>`,
+        `<li${c.id === current?.id ? ' class="current"' : ''}><a href="/channels/${encodeURIComponent(c.id)}">${channelHtml(c)}</a></li>`,
     )
     .join('');
   const users = state
@@ -310,11 +323,11 @@ export function registerPageRoutes(router: Router, ctx: SlackContext): void {
       .map((c) => {
         const messages = state.getMessages(c.id);
         const last = messages[messages.length - 1];
-        return `<tr><td><a href="/channels/${encodeURIComponent(c.id)}">${escapeHtml(channelLabel(c))}</a></td><td><code>${escapeHtml(c.id)}</code></td><td>${messages.length}</td><td>${escapeHtml(last === undefined ? '—' : clock(last.ts))}</td></tr>`;
+        return `<tr><td><a href="/channels/${encodeURIComponent(c.id)}">${channelHtml(c)}</a></td><td><code>${escapeHtml(c.id)}</code></td><td>${messages.length}</td><td>${escapeHtml(last === undefined ? '—' : clock(last.ts))}</td></tr>`;
       })
       .join('');
     const main = `<header><h1>Channels</h1></header><section class="panel"><table class="channels"><thead><tr><th>Channel</th><th>ID</th><th>Messages</th><th>Last message (UTC)</th></tr></thead><tbody>${rows || '<tr><td colspan="4" class="empty">No channels seeded.</td></tr>'}</tbody></table></section>
-<section class="panel"><h2>Recent button clicks</h2><div id="deliveries">${renderDeliveries(state.deliveries)}</div></section>`;
+<section class="panel"><h2>Recent button clicks</h2><div id="deliveries">${renderDeliveries(state.deliveries, state)}</div></section>`;
     return html(layout(ctx, 'Channels', undefined, main));
   });
 
@@ -325,10 +338,10 @@ export function registerPageRoutes(router: Router, ctx: SlackContext): void {
         layout(ctx, 'Not found', undefined, `<header><h1>No channel ${escapeHtml(req.params.id)}</h1></header>`),
         404,
       );
-    const main = `<header><h1>${escapeHtml(channelLabel(channel))}</h1><code class="muted">${escapeHtml(channel.id)}</code></header>
+    const main = `<header><h1>${channelHtml(channel)}</h1><code class="muted">${escapeHtml(channel.id)}</code></header>
 <section id="messages" class="messages">${renderMessages(state, channel)}</section>
 <div id="click-status" class="click-status" role="status"></div>
-<section class="panel"><h2>Recent button clicks</h2><div id="deliveries">${renderDeliveries(state.deliveries)}</div></section>`;
+<section class="panel"><h2>Recent button clicks</h2><div id="deliveries">${renderDeliveries(state.deliveries, state)}</div></section>`;
     return html(layout(ctx, channelLabel(channel), channel, main));
   });
 
@@ -339,7 +352,7 @@ export function registerPageRoutes(router: Router, ctx: SlackContext): void {
     return json(200, {
       version: state.version,
       messagesHtml: renderMessages(state, channel),
-      deliveriesHtml: renderDeliveries(state.deliveries),
+      deliveriesHtml: renderDeliveries(state.deliveries, state),
     });
   });
 
@@ -387,6 +400,8 @@ export function registerPageRoutes(router: Router, ctx: SlackContext): void {
     }
   });
 
+  router.on('GET', '/_page/version', () => json(200, { version: state.version }));
+  router.on('GET', '/favicon.ico', () => ({ status: 204 }));
   router.on('GET', '/_page/app.js', () => ({
     status: 200,
     body: PAGE_JS,
@@ -441,7 +456,12 @@ const PAGE_JS = `'use strict';
   }
 
   function refresh() {
-    if (!channel) return Promise.resolve();
+    if (!channel) {
+      // The channel list: reload when anything changed.
+      return fetch('/_page/version').then(function (r) { return r.json(); }).then(function (d) {
+        if (String(d.version) !== version) window.location.reload();
+      }).catch(function () { /* keep polling */ });
+    }
     return fetch('/_page/channels/' + encodeURIComponent(channel) + '?since=' + encodeURIComponent(version))
       .then(function (r) { return r.status === 200 ? r.json() : null; })
       .then(function (data) {
@@ -502,7 +522,7 @@ nav li a { display: block; padding: 3px 16px; }
 nav li.current a, nav li a:hover { background: #1164a3; color: #fff; }
 .who, .target { padding: 0 16px; font-size: 12px; color: #bca8bc; }
 .who select { width: 100%; margin-top: 4px; padding: 4px; border-radius: 4px; }
-.target code { color: #fff; word-break: break-all; }
+.target code { color: #fff; background: transparent; border: 0; padding: 0; word-break: break-all; }
 main { flex: 1; min-width: 0; display: flex; flex-direction: column; }
 header { padding: 12px 20px; border-bottom: 1px solid #ddd; display: flex; align-items: baseline; gap: 12px; }
 h1 { font-size: 18px; margin: 0; }
@@ -517,6 +537,7 @@ h2 { font-size: 14px; margin: 0 0 8px; color: #616061; }
 .msg-body { flex: 1; min-width: 0; }
 .msg-meta .author { font-weight: 900; }
 .msg-meta time { color: #616061; font-size: 12px; margin-left: 4px; }
+.badge.private { background: #fdf1d6; color: #8a5a00; }
 .badge { background: #e8e8e8; color: #616061; font-size: 10px; font-weight: 700; padding: 1px 4px; border-radius: 3px; }
 .edited { color: #868686; font-size: 12px; }
 .eph-note { color: #1d9bd1; font-size: 12px; }
