@@ -225,7 +225,12 @@ export class MerakiClient {
     );
   }
 
-  /** One time-based page of a network's event log (1 request); page on with `nextStartingAfter`. */
+  /**
+   * One time-based page of a network's event log (1 request). Events inside a page are newest-first.
+   * Forward paging: pass the previous `nextStartingAfter` (≈ `pageEndAt`) as `startingAfter`; Meraki's
+   * next chain never ends before "now", so stop when `events` is empty or `pageEndAt` is recent, and
+   * advance the events checkpoint only after the page's rows are uploaded.
+   */
   async getNetworkEvents(networkId: string, orgId: string, query: NetworkEventsQuery = {}): Promise<MerakiEventsPage> {
     const url = this.url(`networks/${seg(networkId)}/events`, {
       productType: query.productType ?? 'appliance',
