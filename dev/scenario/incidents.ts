@@ -162,6 +162,9 @@ const normalPeople = (p: Person): boolean =>
  */
 export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: number, untilSec: number): IncidentBuild {
   const { seed, org, pools } = env;
+  // The spread-out kinds must stay inside one 14-day detection window.
+  untilSec = Math.min(untilSec, atSec + 13 * 86_400);
+  if (untilSec <= atSec) untilSec = atSec + 20 * 60;
   const rng = Rng.for(seed, 'incident', env.space, env.seq, kind);
   const entries: AuditEntry[] = [];
   const files: SlackFile[] = [];

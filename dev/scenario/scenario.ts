@@ -281,7 +281,8 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   const builds: IncidentBuild[] = plans.map((plan, seq) => {
     const env: IncidentEnv = { seed, org, meraki, pools, space: IdSpace.incident, seq, variant: plan.variant ?? 0, takePeople, usedIps };
     if (SPREAD_KINDS.has(plan.kind)) {
-      const at = plan.at === undefined ? windowStartSec + 2 * HOUR + placeRng.int(0, HOUR) : Math.floor(plan.at / 1000);
+      // Spread over at most 13 days so the whole incident fits one 14-day detection window.
+      const at = plan.at === undefined ? Math.max(windowStartSec, nowSec - 13 * DAY) + 2 * HOUR + placeRng.int(0, HOUR) : Math.floor(plan.at / 1000);
       const until = plan.until === undefined ? nowSec - 2 * HOUR - placeRng.int(0, HOUR) : Math.floor(plan.until / 1000);
       return buildIncident(plan.kind, env, at, until);
     }
