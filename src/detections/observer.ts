@@ -1,0 +1,38 @@
+/**
+ * The seam between collection and detection. Collector activities feed every typed row to an
+ * observer while rows stream through (the cheap per-row match step, updating windowed counters);
+ * the evaluate activity, once per cycle, reads the windows and applies thresholds. Rows never cross
+ * an orchestration boundary.
+ */
+import type { RowsByStream, StreamKey } from '../transforms/streams';
+
+export interface RowObserver {
+  /** Pure and cheap: called for every valid row, in stream order. */
+  observe<K extends StreamKey>(stream: K, row: RowsByStream[K]): void;
+  /**
+   * Persists what was observed. Called after the rows were uploaded and before the checkpoint
+   * advances. Idempotent: a retried activity that observes and flushes the same rows changes nothing.
+   */
+  flush(): Promise<{ updates: number }>;
+}
+
+export interface ObserverContext {
+  source: 'slackAudit' | 'meraki' | 'merakiWebhook';
+  org: string;
+  cycleId: string;
+}
+
+/** Small summary of one finding as it crosses into orchestration history (never the rows). */
+export interface FindingSummary {
+  detectionId: string;
+  dedupeKey: string;
+  /** Stable per (detection, dedupe key): `incident-<detection id>-<hash>`. */
+  incidentId: string;
+  severity: 'informational' | 'low' | 'medium' | 'high' | 'critical';
+  title: string;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  /** True when this evaluation created the finding; false when it grew an open one. */
+  isNew: boolean;
+}

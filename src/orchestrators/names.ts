@@ -1,0 +1,24 @@
+/** Every durable function name, in one place, so registrations and callers cannot drift apart. */
+export const OrchestratorNames = {
+  cycle: 'cycle',
+  backfill: 'backfill',
+  incident: 'incident',
+} as const;
+
+export const ActivityNames = {
+  collectSlackAudit: 'collectSlackAudit',
+  collectMeraki: 'collectMeraki',
+  recordCycle: 'recordCycle',
+  evaluateDetections: 'evaluateDetections',
+  planBackfill: 'planBackfill',
+} as const;
+
+/** The eternal collection orchestration's fixed instance id. */
+export const CYCLE_INSTANCE_ID = 'sentry-cycle';
+
+export const EventNames = {
+  /** Raised on the cycle by the Meraki webhook so a failover reaches detection without waiting. */
+  expedite: 'expedite',
+  /** Raised on an incident by the Slack interactivity endpoint. */
+  responderAction: 'responderAction',
+} as const;
