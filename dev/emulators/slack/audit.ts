@@ -133,8 +133,29 @@ export function invalidAuditEntries(variants: readonly string[], nowSec: number)
 
 const EMPTY_401: EmulatorResponse = { status: 401, headers: { 'content-length': '0' } };
 
+/** First index whose entry satisfies a predicate that is false…false true…true over the array. */
+function lowerBound(list: readonly AuditEntry[], predicate: (entry: AuditEntry) => boolean): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const item = list[mid];
+    if (item === undefined || predicate(item)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 export function registerAuditRoutes(router: Router, ctx: SlackContext, budget: AuditBudget): void {
   const opts = ctx.options.audit;
+  // Sorting a large seeded log on every page would dominate; sort once per change of the log.
+  let cache: { revision: number; sorted: AuditEntry[] } | undefined;
+  const sortedEntries = (compare: (a: AuditEntry, b: AuditEntry) => number): AuditEntry[] => {
+    if (cache?.revision !== ctx.state.auditRevision) {
+      cache = { revision: ctx.state.auditRevision, sorted: [...ctx.state.getAuditEntries()].sort(compare) };
+    }
+    return cache.sorted;
+  };
   const argumentError = (detail?: string): EmulatorResponse =>
     json(opts.argumentError.status, {
       ok: false,
@@ -185,26 +206,45 @@ export function registerAuditRoutes(router: Router, ctx: SlackContext, budget: A
     if (cursorRaw !== '' && cursor === undefined)
       return json(opts.argumentError.status, { ok: false, error: 'invalid_cursor' });
 
-    const matching = ctx.state.getAuditEntries().filter((entry) => {
-      const t = entryTime(entry);
-      if (oldest !== undefined && !(t >= oldest)) return false;
-      if (latest !== undefined && !(t <= latest)) return false;
-      if (actions.length > 0 && !actions.includes(entry.action as string)) return false;
-      if (actor !== '' && actorId(entry) !== actor) return false;
-      if (entity !== '' && entityId(entry) !== entity) return false;
-      return true;
-    });
-    const compare =
-      opts.order === 'newestFirst' ? compareNewestFirst : (a: AuditEntry, b: AuditEntry) => compareNewestFirst(b, a);
-    matching.sort(compare);
-    let start = 0;
+    const newestFirst = opts.order === 'newestFirst';
+    const compare = newestFirst ? compareNewestFirst : (a: AuditEntry, b: AuditEntry) => compareNewestFirst(b, a);
+    const sorted = sortedEntries(compare);
+    // Skip straight to the cursor and to the near time bound; stop at the far bound.
+    let begin = 0;
     if (cursor !== undefined) {
       const marker: AuditEntry = { date_create: Number.isNaN(cursor.t) ? undefined : cursor.t, id: cursor.i };
-      start = matching.findIndex((entry) => compare(entry, marker) > 0);
-      if (start < 0) start = matching.length;
+      begin = lowerBound(sorted, (entry) => compare(entry, marker) > 0);
     }
-    const page = matching.slice(start, start + limit);
-    const more = start + limit < matching.length;
+    if (newestFirst && latest !== undefined) {
+      begin = Math.max(
+        begin,
+        lowerBound(sorted, (entry) => Number.isNaN(entryTime(entry)) || entryTime(entry) <= latest),
+      );
+    } else if (!newestFirst && oldest !== undefined) {
+      begin = Math.max(
+        begin,
+        lowerBound(sorted, (entry) => entryTime(entry) >= oldest),
+      );
+    }
+    const page: AuditEntry[] = [];
+    let more = false;
+    for (let i = begin; i < sorted.length; i += 1) {
+      const entry = sorted[i];
+      if (entry === undefined) break;
+      const t = entryTime(entry);
+      if (newestFirst && oldest !== undefined && t < oldest) break;
+      if (!newestFirst && latest !== undefined && t > latest) break;
+      if (oldest !== undefined && !(t >= oldest)) continue;
+      if (latest !== undefined && !(t <= latest)) continue;
+      if (actions.length > 0 && !actions.includes(entry.action as string)) continue;
+      if (actor !== '' && actorId(entry) !== actor) continue;
+      if (entity !== '' && entityId(entry) !== entity) continue;
+      if (page.length === limit) {
+        more = true;
+        break;
+      }
+      page.push(entry);
+    }
     const last = page[page.length - 1];
     let entries: unknown[] = page;
 

@@ -27,6 +27,7 @@ import { SlackState, type InteractionDelivery } from './state';
 import { registerWebApiRoutes } from './web-api';
 
 export { slackSignature } from './interactivity';
+export { loadSnapshot, persistState } from './persist';
 export type { ClickInput } from './interactivity';
 export type * from './options';
 export * from './state';

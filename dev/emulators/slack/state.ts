@@ -246,6 +246,7 @@ function emptyData(org: SlackOrg): SlackStateData {
 export class SlackState {
   private data: SlackStateData;
   private changeVersion = 0;
+  private auditChanges = 0;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -297,6 +298,11 @@ export class SlackState {
 
   get org(): SlackOrg {
     return this.data.org;
+  }
+
+  /** Increases whenever the audit log changes (the audit route caches its sort on it). */
+  get auditRevision(): number {
+    return this.auditChanges;
   }
 
   /** Increases on every mutation; the channel page polls it. */
@@ -401,6 +407,7 @@ export class SlackState {
   /** Appends audit entries exactly as given (valid or not). */
   addAuditEntries(...entries: AuditEntry[] | AuditEntry[][]): void {
     for (const entry of entries.flat()) this.data.auditEntries.push(clone(entry));
+    this.auditChanges += 1;
     this.touch();
   }
 
@@ -410,6 +417,7 @@ export class SlackState {
 
   clearAuditEntries(): void {
     this.data.auditEntries = [];
+    this.auditChanges += 1;
     this.touch();
   }
 
@@ -554,6 +562,7 @@ export class SlackState {
     const base = emptyData({ ...this.data.org, ...(snapshot.org ?? {}) });
     this.data = { ...base, ...clone(snapshot), org: base.org };
     this.ensureIdentities();
+    this.auditChanges += 1;
     this.touch();
   }
 }
