@@ -82,6 +82,8 @@ export interface WebApiOptions {
   filesInfoVisibility?: 'all' | 'member';
   /** [UNVERIFIED] admin.users.session.list answers `no_active_sessions` (instead of an empty list) for a user without sessions. */
   noActiveSessionsError?: boolean;
+  /** [UNVERIFIED] scope admin.users.deactivate needs. */
+  deactivateScope?: string;
   /** Admin actions (session reset/invalidate, SCIM deactivation) append the audit entries Slack would log. */
   emitAuditEntries?: boolean;
 }
@@ -177,6 +179,7 @@ export function resolveOptions(options: SlackEmulatorOptions, org: SlackOrg): Re
       filesInfoVisibility: 'all',
       noActiveSessionsError: false,
       emitAuditEntries: true,
+      deactivateScope: 'admin.users:write',
       ...options.webApi,
     },
     scim: { patchActiveDeactivates: true, deleteStatus: 204, ...options.scim },

@@ -301,6 +301,20 @@ describe('Slack Web API emulator through @slack/web-api WebClient', () => {
     });
   });
 
+  it('admin.users.deactivate (via apiCall) deactivates org-wide and ends sessions', async () => {
+    const { e, org, owner } = await start();
+    await owner.apiCall('admin.users.deactivate', { user_id: org.bob.id });
+    expect(e.state.getUser(org.bob.id)?.deleted).toBe(true);
+    expect(e.state.getSessions(org.bob.id)).toEqual([]);
+    expect(e.state.getAuditEntries().map((x) => x.action)).toEqual(['user_deactivated']);
+    expect(
+      await platformError(owner.apiCall('admin.users.deactivate', { user_id: e.state.org.ownerUserId })),
+    ).toMatchObject({ error: 'cannot_deactivate_primary_owner' });
+    expect(await platformError(owner.apiCall('admin.users.deactivate', { user_id: 'W0NOBODY' }))).toMatchObject({
+      error: 'user_not_found',
+    });
+  });
+
   it('accepts session.invalidate with team_id only when configured to', async () => {
     const { e, org, owner } = await start({ webApi: { invalidateRequiresUserId: false } });
     await owner.admin.users.session.invalidate({ session_id: '1002', team_id: e.state.org.teamId });

@@ -372,6 +372,25 @@ export function registerWebApiRoutes(router: Router, ctx: SlackContext): void {
       },
     },
 
+    // Org-wide deactivation; not a typed method in @slack/web-api 8 (use apiCall).
+    'admin.users.deactivate': {
+      scope: opts.deactivateScope,
+      handler: (call) => {
+        requireAdmin(call);
+        const user = state.getUser(required(call.args, 'user_id', 'user_not_found'));
+        if (user === undefined) throw new SlackError('user_not_found');
+        if (user.is_primary_owner === true || user.enterprise_user?.is_primary_owner === true)
+          throw new SlackError('cannot_deactivate_primary_owner');
+        if (user.deleted !== true) {
+          user.deleted = true;
+          user.updated = state.nowSec();
+          state.removeSessions((s) => s.user_id === user.id);
+          emitAudit('user_deactivated', call.identity, user);
+        }
+        return {};
+      },
+    },
+
     'admin.users.session.list': {
       scope: 'admin.users:read',
       handler: (call) => {
