@@ -1,0 +1,90 @@
+/**
+ * Turns a generated scenario (wire-format data) into the emulators' starting state, and applies live
+ * feed batches to running emulators.
+ */
+import type { SlackEmulator, SlackStateData } from '../emulators/slack';
+import type { MerakiEmulator } from '../emulators/meraki';
+import type { MerakiStateData } from '../emulators/meraki/types';
+import type { LiveBatch, Scenario } from '../scenario';
+
+export interface StackSecrets {
+  slackAuditToken: string;
+  slackBotToken: string;
+  slackScimToken: string;
+  slackSigningSecret: string;
+  merakiApiKey: string;
+  merakiWebhookSecret: string;
+}
+
+/** The Slack emulator's initial state for a scenario (the audit token belongs to the primary owner). */
+export function slackSeed(scenario: Scenario): Partial<SlackStateData> {
+  const { slack } = scenario;
+  return {
+    users: slack.users as unknown as SlackStateData['users'],
+    channels: slack.channels as unknown as SlackStateData['channels'],
+    files: slack.files as unknown as SlackStateData['files'],
+    sessions: slack.sessions as unknown as SlackStateData['sessions'],
+    usergroups: slack.usergroups as unknown as SlackStateData['usergroups'],
+    auditEntries: slack.auditEntries as unknown as SlackStateData['auditEntries'],
+  };
+}
+
+export function merakiSeed(scenario: Scenario, apiKey: string): Partial<MerakiStateData> {
+  const { meraki } = scenario;
+  return {
+    organizations: meraki.organizations as unknown as MerakiStateData['organizations'],
+    networks: meraki.networks as unknown as MerakiStateData['networks'],
+    devices: meraki.devices as unknown as MerakiStateData['devices'],
+    deviceStatuses: Object.values(meraki.deviceStatuses).flat() as unknown as MerakiStateData['deviceStatuses'],
+    uplinkStatuses: Object.values(meraki.uplinkStatuses).flat() as unknown as MerakiStateData['uplinkStatuses'],
+    events: groupBy(meraki.events, (event) => event.networkId) as unknown as MerakiStateData['events'],
+    apiKeys: [{ key: apiKey, organizationIds: '*', label: 'sentry-local' }] as unknown as MerakiStateData['apiKeys'],
+  };
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Record<string, T[]> {
+  const out: Record<string, T[]> = {};
+  for (const item of items) (out[key(item)] ??= []).push(item);
+  return out;
+}
+
+export interface AppliedBatch {
+  auditEntries: number;
+  merakiEvents: number;
+  uplinkChanges: number;
+  webhooks: number;
+  incidents: string[];
+}
+
+/** Applies one live-feed interval to the emulators; webhooks go to the app with the configured secret. */
+export async function applyLiveBatch(
+  batch: LiveBatch,
+  slack: SlackEmulator,
+  meraki: MerakiEmulator,
+  webhookSecret: string,
+): Promise<AppliedBatch> {
+  if (batch.files.length > 0) slack.state.addFiles(batch.files as unknown as SlackStateData['files']);
+  if (batch.auditEntries.length > 0) slack.state.addAuditEntries(batch.auditEntries as unknown as SlackStateData['auditEntries']);
+  for (const [networkId, events] of Object.entries(groupBy(batch.merakiEvents, (e) => e.networkId))) {
+    if (meraki.state.network(networkId) !== undefined) meraki.state.addEvents(networkId, events as never);
+  }
+  for (const change of batch.uplinkChanges) {
+    if (meraki.state.uplinkStatus(change.status.serial) === undefined) continue;
+    // The scenario carries the matching webhook bodies itself; do not let the emulator invent a second one.
+    meraki.state.setUplinks(change.status.serial, change.status.uplinks as never, change.at, { webhook: false } as never);
+  }
+  let webhooks = 0;
+  if (meraki.webhooks.url !== undefined) {
+    for (const payload of batch.webhooks) {
+      await meraki.webhooks.send({ ...payload, sharedSecret: webhookSecret } as never);
+      webhooks += 1;
+    }
+  }
+  return {
+    auditEntries: batch.auditEntries.length,
+    merakiEvents: batch.merakiEvents.length,
+    uplinkChanges: batch.uplinkChanges.length,
+    webhooks,
+    incidents: batch.incidents.map((incident) => incident.id),
+  };
+}
