@@ -100,5 +100,10 @@ export function parseOutOfProcData(error: unknown): OrchestratorStateDto | undef
 }
 
 export function isOrchestratorState(value: unknown): value is OrchestratorStateDto {
-  return typeof value === 'object' && value !== null && typeof (value as OrchestratorStateDto).isDone === 'boolean' && Array.isArray((value as OrchestratorStateDto).actions);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as OrchestratorStateDto).isDone === 'boolean' &&
+    Array.isArray((value as OrchestratorStateDto).actions)
+  );
 }

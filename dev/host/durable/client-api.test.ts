@@ -24,7 +24,11 @@ interface HttpResult {
   body: unknown;
 }
 
-async function callFunction(name: string, path: string, init: { method?: string; params?: Record<string, string>; body?: string } = {}): Promise<HttpResult> {
+async function callFunction(
+  name: string,
+  path: string,
+  init: { method?: string; params?: Record<string, string>; body?: string } = {},
+): Promise<HttpResult> {
   const url = new URL(path, h.baseUrl);
   const result = await h.invoker.invoke(name, {
     trigger: {
@@ -38,22 +42,47 @@ async function callFunction(name: string, path: string, init: { method?: string;
       },
     },
   });
-  const http = result.returnValue?.http as { statusCode: string; headers: Record<string, string>; body?: { bytes?: Uint8Array } };
+  const http = result.returnValue?.http as {
+    statusCode: string;
+    headers: Record<string, string>;
+    body?: { bytes?: Uint8Array };
+  };
   const text = http.body?.bytes === undefined ? '' : Buffer.from(http.body.bytes).toString('utf8');
-  return { status: Number(http.statusCode), headers: http.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  return {
+    status: Number(http.statusCode),
+    headers: http.headers,
+    body: text === '' ? undefined : (JSON.parse(text) as unknown),
+  };
 }
 
-async function raw(method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}): Promise<HttpResult> {
-  const response = await fetch(new URL(path, `http://127.0.0.1:${h.port}`), { method, body: init.body, headers: init.headers });
+async function raw(
+  method: string,
+  path: string,
+  init: { body?: string; headers?: Record<string, string> } = {},
+): Promise<HttpResult> {
+  const response = await fetch(new URL(path, `http://127.0.0.1:${h.port}`), {
+    method,
+    body: init.body,
+    headers: init.headers,
+  });
   const text = await response.text();
-  return { status: response.status, headers: Object.fromEntries(response.headers), body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  return {
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    body: text === '' ? undefined : (JSON.parse(text) as unknown),
+  };
 }
 
 beforeAll(async () => {
   h = await startHarness({
     appPath: join(__dirname, 'fixtures/durable-app/index.js'),
     systemKey,
-    settings: { hubName: 'ClientHub', maxConcurrentActivityFunctions: 2, maxConcurrentOrchestratorFunctions: 2, maxConcurrentEntityFunctions: 2 },
+    settings: {
+      hubName: 'ClientHub',
+      maxConcurrentActivityFunctions: 2,
+      maxConcurrentOrchestratorFunctions: 2,
+      maxConcurrentEntityFunctions: 2,
+    },
   });
   // Observe orchestrator invocations: at most `maxConcurrentOrchestratorFunctions` overall, one per instance.
   const invoke = h.invoker.invoke.bind(h.invoker);
@@ -98,10 +127,24 @@ describe('client binding', () => {
     });
     const urls = data.managementUrls as Record<string, string>;
     expect(urls.id).toBe('INSTANCEID');
-    expect(urls.statusQueryGetUri).toBe(`${h.baseUrl}/runtime/webhooks/durabletask/instances/INSTANCEID?taskHub=ClientHub&connection=Storage&code=${systemKey}`);
-    expect(urls.terminatePostUri).toBe(`${h.baseUrl}/runtime/webhooks/durabletask/instances/INSTANCEID/terminate?reason={text}&taskHub=ClientHub&connection=Storage&code=${systemKey}`);
+    expect(urls.statusQueryGetUri).toBe(
+      `${h.baseUrl}/runtime/webhooks/durabletask/instances/INSTANCEID?taskHub=ClientHub&connection=Storage&code=${systemKey}`,
+    );
+    expect(urls.terminatePostUri).toBe(
+      `${h.baseUrl}/runtime/webhooks/durabletask/instances/INSTANCEID/terminate?reason={text}&taskHub=ClientHub&connection=Storage&code=${systemKey}`,
+    );
     expect(Object.keys(urls).sort()).toEqual(
-      ['id', 'statusQueryGetUri', 'sendEventPostUri', 'terminatePostUri', 'rewindPostUri', 'purgeHistoryDeleteUri', 'restartPostUri', 'suspendPostUri', 'resumePostUri'].sort(),
+      [
+        'id',
+        'statusQueryGetUri',
+        'sendEventPostUri',
+        'terminatePostUri',
+        'rewindPostUri',
+        'purgeHistoryDeleteUri',
+        'restartPostUri',
+        'suspendPostUri',
+        'resumePostUri',
+      ].sort(),
     );
   });
 });
@@ -111,7 +154,13 @@ describe('DurableClient', () => {
     const id = await client.startNew('FanOut', { input: [1, 2, 3] });
     await waitForStatus(h.extension, id);
     const status = await client.getStatus(id);
-    expect(status).toMatchObject({ name: 'FanOut', instanceId: id, runtimeStatus: 'Completed', input: [1, 2, 3], output: { results: [1, 4, 9], sum: 14 } });
+    expect(status).toMatchObject({
+      name: 'FanOut',
+      instanceId: id,
+      runtimeStatus: 'Completed',
+      input: [1, 2, 3],
+      output: { results: [1, 4, 9], sum: 14 },
+    });
     expect(status.createdTime).toBeInstanceOf(Date);
   });
 
@@ -194,14 +243,18 @@ describe('DurableClient', () => {
   it('getStatusAll / getStatusBy filter by time and status, and follow continuation tokens', async () => {
     const from = new Date(Date.now() - 1000);
     const ids: string[] = [];
-    for (let i = 0; i < 105; i++) ids.push(await client.startNew('Eternal', { instanceId: `page-${String(i).padStart(3, '0')}`, input: 3 }));
+    for (let i = 0; i < 105; i++)
+      ids.push(await client.startNew('Eternal', { instanceId: `page-${String(i).padStart(3, '0')}`, input: 3 }));
     await h.extension.engine.whenIdle();
     const all = await client.getStatusAll();
     expect(all.length).toBeGreaterThan(105);
     expect(ids.every((id) => all.some((s) => s.instanceId === id))).toBe(true);
-    const completed = await client.getStatusBy({ createdTimeFrom: from, runtimeStatus: [df.OrchestrationRuntimeStatus.Completed] });
+    const completed = await client.getStatusBy({
+      createdTimeFrom: from,
+      runtimeStatus: [df.OrchestrationRuntimeStatus.Completed],
+    });
     expect(completed.length).toBeGreaterThanOrEqual(105);
-    expect(completed.every((s) => s.runtimeStatus === 'Completed')).toBe(true);
+    expect(completed.every((s) => s.runtimeStatus === df.OrchestrationRuntimeStatus.Completed)).toBe(true);
     const none = await client.getStatusBy({ createdTimeFrom: new Date(Date.now() + 60_000) });
     expect(none).toEqual([]);
 
@@ -209,10 +262,15 @@ describe('DurableClient', () => {
     expect((first.body as unknown[]).length).toBe(50);
     const token = first.headers['x-ms-continuation-token'] ?? '';
     expect(token.length).toBeGreaterThan(0);
-    const second = await raw('GET', '/durabletask/instances/?instanceIdPrefix=page-&top=50', { headers: { 'x-ms-continuation-token': token } });
+    const second = await raw('GET', '/durabletask/instances/?instanceIdPrefix=page-&top=50', {
+      headers: { 'x-ms-continuation-token': token },
+    });
     expect((second.body as { instanceId: string }[])[0]?.instanceId).toBe('page-050');
 
-    const purged = await client.purgeInstanceHistoryBy({ createdTimeFrom: from, runtimeStatus: [df.OrchestrationRuntimeStatus.Completed] });
+    const purged = await client.purgeInstanceHistoryBy({
+      createdTimeFrom: from,
+      runtimeStatus: [df.OrchestrationRuntimeStatus.Completed],
+    });
     expect(purged.instancesDeleted).toBeGreaterThanOrEqual(105);
     expect((await raw('GET', '/durabletask/instances/?instanceIdPrefix=page-')).body).toEqual([]);
     expect((await raw('DELETE', '/durabletask/instances/')).status).toBe(400);
@@ -226,7 +284,11 @@ describe('DurableClient', () => {
     expect(await client.readEntityState(entity)).toEqual({ entityExists: true, entityState: 7 });
     expect(await client.readEntityState(new df.EntityId('Counter', 'never-touched'))).toEqual({ entityExists: false });
     const listed = await raw('GET', '/durabletask/entities/counter?fetchState=true');
-    expect(listed.body).toEqual(expect.arrayContaining([{ entityId: { name: 'counter', key: 'client' }, lastOperationTime: expect.any(String), state: 7 }]));
+    expect(listed.body).toEqual(
+      expect.arrayContaining([
+        { entityId: { name: 'counter', key: 'client' }, lastOperationTime: expect.any(String) as unknown, state: 7 },
+      ]),
+    );
   });
 });
 
@@ -235,7 +297,9 @@ describe('HTTP functions using the client', () => {
     const response = await callFunction('StartAndWait', '/api/start/Waiter?wait=false', { params: { name: 'Waiter' } });
     expect(response.status).toBe(202);
     const body = response.body as Record<string, string>;
-    expect(body.statusQueryGetUri).toBe(`${h.baseUrl}/runtime/webhooks/durabletask/instances/${body.id}?taskHub=ClientHub&connection=Storage&code=${systemKey}`);
+    expect(body.statusQueryGetUri).toBe(
+      `${h.baseUrl}/runtime/webhooks/durabletask/instances/${body.id}?taskHub=ClientHub&connection=Storage&code=${systemKey}`,
+    );
     expect(response.headers.location ?? response.headers.Location).toBe(body.statusQueryGetUri);
     const status = await fetch(body.statusQueryGetUri ?? '');
     expect(status.status).toBe(202);
@@ -265,10 +329,14 @@ describe('management routes', () => {
   });
 
   it('createAndWaitOnNewInstancePostUri waits and answers with the output', async () => {
-    const response = await raw('POST', `/runtime/webhooks/durabletask/orchestrators/FanOut?timeout=5&pollingInterval=0.05&code=${systemKey}`, {
-      body: '[6]',
-      headers: { 'content-type': 'application/json' },
-    });
+    const response = await raw(
+      'POST',
+      `/runtime/webhooks/durabletask/orchestrators/FanOut?timeout=5&pollingInterval=0.05&code=${systemKey}`,
+      {
+        body: '[6]',
+        headers: { 'content-type': 'application/json' },
+      },
+    );
     expect(response).toMatchObject({ status: 200, body: { results: [36], sum: 36 } });
     expect((await raw('POST', '/durabletask/orchestrators/FanOut', { body: '{not json' })).status).toBe(400);
     expect((await raw('GET', '/durabletask/orchestrators/FanOut')).status).toBe(404);
@@ -279,13 +347,27 @@ describe('management routes', () => {
     await waitForStatus(h.extension, id);
     const plain = await raw('GET', `/durabletask/instances/${id}?showHistory=true`);
     const events = (plain.body as { historyEvents: Record<string, unknown>[] }).historyEvents;
-    expect(events.map((e) => e.EventType)).toEqual(['ExecutionStarted', 'TaskCompleted', 'TaskCompleted', 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted']);
+    expect(events.map((e) => e.EventType)).toEqual([
+      'ExecutionStarted',
+      'TaskCompleted',
+      'TaskCompleted',
+      'TaskCompleted',
+      'TaskCompleted',
+      'ExecutionCompleted',
+    ]);
     expect(events[0]).toMatchObject({ FunctionName: 'Sequence' });
-    expect(events[1]).toMatchObject({ FunctionName: 'Hello', ScheduledTime: expect.any(String), Input: '["\\"Tokyo\\""]' });
+    expect(events[1]).toMatchObject({
+      FunctionName: 'Hello',
+      ScheduledTime: expect.any(String) as unknown,
+      Input: '["\\"Tokyo\\""]',
+    });
     expect(events[1]).not.toHaveProperty('Result');
     expect(events[1]).not.toHaveProperty('TaskScheduledId');
     expect(events[5]).toMatchObject({ OrchestrationStatus: 'Completed' });
-    const withOutput = await raw('GET', `/durabletask/instances/${id}?showHistory=true&showHistoryOutput=true&showInput=false`);
+    const withOutput = await raw(
+      'GET',
+      `/durabletask/instances/${id}?showHistory=true&showHistoryOutput=true&showInput=false`,
+    );
     const body = withOutput.body as { input: unknown; historyEvents: Record<string, unknown>[] };
     expect(body.input).toBeNull();
     expect(body.historyEvents[1]).toMatchObject({ Result: 'Hello, Tokyo!' });
@@ -296,8 +378,22 @@ describe('management routes', () => {
   it('raiseEvent requires JSON content; restart starts a new instance from the same input', async () => {
     const id = await client.startNew('Approval');
     await waitForStatus(h.extension, id, ['Running']);
-    expect((await raw('POST', `/durabletask/instances/${id}/raiseEvent/Approve`, { body: 'x', headers: { 'content-type': 'text/plain' } })).status).toBe(400);
-    expect((await raw('POST', `/durabletask/instances/${id}/raiseEvent/Approve`, { body: '"yes"', headers: { 'content-type': 'application/json' } })).status).toBe(202);
+    expect(
+      (
+        await raw('POST', `/durabletask/instances/${id}/raiseEvent/Approve`, {
+          body: 'x',
+          headers: { 'content-type': 'text/plain' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await raw('POST', `/durabletask/instances/${id}/raiseEvent/Approve`, {
+          body: '"yes"',
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(202);
     await waitForStatus(h.extension, id);
     const restarted = await raw('POST', `/durabletask/instances/${id}/restart`);
     expect(restarted.status).toBe(202);

@@ -21,7 +21,12 @@ beforeAll(async () => {
   h = await startHarness({
     appPath: join(__dirname, 'fixtures/durable-app/index.js'),
     // One activity at a time keeps completion order, and so the golden strings, deterministic.
-    settings: { hubName: 'Conformance', maxConcurrentActivityFunctions: 1, maxConcurrentOrchestratorFunctions: 4, maxConcurrentEntityFunctions: 2 },
+    settings: {
+      hubName: 'Conformance',
+      maxConcurrentActivityFunctions: 1,
+      maxConcurrentOrchestratorFunctions: 4,
+      maxConcurrentEntityFunctions: 2,
+    },
     maximumShortTimerDuration: '00:00:00.300',
     longRunningTimerIntervalDuration: '00:00:00.120',
   });
@@ -38,11 +43,27 @@ async function run(name: string, input?: unknown, instanceId?: string): Promise<
   return doc;
 }
 
+function at<T>(list: readonly T[], index: number): T {
+  const item = list[index];
+  if (item === undefined) throw new Error(`no item at ${index} (length ${list.length})`);
+  return item;
+}
+
+function instance(id: string): OrchestrationDoc {
+  const doc = h.extension.engine.getOrchestration(id);
+  if (doc === undefined) throw new Error(`no instance ${id}`);
+  return doc;
+}
+
 function output(doc: OrchestrationDoc): unknown {
   return doc.output === null ? null : (JSON.parse(doc.output) as unknown);
 }
 
-function find(doc: OrchestrationDoc, type: number, predicate: (event: HistoryEvent) => boolean = () => true): HistoryEvent[] {
+function find(
+  doc: OrchestrationDoc,
+  type: number,
+  predicate: (event: HistoryEvent) => boolean = () => true,
+): HistoryEvent[] {
   return doc.history.filter((event) => event.EventType === type && predicate(event));
 }
 
@@ -75,7 +96,10 @@ function assertLockstep(history: readonly HistoryEvent[]): void {
     const completion = completing[event.EventType];
     if (completion !== undefined) {
       const id = event[completion[1]] as number;
-      expect(kinds.get(id), `completion ${event.EventType}->${id} has no matching ${completion[0]}: ${describeHistory(history)}`).toBe(completion[0]);
+      expect(
+        kinds.get(id),
+        `completion ${event.EventType}->${id} has no matching ${completion[0]}: ${describeHistory(history)}`,
+      ).toBe(completion[0]);
       expect(completed.has(id)).toBe(false);
       completed.add(id);
     }
@@ -93,14 +117,22 @@ describe('activities', () => {
       ['Square', '[4]'],
     ]);
     expect(find(doc, EventType.TaskCompleted).map((e) => e.Result)).toEqual(['4', '9', '16']);
-    expect(find(doc, EventType.ExecutionCompleted)[0]).toMatchObject({ OrchestrationStatus: 1, Result: JSON.stringify({ results: [4, 9, 16], sum: 29 }) });
+    expect(find(doc, EventType.ExecutionCompleted)[0]).toMatchObject({
+      OrchestrationStatus: 1,
+      Result: JSON.stringify({ results: [4, 9, 16], sum: 29 }),
+    });
   });
 
   it('keeps string results as strings and writes "null" for an activity that returns nothing', async () => {
     const doc = await run('Sequence');
     expect(describeHistory(doc.history)).toBe('12 0 4#0 13 12 5->0 4#1 13 12 5->1 4#2 13 12 5->2 4#3 13 12 5->3 1 13');
     expect(output(doc)).toEqual(['Hello, Tokyo!', 'Hello, Seattle!', 'null', 'string']);
-    expect(find(doc, EventType.TaskCompleted).map((e) => e.Result)).toEqual(['"Hello, Tokyo!"', '"Hello, Seattle!"', 'null', '"123"']);
+    expect(find(doc, EventType.TaskCompleted).map((e) => e.Result)).toEqual([
+      '"Hello, Tokyo!"',
+      '"Hello, Seattle!"',
+      'null',
+      '"123"',
+    ]);
   });
 
   it('persists OrchestratorStarted timestamps that never go backwards', async () => {
@@ -114,32 +146,47 @@ describe('activities', () => {
 describe('retries (RetryInterceptor emulation)', () => {
   it('creates a retry timer after each failure and reschedules the activity with the next id', async () => {
     const doc = await run('Retry', { key: 'golden-retry', failures: 2, interval: 20 });
-    expect(describeHistory(doc.history)).toBe('12 0 4#0 13 12 6->0 10#1 13 12 11->1 4#2 13 12 6->2 10#3 13 12 11->3 4#4 13 12 5->4 1 13');
+    expect(describeHistory(doc.history)).toBe(
+      '12 0 4#0 13 12 6->0 10#1 13 12 11->1 4#2 13 12 6->2 10#3 13 12 11->3 4#4 13 12 5->4 1 13',
+    );
     expect(output(doc)).toBe('golden-retry ok after 3');
     const failed = find(doc, EventType.TaskFailed);
-    expect(failed[0]).toMatchObject({ TaskScheduledId: 0, Reason: "Activity function 'Flaky' failed: flaky failure 1" });
+    expect(failed[0]).toMatchObject({
+      TaskScheduledId: 0,
+      Reason: "Activity function 'Flaky' failed: flaky failure 1",
+    });
     expect(typeof failed[0]?.Details).toBe('string');
     // Each retry timer fires firstRetryInterval (backoff 1) after the episode that saw the failure.
     for (const timer of find(doc, EventType.TimerCreated)) {
-      const episode = doc.history.slice(0, doc.history.indexOf(timer)).filter((e) => e.EventType === EventType.OrchestratorStarted).pop();
+      const episode = doc.history
+        .slice(0, doc.history.indexOf(timer))
+        .filter((e) => e.EventType === EventType.OrchestratorStarted)
+        .pop();
       expect(Date.parse(timer.FireAt as string) - Date.parse(episode?.Timestamp ?? '')).toBe(20);
     }
   });
 
   it('adds the dummy back-compat timer (due at once) after the final failed attempt', async () => {
     const doc = await run('RetryThenMore', { key: 'golden-exhaust', failures: 9, max: 2 });
-    expect(describeHistory(doc.history)).toBe('12 0 4#0 13 12 6->0 10#1 13 12 11->1 4#2 13 12 6->2 10#3 13 12 11->3 4#4 13 12 5->4 1 13');
+    expect(describeHistory(doc.history)).toBe(
+      '12 0 4#0 13 12 6->0 10#1 13 12 11->1 4#2 13 12 6->2 10#3 13 12 11->3 4#4 13 12 5->4 1 13',
+    );
     const [result, after] = output(doc) as [string, string];
     expect(result.startsWith("gave up: Activity function 'Flaky' failed: flaky failure 2")).toBe(true);
     expect(after).toBe('Hello, after!');
-    const dummy = find(doc, EventType.TimerCreated)[1] as HistoryEvent;
-    const episode = doc.history.slice(0, doc.history.indexOf(dummy)).filter((e) => e.EventType === EventType.OrchestratorStarted).pop();
+    const dummy = at(find(doc, EventType.TimerCreated), 1);
+    const episode = doc.history
+      .slice(0, doc.history.indexOf(dummy))
+      .filter((e) => e.EventType === EventType.OrchestratorStarted)
+      .pop();
     expect(dummy.FireAt).toBe(episode?.Timestamp);
   });
 
   it('allocates hidden retry ids in event order when retries run inside Task.all', async () => {
     const doc = await run('RetryFanOut');
-    expect(describeHistory(doc.history).startsWith('12 0 4#0 4#1 4#2 13 12 6->0 10#3 13 12 5->1 13 12 6->2 10#4 13')).toBe(true);
+    expect(
+      describeHistory(doc.history).startsWith('12 0 4#0 4#1 4#2 13 12 6->0 10#3 13 12 5->1 13 12 6->2 10#4 13'),
+    ).toBe(true);
     expect(output(doc)).toEqual([`${doc.instanceId}-a ok after 2`, 'Hello, b!', `${doc.instanceId}-c ok after 3`]);
     expect(find(doc, EventType.TaskScheduled)).toHaveLength(6);
   });
@@ -164,10 +211,18 @@ describe('sub-orchestrations', () => {
       named: { greeting: 'Hello, Grace!', parent: doc.instanceId },
       retried: 'child ok',
     });
-    const child = h.extension.engine.getOrchestration(`${doc.instanceId}-named`) as OrchestrationDoc;
-    expect(child.parent).toEqual({ instanceId: doc.instanceId, executionId: doc.executionId, taskScheduledId: 1, name: 'Parent' });
-    expect(find(child, EventType.ExecutionStarted)[0]?.ParentInstance).toMatchObject({ TaskScheduleId: 1, OrchestrationInstance: { InstanceId: doc.instanceId } });
-    const failedChild = h.extension.engine.getOrchestration(`${doc.executionId}:2`) as OrchestrationDoc;
+    const child = instance(`${doc.instanceId}-named`);
+    expect(child.parent).toEqual({
+      instanceId: doc.instanceId,
+      executionId: doc.executionId,
+      taskScheduledId: 1,
+      name: 'Parent',
+    });
+    expect(find(child, EventType.ExecutionStarted)[0]?.ParentInstance).toMatchObject({
+      TaskScheduleId: 1,
+      OrchestrationInstance: { InstanceId: doc.instanceId },
+    });
+    const failedChild = instance(`${doc.executionId}:2`);
     expect(failedChild.runtimeStatus).toBe('Failed');
     const failure = find(doc, EventType.SubOrchestrationInstanceFailed)[0];
     expect(String(failure?.Reason)).toContain("Orchestrator function 'FlakyChild' failed: child failure for");
@@ -176,7 +231,9 @@ describe('sub-orchestrations', () => {
   it('propagates a failed child to the parent as SubOrchestrationInstanceFailed', async () => {
     const doc = await run('FailingChildParent');
     expect(describeHistory(doc.history)).toBe('12 0 7#0 13 12 9->0 1 13');
-    expect(output(doc)).toBe("caught: Orchestrator function 'Failing' failed: Activity function 'Boom' failed: kaboom ");
+    expect(output(doc)).toBe(
+      "caught: Orchestrator function 'Failing' failed: Activity function 'Boom' failed: kaboom ",
+    );
   });
 });
 
@@ -220,8 +277,8 @@ describe('external events and timers', () => {
   it('fires a timer no earlier than its FireAt', async () => {
     const doc = await run('Timer', 40);
     expect(describeHistory(doc.history)).toBe('12 0 10#0 13 12 11->0 1 13');
-    const created = find(doc, EventType.TimerCreated)[0] as HistoryEvent;
-    const fired = find(doc, EventType.TimerFired)[0] as HistoryEvent;
+    const created = at(find(doc, EventType.TimerCreated), 0);
+    const fired = at(find(doc, EventType.TimerFired), 0);
     expect(fired.FireAt).toBe(created.FireAt);
     expect(Date.parse(fired.Timestamp)).toBeGreaterThanOrEqual(Date.parse(created.FireAt as string));
     expect(output(doc)).toBe(true);
@@ -247,14 +304,17 @@ describe('continueAsNew', () => {
     const executions = new Set<string>();
     const id = h.extension.engine.startNew('Eternal', undefined, '0');
     for (;;) {
-      const doc = h.extension.engine.getOrchestration(id) as OrchestrationDoc;
+      const doc = instance(id);
       executions.add(doc.executionId);
       if (doc.runtimeStatus === 'Completed') break;
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    const doc = h.extension.engine.getOrchestration(id) as OrchestrationDoc;
+    const doc = instance(id);
     expect(describeHistory(doc.history)).toBe('12 0 1 13');
-    expect(find(doc, EventType.ExecutionStarted)[0]).toMatchObject({ Input: '3', OrchestrationInstance: { InstanceId: id, ExecutionId: doc.executionId } });
+    expect(find(doc, EventType.ExecutionStarted)[0]).toMatchObject({
+      Input: '3',
+      OrchestrationInstance: { InstanceId: id, ExecutionId: doc.executionId },
+    });
     expect(output(doc)).toBe('done at 3');
     expect(executions.size).toBeGreaterThanOrEqual(2);
     expect(doc.input).toBe('3');
@@ -271,7 +331,9 @@ describe('failures', () => {
     const doc = await run('Failing');
     expect(doc.runtimeStatus).toBe('Failed');
     expect(describeHistory(doc.history)).toBe('12 0 4#0 13 12 6->0 1 13');
-    expect(doc.output?.startsWith("Orchestrator function 'Failing' failed: Activity function 'Boom' failed: kaboom \n ")).toBe(true);
+    expect(
+      doc.output?.startsWith("Orchestrator function 'Failing' failed: Activity function 'Boom' failed: kaboom \n "),
+    ).toBe(true);
     expect(find(doc, EventType.ExecutionCompleted)[0]).toMatchObject({ OrchestrationStatus: 3 });
 
     const early = await run('ThrowsEarly');
@@ -283,20 +345,34 @@ describe('failures', () => {
     const doc = await run('CatchFailure');
     const { message } = output(doc) as { message: string };
     expect(message.startsWith("Activity function 'Boom' failed: kaboom \n {")).toBe(true);
-    expect(JSON.parse(message.split(' \n ')[1] ?? '')).toMatchObject({ RemoteMessage: 'kaboom', RemoteTypeName: 'Error' });
+    expect(JSON.parse(message.split(' \n ')[1] ?? '')).toMatchObject({
+      RemoteMessage: 'kaboom',
+      RemoteTypeName: 'Error',
+    });
   });
 
   it('turns FailureDetails from setExceptionPropertiesProvider into a TaskFailedError', async () => {
     const doc = await run('CatchCoded');
-    expect(output(doc)).toEqual({ name: 'TaskFailedError', type: 'TypeError', code: 'QUOTA', message: 'TypeError: quota exceeded' });
-    expect(find(doc, EventType.TaskFailed)[0]?.FailureDetails).toMatchObject({ ErrorType: 'TypeError', ErrorMessage: 'quota exceeded', IsNonRetriable: false });
+    expect(output(doc)).toEqual({
+      name: 'TaskFailedError',
+      type: 'TypeError',
+      code: 'QUOTA',
+      message: 'TypeError: quota exceeded',
+    });
+    expect(find(doc, EventType.TaskFailed)[0]?.FailureDetails).toMatchObject({
+      ErrorType: 'TypeError',
+      ErrorMessage: 'quota exceeded',
+      IsNonRetriable: false,
+    });
   });
 });
 
 describe('entities', () => {
   it('sends requests as EventSent and answers calls with EventRaised keyed by the request id', async () => {
     const doc = await run('EntityUser', 'golden');
-    expect(describeHistory(doc.history)).toMatch(/^12 0 14#0 14#1 13 12 15:[0-9a-f-]{36} 14#2 13 12 15:[0-9a-f-]{36} 14#3 13 12 15:[0-9a-f-]{36} 1 13$/);
+    expect(describeHistory(doc.history)).toMatch(
+      /^12 0 14#0 14#1 13 12 15:[0-9a-f-]{36} 14#2 13 12 15:[0-9a-f-]{36} 14#3 13 12 15:[0-9a-f-]{36} 1 13$/,
+    );
     const sent = find(doc, EventType.EventSent);
     const requests = sent.map((e) => JSON.parse(e.Input as string) as Record<string, unknown>);
     expect(sent.every((e) => e.InstanceId === '@counter@golden' && e.Name === 'op')).toBe(true);
@@ -309,7 +385,11 @@ describe('entities', () => {
     expect(requests[1]).toMatchObject({ parent: doc.instanceId, parentExecution: doc.executionId });
     const raised = find(doc, EventType.EventRaised);
     expect(raised.map((e) => e.Name)).toEqual(requests.slice(1).map((r) => r.id));
-    expect(raised.map((e) => JSON.parse(e.Input as string) as unknown)).toEqual([{ result: '7' }, { result: '7' }, { result: '{}', exceptionType: 'Error' }]);
+    expect(raised.map((e) => JSON.parse(e.Input as string) as unknown)).toEqual([
+      { result: '7' },
+      { result: '7' },
+      { result: '{}', exceptionType: 'Error' },
+    ]);
     expect(output(doc)).toEqual({ afterAdd: 7, value: 7, failure: '[object Object]' });
     expect(h.extension.engine.readEntity('Counter', 'golden')).toEqual({ exists: true, state: '7' });
   });
@@ -319,7 +399,11 @@ describe('entities', () => {
     const before = h.logs.length;
     for (let i = 1; i <= 5; i++) h.extension.engine.signalEntity('Counter', 'batch', 'add', String(i));
     await h.extension.engine.whenIdle();
-    const batches = h.logs.slice(before).filter((l) => /Entity batch of \d+ operation\(s\) done/.test(l.message) && l.fields?.instanceId === '@counter@batch');
+    const batches = h.logs
+      .slice(before)
+      .filter(
+        (l) => /Entity batch of \d+ operation\(s\) done/.test(l.message) && l.fields?.instanceId === '@counter@batch',
+      );
     expect(batches.length).toBeLessThan(5);
     expect(batches.reduce((n, l) => n + Number(/of (\d+)/.exec(l.message)?.[1]), 0)).toBe(5);
     expect(h.extension.engine.readEntity('counter', 'batch')).toEqual({ exists: true, state: '15' });
@@ -355,7 +439,13 @@ describe('watchdogs and warnings', () => {
         { EventType: 0, EventId: -1, IsPlayed: true, Timestamp: now, Name: 'Approval', Input: null },
         { EventType: 13, EventId: -1, IsPlayed: true, Timestamp: now },
       ],
-      inbox: [{ id: 'x', executionId: 'e1', event: { EventType: 5, EventId: -1, IsPlayed: false, Timestamp: now, TaskScheduledId: 7, Result: '1' } }],
+      inbox: [
+        {
+          id: 'x',
+          executionId: 'e1',
+          event: { EventType: 5, EventId: -1, IsPlayed: false, Timestamp: now, TaskScheduledId: 7, Result: '1' },
+        },
+      ],
       nextSeq: 0,
       actionSeqs: [],
       scheduled: {},
@@ -367,20 +457,34 @@ describe('watchdogs and warnings', () => {
     const engine = new DurableEngine({
       invoker: h.invoker,
       logger: (level, message, fields) => logs.push({ level, message, instanceId: fields?.instanceId }),
-      settings: { hubName: 'Ghost', maxConcurrentActivityFunctions: 1, maxConcurrentOrchestratorFunctions: 1, maxConcurrentEntityFunctions: 1 },
+      settings: {
+        hubName: 'Ghost',
+        maxConcurrentActivityFunctions: 1,
+        maxConcurrentOrchestratorFunctions: 1,
+        maxConcurrentEntityFunctions: 1,
+      },
       store,
     });
     await engine.start();
     await engine.whenIdle();
     await engine.stop();
-    expect(logs.find((l) => l.level === 'error' && l.message.includes('Lockstep watchdog'))).toMatchObject({ instanceId: 'ghost' });
+    expect(logs.find((l) => l.level === 'error' && l.message.includes('Lockstep watchdog'))).toMatchObject({
+      instanceId: 'ghost',
+    });
   });
 
   it('logs a lockstep error when replay schedules fewer tasks than before', async () => {
     const before = h.logs.length;
     const doc = await run('Nondeterministic');
     expect(doc.runtimeStatus).toBe('Completed');
-    expect(h.logs.slice(before).some((l) => l.level === 'error' && l.message.includes('not deterministic') && l.fields?.instanceId === doc.instanceId)).toBe(true);
+    expect(
+      h.logs
+        .slice(before)
+        .some(
+          (l) =>
+            l.level === 'error' && l.message.includes('not deterministic') && l.fields?.instanceId === doc.instanceId,
+        ),
+    ).toBe(true);
   });
 
   it('warns with function name and instance id when a payload exceeds 45 KB', async () => {

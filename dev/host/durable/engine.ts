@@ -14,7 +14,14 @@ import { randomUUID } from 'node:crypto';
 
 import type { RegisteredFunction } from '../core-shim';
 import type { DurableSettings } from '../contracts';
-import { decodeTypedData, type HostLogger, type Invoker, type LogFields, type LogLevel, type RpcTypedData } from '../invoker';
+import {
+  decodeTypedData,
+  type HostLogger,
+  type Invoker,
+  type LogFields,
+  type LogLevel,
+  type RpcTypedData,
+} from '../invoker';
 import {
   ActionType,
   consumesSequence,
@@ -34,9 +41,27 @@ import {
   OrchestrationStatus,
   type RuntimeStatus,
 } from './history';
-import type { EntityDoc, EntityRequest, InboxItem, OrchestrationDoc, OutboxMessage, ParentLink, RetryState, ScheduledTask } from './model';
+import type {
+  EntityDoc,
+  EntityRequest,
+  InboxItem,
+  OrchestrationDoc,
+  OutboxMessage,
+  ParentLink,
+  RetryState,
+  ScheduledTask,
+} from './model';
 import type { DurableStore } from './store';
-import { deterministicGuid, errorMessage, isoNow, newGuidN, parseTimeSpan, Semaphore, utf8Length } from './util';
+import {
+  deterministicGuid,
+  errorMessage,
+  isoNow,
+  jsonText,
+  newGuidN,
+  parseTimeSpan,
+  Semaphore,
+  utf8Length,
+} from './util';
 
 /** Azure Storage moves queue messages over 45 KB to blobs (MessageManager.MaxStorageQueuePayloadSizeInBytes). */
 export const LARGE_PAYLOAD_BYTES = 45 * 1024;
@@ -94,7 +119,7 @@ interface EpisodeWork {
 
 interface EntityBatchResult {
   results: { isError: boolean; result?: string }[];
-  signals: { target: { name: string; key: string }; name: string; input?: string }[];
+  signals?: { target: { name: string; key: string }; name: string; input?: string }[];
   entityExists: boolean;
   entityState?: string | null;
 }
@@ -164,7 +189,10 @@ export class DurableEngine {
       if (doc.inbox.length > 0) this.kick(doc.instanceId);
     }
     for (const doc of this.entities.values()) if (doc.queue.length > 0) this.kick(doc.instanceId);
-    this.log('information', `Durable engine started on ${this.options.store.description}: ${this.orchestrations.size} orchestration(s), ${this.entities.size} entit(ies), ${redispatched} activit(ies) re-dispatched.`);
+    this.log(
+      'information',
+      `Durable engine started on ${this.options.store.description}: ${this.orchestrations.size} orchestration(s), ${this.entities.size} entit(ies), ${redispatched} activit(ies) re-dispatched.`,
+    );
     await Promise.resolve();
   }
 
@@ -186,16 +214,31 @@ export class DurableEngine {
   // ---------------------------------------------------------------------------------------------
   // Client operations (the management API calls these)
 
-  startNew(name: string, instanceId: string | undefined, input: string | null, version: string | null = null, executionId = randomUUID()): string {
+  startNew(
+    name: string,
+    instanceId: string | undefined,
+    input: string | null,
+    version: string | null = null,
+    executionId = randomUUID(),
+  ): string {
     this.assertStarted();
     if (this.findFunction(name, 'orchestrationTrigger') === undefined) {
-      throw new DurableApiError(400, `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+      throw new DurableApiError(
+        400,
+        `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+      );
     }
     const id = instanceId !== undefined && instanceId.length > 0 ? instanceId : newGuidN();
     if (id.startsWith('@')) throw new DurableApiError(400, 'Orchestration instance ids must not start with @.');
     const existing = this.orchestrations.get(id);
-    if (existing !== undefined && ['Running', 'ContinuedAsNew', 'Pending', 'Suspended'].includes(existing.runtimeStatus)) {
-      throw new DurableApiError(409, `An Orchestration instance with the status ${existing.runtimeStatus} already exists.`);
+    if (
+      existing !== undefined &&
+      ['Running', 'ContinuedAsNew', 'Pending', 'Suspended'].includes(existing.runtimeStatus)
+    ) {
+      throw new DurableApiError(
+        409,
+        `An Orchestration instance with the status ${existing.runtimeStatus} already exists.`,
+      );
     }
     if (existing !== undefined) this.cancelTimers(existing);
     const doc = this.newOrchestration({ instanceId: id, executionId, name, version, input, parent: null });
@@ -272,13 +315,21 @@ export class DurableEngine {
   listOrchestrations(query: InstanceQuery): { items: OrchestrationDoc[]; continuationToken: string | null } {
     const from = query.createdTimeFrom?.getTime() ?? Number.NEGATIVE_INFINITY;
     const to = query.createdTimeTo?.getTime() ?? Number.POSITIVE_INFINITY;
-    const after = query.continuationToken === undefined ? undefined : Buffer.from(query.continuationToken, 'base64url').toString('utf8');
+    const after =
+      query.continuationToken === undefined
+        ? undefined
+        : Buffer.from(query.continuationToken, 'base64url').toString('utf8');
     // Azure Storage returns instances in PartitionKey (= instance id) order.
     const matching = [...this.orchestrations.values()]
       .filter((doc) => {
         const created = Date.parse(doc.createdTime);
         if (created < from || created > to) return false;
-        if (query.runtimeStatus !== undefined && query.runtimeStatus.length > 0 && !query.runtimeStatus.includes(doc.runtimeStatus)) return false;
+        if (
+          query.runtimeStatus !== undefined &&
+          query.runtimeStatus.length > 0 &&
+          !query.runtimeStatus.includes(doc.runtimeStatus)
+        )
+          return false;
         if (query.instanceIdPrefix !== undefined && !doc.instanceId.startsWith(query.instanceIdPrefix)) return false;
         return after === undefined || doc.instanceId > after;
       })
@@ -286,7 +337,10 @@ export class DurableEngine {
     const pageSize = query.pageSize !== undefined && query.pageSize > 0 ? query.pageSize : 100;
     const items = matching.slice(0, pageSize);
     const last = items[items.length - 1];
-    const continuationToken = matching.length > pageSize && last !== undefined ? Buffer.from(last.instanceId, 'utf8').toString('base64url') : null;
+    const continuationToken =
+      matching.length > pageSize && last !== undefined
+        ? Buffer.from(last.instanceId, 'utf8').toString('base64url')
+        : null;
     return { items: items.map((doc) => structuredClone(doc)), continuationToken };
   }
 
@@ -298,7 +352,7 @@ export class DurableEngine {
 
   readEntity(name: string, key: string): { exists: boolean; state: string | null } {
     const doc = this.entities.get(schedulerId(name, key));
-    return doc === undefined || !doc.exists ? { exists: false, state: null } : { exists: true, state: doc.state };
+    return !doc?.exists ? { exists: false, state: null } : { exists: true, state: doc.state };
   }
 
   listEntities(name: string | undefined): EntityDoc[] {
@@ -338,7 +392,9 @@ export class DurableEngine {
         if (orchestration !== undefined) progressed = await this.runEpisode(orchestration, generation);
         else if (entity !== undefined) progressed = await this.runEntityBatch(entity, generation);
       } catch (error) {
-        this.log('error', `Durable engine failed while processing ${instanceId}: ${errorMessage(error)}`, { instanceId });
+        this.log('error', `Durable engine failed while processing ${instanceId}: ${errorMessage(error)}`, {
+          instanceId,
+        });
         return;
       }
       if (!progressed && !this.rerun.has(instanceId)) return;
@@ -347,7 +403,8 @@ export class DurableEngine {
 
   private isIdle(): boolean {
     if (this.draining.size > 0 || this.activeActivities.size > 0) return false;
-    for (const doc of this.orchestrations.values()) if (this.pickInboxItem(doc) !== undefined && !isTerminal(doc.runtimeStatus)) return false;
+    for (const doc of this.orchestrations.values())
+      if (this.pickInboxItem(doc) !== undefined && !isTerminal(doc.runtimeStatus)) return false;
     for (const doc of this.entities.values()) if (doc.queue.length > 0) return false;
     return true;
   }
@@ -366,7 +423,8 @@ export class DurableEngine {
   private pickInboxItem(doc: OrchestrationDoc): InboxItem | undefined {
     const terminate = doc.inbox.find((item) => item.event.EventType === EventType.ExecutionTerminated);
     if (terminate !== undefined) return terminate;
-    if (doc.runtimeStatus === 'Suspended') return doc.inbox.find((item) => item.event.EventType === EventType.ExecutionResumed);
+    if (doc.runtimeStatus === 'Suspended')
+      return doc.inbox.find((item) => item.event.EventType === EventType.ExecutionResumed);
     return doc.inbox[0];
   }
 
@@ -376,7 +434,11 @@ export class DurableEngine {
     const fields: LogFields = { functionName: doc.name, instanceId: doc.instanceId };
     const stale = item.executionId !== undefined && item.executionId !== doc.executionId;
     if (stale || isTerminal(doc.runtimeStatus)) {
-      this.log('debug', `Dropped ${eventName(item.event)} for ${stale ? 'an earlier execution' : `a ${doc.runtimeStatus} instance`}.`, fields);
+      this.log(
+        'debug',
+        `Dropped ${eventName(item.event)} for ${stale ? 'an earlier execution' : `a ${doc.runtimeStatus} instance`}.`,
+        fields,
+      );
       this.removeInboxItem(doc, item);
       this.save(doc);
       return true;
@@ -448,11 +510,14 @@ export class DurableEngine {
       await this.orchestratorSlots.acquire();
       try {
         if (!this.started || generation !== this.generation) return false;
-        const result = await this.options.invoker.invoke(fn.name, { trigger: { string: JSON.stringify(payload) }, instanceId: doc.instanceId });
+        const result = await this.options.invoker.invoke(fn.name, {
+          trigger: { string: JSON.stringify(payload) },
+          instanceId: doc.instanceId,
+        });
         invocationId = result.invocationId;
         const decoded = decodeTypedData(result.returnValue);
         if (isOrchestratorState(decoded)) state = decoded;
-        else failure = `The orchestrator returned an unexpected value: ${JSON.stringify(decoded) ?? 'undefined'}`;
+        else failure = `The orchestrator returned an unexpected value: ${jsonText(decoded) ?? 'undefined'}`;
       } catch (error) {
         state = parseOutOfProcData(error);
         failure = state?.error ?? errorMessage(error);
@@ -462,7 +527,8 @@ export class DurableEngine {
     }
     // Abandoned by stop() (the inbox item stays, so the episode is replayed at the next start), or
     // the instance was purged meanwhile.
-    if (!this.started || generation !== this.generation || this.orchestrations.get(doc.instanceId) !== doc) return false;
+    if (!this.started || generation !== this.generation || this.orchestrations.get(doc.instanceId) !== doc)
+      return false;
 
     let continueAsNew: OrchestratorAction | undefined;
     if (state !== undefined) {
@@ -473,7 +539,8 @@ export class DurableEngine {
         this.scheduleActions(doc, work, flat, ts, fields);
         continueAsNew = flat.find((a) => a.actionType === ActionType.ContinueAsNew);
       }
-      if (Object.prototype.hasOwnProperty.call(state, 'customStatus')) doc.customStatus = JSON.stringify(state.customStatus ?? null);
+      if (Object.prototype.hasOwnProperty.call(state, 'customStatus'))
+        doc.customStatus = JSON.stringify(state.customStatus ?? null);
     }
 
     const wasPending = doc.runtimeStatus === 'Pending' || doc.runtimeStatus === 'ContinuedAsNew';
@@ -481,7 +548,11 @@ export class DurableEngine {
     if (failure !== undefined) {
       completion = this.failOrchestration(doc, work, failure, state?.failureDetails, ts);
     } else if (state?.isDone === true && continueAsNew !== undefined) {
-      completion = events.executionCompleted(ts, OrchestrationStatus.ContinuedAsNew, stringifyOrNull(continueAsNew.input));
+      completion = events.executionCompleted(
+        ts,
+        OrchestrationStatus.ContinuedAsNew,
+        stringifyOrNull(continueAsNew.input),
+      );
     } else if (state?.isDone === true) {
       const output = stringifyOrNull(state.output);
       completion = events.executionCompleted(ts, OrchestrationStatus.Completed, output);
@@ -489,7 +560,9 @@ export class DurableEngine {
       doc.runtimeStatus = 'Completed';
       this.warnIfLarge('orchestration output', output, doc.name, doc.instanceId);
       if (doc.parent !== null) {
-        work.outbox.push(this.parentEvent(doc.parent, events.subOrchestrationCompleted(ts, doc.parent.taskScheduledId, output)));
+        work.outbox.push(
+          this.parentEvent(doc.parent, events.subOrchestrationCompleted(ts, doc.parent.taskScheduledId, output)),
+        );
       }
     } else if (wasPending) {
       doc.runtimeStatus = 'Running';
@@ -507,7 +580,8 @@ export class DurableEngine {
     this.removeInboxItem(doc, item);
     doc.inbox.push(...work.inbox);
     doc.lastUpdatedTime = ts;
-    if (continueAsNew !== undefined && failure === undefined && state?.isDone === true) this.continueAsNew(doc, continueAsNew, ts);
+    if (continueAsNew !== undefined && failure === undefined && state?.isDone === true)
+      this.continueAsNew(doc, continueAsNew, ts);
     this.save(doc);
 
     const outcome = failure !== undefined ? 'Failed' : doc.runtimeStatus;
@@ -525,7 +599,12 @@ export class DurableEngine {
       }
       for (const seq of work.timers) {
         const task = doc.scheduled[String(seq)];
-        if (task !== undefined && (task.kind === 'timer' || task.kind === 'retryTimer') && !isTerminal(doc.runtimeStatus)) this.armTimer(doc, seq, task.fireAt);
+        if (
+          task !== undefined &&
+          (task.kind === 'timer' || task.kind === 'retryTimer') &&
+          !isTerminal(doc.runtimeStatus)
+        )
+          this.armTimer(doc, seq, task.fireAt);
       }
     }
     for (const seq of work.canceledTimers) this.clearTimer(doc, seq);
@@ -541,7 +620,9 @@ export class DurableEngine {
   private preProcess(doc: OrchestrationDoc, work: EpisodeWork, event: HistoryEvent, ts: string): 'deliver' | 'drop' {
     const fields: LogFields = { functionName: doc.name, instanceId: doc.instanceId };
     if (event.EventType === EventType.EventRaised) {
-      const call = Object.values(work.scheduled).find((task) => task.kind === 'entityCall' && task.requestId === event.Name);
+      const call = Object.values(work.scheduled).find(
+        (task) => task.kind === 'entityCall' && task.requestId === event.Name,
+      );
       if (call !== undefined) {
         if (call.done === true) return 'drop';
         call.done = true;
@@ -573,26 +654,42 @@ export class DurableEngine {
       return 'drop';
     }
     task.done = true;
-    const failed = event.EventType === EventType.TaskFailed || event.EventType === EventType.SubOrchestrationInstanceFailed;
+    const failed =
+      event.EventType === EventType.TaskFailed || event.EventType === EventType.SubOrchestrationInstanceFailed;
     if (failed && (task.kind === 'activity' || task.kind === 'subOrchestration') && task.retryRoot !== undefined) {
       this.retryAfterFailure(doc, work, task.retryRoot, ts, event.FailureDetails as FailureDetailsDto | undefined);
     } else if (event.EventType === EventType.TimerFired && task.kind === 'retryTimer' && !task.final) {
       this.retryAgain(doc, work, task.retryRoot, ts);
-    } else if (event.EventType === EventType.TimerFired && task.kind === 'timer' && task.longFinal !== undefined && task.canceled !== true) {
+    } else if (
+      event.EventType === EventType.TimerFired &&
+      task.kind === 'timer' &&
+      task.longFinal !== undefined &&
+      task.canceled !== true
+    ) {
       this.continueLongTimer(work, task.longFinal, ts);
     }
     return 'deliver';
   }
 
-  private scheduleActions(doc: OrchestrationDoc, work: EpisodeWork, flat: OrchestratorAction[], ts: string, fields: LogFields): void {
+  private scheduleActions(
+    doc: OrchestrationDoc,
+    work: EpisodeWork,
+    flat: OrchestratorAction[],
+    ts: string,
+    fields: LogFields,
+  ): void {
     const consuming = flat.filter(consumesSequence);
-    for (let index = 0; index < consuming.length; index++) {
-      const action = consuming[index] as OrchestratorAction;
+    for (const [index, action] of consuming.entries()) {
       const known = work.actionSeqs[index];
       if (known !== undefined) {
         // Already scheduled in an earlier episode; a timer may have been cancelled since.
         const task = work.scheduled[String(known)];
-        if (action.actionType === ActionType.CreateTimer && action.isCanceled === true && task?.kind === 'timer' && task.canceled !== true) {
+        if (
+          action.actionType === ActionType.CreateTimer &&
+          action.isCanceled === true &&
+          task?.kind === 'timer' &&
+          task.canceled !== true
+        ) {
           task.canceled = true;
           work.canceledTimers.push(known);
         }
@@ -612,7 +709,13 @@ export class DurableEngine {
     }
   }
 
-  private scheduleAction(doc: OrchestrationDoc, work: EpisodeWork, action: OrchestratorAction, seq: number, ts: string): void {
+  private scheduleAction(
+    doc: OrchestrationDoc,
+    work: EpisodeWork,
+    action: OrchestratorAction,
+    seq: number,
+    ts: string,
+  ): void {
     switch (action.actionType) {
       case ActionType.CallActivity:
       case ActionType.CallActivityWithRetry: {
@@ -621,14 +724,22 @@ export class DurableEngine {
         if (action.actionType === ActionType.CallActivityWithRetry && action.retryOptions !== undefined) {
           const task = work.scheduled[String(seq)] as ScheduledTask & { kind: 'activity' };
           task.retryRoot = seq;
-          work.retries[String(seq)] = { kind: 'activity', name, input: action.input, options: action.retryOptions, attempt: 1, firstAttempt: ts };
+          work.retries[String(seq)] = {
+            kind: 'activity',
+            name,
+            input: action.input,
+            options: action.retryOptions,
+            attempt: 1,
+            firstAttempt: ts,
+          };
         }
         return;
       }
       case ActionType.CallSubOrchestrator:
       case ActionType.CallSubOrchestratorWithRetry: {
         const name = action.functionName ?? '';
-        const explicitId = action.instanceId !== undefined && action.instanceId.length > 0 ? action.instanceId : undefined;
+        const explicitId =
+          action.instanceId !== undefined && action.instanceId.length > 0 ? action.instanceId : undefined;
         this.scheduleSubOrchestration(doc, work, seq, name, explicitId, action.version ?? null, action.input, ts);
         if (action.actionType === ActionType.CallSubOrchestratorWithRetry && action.retryOptions !== undefined) {
           const task = work.scheduled[String(seq)] as ScheduledTask & { kind: 'subOrchestration' };
@@ -652,7 +763,9 @@ export class DurableEngine {
         // The extension (and the SDK, schema V3) split timers beyond maximumShortTimerDuration.
         const long = finalAt - now > this.maxShortTimerMs;
         const fireAt = isoNow(long ? now + this.longTimerIntervalMs : finalAt);
-        work.scheduled[String(seq)] = long ? { kind: 'timer', fireAt, longFinal: isoNow(finalAt) } : { kind: 'timer', fireAt };
+        work.scheduled[String(seq)] = long
+          ? { kind: 'timer', fireAt, longFinal: isoNow(finalAt) }
+          : { kind: 'timer', fireAt };
         work.produced.push(events.timerCreated(ts, seq, fireAt));
         if (action.isCanceled === true) (work.scheduled[String(seq)] as { canceled?: boolean }).canceled = true;
         else work.timers.push(seq);
@@ -672,24 +785,38 @@ export class DurableEngine {
           time: ts,
         };
         work.produced.push(events.eventSent(ts, seq, target, 'op', requestMessageJson(request)));
-        work.scheduled[String(seq)] = signal ? { kind: 'signal', target, done: true } : { kind: 'entityCall', target, requestId: request.id };
+        work.scheduled[String(seq)] = signal
+          ? { kind: 'signal', target, done: true }
+          : { kind: 'entityCall', target, requestId: request.id };
         work.outbox.push({ kind: 'entityOperation', id: randomUUID(), entityId: target, request });
         return;
       }
       default: {
         // callHttp (and V4 lock actions, which we never advertise) are not emulated: fail the task so
         // the orchestration sees an error instead of hanging.
-        const name = action.actionType === ActionType.CallHttp ? 'BuiltIn::HttpActivity' : `ActionType${action.actionType}`;
+        const name =
+          action.actionType === ActionType.CallHttp ? 'BuiltIn::HttpActivity' : `ActionType${action.actionType}`;
         work.produced.push(events.taskScheduled(ts, seq, name, '[]'));
         work.scheduled[String(seq)] = { kind: 'unsupported', actionType: action.actionType };
         const reason = `Action type ${action.actionType} (${name}) is not supported by the local durable host.`;
-        work.inbox.push({ id: randomUUID(), executionId: doc.executionId, event: events.taskFailed(ts, seq, reason, reason) });
+        work.inbox.push({
+          id: randomUUID(),
+          executionId: doc.executionId,
+          event: events.taskFailed(ts, seq, reason, reason),
+        });
         this.log('error', reason, { functionName: doc.name, instanceId: doc.instanceId });
       }
     }
   }
 
-  private scheduleActivity(doc: OrchestrationDoc, work: EpisodeWork, seq: number, name: string, input: unknown, ts: string): void {
+  private scheduleActivity(
+    doc: OrchestrationDoc,
+    work: EpisodeWork,
+    seq: number,
+    name: string,
+    input: unknown,
+    ts: string,
+  ): void {
     const serialized = stringifyOrNull(input);
     work.produced.push(events.taskScheduled(ts, seq, name, `[${serialized ?? 'null'}]`));
     work.scheduled[String(seq)] = { kind: 'activity', name, input };
@@ -712,18 +839,42 @@ export class DurableEngine {
     const serialized = stringifyOrNull(input);
     work.produced.push(events.subOrchestrationCreated(ts, seq, name, childId, serialized));
     work.scheduled[String(seq)] = { kind: 'subOrchestration', name, childId };
-    const parent: ParentLink = { instanceId: doc.instanceId, executionId: doc.executionId, taskScheduledId: seq, name: doc.name };
+    const parent: ParentLink = {
+      instanceId: doc.instanceId,
+      executionId: doc.executionId,
+      taskScheduledId: seq,
+      name: doc.name,
+    };
     if (childId === doc.instanceId || childId === doc.parent?.instanceId || childId.startsWith('@')) {
-      const reason = 'The instance ID of a sub-orchestration must be different than the instance ID of a parent orchestration and must not start with @.';
-      work.inbox.push({ id: randomUUID(), executionId: doc.executionId, event: events.subOrchestrationFailed(ts, seq, reason, reason) });
+      const reason =
+        'The instance ID of a sub-orchestration must be different than the instance ID of a parent orchestration and must not start with @.';
+      work.inbox.push({
+        id: randomUUID(),
+        executionId: doc.executionId,
+        event: events.subOrchestrationFailed(ts, seq, reason, reason),
+      });
       return;
     }
     this.warnIfLarge(`input of sub-orchestration ${name}`, serialized, doc.name, doc.instanceId);
-    work.outbox.push({ kind: 'startOrchestration', id: randomUUID(), instanceId: childId, name, version, input: serialized, parent });
+    work.outbox.push({
+      kind: 'startOrchestration',
+      id: randomUUID(),
+      instanceId: childId,
+      name,
+      version,
+      input: serialized,
+      parent,
+    });
   }
 
   /** DTFx RetryInterceptor: a timer after every failed attempt; after the last, a dummy timer due now. */
-  private retryAfterFailure(doc: OrchestrationDoc, work: EpisodeWork, root: number, ts: string, failureDetails: FailureDetailsDto | undefined): void {
+  private retryAfterFailure(
+    doc: OrchestrationDoc,
+    work: EpisodeWork,
+    root: number,
+    ts: string,
+    failureDetails: FailureDetailsDto | undefined,
+  ): void {
     const retry = work.retries[String(root)];
     if (retry === undefined) return;
     const fields: LogFields = { functionName: doc.name, instanceId: doc.instanceId };
@@ -735,13 +886,19 @@ export class DurableEngine {
     } else {
       const now = Date.parse(ts);
       const expired =
-        options.retryTimeoutInMilliseconds !== undefined && now >= Date.parse(retry.firstAttempt) + options.retryTimeoutInMilliseconds;
+        options.retryTimeoutInMilliseconds !== undefined &&
+        now >= Date.parse(retry.firstAttempt) + options.retryTimeoutInMilliseconds;
       if (failureDetails?.IsNonRetriable === true || expired) {
         // DTFx gives up without a timer while the JS SDK still waits for one: upstream, this hangs.
-        this.log('warning', `Retry of ${retry.name} stops (${expired ? 'retry timeout expired' : 'non-retriable failure'}); like the real extension, no retry timer is created and the JS SDK keeps waiting for one.`, fields);
+        this.log(
+          'warning',
+          `Retry of ${retry.name} stops (${expired ? 'retry timeout expired' : 'non-retriable failure'}); like the real extension, no retry timer is created and the JS SDK keeps waiting for one.`,
+          fields,
+        );
         return;
       }
-      const delay = options.firstRetryIntervalInMilliseconds * Math.pow(options.backoffCoefficient ?? 1, retry.attempt - 1);
+      const delay =
+        options.firstRetryIntervalInMilliseconds * Math.pow(options.backoffCoefficient ?? 1, retry.attempt - 1);
       const max = options.maxRetryIntervalInMilliseconds ?? DEFAULT_MAX_RETRY_INTERVAL_MS;
       fireAt = now + (delay < max ? delay : max);
     }
@@ -760,7 +917,16 @@ export class DurableEngine {
     if (retry.kind === 'activity') {
       this.scheduleActivity(doc, work, seq, retry.name, retry.input, ts);
     } else {
-      this.scheduleSubOrchestration(doc, work, seq, retry.name, retry.instanceId, retry.version ?? null, retry.input, ts);
+      this.scheduleSubOrchestration(
+        doc,
+        work,
+        seq,
+        retry.name,
+        retry.instanceId,
+        retry.version ?? null,
+        retry.input,
+        ts,
+      );
     }
     const task = work.scheduled[String(seq)] as ScheduledTask & { retryRoot?: number };
     task.retryRoot = root;
@@ -793,7 +959,12 @@ export class DurableEngine {
     doc.output = reason;
     if (failureDetails !== undefined) doc.failureDetails = failureDetails;
     if (doc.parent !== null) {
-      work.outbox.push(this.parentEvent(doc.parent, events.subOrchestrationFailed(ts, doc.parent.taskScheduledId, reason, details, failureDetails)));
+      work.outbox.push(
+        this.parentEvent(
+          doc.parent,
+          events.subOrchestrationFailed(ts, doc.parent.taskScheduledId, reason, details, failureDetails),
+        ),
+      );
     }
     return events.executionCompleted(ts, OrchestrationStatus.Failed, reason, failureDetails);
   }
@@ -843,10 +1014,16 @@ export class DurableEngine {
     doc.output = reason;
     doc.inbox = [];
     doc.lastUpdatedTime = ts;
-    if (doc.parent !== null) doc.outbox.push(this.parentEvent(doc.parent, events.subOrchestrationFailed(ts, doc.parent.taskScheduledId, reason ?? '', '')));
+    if (doc.parent !== null)
+      doc.outbox.push(
+        this.parentEvent(doc.parent, events.subOrchestrationFailed(ts, doc.parent.taskScheduledId, reason ?? '', '')),
+      );
     this.save(doc);
     this.cancelTimers(doc);
-    this.log('information', `Orchestration terminated${reason === null ? '' : `: ${reason}`}.`, { functionName: doc.name, instanceId: doc.instanceId });
+    this.log('information', `Orchestration terminated${reason === null ? '' : `: ${reason}`}.`, {
+      functionName: doc.name,
+      instanceId: doc.instanceId,
+    });
     if (doc.outbox.length > 0) this.flushOutbox(doc);
   }
 
@@ -860,7 +1037,15 @@ export class DurableEngine {
     void this.runActivity(key, doc.instanceId, doc.executionId, doc.name, seq, name, input);
   }
 
-  private async runActivity(key: string, instanceId: string, executionId: string, orchestrator: string, seq: number, name: string, input: unknown): Promise<void> {
+  private async runActivity(
+    key: string,
+    instanceId: string,
+    executionId: string,
+    orchestrator: string,
+    seq: number,
+    name: string,
+    input: unknown,
+  ): Promise<void> {
     const generation = this.generation;
     let event: HistoryEvent | undefined;
     await this.activitySlots.acquire();
@@ -885,7 +1070,12 @@ export class DurableEngine {
     }
   }
 
-  private async invokeActivity(fn: RegisteredFunction, instanceId: string, seq: number, input: unknown): Promise<HistoryEvent> {
+  private async invokeActivity(
+    fn: RegisteredFunction,
+    instanceId: string,
+    seq: number,
+    input: unknown,
+  ): Promise<HistoryEvent> {
     let invocationId: string | undefined;
     try {
       const result = await this.options.invoker.invoke(fn.name, { trigger: activityTriggerData(input), instanceId });
@@ -893,11 +1083,19 @@ export class DurableEngine {
       const value = decodeActivityReturn(result.returnValue);
       const serialized = JSON.stringify(value === undefined ? null : value);
       this.warnIfLarge(`output of activity ${fn.name}`, serialized, fn.name, instanceId, invocationId);
-      this.log('debug', `Activity ${fn.name} completed (TaskScheduledId ${seq}).`, { functionName: fn.name, instanceId, invocationId });
+      this.log('debug', `Activity ${fn.name} completed (TaskScheduledId ${seq}).`, {
+        functionName: fn.name,
+        instanceId,
+        invocationId,
+      });
       return events.taskCompleted(this.iso(), seq, serialized);
     } catch (error) {
       const failure = activityFailure(fn.name, error);
-      this.log('warning', `Activity ${fn.name} failed (TaskScheduledId ${seq}): ${failure.reason}`, { functionName: fn.name, instanceId, invocationId });
+      this.log('warning', `Activity ${fn.name} failed (TaskScheduledId ${seq}): ${failure.reason}`, {
+        functionName: fn.name,
+        instanceId,
+        invocationId,
+      });
       return events.taskFailed(this.iso(), seq, failure.reason, failure.details, failure.failureDetails);
     }
   }
@@ -916,7 +1114,8 @@ export class DurableEngine {
           }
           this.timers.delete(key);
           const target = this.orchestrations.get(instanceId);
-          if (target !== undefined && this.started) this.deliverToInbox(target, executionId, events.timerFired(this.iso(), seq, fireAt));
+          if (target !== undefined && this.started)
+            this.deliverToInbox(target, executionId, events.timerFired(this.iso(), seq, fireAt));
         },
         Math.max(0, Math.min(delay, 2_147_483_647)),
       );
@@ -973,14 +1172,16 @@ export class DurableEngine {
       await this.entitySlots.acquire();
       try {
         if (!this.started || generation !== this.generation) return false;
-        const response = await this.options.invoker.invoke(fn.name, { trigger: { string: JSON.stringify(payload) }, instanceId: doc.instanceId });
+        const response = await this.options.invoker.invoke(fn.name, {
+          trigger: { string: JSON.stringify(payload) },
+          instanceId: doc.instanceId,
+        });
         invocationId = response.invocationId;
-        const decoded = decodeTypedData(response.returnValue) as EntityBatchResult | undefined;
-        if (decoded === undefined || !Array.isArray(decoded.results) || decoded.results.length !== batch.length) {
-          failure = `The entity function returned ${decoded?.results?.length ?? 'no'} result(s) for a batch of ${batch.length}.`;
-        } else {
-          result = decoded;
-        }
+        const decoded = decodeTypedData(response.returnValue) as Partial<EntityBatchResult> | undefined;
+        const count = Array.isArray(decoded?.results) ? decoded.results.length : undefined;
+        if (count !== batch.length)
+          failure = `The entity function returned ${count ?? 'no'} result(s) for a batch of ${batch.length}.`;
+        else result = decoded as EntityBatchResult;
       } catch (error) {
         failure = errorMessage(error);
       } finally {
@@ -989,7 +1190,8 @@ export class DurableEngine {
     }
     if (!this.started || generation !== this.generation) return false;
     const ts = this.iso();
-    if (failure !== undefined) this.log('error', `Entity batch of ${batch.length} operation(s) failed: ${failure}`, { ...fields, invocationId });
+    if (failure !== undefined)
+      this.log('error', `Entity batch of ${batch.length} operation(s) failed: ${failure}`, { ...fields, invocationId });
     batch.forEach((request, index) => {
       const outcome = result?.results[index];
       if (!request.signal && request.parentInstanceId !== undefined) {
@@ -1017,7 +1219,13 @@ export class DurableEngine {
           kind: 'entityOperation',
           id: randomUUID(),
           entityId: schedulerId(signal.target.name, signal.target.key),
-          request: { id: randomUUID(), op: signal.name, input: signal.input === undefined || signal.input === '' ? null : signal.input, signal: true, time: ts },
+          request: {
+            id: randomUUID(),
+            op: signal.name,
+            input: signal.input === undefined || signal.input === '' ? null : signal.input,
+            signal: true,
+            time: ts,
+          },
         });
       }
     }
@@ -1060,12 +1268,15 @@ export class DurableEngine {
   // Messaging between instances
 
   private flushOutbox(doc: OrchestrationDoc | EntityDoc): void {
-    while (doc.outbox.length > 0) {
-      const message = doc.outbox[0] as OutboxMessage;
+    for (let message = doc.outbox[0]; message !== undefined; message = doc.outbox[0]) {
       try {
         this.deliver(message);
       } catch (error) {
-        this.log('error', `Could not deliver a ${message.kind} message from ${doc.instanceId}: ${errorMessage(error)}`, { instanceId: doc.instanceId });
+        this.log(
+          'error',
+          `Could not deliver a ${message.kind} message from ${doc.instanceId}: ${errorMessage(error)}`,
+          { instanceId: doc.instanceId },
+        );
         break;
       }
       doc.outbox.shift();
@@ -1082,7 +1293,9 @@ export class DurableEngine {
       case 'orchestrationEvent': {
         const target = this.orchestrations.get(message.instanceId);
         if (target === undefined) {
-          this.log('warning', `Dropped ${eventName(message.event)} for unknown instance ${message.instanceId}.`, { instanceId: message.instanceId });
+          this.log('warning', `Dropped ${eventName(message.event)} for unknown instance ${message.instanceId}.`, {
+            instanceId: message.instanceId,
+          });
           return;
         }
         if (target.inbox.some((item) => item.id === message.id)) return;
@@ -1102,12 +1315,22 @@ export class DurableEngine {
         const parentDoc = this.orchestrations.get(parent.instanceId);
         if (existing !== undefined && !isTerminal(existing.runtimeStatus)) {
           const reason = `An Orchestration instance with the status ${existing.runtimeStatus} already exists.`;
-          if (parentDoc !== undefined) this.deliverToInbox(parentDoc, parent.executionId, events.subOrchestrationFailed(this.iso(), parent.taskScheduledId, reason, reason));
+          if (parentDoc !== undefined)
+            this.deliverToInbox(
+              parentDoc,
+              parent.executionId,
+              events.subOrchestrationFailed(this.iso(), parent.taskScheduledId, reason, reason),
+            );
           return;
         }
         if (this.findFunction(message.name, 'orchestrationTrigger') === undefined) {
           const reason = `The function '${message.name}' doesn't exist, is disabled, or is not an orchestrator function.`;
-          if (parentDoc !== undefined) this.deliverToInbox(parentDoc, parent.executionId, events.subOrchestrationFailed(this.iso(), parent.taskScheduledId, reason, reason));
+          if (parentDoc !== undefined)
+            this.deliverToInbox(
+              parentDoc,
+              parent.executionId,
+              events.subOrchestrationFailed(this.iso(), parent.taskScheduledId, reason, reason),
+            );
           return;
         }
         if (existing !== undefined) this.cancelTimers(existing);
@@ -1125,7 +1348,12 @@ export class DurableEngine {
     }
   }
 
-  private deliverToInbox(doc: OrchestrationDoc, executionId: string | undefined, event: HistoryEvent, id: string = randomUUID()): void {
+  private deliverToInbox(
+    doc: OrchestrationDoc,
+    executionId: string | undefined,
+    event: HistoryEvent,
+    id: string = randomUUID(),
+  ): void {
     if (executionId !== undefined && executionId !== doc.executionId) return;
     if (isTerminal(doc.runtimeStatus)) return;
     const key = completionKey(event);
@@ -1148,7 +1376,13 @@ export class DurableEngine {
   }
 
   private parentEvent(parent: ParentLink, event: HistoryEvent): OutboxMessage {
-    return { kind: 'orchestrationEvent', id: randomUUID(), instanceId: parent.instanceId, executionId: parent.executionId, event };
+    return {
+      kind: 'orchestrationEvent',
+      id: randomUUID(),
+      instanceId: parent.instanceId,
+      executionId: parent.executionId,
+      event,
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1218,8 +1452,8 @@ export class DurableEngine {
   private episodeTime(doc: OrchestrationDoc): string {
     let last = 0;
     for (let i = doc.history.length - 1; i >= 0; i--) {
-      const event = doc.history[i] as HistoryEvent;
-      if (event.EventType === EventType.OrchestratorStarted) {
+      const event = doc.history[i];
+      if (event?.EventType === EventType.OrchestratorStarted) {
         last = Date.parse(event.Timestamp);
         break;
       }
@@ -1248,7 +1482,13 @@ export class DurableEngine {
     if (!this.started) throw new DurableApiError(503, 'The durable engine is not running.');
   }
 
-  private warnIfLarge(what: string, text: string | null, functionName: string, instanceId: string, invocationId?: string): void {
+  private warnIfLarge(
+    what: string,
+    text: string | null,
+    functionName: string,
+    instanceId: string,
+    invocationId?: string,
+  ): void {
     const bytes = utf8Length(text);
     if (bytes <= LARGE_PAYLOAD_BYTES) return;
     this.log(
@@ -1279,13 +1519,15 @@ function parentDto(parent: ParentLink | null): import('./history').ParentInstanc
 }
 
 function eventName(event: HistoryEvent): string {
-  const names: Record<number, string> = Object.fromEntries(Object.entries(EventType).map(([name, value]) => [value, name]));
+  const names: Record<number, string> = Object.fromEntries(
+    Object.entries(EventType).map(([name, value]) => [value, name]),
+  );
   return names[event.EventType] ?? `EventType${event.EventType}`;
 }
 
 function stringifyOrNull(value: unknown): string | null {
   if (value === undefined) return null;
-  return JSON.stringify(value) ?? null;
+  return jsonText(value) ?? null;
 }
 
 function parseJsonOrNull(text: string | null): unknown {
@@ -1332,20 +1574,25 @@ function decodeActivityReturn(data: RpcTypedData | null | undefined): unknown {
  * puts a FailureDetails JSON in the message; a newer extension lifts it into `FailureDetails`, which
  * the orchestrator then surfaces as a TaskFailedError.
  */
-function activityFailure(name: string, error: unknown): { reason: string; details: string; failureDetails?: FailureDetailsDto } {
+function activityFailure(
+  name: string,
+  error: unknown,
+): { reason: string; details: string; failureDetails?: FailureDetailsDto } {
   const message = errorMessage(error);
   const stack = error instanceof Error ? (error.stack ?? '') : '';
   const typeName = error instanceof Error ? error.name : typeof error;
   let failureDetails: FailureDetailsDto | undefined;
   try {
-    const parsed = JSON.parse(message) as Record<string, unknown>;
-    if (typeof parsed === 'object' && parsed !== null && typeof parsed.errorType === 'string' && typeof parsed.errorMessage === 'string') {
+    const parsed: unknown = JSON.parse(message);
+    if (isRecord(parsed) && typeof parsed.errorType === 'string' && typeof parsed.errorMessage === 'string') {
       failureDetails = {
         ErrorType: parsed.errorType,
         ErrorMessage: parsed.errorMessage,
         ...(typeof parsed.stackTrace === 'string' ? { StackTrace: parsed.stackTrace } : {}),
         IsNonRetriable: parsed.isNonRetriable === true,
-        ...(typeof parsed.properties === 'object' && parsed.properties !== null ? { Properties: parsed.properties as Record<string, unknown> } : {}),
+        ...(typeof parsed.properties === 'object' && parsed.properties !== null
+          ? { Properties: parsed.properties as Record<string, unknown> }
+          : {}),
       };
     }
   } catch {
@@ -1359,5 +1606,13 @@ function activityFailure(name: string, error: unknown): { reason: string; detail
     RemoteStackTrace: stack,
     RemoteTypeName: typeName,
   });
-  return { reason: `Activity function '${name}' failed: ${shown}`, details, ...(failureDetails === undefined ? {} : { failureDetails }) };
+  return {
+    reason: `Activity function '${name}' failed: ${shown}`,
+    details,
+    ...(failureDetails === undefined ? {} : { failureDetails }),
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

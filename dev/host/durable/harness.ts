@@ -44,15 +44,19 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const logs: LogEntry[] = [];
   const logger: HostLogger = (level, message, fields) => {
     logs.push({ level, message, fields });
-    if (options.echoLogs === true || level === 'critical') process.stderr.write(`[${level}] ${message} ${JSON.stringify(fields ?? {})}\n`);
+    if (options.echoLogs === true || level === 'critical')
+      process.stderr.write(`[${level}] ${message} ${JSON.stringify(fields ?? {})}\n`);
   };
   const invoker = new Invoker(registry, logger);
-  let extension: LocalDurableExtension | undefined;
+  const ref: { extension?: LocalDurableExtension } = {};
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      const handled = extension === undefined ? Promise.resolve(false) : extension.handleHttp(request, response, Buffer.concat(chunks));
+      const handled =
+        ref.extension === undefined
+          ? Promise.resolve(false)
+          : ref.extension.handleHttp(request, response, Buffer.concat(chunks));
       handled
         .then((served) => {
           if (!served) {
@@ -71,7 +75,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const baseUrl = `http://localhost:${port}`;
   // durable-functions rewrites client URLs to localhost:7071 unless WEBSITE_HOSTNAME is set.
   process.env.WEBSITE_HOSTNAME = `localhost:${port}`;
-  extension = createDurableExtension({
+  const bound = createDurableExtension({
     invoker,
     logger,
     baseUrl,
@@ -84,12 +88,19 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       maxConcurrentEntityFunctions: 10,
       ...options.settings,
     },
-    ...(options.maximumShortTimerDuration === undefined ? {} : { maximumShortTimerDuration: options.maximumShortTimerDuration }),
-    ...(options.longRunningTimerIntervalDuration === undefined ? {} : { longRunningTimerIntervalDuration: options.longRunningTimerIntervalDuration }),
+    ...(options.maximumShortTimerDuration === undefined
+      ? {}
+      : { maximumShortTimerDuration: options.maximumShortTimerDuration }),
+    ...(options.longRunningTimerIntervalDuration === undefined
+      ? {}
+      : { longRunningTimerIntervalDuration: options.longRunningTimerIntervalDuration }),
     ...(options.store === undefined ? {} : { store: options.store }),
   });
-  const bound = extension;
-  invoker.extraInputProvider = (binding) => (binding.type === 'durableClient' || binding.type === 'orchestrationClient' ? bound.clientBindingTypedData() : undefined);
+  ref.extension = bound;
+  invoker.extraInputProvider = (binding) =>
+    binding.type === 'durableClient' || binding.type === 'orchestrationClient'
+      ? bound.clientBindingTypedData()
+      : undefined;
   await bound.start();
   return {
     invoker,
@@ -101,7 +112,11 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     async close() {
       await bound.stop();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }
@@ -117,7 +132,10 @@ export async function waitForStatus(
   for (;;) {
     const doc = extension.engine.getOrchestration(instanceId);
     if (doc !== undefined && statuses.includes(doc.runtimeStatus)) return doc;
-    if (Date.now() > deadline) throw new Error(`Instance ${instanceId} did not reach ${statuses.join('/')} (now ${doc?.runtimeStatus ?? 'missing'}).`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `Instance ${instanceId} did not reach ${statuses.join('/')} (now ${doc?.runtimeStatus ?? 'missing'}).`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -31,7 +31,9 @@ export const EventType = {
 } as const;
 export type EventTypeValue = (typeof EventType)[keyof typeof EventType];
 
-export const EventTypeName: Record<number, string> = Object.fromEntries(Object.entries(EventType).map(([name, value]) => [value, name]));
+export const EventTypeName: Record<number, string> = Object.fromEntries(
+  Object.entries(EventType).map(([name, value]) => [value, name]),
+);
 
 /** DTFx OrchestrationStatus (what ExecutionCompleted.OrchestrationStatus carries). */
 export const OrchestrationStatus = {
@@ -78,7 +80,14 @@ export const events = {
   orchestratorCompleted: (ts: string): HistoryEvent => base(EventType.OrchestratorCompleted, ts),
   executionStarted: (
     ts: string,
-    fields: { name: string; version: string | null; input: string | null; instanceId: string; executionId: string; parent: ParentInstanceDto | null },
+    fields: {
+      name: string;
+      version: string | null;
+      input: string | null;
+      instanceId: string;
+      executionId: string;
+      parent: ParentInstanceDto | null;
+    },
   ): HistoryEvent => ({
     ...base(EventType.ExecutionStarted, ts),
     OrchestrationInstance: { InstanceId: fields.instanceId, ExecutionId: fields.executionId },
@@ -88,15 +97,29 @@ export const events = {
     Input: fields.input,
     Tags: null,
   }),
-  executionCompleted: (ts: string, status: number, result: string | null, failureDetails?: FailureDetailsDto): HistoryEvent => ({
+  executionCompleted: (
+    ts: string,
+    status: number,
+    result: string | null,
+    failureDetails?: FailureDetailsDto,
+  ): HistoryEvent => ({
     ...base(EventType.ExecutionCompleted, ts),
     OrchestrationStatus: status,
     Result: result,
     ...(failureDetails === undefined ? {} : { FailureDetails: failureDetails }),
   }),
-  executionTerminated: (ts: string, reason: string | null): HistoryEvent => ({ ...base(EventType.ExecutionTerminated, ts), Input: reason }),
-  executionSuspended: (ts: string, reason: string | null): HistoryEvent => ({ ...base(EventType.ExecutionSuspended, ts), Reason: reason }),
-  executionResumed: (ts: string, reason: string | null): HistoryEvent => ({ ...base(EventType.ExecutionResumed, ts), Reason: reason }),
+  executionTerminated: (ts: string, reason: string | null): HistoryEvent => ({
+    ...base(EventType.ExecutionTerminated, ts),
+    Input: reason,
+  }),
+  executionSuspended: (ts: string, reason: string | null): HistoryEvent => ({
+    ...base(EventType.ExecutionSuspended, ts),
+    Reason: reason,
+  }),
+  executionResumed: (ts: string, reason: string | null): HistoryEvent => ({
+    ...base(EventType.ExecutionResumed, ts),
+    Reason: reason,
+  }),
   taskScheduled: (ts: string, seq: number, name: string, input: string): HistoryEvent => ({
     ...base(EventType.TaskScheduled, ts, seq),
     Name: name,
@@ -108,14 +131,26 @@ export const events = {
     TaskScheduledId: taskScheduledId,
     Result: result,
   }),
-  taskFailed: (ts: string, taskScheduledId: number, reason: string, details: string, failureDetails?: FailureDetailsDto): HistoryEvent => ({
+  taskFailed: (
+    ts: string,
+    taskScheduledId: number,
+    reason: string,
+    details: string,
+    failureDetails?: FailureDetailsDto,
+  ): HistoryEvent => ({
     ...base(EventType.TaskFailed, ts),
     TaskScheduledId: taskScheduledId,
     Reason: reason,
     Details: details,
     ...(failureDetails === undefined ? {} : { FailureDetails: failureDetails }),
   }),
-  subOrchestrationCreated: (ts: string, seq: number, name: string, instanceId: string, input: string | null): HistoryEvent => ({
+  subOrchestrationCreated: (
+    ts: string,
+    seq: number,
+    name: string,
+    instanceId: string,
+    input: string | null,
+  ): HistoryEvent => ({
     ...base(EventType.SubOrchestrationInstanceCreated, ts, seq),
     Name: name,
     Version: '',
@@ -140,15 +175,26 @@ export const events = {
     Details: details,
     ...(failureDetails === undefined ? {} : { FailureDetails: failureDetails }),
   }),
-  timerCreated: (ts: string, seq: number, fireAt: string): HistoryEvent => ({ ...base(EventType.TimerCreated, ts, seq), FireAt: fireAt }),
-  timerFired: (ts: string, timerId: number, fireAt: string): HistoryEvent => ({ ...base(EventType.TimerFired, ts), TimerId: timerId, FireAt: fireAt }),
+  timerCreated: (ts: string, seq: number, fireAt: string): HistoryEvent => ({
+    ...base(EventType.TimerCreated, ts, seq),
+    FireAt: fireAt,
+  }),
+  timerFired: (ts: string, timerId: number, fireAt: string): HistoryEvent => ({
+    ...base(EventType.TimerFired, ts),
+    TimerId: timerId,
+    FireAt: fireAt,
+  }),
   eventSent: (ts: string, seq: number, targetInstanceId: string, name: string, input: string): HistoryEvent => ({
     ...base(EventType.EventSent, ts, seq),
     InstanceId: targetInstanceId,
     Name: name,
     Input: input,
   }),
-  eventRaised: (ts: string, name: string, input: string | null): HistoryEvent => ({ ...base(EventType.EventRaised, ts), Name: name, Input: input }),
+  eventRaised: (ts: string, name: string, input: string | null): HistoryEvent => ({
+    ...base(EventType.EventRaised, ts),
+    Name: name,
+    Input: input,
+  }),
 };
 
 export interface ParentInstanceDto {

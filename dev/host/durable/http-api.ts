@@ -30,7 +30,12 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
-export async function handleDurableHttp(context: HttpApiContext, request: IncomingMessage, response: ServerResponse, body: Buffer): Promise<boolean> {
+export async function handleDurableHttp(
+  context: HttpApiContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  body: Buffer,
+): Promise<boolean> {
   const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
   const lowerPath = url.pathname.toLowerCase();
   let rest: string;
@@ -54,13 +59,23 @@ export async function handleDurableHttp(context: HttpApiContext, request: Incomi
     reply = await route(context, request, url, decodeURIComponent(rest), body);
   } catch (error) {
     if (error instanceof DurableApiError) reply = { status: error.status, body: { Message: error.message } };
-    else reply = { status: 500, body: { Message: 'Something went wrong while processing your request', ExceptionMessage: errorMessage(error) } };
+    else
+      reply = {
+        status: 500,
+        body: { Message: 'Something went wrong while processing your request', ExceptionMessage: errorMessage(error) },
+      };
   }
   send(response, reply);
   return true;
 }
 
-async function route(context: HttpApiContext, request: IncomingMessage, url: URL, path: string, body: Buffer): Promise<Reply> {
+async function route(
+  context: HttpApiContext,
+  request: IncomingMessage,
+  url: URL,
+  path: string,
+  body: Buffer,
+): Promise<Reply> {
   const segments = path.split('/').filter((segment) => segment.length > 0);
   const method = (request.method ?? 'GET').toUpperCase();
   const head = segments[0]?.toLowerCase();
@@ -69,7 +84,7 @@ async function route(context: HttpApiContext, request: IncomingMessage, url: URL
 
   if (head === 'orchestrators' && (segments.length === 2 || segments.length === 3)) {
     if (method !== 'POST') return { status: 404 };
-    return startOrchestration(context, request, url, segments[1] as string, segments[2], body);
+    return startOrchestration(context, request, url, segments[1] ?? '', segments[2], body);
   }
 
   if (head === 'entities' && segments.length <= 3) {
@@ -83,12 +98,15 @@ async function route(context: HttpApiContext, request: IncomingMessage, url: URL
       const entities = engine.listEntities(name).map((doc) => ({
         entityId: { name: doc.name, key: doc.key },
         lastOperationTime: doc.lastOperationTime,
-        ...(query.get('fetchState')?.toLowerCase() === 'true' ? { state: doc.state === null ? null : rawJson(doc.state) } : {}),
+        ...(query.get('fetchState')?.toLowerCase() === 'true'
+          ? { state: doc.state === null ? null : rawJson(doc.state) }
+          : {}),
       }));
       return { status: 200, body: entities, headers: { 'x-ms-continuation-token': '' } };
     }
     if (method === 'POST' || method === 'DELETE') {
-      if (name.length === 0 || key.length === 0) throw new DurableApiError(400, 'The entity name and key must be non-empty.');
+      if (name.length === 0 || key.length === 0)
+        throw new DurableApiError(400, 'The entity name and key must be non-empty.');
       const operation = method === 'DELETE' ? 'delete' : (query.get('op') ?? '');
       let input: string | null = null;
       if (body.length > 0) {
@@ -133,14 +151,21 @@ async function route(context: HttpApiContext, request: IncomingMessage, url: URL
         return outcome(engine.resume(instanceId, reason));
       case 'rewind': {
         const result = engine.rewind(instanceId);
-        if (result === 'notFound') return { status: 404, body: `No orchestration with instance ID "$${instanceId}" found.` };
+        if (result === 'notFound')
+          return { status: 404, body: `No orchestration with instance ID "$${instanceId}" found.` };
         if (result === 'notFailed') {
           const status = engine.getOrchestration(instanceId)?.runtimeStatus ?? 'Unknown';
-          return { status: 412, body: `This orchestration has status ${status}, but only orchestrations in the "Failed" state can be rewound.` };
+          return {
+            status: 412,
+            body: `This orchestration has status ${status}, but only orchestrations in the "Failed" state can be rewound.`,
+          };
         }
         return {
           status: 501,
-          body: { Message: 'Rewind is not supported by the underlying storage provider.', ExceptionMessage: 'The local durable host does not implement rewind.' },
+          body: {
+            Message: 'Rewind is not supported by the underlying storage provider.',
+            ExceptionMessage: 'The local durable host does not implement rewind.',
+          },
         };
       }
       case 'restart': {
@@ -155,7 +180,7 @@ async function route(context: HttpApiContext, request: IncomingMessage, url: URL
 
   if (head === 'instances' && segments.length === 4 && segments[2]?.toLowerCase() === 'raiseevent') {
     if (method !== 'POST') return { status: 404 };
-    return raiseEvent(context, request, segments[1] as string, segments[3] as string, body);
+    return raiseEvent(context, request, segments[1] ?? '', segments[3] ?? '', body);
   }
 
   if (head === 'makeprimary' && segments.length === 1) return { status: 200 };
@@ -182,16 +207,28 @@ async function startOrchestration(
   const id = context.engine.startNew(functionName, instanceId, input, url.searchParams.get('version'));
   const timeout = seconds(url.searchParams.get('timeout'));
   const interval = seconds(url.searchParams.get('pollingInterval'));
-  if (timeout !== undefined && interval !== undefined) return waitForCompletion(context, request, url, id, timeout, interval);
+  if (timeout !== undefined && interval !== undefined)
+    return waitForCompletion(context, request, url, id, timeout, interval);
   return checkStatusReply(context, request, id);
 }
 
-async function waitForCompletion(context: HttpApiContext, request: IncomingMessage, url: URL, instanceId: string, timeoutMs: number, intervalMs: number): Promise<Reply> {
-  if (intervalMs > timeoutMs) throw new DurableApiError(400, `Total timeout ${timeoutMs / 1000} should be bigger than retry timeout ${intervalMs / 1000}`);
+async function waitForCompletion(
+  context: HttpApiContext,
+  request: IncomingMessage,
+  url: URL,
+  instanceId: string,
+  timeoutMs: number,
+  intervalMs: number,
+): Promise<Reply> {
+  if (intervalMs > timeoutMs)
+    throw new DurableApiError(
+      400,
+      `Total timeout ${timeoutMs / 1000} should be bigger than retry timeout ${intervalMs / 1000}`,
+    );
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const doc = context.engine.getOrchestration(instanceId);
-    if (doc !== undefined && doc.runtimeStatus === 'Completed') return { status: 200, body: statusPayload(doc).output };
+    if (doc?.runtimeStatus === 'Completed') return { status: 200, body: statusPayload(doc).output };
     if (doc !== undefined && isTerminal(doc.runtimeStatus)) return getStatus(context, request, url, instanceId);
     const remaining = deadline - Date.now();
     if (remaining <= 0) return checkStatusReply(context, request, instanceId);
@@ -262,11 +299,18 @@ function purgeByFilter(context: HttpApiContext, query: URLSearchParams): Reply {
   return { status: 200, body: { instancesDeleted: deleted } };
 }
 
-function raiseEvent(context: HttpApiContext, request: IncomingMessage, instanceId: string, eventName: string, body: Buffer): Reply {
+function raiseEvent(
+  context: HttpApiContext,
+  request: IncomingMessage,
+  instanceId: string,
+  eventName: string,
+  body: Buffer,
+): Reply {
   const doc = context.engine.getOrchestration(instanceId);
   if (doc === undefined) return { status: 404 };
   if (isTerminal(doc.runtimeStatus)) return { status: 410 };
-  if (!isJsonContent(request)) return { status: 400, body: { Message: 'Only application/json request content is supported' } };
+  if (!isJsonContent(request))
+    return { status: 400, body: { Message: 'Only application/json request content is supported' } };
   const text = body.toString('utf8');
   let data: string;
   try {
@@ -359,7 +403,12 @@ function isJsonContent(request: IncomingMessage): boolean {
 }
 
 function isLoopback(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
+  return (
+    address === '127.0.0.1' ||
+    address === '::1' ||
+    address === '::ffff:127.0.0.1' ||
+    (address?.startsWith('127.') ?? false)
+  );
 }
 
 function absoluteUrl(request: IncomingMessage, url: URL): string {

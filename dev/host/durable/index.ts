@@ -37,9 +37,9 @@ export function createDurableExtension(options: LocalDurableExtensionOptions): L
     options.store ??
     (options.dataDir === undefined
       ? new MemoryStore()
-      : new FileStore(join(options.dataDir, sanitizeHubName(hubName)), (file, error) =>
-          options.logger('error', `[durable] Skipped unreadable state file ${file}: ${String(error)}`),
-        ));
+      : new FileStore(join(options.dataDir, sanitizeHubName(hubName)), (file, error) => {
+          options.logger('error', `[durable] Skipped unreadable state file ${file}: ${String(error)}`);
+        }));
   const engine = new DurableEngine({ ...options, store });
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const rpcBaseUrl = options.rpcBaseUrl ?? defaultRpcBaseUrl(baseUrl);

@@ -32,7 +32,9 @@ export function statusPayload(doc: OrchestrationDoc, options: StatusOptions = {}
   return payload;
 }
 
-const OrchestrationStatusName: Record<number, string> = Object.fromEntries(RUNTIME_STATUSES.map((name, index) => [index, name]));
+const OrchestrationStatusName: Record<number, string> = Object.fromEntries(
+  RUNTIME_STATUSES.map((name, index) => [index, name]),
+);
 
 interface ScheduledInfo {
   index: number;
@@ -41,7 +43,11 @@ interface ScheduledInfo {
   input: unknown;
 }
 
-export function projectHistory(history: readonly HistoryEvent[], showHistoryOutput: boolean, showInput: boolean): Record<string, unknown>[] {
+export function projectHistory(
+  history: readonly HistoryEvent[],
+  showHistoryOutput: boolean,
+  showInput: boolean,
+): Record<string, unknown>[] {
   const items: Record<string, unknown>[] = history.map((event) => ({ ...event }));
   const scheduled = new Map<string, ScheduledInfo>();
   const removed = new Set<number>();
@@ -92,7 +98,8 @@ export function projectHistory(history: readonly HistoryEvent[], showHistoryOutp
         break;
       }
       case EventType.ExecutionCompleted:
-        item.OrchestrationStatus = OrchestrationStatusName[item.OrchestrationStatus as number] ?? item.OrchestrationStatus;
+        item.OrchestrationStatus =
+          OrchestrationStatusName[item.OrchestrationStatus as number] ?? item.OrchestrationStatus;
         if (!showHistoryOutput) delete item.Result;
         else item.Result = parseToJToken(item.Result as string | null);
         break;

@@ -74,7 +74,8 @@ export class FileStore implements DurableStore {
       if (!entry.endsWith('.json')) continue;
       try {
         const parsed = JSON.parse(readFileSync(path, 'utf8')) as { format?: string; doc?: InstanceDoc };
-        if (parsed.format !== FORMAT || parsed.doc === undefined) throw new Error(`unknown format ${String(parsed.format)}`);
+        if (parsed.format !== FORMAT || parsed.doc === undefined)
+          throw new Error(`unknown format ${String(parsed.format)}`);
         docs.push(parsed.doc);
         this.known.add(parsed.doc.instanceId);
       } catch (error) {
@@ -123,7 +124,10 @@ export class FileStore implements DurableStore {
 
 /** Instance ids may hold any character (`:`, `@`, `/`): percent-encode them; hash very long ones. */
 export function fileNameFor(instanceId: string): string {
-  const encoded = encodeURIComponent(instanceId).replace(/[!'()*~.]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(instanceId).replace(
+    /[!'()*~.]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   if (encoded.length <= 180) return `${encoded}.json`;
   return `h-${createHash('sha256').update(instanceId).digest('hex')}.json`;
 }

@@ -58,7 +58,14 @@ export function deterministicGuid(name: string): string {
 
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+  if (typeof error === 'string') return error;
+  return jsonText(error) ?? String(error);
+}
+
+/** JSON.stringify, typed honestly: undefined, functions and symbols serialize to undefined. */
+export function jsonText(value: unknown): string | undefined {
+  const stringify: (input: unknown) => string | undefined = JSON.stringify;
+  return stringify(value);
 }
 
 /** A counting semaphore with FIFO hand-off, used for the concurrency limits. */
