@@ -26,7 +26,11 @@ export async function executeFunction(
   logger('information', `Executing 'Functions.${functionName}' (Reason='${options.reason}')`, fields);
   try {
     const result = await invoker.invoke(name, { ...options, invocationId });
-    logger('information', `Executed 'Functions.${functionName}' (Succeeded, Duration=${Math.round(performance.now() - started)}ms)`, fields);
+    logger(
+      'information',
+      `Executed 'Functions.${functionName}' (Succeeded, Duration=${Math.round(performance.now() - started)}ms)`,
+      fields,
+    );
     return result;
   } catch (error) {
     logger(

@@ -30,7 +30,9 @@ function fakeDurable(options: DurableExtensionOptions): DurableExtension {
     },
     clientBindingData: () => ({
       taskHubName: options.settings.hubName,
-      creationUrls: { createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?code=${options.systemKey}` },
+      creationUrls: {
+        createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?code=${options.systemKey}`,
+      },
       managementUrls: {
         id: 'INSTANCEID',
         statusQueryGetUri: `${base}/instances/INSTANCEID?${query}`,
@@ -116,7 +118,11 @@ describe('routing', () => {
 
   it('keeps binary bodies byte for byte, both ways', async () => {
     const bytes = Buffer.from([0, 255, 1, 254, 0x80, 0x7f, 0]);
-    const response = await fetch(api('binary'), { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    const response = await fetch(api('binary'), {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/octet-stream');
     expect(Buffer.from(await response.arrayBuffer())).toEqual(Buffer.from([...bytes].reverse()));
@@ -168,7 +174,9 @@ describe('responses', () => {
 
   it('formats SameSite=None only when set explicitly', () => {
     expect(formatSetCookie({ name: 'a', value: 'b', sameSite: 'none' })).toBe('a=b; path=/');
-    expect(formatSetCookie({ name: 'a', value: 'b', sameSite: 'explicitNone', secure: { value: true } })).toBe('a=b; path=/; secure; samesite=none');
+    expect(formatSetCookie({ name: 'a', value: 'b', sameSite: 'explicitNone', secure: { value: true } })).toBe(
+      'a=b; path=/; secure; samesite=none',
+    );
   });
 
   it('answers 200 with no body when the function returns nothing', async () => {
@@ -196,13 +204,17 @@ describe('auth levels', () => {
     const byQuery = await fetch(api(`secured?code=${DEFAULT_HOST_KEYS.function}`));
     expect(byQuery.status).toBe(200);
     expect(await byQuery.text()).toBe('function-level ok');
-    expect((await fetch(api('secured'), { headers: { 'x-functions-key': DEFAULT_HOST_KEYS.function } })).status).toBe(200);
+    expect((await fetch(api('secured'), { headers: { 'x-functions-key': DEFAULT_HOST_KEYS.function } })).status).toBe(
+      200,
+    );
     expect((await fetch(api(`secured?code=${DEFAULT_HOST_KEYS.master}`))).status).toBe(200);
   });
 
   it('accepts only the master key for admin-level routes', async () => {
     expect((await fetch(api(`adminOnly?code=${DEFAULT_HOST_KEYS.function}`))).status).toBe(401);
-    expect((await fetch(api('adminOnly'), { headers: { 'x-functions-key': DEFAULT_HOST_KEYS.master } })).status).toBe(200);
+    expect((await fetch(api('adminOnly'), { headers: { 'x-functions-key': DEFAULT_HOST_KEYS.master } })).status).toBe(
+      200,
+    );
   });
 
   it('never logs the key', () => {
@@ -213,13 +225,20 @@ describe('auth levels', () => {
 
 describe('hooks', () => {
   it('lets preInvocation replace the inputs', async () => {
-    expect(await json(await fetch(api('hooked')))).toEqual({ url: 'http://replaced.invalid/by-hook', body: 'replaced body' });
+    expect(await json(await fetch(api('hooked')))).toEqual({
+      url: 'http://replaced.invalid/by-hook',
+      body: 'replaced body',
+    });
   });
 
   it('shows postInvocation the error of a failed invocation', async () => {
     await fetch(api('boom'));
     const state = (await json(await fetch(api('hookLog')))) as { events: { hook: string }[] };
-    expect(state.events).toContainEqual({ hook: 'postInvocation', functionName: 'boom', error: 'kaboom: internal detail' });
+    expect(state.events).toContainEqual({
+      hook: 'postInvocation',
+      functionName: 'boom',
+      error: 'kaboom: internal detail',
+    });
   });
 });
 
@@ -235,7 +254,9 @@ describe('admin API', () => {
     const response = await admin('functions/nightly', { method: 'POST', body: JSON.stringify({ input: '' }) });
     expect(response.status).toBe(202);
     await expect
-      .poll(async () => ((await json(await fetch(api('hookLog')))) as { timerRuns: unknown[] }).timerRuns, { timeout: 5000 })
+      .poll(async () => ((await json(await fetch(api('hookLog')))) as { timerRuns: unknown[] }).timerRuns, {
+        timeout: 5000,
+      })
       .toEqual([expect.objectContaining({ functionName: 'nightly', isPastDue: false })]);
   });
 
@@ -246,9 +267,20 @@ describe('admin API', () => {
   });
 
   it('lists functions with their URLs and triggers, and reports host status', async () => {
-    const list = (await json(await admin('functions'))) as { name: string; trigger: string; invoke_url_template: string | null }[];
-    expect(list.find((f) => f.name === 'itemById')).toMatchObject({ trigger: 'httpTrigger', invoke_url_template: `${host.url}/svc/items/{id:int}` });
-    expect(list.find((f) => f.name === 'nightly')).toMatchObject({ trigger: 'timerTrigger', invoke_url_template: null, schedule: '0 0 3 * * *' });
+    const list = (await json(await admin('functions'))) as {
+      name: string;
+      trigger: string;
+      invoke_url_template: string | null;
+    }[];
+    expect(list.find((f) => f.name === 'itemById')).toMatchObject({
+      trigger: 'httpTrigger',
+      invoke_url_template: `${host.url}/svc/items/{id:int}`,
+    });
+    expect(list.find((f) => f.name === 'nightly')).toMatchObject({
+      trigger: 'timerTrigger',
+      invoke_url_template: null,
+      schedule: '0 0 3 * * *',
+    });
     const status = (await json(await admin('host/status'))) as { state: string; hubName: string };
     expect(status).toMatchObject({ state: 'Running', hubName: 'FixtureHub', durable: true });
   });
@@ -268,7 +300,10 @@ describe('durable seam', () => {
   });
 
   it('gives durableClient inputs the extension binding data', async () => {
-    const body = (await json(await fetch(api('durableInfo')))) as { taskHubName: string; payload: { statusQueryGetUri: string } };
+    const body = (await json(await fetch(api('durableInfo')))) as {
+      taskHubName: string;
+      payload: { statusQueryGetUri: string };
+    };
     expect(body.taskHubName).toBe('FixtureHub');
     expect(body.payload.statusQueryGetUri).toBe(
       `http://localhost:${host.port}/runtime/webhooks/durabletask/instances/inst-1?taskHub=FixtureHub&connection=Storage&code=${DEFAULT_HOST_KEYS.system}`,
@@ -277,7 +312,9 @@ describe('durable seam', () => {
 
   it('delegates webhook routes (with the system key) and rpc routes to the extension', async () => {
     expect((await fetch(`${host.url}/runtime/webhooks/durabletask/instances/x`)).status).toBe(401);
-    const webhook = await fetch(`${host.url}/runtime/webhooks/durabletask/instances/x?code=${DEFAULT_HOST_KEYS.system}`);
+    const webhook = await fetch(
+      `${host.url}/runtime/webhooks/durabletask/instances/x?code=${DEFAULT_HOST_KEYS.system}`,
+    );
     expect(await json(webhook)).toEqual({ served: '/runtime/webhooks/durabletask/instances/x' });
     const rpc = await fetch(`${host.url}/durabletask/instances/y`, { method: 'POST', body: 'payload' });
     expect(await json(rpc)).toEqual({ served: '/durabletask/instances/y' });
@@ -289,7 +326,9 @@ describe('durable seam', () => {
 describe('stop', () => {
   it('runs appTerminate (with the appStart hookData), stops the durable extension, closes the server', async () => {
     await host.stop();
-    expect((globalThis as { __hostFixtureTerminations?: unknown }).__hostFixtureTerminations).toEqual([{ startedBy: 'appStart' }]);
+    expect((globalThis as { __hostFixtureTerminations?: unknown }).__hostFixtureTerminations).toEqual([
+      { startedBy: 'appStart' },
+    ]);
     expect(durableCalls.at(-1)).toBe('stop');
     await expect(fetch(api('orders'))).rejects.toThrow();
     await host.stop();
@@ -297,6 +336,8 @@ describe('stop', () => {
   });
 
   it('refuses a second host in the same process', async () => {
-    await expect(startHost({ appDir, port: 0, logger: memory.logger, durable: false })).rejects.toThrow(/Only one local host can run per process/);
+    await expect(startHost({ appDir, port: 0, logger: memory.logger, durable: false })).rejects.toThrow(
+      /Only one local host can run per process/,
+    );
   });
 });

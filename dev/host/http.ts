@@ -37,7 +37,10 @@ export const DEFAULT_HOST_KEYS: Readonly<HostKeys> = Object.freeze({
  * Keys come from the option, else SENTRY_HOST_{MASTER,FUNCTION,SYSTEM}_KEY, else the defaults.
  * `false` (or SENTRY_HOST_AUTH=off) turns enforcement off, as Core Tools does.
  */
-export function resolveHostKeys(option: Partial<HostKeys> | false | undefined, env: Record<string, string | undefined>): HostKeys | undefined {
+export function resolveHostKeys(
+  option: Partial<HostKeys> | false | undefined,
+  env: Record<string, string | undefined>,
+): HostKeys | undefined {
   if (option === false || (option === undefined && env.SENTRY_HOST_AUTH?.toLowerCase() === 'off')) return undefined;
   const pick = (name: keyof HostKeys, envName: string): string => {
     const value = option?.[name] ?? env[envName] ?? DEFAULT_HOST_KEYS[name];
@@ -60,7 +63,12 @@ function sameKey(given: string, expected: string): boolean {
 }
 
 /** Whether the request carries a key good enough for `level` (`?code=` or `x-functions-key`). */
-export function isAuthorized(level: AuthLevel, keys: HostKeys | undefined, url: URL, headers: IncomingMessage['headers']): boolean {
+export function isAuthorized(
+  level: AuthLevel,
+  keys: HostKeys | undefined,
+  url: URL,
+  headers: IncomingMessage['headers'],
+): boolean {
   if (keys === undefined || level === 'anonymous') return true;
   const header = headers['x-functions-key'];
   const given = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('code') ?? '';
@@ -187,7 +195,10 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
 function send(response: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
   if (response.headersSent) return;
   const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-  const contentType = body === undefined ? {} : { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' };
+  const contentType =
+    body === undefined
+      ? {}
+      : { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' };
   response.writeHead(status, { ...contentType, ...headers, 'content-length': Buffer.byteLength(text) });
   response.end(text);
 }
@@ -253,7 +264,10 @@ export class HttpFront {
 
   handle(request: IncomingMessage, response: ServerResponse): void {
     this.dispatch(request, response).catch((error: unknown) => {
-      this.options.logger('error', `Unhandled error serving ${request.method ?? '?'} ${pathOnly(request.url)}: ${String(error)}`);
+      this.options.logger(
+        'error',
+        `Unhandled error serving ${request.method ?? '?'} ${pathOnly(request.url)}: ${String(error)}`,
+      );
       send(response, 500);
     });
   }
@@ -293,14 +307,22 @@ export class HttpFront {
     send(response, 404);
   }
 
-  private async serveDurable(request: IncomingMessage, response: ServerResponse, url: URL, body: Buffer): Promise<void> {
+  private async serveDurable(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    body: Buffer,
+  ): Promise<void> {
     const durable = this.options.durable;
     if (durable === undefined) {
       send(response, 404, { error: 'The durable extension is not running in this host.' });
       return;
     }
     // The public webhook needs the system key; the rpcBaseUrl listener is local to the worker and open.
-    if (url.pathname.toLowerCase().startsWith(DURABLE_WEBHOOK_PREFIX) && !isAuthorized('system', this.options.keys, url, request.headers)) {
+    if (
+      url.pathname.toLowerCase().startsWith(DURABLE_WEBHOOK_PREFIX) &&
+      !isAuthorized('system', this.options.keys, url, request.headers)
+    ) {
       this.options.logger('warning', `401 for ${request.method ?? '?'} ${url.pathname}: missing or wrong system key.`);
       send(response, 401);
       return;
@@ -309,7 +331,13 @@ export class HttpFront {
     if (!handled) send(response, 404);
   }
 
-  private async serveFunction(request: IncomingMessage, response: ServerResponse, url: URL, relative: string, body: Buffer): Promise<boolean> {
+  private async serveFunction(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    relative: string,
+    body: Buffer,
+  ): Promise<boolean> {
     const method = (request.method ?? 'GET').toUpperCase();
     const allowed = new Set<string>();
     let matched: { route: HttpRoute; params: RouteParams } | undefined;
@@ -330,9 +358,13 @@ export class HttpFront {
     }
     const { route, params } = matched;
     if (!isAuthorized(route.authLevel, this.options.keys, url, request.headers)) {
-      this.options.logger('warning', `401 for ${method} ${url.pathname}: authLevel "${route.authLevel}" needs a valid key (?code= or x-functions-key).`, {
-        functionName: route.fn.name,
-      });
+      this.options.logger(
+        'warning',
+        `401 for ${method} ${url.pathname}: authLevel "${route.authLevel}" needs a valid key (?code= or x-functions-key).`,
+        {
+          functionName: route.fn.name,
+        },
+      );
       send(response, 401);
       return true;
     }
@@ -352,7 +384,8 @@ export class HttpFront {
       params,
     };
     // The library drops a GET/HEAD body anyway (fetch's Request forbids one).
-    if (method !== 'GET' && method !== 'HEAD') http.body = { bytes: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
+    if (method !== 'GET' && method !== 'HEAD')
+      http.body = { bytes: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
 
     let result: InvokeResult;
     try {
@@ -373,7 +406,9 @@ export class HttpFront {
     let http = result.returnValue?.http;
     if (http === undefined) {
       // A named http output binding (not `$return`) travels in outputData.
-      const outputName = Object.entries(fn.metadata.bindings).find(([, b]) => b.direction === 'out' && b.type.toLowerCase() === 'http')?.[0];
+      const outputName = Object.entries(fn.metadata.bindings).find(
+        ([, b]) => b.direction === 'out' && b.type.toLowerCase() === 'http',
+      )?.[0];
       const output = result.outputData.find((o) => o.name === outputName);
       http = output?.data?.http;
     }
@@ -400,7 +435,10 @@ export class HttpFront {
 
   private serveAdmin(request: IncomingMessage, response: ServerResponse, url: URL, body: Buffer): void {
     if (!isAuthorized('admin', this.options.keys, url, request.headers)) {
-      this.options.logger('warning', `401 for ${request.method ?? '?'} ${url.pathname}: the admin API needs the master key.`);
+      this.options.logger(
+        'warning',
+        `401 for ${request.method ?? '?'} ${url.pathname}: the admin API needs the master key.`,
+      );
       send(response, 401);
       return;
     }
@@ -431,7 +469,11 @@ export class HttpFront {
         send(response, 405, undefined, { allow: 'GET' });
         return;
       }
-      send(response, 200, this.options.invoker.list().map((fn) => this.describe(fn)));
+      send(
+        response,
+        200,
+        this.options.invoker.list().map((fn) => this.describe(fn)),
+      );
       return;
     }
     if (method === 'GET') {
@@ -491,7 +533,11 @@ export class HttpFront {
       scheduleStatus:
         timerStatus === undefined
           ? null
-          : { last: timerStatus.Last?.toISOString() ?? null, next: timerStatus.Next.toISOString(), lastUpdated: timerStatus.LastUpdated?.toISOString() ?? null },
+          : {
+              last: timerStatus.Last?.toISOString() ?? null,
+              next: timerStatus.Next.toISOString(),
+              lastUpdated: timerStatus.LastUpdated?.toISOString() ?? null,
+            },
       config: { bindings: Object.values(fn.metadata.bindings) },
     };
   }

@@ -68,12 +68,12 @@ export interface Host {
 type HostSlot = { state: 'free' } | { state: 'taken'; reason: string };
 let slot: HostSlot = { state: 'free' };
 
-function loadDurableModule(): CreateDurableExtension | undefined {
+async function loadDurableModule(): Promise<CreateDurableExtension | undefined> {
   const dir = join(__dirname, 'durable');
   if (!existsSync(join(dir, 'index.ts')) && !existsSync(join(dir, 'index.js'))) return undefined;
-  // Required lazily so the host front runs while the extension is absent or being built.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional module, resolved at runtime
-  const mod = require('./durable') as { createDurableExtension?: CreateDurableExtension };
+  // Imported lazily so the host front runs while the extension is absent; import() (not require)
+  // so vitest and tsx both resolve the TypeScript source.
+  const mod = (await import('./durable/index.js')) as { createDurableExtension?: CreateDurableExtension };
   if (typeof mod.createDurableExtension !== 'function') {
     throw new HostStartupError('dev/host/durable/index.ts does not export createDurableExtension().');
   }
@@ -91,7 +91,9 @@ function listen(server: Server, port: number, hostname: string): Promise<number>
     const onError = (error: NodeJS.ErrnoException): void => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new HostStartupError(`Port ${port} is already in use: stop the other host or pass --port 0.`, { cause: error })
+          ? new HostStartupError(`Port ${port} is already in use: stop the other host or pass --port 0.`, {
+              cause: error,
+            })
           : error,
       );
     };
@@ -145,7 +147,12 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
     invoker = new Invoker(loaded.registry, logger);
     const keys = resolveHostKeys(options.keys, process.env);
 
-    const factory = options.durable === false ? undefined : typeof options.durable === 'function' ? options.durable : loadDurableModule();
+    const factory =
+      options.durable === false
+        ? undefined
+        : typeof options.durable === 'function'
+          ? options.durable
+          : await loadDurableModule();
     if (factory !== undefined) {
       const settings: DurableSettings = loaded.config.durable;
       durable = factory({
@@ -166,10 +173,17 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
     } else {
       const needsDurable = invoker
         .list()
-        .filter((fn) => Object.values(fn.metadata.bindings).some((b) => /^(durableClient|orchestrationClient|orchestrationTrigger|activityTrigger|entityTrigger)$/i.test(b.type)))
+        .filter((fn) =>
+          Object.values(fn.metadata.bindings).some((b) =>
+            /^(durableClient|orchestrationClient|orchestrationTrigger|activityTrigger|entityTrigger)$/i.test(b.type),
+          ),
+        )
         .map((fn) => fn.name);
       if (needsDurable.length > 0) {
-        logger('warning', `No durable extension in this host; these functions will not work: ${needsDurable.join(', ')}.`);
+        logger(
+          'warning',
+          `No durable extension in this host; these functions will not work: ${needsDurable.join(', ')}.`,
+        );
       }
     }
 
@@ -211,9 +225,17 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
         authLevel: r.authLevel,
         url: httpFront.functionUrl(r),
       })),
-      fireFunction: (name, input) => prepareFire({ invoker: activeInvoker, logger, timers: activeTimers }, name, input)(),
+      fireFunction: (name, input) =>
+        prepareFire({ invoker: activeInvoker, logger, timers: activeTimers }, name, input)(),
       stop: () => {
-        stopping ??= stopHost({ server, timers: activeTimers, durable, invoker: activeInvoker, registry: loaded.registry, logger });
+        stopping ??= stopHost({
+          server,
+          timers: activeTimers,
+          durable,
+          invoker: activeInvoker,
+          registry: loaded.registry,
+          logger,
+        });
         return stopping;
       },
     };
@@ -241,7 +263,10 @@ async function stopHost(parts: {
   const { logger } = parts;
   await parts.timers.stop();
   try {
-    await parts.invoker.runHooks('appTerminate', { hookData: parts.registry.appLevelOnlyHookData, appHookData: parts.registry.appHookData });
+    await parts.invoker.runHooks('appTerminate', {
+      hookData: parts.registry.appLevelOnlyHookData,
+      appHookData: parts.registry.appHookData,
+    });
   } catch (error) {
     logger('error', `An appTerminate hook failed: ${describeError(error)}`);
   }

@@ -39,7 +39,10 @@ describe('core shim + invoker', () => {
     const http = result.returnValue?.http as { statusCode: string; body: { bytes: Uint8Array } };
     expect(http.statusCode).toBe('201');
     expect(JSON.parse(Buffer.from(http.body.bytes).toString('utf8'))).toEqual({ name: 'ada', q: '1', body: 'hi' });
-    expect(logs.find((l) => l.message === 'hello ada')?.fields).toMatchObject({ functionName: 'hello', invocationId: result.invocationId });
+    expect(logs.find((l) => l.message === 'hello ada')?.fields).toMatchObject({
+      functionName: 'hello',
+      invocationId: result.invocationId,
+    });
   });
 
   it('passes activity input as the extension does and returns the raw value', async () => {
@@ -64,7 +67,10 @@ describe('core shim + invoker', () => {
       maximumShortTimerDuration: '6.00:00:00',
       defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
     };
-    const result = await invoker.invoke('SquareAll', { trigger: { string: JSON.stringify(payload) }, instanceId: 'abc' });
+    const result = await invoker.invoke('SquareAll', {
+      trigger: { string: JSON.stringify(payload) },
+      instanceId: 'abc',
+    });
     const state = decodeTypedData(result.returnValue) as { isDone: boolean; actions: unknown[][] };
     expect(state.isDone).toBe(false);
     expect(state.actions[0]).toEqual([

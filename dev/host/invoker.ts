@@ -82,7 +82,9 @@ export class Invoker {
   ) {}
 
   get(name: string): RegisteredFunction {
-    const fn = this.registry.functions.get(name) ?? [...this.registry.functions.values()].find((f) => f.name.toLowerCase() === name.toLowerCase());
+    const fn =
+      this.registry.functions.get(name) ??
+      [...this.registry.functions.values()].find((f) => f.name.toLowerCase() === name.toLowerCase());
     if (fn === undefined) throw new FunctionNotFoundError(name);
     return fn;
   }
@@ -186,7 +188,14 @@ export class Invoker {
     if (category === 'system' && (normalized === 'debug' || normalized === 'trace')) return;
     this.logger(normalized, message, fields);
     if (this.registry.hooks.log.length > 0 && category === 'user') {
-      const context = { hookData: {}, appHookData: this.registry.appHookData, level, category, message, invocationContext: undefined };
+      const context = {
+        hookData: {},
+        appHookData: this.registry.appHookData,
+        level,
+        category,
+        message,
+        invocationContext: undefined,
+      };
       for (const hook of this.registry.hooks.log) {
         try {
           void hook(context);

@@ -38,7 +38,9 @@ export function resolveSettingReferences(value: string, env: Env, where: string)
   return value.replace(/%([^%]+)%/g, (_whole, name: string) => {
     const resolved = env[name];
     if (resolved === undefined || resolved === '') {
-      throw new HostStartupError(`${where}: '%${name}%' does not resolve to a value (app setting "${name}" is not set).`);
+      throw new HostStartupError(
+        `${where}: '%${name}%' does not resolve to a value (app setting "${name}" is not set).`,
+      );
     }
     return resolved;
   });
@@ -73,7 +75,9 @@ export function applyLocalSettings(appDir: string, env: Env): string[] {
   const settings = readJson(path, 'local.settings.json');
   if (!isRecord(settings)) throw new HostStartupError(`local.settings.json at ${path} must be a JSON object.`);
   if (settings.IsEncrypted === true) {
-    throw new HostStartupError('local.settings.json is encrypted (IsEncrypted: true); decrypt it with Core Tools first.');
+    throw new HostStartupError(
+      'local.settings.json is encrypted (IsEncrypted: true); decrypt it with Core Tools first.',
+    );
   }
   const values = settings.Values ?? {};
   if (!isRecord(values)) throw new HostStartupError('local.settings.json "Values" must be an object of strings.');
@@ -101,7 +105,9 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
 export function readHostConfig(appDir: string, env: Env): HostConfig {
   const path = join(appDir, 'host.json');
   if (!existsSync(path)) {
-    throw new HostStartupError(`No host.json in ${appDir}: the Functions host needs one (at least {"version": "2.0"}).`);
+    throw new HostStartupError(
+      `No host.json in ${appDir}: the Functions host needs one (at least {"version": "2.0"}).`,
+    );
   }
   const raw = readJson(path, 'host.json');
   if (!isRecord(raw)) throw new HostStartupError('host.json must be a JSON object.');
@@ -111,7 +117,8 @@ export function readHostConfig(appDir: string, env: Env): HostConfig {
   const extensions = isRecord(raw.extensions) ? raw.extensions : {};
   const http = isRecord(extensions.http) ? extensions.http : {};
   const prefixValue = http.routePrefix ?? 'api';
-  if (typeof prefixValue !== 'string') throw new HostStartupError('host.json extensions.http.routePrefix must be a string.');
+  if (typeof prefixValue !== 'string')
+    throw new HostStartupError('host.json extensions.http.routePrefix must be a string.');
   const routePrefix = prefixValue.replace(/^\/+|\/+$/g, '');
 
   const durableTask = isRecord(extensions.durableTask) ? extensions.durableTask : {};
@@ -122,7 +129,7 @@ export function readHostConfig(appDir: string, env: Env): HostConfig {
   // Durable extension default: the site name, else "TestHubName" (Options/DurableTaskOptions.cs).
   const hubName =
     hubValue === undefined
-      ? env.WEBSITE_SITE_NAME ?? 'TestHubName'
+      ? (env.WEBSITE_SITE_NAME ?? 'TestHubName')
       : resolveSettingReferences(hubValue, env, 'host.json extensions.durableTask.hubName');
   // Azure Storage task hub names: 3-45 characters, a letter first, then letters and digits.
   if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(hubName)) {
@@ -137,13 +144,21 @@ export function readHostConfig(appDir: string, env: Env): HostConfig {
     raw,
     durable: {
       hubName,
-      maxConcurrentActivityFunctions: positiveInteger(durableTask.maxConcurrentActivityFunctions, 'maxConcurrentActivityFunctions', perCore),
+      maxConcurrentActivityFunctions: positiveInteger(
+        durableTask.maxConcurrentActivityFunctions,
+        'maxConcurrentActivityFunctions',
+        perCore,
+      ),
       maxConcurrentOrchestratorFunctions: positiveInteger(
         durableTask.maxConcurrentOrchestratorFunctions,
         'maxConcurrentOrchestratorFunctions',
         perCore,
       ),
-      maxConcurrentEntityFunctions: positiveInteger(durableTask.maxConcurrentEntityFunctions, 'maxConcurrentEntityFunctions', perCore),
+      maxConcurrentEntityFunctions: positiveInteger(
+        durableTask.maxConcurrentEntityFunctions,
+        'maxConcurrentEntityFunctions',
+        perCore,
+      ),
     },
   };
 }
@@ -180,7 +195,10 @@ export function globToRegExp(pattern: string): RegExp {
         source += '\\[';
         i++;
       } else {
-        source += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        source += `[${pattern
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = end + 1;
       }
     } else if (ch === '{') {
@@ -254,10 +272,6 @@ export interface LoadedApp {
   appliedSettings: string[];
 }
 
-// A real dynamic import even where a transpiler would rewrite `import()` (vitest, CJS output).
-// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant body; the only way to keep a native import() under vitest
-const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
-
 function isEsm(file: string, packageType: unknown): boolean {
   const extension = extname(file);
   if (extension === '.mjs') return true;
@@ -278,21 +292,30 @@ export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
   env.WEBSITE_HOSTNAME = `localhost:${options.port}`;
   env.AZURE_FUNCTIONS_ENVIRONMENT ??= 'Development';
   if (env.FUNCTIONS_WORKER_RUNTIME !== undefined && env.FUNCTIONS_WORKER_RUNTIME !== 'node') {
-    options.logger('warning', `FUNCTIONS_WORKER_RUNTIME was "${env.FUNCTIONS_WORKER_RUNTIME}"; this host only runs node apps, using "node".`);
+    options.logger(
+      'warning',
+      `FUNCTIONS_WORKER_RUNTIME was "${env.FUNCTIONS_WORKER_RUNTIME}"; this host only runs node apps, using "node".`,
+    );
   }
   env.FUNCTIONS_WORKER_RUNTIME = 'node';
 
   const packagePath = join(appDir, 'package.json');
-  if (!existsSync(packagePath)) throw new HostStartupError(`No package.json in ${appDir}: its "main" names the app's entry point.`);
+  if (!existsSync(packagePath))
+    throw new HostStartupError(`No package.json in ${appDir}: its "main" names the app's entry point.`);
   const packageJson = readJson(packagePath, 'package.json');
   if (!isRecord(packageJson) || typeof packageJson.main !== 'string' || packageJson.main.trim() === '') {
-    throw new HostStartupError(`package.json in ${appDir} has no "main": set it to the entry point (a path or a glob such as "dist/functions/*.js").`);
+    throw new HostStartupError(
+      `package.json in ${appDir} has no "main": set it to the entry point (a path or a glob such as "dist/functions/*.js").`,
+    );
   }
   const main = packageJson.main;
-  if (isAbsolute(main)) throw new HostStartupError(`package.json "main" must be relative to the app directory (found "${main}").`);
+  if (isAbsolute(main))
+    throw new HostStartupError(`package.json "main" must be relative to the app directory (found "${main}").`);
   const entryPoints = resolveEntryPoints(appDir, main);
   if (entryPoints.length === 0) {
-    throw new HostStartupError(`Found zero files matching the package.json "main" pattern "${main}" in ${appDir}. Did you build the app?`);
+    throw new HostStartupError(
+      `Found zero files matching the package.json "main" pattern "${main}" in ${appDir}. Did you build the app?`,
+    );
   }
 
   const registry = installCoreModule();
@@ -303,7 +326,7 @@ export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
   const requireFromApp = createRequire(join(appDir, 'package.json'));
   for (const file of entryPoints) {
     try {
-      if (isEsm(file, packageJson.type)) await nativeImport(pathToFileURL(file).href);
+      if (isEsm(file, packageJson.type)) await import(pathToFileURL(file).href);
       else requireFromApp(file);
     } catch (error) {
       throw new HostStartupError(
@@ -314,12 +337,19 @@ export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
     options.logger('debug', `Loaded entry point ${relative(appDir, file)}`);
   }
   if (registry.programmingModel === undefined && registry.functions.size === 0) {
-    options.logger('warning', `The app registered no functions (entry points: ${entryPoints.map((f) => relative(appDir, f)).join(', ')}).`);
+    options.logger(
+      'warning',
+      `The app registered no functions (entry points: ${entryPoints.map((f) => relative(appDir, f)).join(', ')}).`,
+    );
   }
 
   for (const hook of [...registry.hooks.appStart]) {
     try {
-      await hook({ hookData: registry.appLevelOnlyHookData, appHookData: registry.appHookData, functionAppDirectory: appDir });
+      await hook({
+        hookData: registry.appLevelOnlyHookData,
+        appHookData: registry.appHookData,
+        functionAppDirectory: appDir,
+      });
     } catch (error) {
       throw new HostStartupError(`An appStart hook failed: ${errorMessage(error)}`, { cause: error });
     }

@@ -256,13 +256,19 @@ function validate(template: string, segments: Segment[]): void {
         if (part.kind !== 'param' || !(part.optional || part.defaultValue !== undefined)) return;
         const previous = segment.parts[partIndex - 1];
         if (partIndex !== segment.parts.length - 1 || previous?.kind !== 'literal' || previous.text !== '.') {
-          throw new RouteTemplateError(template, `an optional parameter in "${partText(segment)}" must be last and follow "."`);
+          throw new RouteTemplateError(
+            template,
+            `an optional parameter in "${partText(segment)}" must be last and follow "."`,
+          );
         }
       });
     } else if (isOptionalSegment(segment)) {
       const later = segments.slice(index + 1);
       if (!later.every((s) => isOptionalSegment(s) || isCatchAll(s))) {
-        throw new RouteTemplateError(template, `optional "${partText(segment)}" may only be followed by optional segments`);
+        throw new RouteTemplateError(
+          template,
+          `optional "${partText(segment)}" may only be followed by optional segments`,
+        );
       }
     }
   });

@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type Host, startHost } from './index';
 import { createMemoryLogger } from './logger';
-import { formatHostTime, nextOccurrences, parseSchedule, resolveTimeZone, ScheduleMonitor, timerPayload } from './timers';
+import {
+  formatHostTime,
+  nextOccurrences,
+  parseSchedule,
+  resolveTimeZone,
+  ScheduleMonitor,
+  timerPayload,
+} from './timers';
 
 const iso = (dates: Date[]): string[] => dates.map((d) => d.toISOString());
 
@@ -20,24 +27,26 @@ describe('schedule parsing', () => {
       '2025-01-01T00:10:00.000Z',
       '2025-01-01T00:15:00.000Z',
     ]);
-    expect(iso(nextOccurrences(parseSchedule('*/20 * * * * *', {}, 'UTC'), new Date('2025-01-01T00:00:00Z'), 2))).toEqual([
-      '2025-01-01T00:00:20.000Z',
-      '2025-01-01T00:00:40.000Z',
-    ]);
+    expect(
+      iso(nextOccurrences(parseSchedule('*/20 * * * * *', {}, 'UTC'), new Date('2025-01-01T00:00:00Z'), 2)),
+    ).toEqual(['2025-01-01T00:00:20.000Z', '2025-01-01T00:00:40.000Z']);
   });
 
   it('reads 5-field NCRONTAB (no seconds) and month/day names', () => {
     // 2025-11-22 is a Saturday.
-    expect(iso(nextOccurrences(parseSchedule('30 9 * * MON-FRI', {}, 'UTC'), new Date('2025-11-22T00:00:00Z'), 2))).toEqual([
-      '2025-11-24T09:30:00.000Z',
-      '2025-11-25T09:30:00.000Z',
-    ]);
-    expect(parseSchedule('0 0 12 1 JAN,JUL *', {}, 'UTC').next(new Date('2025-02-01T00:00:00Z')).toISOString()).toBe('2025-07-01T12:00:00.000Z');
+    expect(
+      iso(nextOccurrences(parseSchedule('30 9 * * MON-FRI', {}, 'UTC'), new Date('2025-11-22T00:00:00Z'), 2)),
+    ).toEqual(['2025-11-24T09:30:00.000Z', '2025-11-25T09:30:00.000Z']);
+    expect(parseSchedule('0 0 12 1 JAN,JUL *', {}, 'UTC').next(new Date('2025-02-01T00:00:00Z')).toISOString()).toBe(
+      '2025-07-01T12:00:00.000Z',
+    );
   });
 
   it('requires day-of-month AND day-of-week, as NCrontab does', () => {
     // Friday the 13th, not "every 13th or every Friday".
-    expect(parseSchedule('0 0 0 13 * FRI', {}, 'UTC').next(new Date('2025-01-01T00:00:00Z')).toISOString()).toBe('2025-06-13T00:00:00.000Z');
+    expect(parseSchedule('0 0 0 13 * FRI', {}, 'UTC').next(new Date('2025-01-01T00:00:00Z')).toISOString()).toBe(
+      '2025-06-13T00:00:00.000Z',
+    );
   });
 
   it('reads TimeSpan schedules as intervals from now', () => {
@@ -72,7 +81,9 @@ describe('schedule parsing', () => {
     expect(resolveTimeZone({})).toBe('UTC');
     const zone = resolveTimeZone({ WEBSITE_TIME_ZONE: 'Europe/London' });
     // 09:00 London in July is 08:00 UTC (BST).
-    expect(parseSchedule('0 0 9 * * *', {}, zone).next(new Date('2025-07-01T00:00:00Z')).toISOString()).toBe('2025-07-01T08:00:00.000Z');
+    expect(parseSchedule('0 0 9 * * *', {}, zone).next(new Date('2025-07-01T00:00:00Z')).toISOString()).toBe(
+      '2025-07-01T08:00:00.000Z',
+    );
     expect(() => resolveTimeZone({ WEBSITE_TIME_ZONE: 'GMT Standard Time' })).toThrow(/not an IANA time zone/);
   });
 });
@@ -85,10 +96,18 @@ describe('timer payload', () => {
   });
 
   it('carries status only for monitored timers', () => {
-    const status = { Last: null, Next: new Date('2025-01-01T00:05:00Z'), LastUpdated: new Date('2025-01-01T00:00:00Z') };
+    const status = {
+      Last: null,
+      Next: new Date('2025-01-01T00:05:00Z'),
+      LastUpdated: new Date('2025-01-01T00:00:00Z'),
+    };
     expect(JSON.parse(timerPayload(status, true, 'UTC'))).toEqual({
       Schedule: { AdjustForDST: true },
-      ScheduleStatus: { Last: '0001-01-01T00:00:00', Next: '2025-01-01T00:05:00+00:00', LastUpdated: '2025-01-01T00:00:00+00:00' },
+      ScheduleStatus: {
+        Last: '0001-01-01T00:00:00',
+        Next: '2025-01-01T00:05:00+00:00',
+        LastUpdated: '2025-01-01T00:00:00+00:00',
+      },
       IsPastDue: true,
     });
     expect(JSON.parse(timerPayload(null, false, 'UTC'))).toMatchObject({ ScheduleStatus: null, IsPastDue: false });
@@ -146,7 +165,10 @@ describe('timer triggers in a running host', () => {
     const last = new Date(topOfHour - 3 * 3_600_000);
     seededNext = new Date(last.getTime() + 3_600_000);
     mkdirSync(join(dataDir, 'timers'), { recursive: true });
-    writeFileSync(statusFile, JSON.stringify({ Last: last.toISOString(), Next: seededNext.toISOString(), LastUpdated: last.toISOString() }));
+    writeFileSync(
+      statusFile,
+      JSON.stringify({ Last: last.toISOString(), Next: seededNext.toISOString(), LastUpdated: last.toISOString() }),
+    );
     host = await startHost({
       appDir: join(__dirname, 'fixtures/timer-app'),
       port: 0,

@@ -59,14 +59,20 @@ function parseTimeSpan(expression: string): number | undefined {
 function checkCronFields(expression: string, fields: string[]): void {
   for (const field of fields) {
     if (!/^[0-9A-Za-z*,/-]+$/.test(field)) {
-      throw new HostStartupError(`"${expression}" is not a valid NCRONTAB expression: field "${field}" has an unsupported character (NCRONTAB has no ?, L, W or #).`);
+      throw new HostStartupError(
+        `"${expression}" is not a valid NCRONTAB expression: field "${field}" has an unsupported character (NCRONTAB has no ?, L, W or #).`,
+      );
     }
     for (const word of field.match(/[A-Za-z]+/g) ?? []) {
       if (/^(L|W|LW)$/i.test(word)) {
-        throw new HostStartupError(`"${expression}" is not a valid NCRONTAB expression: field "${field}" has an unsupported character (NCRONTAB has no ?, L, W or #).`);
+        throw new HostStartupError(
+          `"${expression}" is not a valid NCRONTAB expression: field "${field}" has an unsupported character (NCRONTAB has no ?, L, W or #).`,
+        );
       }
       if (!MONTHS.includes(word.toUpperCase()) && !DAYS.includes(word.toUpperCase())) {
-        throw new HostStartupError(`"${expression}" is not a valid NCRONTAB expression: "${word}" is not a month or day name.`);
+        throw new HostStartupError(
+          `"${expression}" is not a valid NCRONTAB expression: "${word}" is not a month or day name.`,
+        );
       }
     }
   }
@@ -83,7 +89,9 @@ export function parseSchedule(raw: string, env: Env, timeZone: string, where = '
       // legacyMode false: day-of-month AND day-of-week must both match, as in NCrontab.
       cron = new Cron(expression, { timezone: timeZone, legacyMode: false, paused: true });
     } catch (error) {
-      throw new HostStartupError(`"${expression}" is not a valid NCRONTAB expression: ${(error as Error).message}`, { cause: error });
+      throw new HostStartupError(`"${expression}" is not a valid NCRONTAB expression: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     return {
       kind: 'cron',
@@ -144,7 +152,10 @@ export function formatHostTime(date: Date | null, timeZone: string): string {
   const sign = offset.startsWith('-') ? -1 : 1;
   const [hours = 0, minutes = 0] = offset.slice(1).split(':').map(Number);
   const local = new Date(date.getTime() + sign * (hours * 60 + minutes) * 60_000);
-  const iso = local.toISOString().replace('Z', '').replace(/\.?0+$/, '');
+  const iso = local
+    .toISOString()
+    .replace('Z', '')
+    .replace(/\.?0+$/, '');
   return `${iso}${offset}`;
 }
 
@@ -294,11 +305,16 @@ export class TimerScheduler {
     const parsed = timerFunctions.map((fn) => {
       const raw = fn.trigger.schedule;
       if (typeof raw !== 'string') throw new HostStartupError(`Timer function "${fn.name}" has no schedule.`);
-      return { fn, schedule: parseSchedule(raw, this.options.env, this.timeZone, `Timer function "${fn.name}" schedule`) };
+      return {
+        fn,
+        schedule: parseSchedule(raw, this.options.env, this.timeZone, `Timer function "${fn.name}" schedule`),
+      };
     });
     for (const { fn, schedule } of parsed) {
       if (this.options.isDisabled?.(fn.name) === true) {
-        this.options.logger('information', `Function is disabled; its schedule is not armed.`, { functionName: fn.name });
+        this.options.logger('information', `Function is disabled; its schedule is not armed.`, {
+          functionName: fn.name,
+        });
         continue;
       }
       this.arm(fn, schedule);
@@ -310,7 +326,9 @@ export class TimerScheduler {
     const explicitMonitor = fn.trigger.useMonitor;
     const [first, second] = nextOccurrences(schedule, now, 2);
     const monitored =
-      typeof explicitMonitor === 'boolean' ? explicitMonitor : (second?.getTime() ?? 0) - (first?.getTime() ?? 0) >= 60_000;
+      typeof explicitMonitor === 'boolean'
+        ? explicitMonitor
+        : (second?.getTime() ?? 0) - (first?.getTime() ?? 0) >= 60_000;
     let isPastDue = false;
     let status: ScheduleStatus | undefined;
     if (monitored) {
@@ -323,14 +341,22 @@ export class TimerScheduler {
     this.timers.set(fn.name.toLowerCase(), state);
 
     const upcoming = nextOccurrences(schedule, now, 5).map((d) => formatHostTime(d, this.timeZone));
-    this.options.logger('information', `The next 5 occurrences of the schedule (${schedule.toString()}, ${this.timeZone}) will be: ${upcoming.join(', ')}`, {
-      functionName: fn.name,
-    });
+    this.options.logger(
+      'information',
+      `The next 5 occurrences of the schedule (${schedule.toString()}, ${this.timeZone}) will be: ${upcoming.join(', ')}`,
+      {
+        functionName: fn.name,
+      },
+    );
 
     if (isPastDue) {
-      this.options.logger('information', 'Timer is past due: a scheduled occurrence was missed while the host was down; running it now.', {
-        functionName: fn.name,
-      });
+      this.options.logger(
+        'information',
+        'Timer is past due: a scheduled occurrence was missed while the host was down; running it now.',
+        {
+          functionName: fn.name,
+        },
+      );
       this.startTimer(state, 0, 'pastDue');
     } else if (fn.trigger.runOnStartup === true) {
       this.startTimer(state, 0, 'runOnStartup');
