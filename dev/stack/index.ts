@@ -20,7 +20,7 @@ import { type MerakiEmulator, startMerakiEmulator } from '../emulators/meraki';
 import { type SlackEmulator, startSlackEmulator } from '../emulators/slack';
 import { ensureLocalCa, type LocalCa } from '../emulators/tls';
 import { createLiveFeed, generateScenario, type LiveFeed, type Scenario } from '../scenario';
-import { applyLiveBatch, merakiSeed, slackSeed, type StackSecrets } from './seed';
+import { applyLiveBatch, incidentChannelOf, merakiSeed, slackOrg, slackSeed, type StackSecrets } from './seed';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.sentry-data');
@@ -173,6 +173,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const slackSnapshot = readJson<Record<string, unknown>>(slackPath);
     const slack = await startSlackEmulator({
+      org: slackOrg(scenario),
       seed: slackSnapshot ?? slackSeed(scenario),
       tokens: { audit: secrets.slackAuditToken, bot: secrets.slackBotToken, scim: secrets.slackScimToken },
       interactivity: { signingSecret: secrets.slackSigningSecret },
@@ -326,13 +327,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stopAll();
     throw error;
   }
-}
-
-/** The incident-response channel: the scenario's #security-alerts style channel, else the first channel. */
-function incidentChannelOf(scenario: Scenario): string {
-  const channels = scenario.slack.channels as unknown as { id: string; name: string }[];
-  const named = channels.find((c) => /security|incident|soc/i.test(c.name));
-  return (named ?? channels[0])?.id ?? 'C0INCIDENTS';
 }
 
 export interface HostProcessOptions {

@@ -2,7 +2,7 @@
  * Turns a generated scenario (wire-format data) into the emulators' starting state, and applies live
  * feed batches to running emulators.
  */
-import type { SlackEmulator, SlackStateData } from '../emulators/slack';
+import type { SlackEmulator, SlackOrg, SlackStateData } from '../emulators/slack';
 import type { MerakiEmulator } from '../emulators/meraki';
 import type { MerakiStateData } from '../emulators/meraki/types';
 import type { LiveBatch, Scenario } from '../scenario';
@@ -16,12 +16,38 @@ export interface StackSecrets {
   merakiWebhookSecret: string;
 }
 
-/** The Slack emulator's initial state for a scenario (the audit token belongs to the primary owner). */
+export const SENTRY_BOT_USER_ID = 'U0SENTRYBOT';
+
+/** The emulated org is the scenario's: the audit/admin token belongs to its primary owner. */
+export function slackOrg(scenario: Scenario): Partial<SlackOrg> {
+  const { meta } = scenario;
+  return {
+    ownerUserId: meta.primaryOwnerUserId,
+    enterpriseId: meta.enterpriseId,
+    ...(meta.workspaceIds[0] === undefined ? {} : { teamId: meta.workspaceIds[0] }),
+    botUserId: SENTRY_BOT_USER_ID,
+  };
+}
+
+/** The incident-response channel: the scenario's security channel, else the first channel. */
+export function incidentChannelOf(scenario: Scenario): string {
+  const channels = scenario.slack.channels as unknown as { id: string; name: string }[];
+  const named = channels.find((c) => /security|incident|soc/i.test(c.name));
+  return (named ?? channels[0])?.id ?? 'C0INCIDENTS';
+}
+
+/** The Slack emulator's initial state for a scenario; the Sentry bot is a member of the incident channel. */
 export function slackSeed(scenario: Scenario): Partial<SlackStateData> {
   const { slack } = scenario;
+  const incidentChannel = incidentChannelOf(scenario);
+  const channels = (slack.channels as unknown as { id: string; members?: string[] }[]).map((channel) =>
+    channel.id === incidentChannel && Array.isArray(channel.members) && !channel.members.includes(SENTRY_BOT_USER_ID)
+      ? { ...channel, members: [...channel.members, SENTRY_BOT_USER_ID] }
+      : channel,
+  );
   return {
     users: slack.users as unknown as SlackStateData['users'],
-    channels: slack.channels as unknown as SlackStateData['channels'],
+    channels: channels as unknown as SlackStateData['channels'],
     files: slack.files as unknown as SlackStateData['files'],
     sessions: slack.sessions as unknown as SlackStateData['sessions'],
     usergroups: slack.usergroups as unknown as SlackStateData['usergroups'],
