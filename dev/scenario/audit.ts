@@ -58,7 +58,8 @@ export function appEntity(app: AuditApp): AuditEntity {
 
 export function locationOf(org: OrgModel, teamId: string): AuditLocation {
   const ws = org.workspaces.find((w) => w.id === teamId) ?? org.workspaces[0];
-  if (ws === undefined) return { type: 'enterprise', id: org.enterprise.id, name: org.enterprise.name, domain: org.enterprise.domain };
+  if (ws === undefined)
+    return { type: 'enterprise', id: org.enterprise.id, name: org.enterprise.name, domain: org.enterprise.domain };
   return { type: 'workspace', id: ws.id, name: ws.name, domain: ws.domain };
 }
 

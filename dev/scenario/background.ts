@@ -13,7 +13,16 @@
  * - never an anomaly, role change, empty user agent, or login after deactivation;
  * - at most 1 admin session reset per day org-wide.
  */
-import { appEntity, byTime, channelEntity, enterpriseLocationOf, fileEntity, locationOf, makeEntry, userEntity } from './audit';
+import {
+  appEntity,
+  byTime,
+  channelEntity,
+  enterpriseLocationOf,
+  fileEntity,
+  locationOf,
+  makeEntry,
+  userEntity,
+} from './audit';
 import { isPublicLinkSensitiveName, isSensitiveFileName, hasFilenameKeyword } from './catalogue';
 import { DOCUMENT_EXTS, PUBLIC_LINK_STEMS, UPLOAD_STEMS, type UaSpec } from './data';
 import { makeFile, type ChannelModel, type OrgModel, type Person } from './org';
@@ -36,11 +45,46 @@ export interface DayActivity {
 }
 
 const APPS: readonly AuditApp[] = [
-  { id: 'A0F7XDUAZ', name: 'Zoom', is_distributed: true, is_directory_approved: true, is_workflow_app: false, scopes: ['commands', 'chat:write', 'users:read'] },
-  { id: 'A0F7YS25R', name: 'Google Drive', is_distributed: true, is_directory_approved: true, is_workflow_app: false, scopes: ['links:read', 'links:write', 'files:read'] },
-  { id: 'A2RPP3NFR', name: 'Jira Cloud', is_distributed: true, is_directory_approved: true, is_workflow_app: false, scopes: ['commands', 'chat:write', 'links:read'] },
-  { id: 'A03AFJ7PLK2', name: 'Loom', is_distributed: true, is_directory_approved: true, is_workflow_app: false, scopes: ['links:read', 'links:write'] },
-  { id: 'A04L3UDGKS8', name: 'Polly', is_distributed: true, is_directory_approved: true, is_workflow_app: false, scopes: ['commands', 'chat:write', 'reactions:read'] },
+  {
+    id: 'A0F7XDUAZ',
+    name: 'Zoom',
+    is_distributed: true,
+    is_directory_approved: true,
+    is_workflow_app: false,
+    scopes: ['commands', 'chat:write', 'users:read'],
+  },
+  {
+    id: 'A0F7YS25R',
+    name: 'Google Drive',
+    is_distributed: true,
+    is_directory_approved: true,
+    is_workflow_app: false,
+    scopes: ['links:read', 'links:write', 'files:read'],
+  },
+  {
+    id: 'A2RPP3NFR',
+    name: 'Jira Cloud',
+    is_distributed: true,
+    is_directory_approved: true,
+    is_workflow_app: false,
+    scopes: ['commands', 'chat:write', 'links:read'],
+  },
+  {
+    id: 'A03AFJ7PLK2',
+    name: 'Loom',
+    is_distributed: true,
+    is_directory_approved: true,
+    is_workflow_app: false,
+    scopes: ['links:read', 'links:write'],
+  },
+  {
+    id: 'A04L3UDGKS8',
+    name: 'Polly',
+    is_distributed: true,
+    is_directory_approved: true,
+    is_workflow_app: false,
+    scopes: ['commands', 'chat:write', 'reactions:read'],
+  },
 ];
 
 function weekday(localDay: number): number {
@@ -135,7 +179,8 @@ export function personDay(seed: number, org: OrgModel, pools: FilePools, p: Pers
 
   const startH = workday ? Math.min(11, Math.max(6.5, rng.normal(8.9, 0.6))) : rng.normal(11, 1.5);
   const endH = workday ? Math.min(21, Math.max(startH + 4, rng.normal(17.7, 0.8))) : startH + rng.normal(2, 0.7);
-  const timeIn = (h0: number, h1: number): number => Math.floor(dayStart + (h0 + rng.next() * Math.max(0.1, h1 - h0)) * 3600);
+  const timeIn = (h0: number, h1: number): number =>
+    Math.floor(dayStart + (h0 + rng.next() * Math.max(0.1, h1 - h0)) * 3600);
   const startT = Math.floor(dayStart + startH * 3600);
   const device = (): Device => (mobile !== null && (desktop === null || rng.chance(0.15)) ? mobile : main);
   const loc = locationOf(org, p.primaryTeamId);
@@ -143,13 +188,49 @@ export function personDay(seed: number, org: OrgModel, pools: FilePools, p: Pers
 
   if (rng.chance(workday ? 0.12 : 0.05)) {
     if (rng.chance(0.015 / 0.12)) {
-      entries.push(makeEntry(org, { id: nextId(), at: startT - rng.int(20, 90), action: 'user_login_failed', actor: p, entity: self, location: loc, ua: main.ua.ua, ip: main.ip, sessionId: null }));
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: startT - rng.int(20, 90),
+          action: 'user_login_failed',
+          actor: p,
+          entity: self,
+          location: loc,
+          ua: main.ua.ua,
+          ip: main.ip,
+          sessionId: null,
+        }),
+      );
     }
-    entries.push(makeEntry(org, { id: nextId(), at: startT, action: 'user_login', actor: p, entity: self, location: loc, ua: main.ua.ua, ip: main.ip, sessionId: main.session }));
+    entries.push(
+      makeEntry(org, {
+        id: nextId(),
+        at: startT,
+        action: 'user_login',
+        actor: p,
+        entity: self,
+        location: loc,
+        ua: main.ua.ua,
+        ip: main.ip,
+        sessionId: main.session,
+      }),
+    );
   }
   if (mobile !== null && rng.chance(0.04)) {
     const t = timeIn(startH, endH);
-    entries.push(makeEntry(org, { id: nextId(), at: t, action: 'user_login', actor: p, entity: self, location: loc, ua: mobile.ua.ua, ip: mobile.ip, sessionId: mobile.session }));
+    entries.push(
+      makeEntry(org, {
+        id: nextId(),
+        at: t,
+        action: 'user_login',
+        actor: p,
+        entity: self,
+        location: loc,
+        ua: mobile.ua.ua,
+        ip: mobile.ip,
+        sessionId: mobile.session,
+      }),
+    );
   }
 
   // Downloads: ≤ 8 a day, at most one from a sensitive channel on the person's sensitive days.
@@ -160,19 +241,45 @@ export function personDay(seed: number, org: OrgModel, pools: FilePools, p: Pers
   if (sensitiveDay) {
     const f = rng.pick(sensitivePool);
     const d = device();
-    entries.push(makeEntry(org, { id: nextId(), at: timeIn(startH, endH), action: 'file_downloaded', actor: p, entity: fileEntity(f), location: locationOf(org, f.user_team), ua: d.ua.ua, ip: d.ip, sessionId: d.session }));
+    entries.push(
+      makeEntry(org, {
+        id: nextId(),
+        at: timeIn(startH, endH),
+        action: 'file_downloaded',
+        actor: p,
+        entity: fileEntity(f),
+        location: locationOf(org, f.user_team),
+        ua: d.ua.ua,
+        ip: d.ip,
+        sessionId: d.session,
+      }),
+    );
     downloads = Math.min(downloads, 7);
   }
   for (let i = 0; i < downloads && normalPool.length > 0; i++) {
     const f = rng.pick(normalPool);
     const d = device();
-    entries.push(makeEntry(org, { id: nextId(), at: timeIn(startH, endH), action: 'file_downloaded', actor: p, entity: fileEntity(f), location: locationOf(org, f.user_team), ua: d.ua.ua, ip: d.ip, sessionId: d.session }));
+    entries.push(
+      makeEntry(org, {
+        id: nextId(),
+        at: timeIn(startH, endH),
+        action: 'file_downloaded',
+        actor: p,
+        entity: fileEntity(f),
+        location: locationOf(org, f.user_team),
+        ua: d.ua.ua,
+        ip: d.ip,
+        sessionId: d.session,
+      }),
+    );
   }
 
   // Uploads create new files (never archives more than once a day), often shared to a channel.
   const uploads = Math.min(3, rng.poisson((workday ? 0.8 : 0.1) * p.activity));
   let archived = false;
-  const memberChannels = p.channelIds.map((c) => pools.channelById.get(c)).filter((c): c is ChannelModel => c !== undefined);
+  const memberChannels = p.channelIds
+    .map((c) => pools.channelById.get(c))
+    .filter((c): c is ChannelModel => c !== undefined);
   const ws = (teamId: string): string => org.workspaces.find((w) => w.id === teamId)?.domain ?? 'acme';
   for (let i = 0; i < uploads; i++) {
     let ext: string = rng.pick(DOCUMENT_EXTS);
@@ -197,9 +304,34 @@ export function personDay(seed: number, org: OrgModel, pools: FilePools, p: Pers
     });
     files.push(file);
     const d = device();
-    entries.push(makeEntry(org, { id: nextId(), at: t, action: 'file_uploaded', actor: p, entity: fileEntity(file), location: locationOf(org, teamId), ua: d.ua.ua, ip: d.ip, sessionId: d.session }));
+    entries.push(
+      makeEntry(org, {
+        id: nextId(),
+        at: t,
+        action: 'file_uploaded',
+        actor: p,
+        entity: fileEntity(file),
+        location: locationOf(org, teamId),
+        ua: d.ua.ua,
+        ip: d.ip,
+        sessionId: d.session,
+      }),
+    );
     if (channel !== null) {
-      entries.push(makeEntry(org, { id: nextId(), at: t + rng.int(1, 4), action: 'file_shared', actor: p, entity: fileEntity(file), location: locationOf(org, teamId), ua: d.ua.ua, ip: d.ip, sessionId: d.session, details: { channel_id: channel.channel.id } }));
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: t + rng.int(1, 4),
+          action: 'file_shared',
+          actor: p,
+          entity: fileEntity(file),
+          location: locationOf(org, teamId),
+          ua: d.ua.ua,
+          ip: d.ip,
+          sessionId: d.session,
+          details: { channel_id: channel.channel.id },
+        }),
+      );
     }
   }
 
@@ -208,13 +340,47 @@ export function personDay(seed: number, org: OrgModel, pools: FilePools, p: Pers
     const t = timeIn(startH, endH);
     const stem = rng.pick(PUBLIC_LINK_STEMS);
     if (!isPublicLinkSensitiveName(stem)) {
-      const file = makeFile({ id: slackId('F', seed, IdSpace.uploadFile, p.index, dk, 10), stem, ext: 'pdf', created: t, user: p, teamId: p.primaryTeamId, channelIds: [], rng, workspaceDomain: ws(p.primaryTeamId) });
+      const file = makeFile({
+        id: slackId('F', seed, IdSpace.uploadFile, p.index, dk, 10),
+        stem,
+        ext: 'pdf',
+        created: t,
+        user: p,
+        teamId: p.primaryTeamId,
+        channelIds: [],
+        rng,
+        workspaceDomain: ws(p.primaryTeamId),
+      });
       file.is_public = true;
       file.public_url_shared = true;
       file.permalink_public = `https://slack-files.com/${p.primaryTeamId}-${file.id}-${rng.hex(10)}`;
       files.push(file);
-      entries.push(makeEntry(org, { id: nextId(), at: t, action: 'file_uploaded', actor: p, entity: fileEntity(file), location: loc, ua: main.ua.ua, ip: main.ip, sessionId: main.session }));
-      entries.push(makeEntry(org, { id: nextId(), at: t + rng.int(30, 300), action: 'file_public_link_created', actor: p, entity: fileEntity(file), location: loc, ua: main.ua.ua, ip: main.ip, sessionId: main.session }));
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: t,
+          action: 'file_uploaded',
+          actor: p,
+          entity: fileEntity(file),
+          location: loc,
+          ua: main.ua.ua,
+          ip: main.ip,
+          sessionId: main.session,
+        }),
+      );
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: t + rng.int(30, 300),
+          action: 'file_public_link_created',
+          actor: p,
+          entity: fileEntity(file),
+          location: loc,
+          ua: main.ua.ua,
+          ip: main.ip,
+          sessionId: main.session,
+        }),
+      );
     }
   }
 
@@ -222,14 +388,51 @@ export function personDay(seed: number, org: OrgModel, pools: FilePools, p: Pers
     const publicChannels = org.channels.filter((c) => !c.channel.is_private && p.teamIds.includes(c.workspaceId));
     if (publicChannels.length > 0) {
       const c = rng.pick(publicChannels);
-      entries.push(makeEntry(org, { id: nextId(), at: timeIn(startH, endH), action: 'user_channel_join', actor: p, entity: channelEntity(c), location: locationOf(org, c.workspaceId), ua: main.ua.ua, ip: main.ip, sessionId: main.session, details: { is_workflow: false } }));
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: timeIn(startH, endH),
+          action: 'user_channel_join',
+          actor: p,
+          entity: channelEntity(c),
+          location: locationOf(org, c.workspaceId),
+          ua: main.ua.ua,
+          ip: main.ip,
+          sessionId: main.session,
+          details: { is_workflow: false },
+        }),
+      );
     }
   }
   if (rng.chance(0.01)) {
-    entries.push(makeEntry(org, { id: nextId(), at: timeIn(startH, endH), action: 'user_profile_updated', actor: p, entity: self, location: loc, ua: main.ua.ua, ip: main.ip, sessionId: main.session }));
+    entries.push(
+      makeEntry(org, {
+        id: nextId(),
+        at: timeIn(startH, endH),
+        action: 'user_profile_updated',
+        actor: p,
+        entity: self,
+        location: loc,
+        ua: main.ua.ua,
+        ip: main.ip,
+        sessionId: main.session,
+      }),
+    );
   }
   if (rng.chance(workday ? 0.04 : 0.02)) {
-    entries.push(makeEntry(org, { id: nextId(), at: Math.floor(dayStart + endH * 3600), action: 'user_logout', actor: p, entity: self, location: loc, ua: main.ua.ua, ip: main.ip, sessionId: main.session }));
+    entries.push(
+      makeEntry(org, {
+        id: nextId(),
+        at: Math.floor(dayStart + endH * 3600),
+        action: 'user_logout',
+        actor: p,
+        entity: self,
+        location: loc,
+        ua: main.ua.ua,
+        ip: main.ip,
+        sessionId: main.session,
+      }),
+    );
   }
 
   const cutoff = activityCutoff(p);
@@ -262,18 +465,48 @@ export function adminDay(seed: number, org: OrgModel, day: number): DayActivity 
     const a = rng.pick(admins);
     const d = adminDevice(a);
     const app = rng.pick(APPS);
-    entries.push(makeEntry(org, { id: nextId(), at: at(), action: 'app_installed', actor: a, entity: appEntity(app), location: locationOf(org, rng.pick(org.workspaces).id), ua: d.ua, ip: d.ip, sessionId: d.session, details: { is_internal_integration: false, granular_bot_token: true, bot_scopes: app.scopes } }));
+    entries.push(
+      makeEntry(org, {
+        id: nextId(),
+        at: at(),
+        action: 'app_installed',
+        actor: a,
+        entity: appEntity(app),
+        location: locationOf(org, rng.pick(org.workspaces).id),
+        ua: d.ua,
+        ip: d.ip,
+        sessionId: d.session,
+        details: { is_internal_integration: false, granular_bot_token: true, bot_scopes: app.scopes },
+      }),
+    );
   }
   if (wd >= 1 && wd <= 5 && rng.chance(0.2)) {
     const a = rng.pick(admins);
     const d = adminDevice(a);
     // Incident deactivations do not steer housekeeping, so injecting one never rewrites a served day.
     const targets = org.people.filter(
-      (p) => !p.isBot && !p.isPrimaryOwner && !p.deletedBeforeWindow && (p.deactivatedAt === null || p.deactivationByIncident || p.deactivatedAt > dayStart + DAY),
+      (p) =>
+        !p.isBot &&
+        !p.isPrimaryOwner &&
+        !p.deletedBeforeWindow &&
+        (p.deactivatedAt === null || p.deactivationByIncident || p.deactivatedAt > dayStart + DAY),
     );
     if (targets.length > 0) {
       const target = rng.pick(targets);
-      entries.push(makeEntry(org, { id: nextId(), at: at(), action: 'user_session_reset_by_admin', actor: a, entity: userEntity(org, target), location: ent, ua: d.ua, ip: d.ip, sessionId: d.session, details: { mobile_only: false, web_only: false, non_sso_only: false } }));
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: at(),
+          action: 'user_session_reset_by_admin',
+          actor: a,
+          entity: userEntity(org, target),
+          location: ent,
+          ua: d.ua,
+          ip: d.ip,
+          sessionId: d.session,
+          details: { mobile_only: false, web_only: false, non_sso_only: false },
+        }),
+      );
     }
   }
   for (const p of org.people) {
@@ -281,7 +514,18 @@ export function adminDay(seed: number, org: OrgModel, day: number): DayActivity 
     if (p.deactivatedAt >= dayStart && p.deactivatedAt < dayStart + DAY) {
       const a = admins.find((x) => x.department === 'it') ?? rng.pick(admins);
       const d = adminDevice(a);
-      entries.push(makeEntry(org, { id: nextId(), at: p.deactivatedAt, action: 'user_deactivated', actor: a, entity: userEntity(org, p), location: ent, ua: d.ua, ip: d.ip }));
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: p.deactivatedAt,
+          action: 'user_deactivated',
+          actor: a,
+          entity: userEntity(org, p),
+          location: ent,
+          ua: d.ua,
+          ip: d.ip,
+        }),
+      );
     }
   }
   return { entries: entries.sort(byTime), files: [] };
@@ -321,7 +565,8 @@ export function backgroundBetween(
     const last = Math.floor((toSec - 1 + p.tzOffsetSec) / DAY);
     for (let d = first; d <= last; d++) take(bucket(`p${p.index}:${d}`, () => personDay(seed, org, pools, p, d)));
   }
-  for (let d = Math.floor(fromSec / DAY); d <= Math.floor((toSec - 1) / DAY); d++) take(bucket(`a:${d}`, () => adminDay(seed, org, d)));
+  for (let d = Math.floor(fromSec / DAY); d <= Math.floor((toSec - 1) / DAY); d++)
+    take(bucket(`a:${d}`, () => adminDay(seed, org, d)));
   entries.sort(byTime);
   files.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
   return { entries, files };

@@ -90,7 +90,7 @@ export const DETECTION_RULES: Readonly<Record<DetectionId, DetectionRule>> = {
     source: 'gopuff "Logins via Single IP" (userPerIpThreshold = 10, declared there but never applied)',
   },
   'slack.audit.anomaly': {
-    rule: 'action == anomaly (Slack\'s own engine); one finding per entity user',
+    rule: "action == anomaly (Slack's own engine); one finding per entity user",
     threshold: 0,
     windowSec: 3_600,
     subject: 'user',
@@ -166,24 +166,69 @@ export const FILENAME_KEYWORDS: readonly string[] = [
 
 /** Images and video do not count for the keyword rule (a screenshot named "salary chart" is noise). */
 export const KEYWORD_EXCLUDED_EXTENSIONS: readonly string[] = [
-  'png', 'jpg', 'jpeg', 'gif', 'bmp', 'heic', 'webp', 'svg', 'tif', 'tiff',
-  'mp4', 'mov', 'avi', 'mkv', 'webm', 'm4v',
+  'png',
+  'jpg',
+  'jpeg',
+  'gif',
+  'bmp',
+  'heic',
+  'webp',
+  'svg',
+  'tif',
+  'tiff',
+  'mp4',
+  'mov',
+  'avi',
+  'mkv',
+  'webm',
+  'm4v',
 ];
 
 /** Sentinel's archive list for the upload-burst rule. */
-export const ARCHIVE_EXTENSIONS: readonly string[] = ['tar', 'bz2', 'gz', 'tgz', 'Z', 'tbz2', 'zst', 'zip', 'zipx', '7z', 'rar', 'sfx'];
+export const ARCHIVE_EXTENSIONS: readonly string[] = [
+  'tar',
+  'bz2',
+  'gz',
+  'tgz',
+  'Z',
+  'tbz2',
+  'zst',
+  'zip',
+  'zipx',
+  '7z',
+  'rar',
+  'sfx',
+];
 
 /** Sentinel's "sensitive file" name list for public links (case-insensitive substrings). */
 export const PUBLIC_LINK_SENSITIVE_PATTERNS: readonly string[] = [
-  'id_rsa', 'password', 'key', '.ssh', '.npmrc', '.muttrc', 'config.json', '.gitconfig', '.netrc',
-  'package.json', 'gemfile', 'bower.json', 'config.gypi', 'travis.yml',
+  'id_rsa',
+  'password',
+  'key',
+  '.ssh',
+  '.npmrc',
+  '.muttrc',
+  'config.json',
+  '.gitconfig',
+  '.netrc',
+  'package.json',
+  'gemfile',
+  'bower.json',
+  'config.gypi',
+  'travis.yml',
 ];
 
 /** Named files that are sensitive wherever they are shared (the seed's `gopuff_daily_vitals` case). */
 export const SENSITIVE_FILE_NAME_PATTERNS: readonly string[] = ['daily_vitals'];
 
 /** Channel names the org treats as sensitive. */
-export const SENSITIVE_CHANNEL_NAMES: readonly string[] = ['legal', 'finance-close', 'hr-investigations', 'mergers', 'exec-staff'];
+export const SENSITIVE_CHANNEL_NAMES: readonly string[] = [
+  'legal',
+  'finance-close',
+  'hr-investigations',
+  'mergers',
+  'exec-staff',
+];
 
 /**
  * `details` carried by a login refused by the 2FA policy. Slack documents no details for
@@ -197,7 +242,11 @@ export const SESSION_RESET_ACTIONS: readonly string[] = [
   'bulk_session_reset_by_admin',
 ];
 
-export const PRIVILEGE_ESCALATION_ACTIONS: readonly string[] = ['role_change_to_admin', 'role_change_to_owner', 'owner_transferred'];
+export const PRIVILEGE_ESCALATION_ACTIONS: readonly string[] = [
+  'role_change_to_admin',
+  'role_change_to_owner',
+  'owner_transferred',
+];
 
 /** File extension as Slack's `filetype` would give it (lowercase, without the dot; '' if none). */
 export function extensionOf(name: string): string {

@@ -102,7 +102,14 @@ const ANOMALY_VARIANTS: readonly { reason: string[]; extra: 'asn' | 'tor' | 'dow
   { reason: ['session_fingerprint', 'unexpected_user_agent'], extra: 'fingerprint' },
 ];
 
-const ARCHIVE_STEMS = ['customer-export', 'repo-backup', 'design-assets', 'crm-dump', 'analytics-extract', 'shared-drive'];
+const ARCHIVE_STEMS = [
+  'customer-export',
+  'repo-backup',
+  'design-assets',
+  'crm-dump',
+  'analytics-extract',
+  'shared-drive',
+];
 const KEYWORD_FILES: readonly [string, string][] = [
   ['Salary bands 2026', 'xlsx'],
   ['Payroll register March', 'csv'],
@@ -120,6 +127,13 @@ const KEYWORD_FILES: readonly [string, string][] = [
   ['salary chart', 'png'],
   ['merger announcement video', 'mp4'],
 ];
+
+/** The i-th item, wrapping around; throws on an empty list. */
+function cyclic<T>(list: readonly T[], i: number): T {
+  const item = list[i % list.length];
+  if (item === undefined) throw new Error('incident needs a non-empty list of candidates');
+  return item;
+}
 
 function personIp(p: Person): string {
   return p.homeIp ?? p.officeIp ?? p.mobileIp ?? '';
@@ -172,7 +186,8 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
   let k = 0;
   const nextId = (): string => uuidFrom(seed, env.space, env.seq, 0, k++);
   let fileSeq = 0;
-  const newFileId = (): string => slackId('F', seed, IdSpace.incidentFile, env.seq, env.space === IdSpace.incident ? 0 : 1, fileSeq++);
+  const newFileId = (): string =>
+    slackId('F', seed, IdSpace.incidentFile, env.seq, env.space === IdSpace.incident ? 0 : 1, fileSeq++);
   const wsDomain = (teamId: string): string => org.workspaces.find((w) => w.id === teamId)?.domain ?? 'acme';
   let subject = '';
   let subjectType: Incident['subjectType'] = 'user';
@@ -180,12 +195,25 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
   const involved: Person[] = [];
   const one = (filter?: (p: Person) => boolean): Person => {
     const [p] = env.takePeople(1, (x) => normalPeople(x) && (filter === undefined || filter(x)));
-    if (p === undefined) throw new Error(`no unused person left for incident ${kind}; generate the scenario with more users`);
+    if (p === undefined)
+      throw new Error(`no unused person left for incident ${kind}; generate the scenario with more users`);
     involved.push(p);
     return p;
   };
   const download = (p: Person, f: SlackFile, at: number, ip: string, ua: string, sessionId?: number | null): void => {
-    entries.push(makeEntry(org, { id: nextId(), at, action: 'file_downloaded', actor: p, entity: fileEntity(f), location: locationOf(org, f.user_team), ua, ip, sessionId }));
+    entries.push(
+      makeEntry(org, {
+        id: nextId(),
+        at,
+        action: 'file_downloaded',
+        actor: p,
+        entity: fileEntity(f),
+        location: locationOf(org, f.user_team),
+        ua,
+        ip,
+        sessionId,
+      }),
+    );
   };
   let uplinkChanges: MerakiUplinkChange[] = [];
   let merakiEvents: MerakiNetworkEvent[] = [];
@@ -199,7 +227,7 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
       const n = 32;
       const order = rng.shuffle(pool);
       for (let i = 0; i < n; i++) {
-        const f = order[i % order.length] as SlackFile;
+        const f = cyclic(order, i);
         download(p, f, atSec + i * rng.int(60, 110), ip, personUa(p).ua, p.desktopSessionId);
       }
       subject = p.id;
@@ -208,12 +236,14 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
     }
     case 'sensitive-file-downloads': {
       const p = one();
-      const sensitive = org.corpus.filter((f) => f.channels.some((c) => org.channels.find((x) => x.channel.id === c)?.sensitive === true));
+      const sensitive = org.corpus.filter((f) =>
+        f.channels.some((c) => org.channels.find((x) => x.channel.id === c)?.sensitive === true),
+      );
       const n = 13;
       const times = spread(rng, n, atSec, untilSec);
       const ip = personIp(p);
       const order = rng.shuffle(sensitive);
-      for (const [i, t] of times.entries()) download(p, order[i % order.length] as SlackFile, t, ip, personUa(p).ua, p.desktopSessionId);
+      for (const [i, t] of times.entries()) download(p, cyclic(order, i), t, ip, personUa(p).ua, p.desktopSessionId);
       subject = p.id;
       description = `${p.name} downloaded ${n} files from sensitive channels over ${Math.round((untilSec - atSec) / 86_400)} days`;
       break;
@@ -225,7 +255,17 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
         org.people.find((x) => x.id === rng.pick(c.channel.members)) ?? p;
       const kwFiles = KEYWORD_FILES.map(([stem, ext]) => {
         const c = rng.pick(channels);
-        const f = makeFile({ id: newFileId(), stem, ext, created: atSec - rng.int(3600, 5 * 86_400), user: owner(c), teamId: c.workspaceId, channelIds: [c.channel.id], rng, workspaceDomain: wsDomain(c.workspaceId) });
+        const f = makeFile({
+          id: newFileId(),
+          stem,
+          ext,
+          created: atSec - rng.int(3600, 5 * 86_400),
+          user: owner(c),
+          teamId: c.workspaceId,
+          channelIds: [c.channel.id],
+          rng,
+          workspaceDomain: wsDomain(c.workspaceId),
+        });
         files.push(f);
         return f;
       });
@@ -241,7 +281,20 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
       const ip = personIp(p);
       const self = userEntity(org, p);
       for (let i = 0; i < 4; i++) {
-        entries.push(makeEntry(org, { id: nextId(), at: atSec + i * rng.int(40, 120), action: 'user_login_failed', actor: p, entity: self, location: locationOf(org, p.primaryTeamId), ua: personUa(p).ua, ip, sessionId: null, details: { ...MFA_BLOCKED_LOGIN_DETAILS } }));
+        entries.push(
+          makeEntry(org, {
+            id: nextId(),
+            at: atSec + i * rng.int(40, 120),
+            action: 'user_login_failed',
+            actor: p,
+            entity: self,
+            location: locationOf(org, p.primaryTeamId),
+            ua: personUa(p).ua,
+            ip,
+            sessionId: null,
+            details: { ...MFA_BLOCKED_LOGIN_DETAILS },
+          }),
+        );
       }
       subject = p.id;
       description = `${p.name} (no 2FA enrolled) was refused sign-in 4 times by the 2FA policy`;
@@ -249,12 +302,25 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
     }
     case 'failed-logins-one-ip': {
       const targets = env.takePeople(6, normalPeople);
-      if (targets.length < 6) throw new Error('no unused people left for a password spray; generate the scenario with more users');
+      if (targets.length < 6)
+        throw new Error('no unused people left for a password spray; generate the scenario with more users');
       involved.push(...targets);
       const ip = freshIp(env, rng, hostingIp);
       for (let i = 0; i < 14; i++) {
-        const p = targets[i % targets.length] as Person;
-        entries.push(makeEntry(org, { id: nextId(), at: atSec + Math.floor((i * 230) / 14), action: 'user_login_failed', actor: p, entity: userEntity(org, p), location: locationOf(org, p.primaryTeamId), ua: TOOL_UAS.python, ip, sessionId: null }));
+        const p = cyclic(targets, i);
+        entries.push(
+          makeEntry(org, {
+            id: nextId(),
+            at: atSec + Math.floor((i * 230) / 14),
+            action: 'user_login_failed',
+            actor: p,
+            entity: userEntity(org, p),
+            location: locationOf(org, p.primaryTeamId),
+            ua: TOOL_UAS.python,
+            ip,
+            sessionId: null,
+          }),
+        );
       }
       subject = ip;
       subjectType = 'ip';
@@ -267,9 +333,22 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
       const pool = pools.normal.get(p.id) ?? [];
       ips.forEach((ip, i) => {
         const t = atSec + i * rng.int(4, 8) * 3600;
-        const ua = i % 2 === 0 ? personUa(p).ua : (p.mobile ?? (MOBILE_UAS[0] as UaSpec)).ua;
-        entries.push(makeEntry(org, { id: nextId(), at: t, action: 'user_login', actor: p, entity: userEntity(org, p), location: locationOf(org, p.primaryTeamId), ua, ip, sessionId: 1_900_000_000_000 + env.seq * 10 + i }));
-        if (pool.length > 0) download(p, rng.pick(pool), t + rng.int(60, 600), ip, ua, 1_900_000_000_000 + env.seq * 10 + i);
+        const ua = i % 2 === 0 ? personUa(p).ua : (p.mobile ?? cyclic(MOBILE_UAS, 0)).ua;
+        entries.push(
+          makeEntry(org, {
+            id: nextId(),
+            at: t,
+            action: 'user_login',
+            actor: p,
+            entity: userEntity(org, p),
+            location: locationOf(org, p.primaryTeamId),
+            ua,
+            ip,
+            sessionId: 1_900_000_000_000 + env.seq * 10 + i,
+          }),
+        );
+        if (pool.length > 0)
+          download(p, rng.pick(pool), t + rng.int(60, 600), ip, ua, 1_900_000_000_000 + env.seq * 10 + i);
       });
       subject = p.id;
       const lastAt = entries.reduce((m, e) => Math.max(m, e.date_create), atSec);
@@ -278,11 +357,24 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
     }
     case 'many-users-one-ip': {
       const people = env.takePeople(12, normalPeople);
-      if (people.length < 12) throw new Error('no unused people left for many-users-one-ip; generate the scenario with more users');
+      if (people.length < 12)
+        throw new Error('no unused people left for many-users-one-ip; generate the scenario with more users');
       involved.push(...people);
       const ip = freshIp(env, rng, hostingIp);
       for (const [i, p] of people.entries()) {
-        entries.push(makeEntry(org, { id: nextId(), at: atSec + i * rng.int(120, 480), action: 'user_login', actor: p, entity: userEntity(org, p), location: locationOf(org, p.primaryTeamId), ua: personUa(p).ua, ip, sessionId: 1_910_000_000_000 + env.seq * 100 + i }));
+        entries.push(
+          makeEntry(org, {
+            id: nextId(),
+            at: atSec + i * rng.int(120, 480),
+            action: 'user_login',
+            actor: p,
+            entity: userEntity(org, p),
+            location: locationOf(org, p.primaryTeamId),
+            ua: personUa(p).ua,
+            ip,
+            sessionId: 1_910_000_000_000 + env.seq * 100 + i,
+          }),
+        );
       }
       subject = ip;
       subjectType = 'ip';
@@ -291,9 +383,15 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
     }
     case 'anomaly': {
       const p = one();
-      const v = ANOMALY_VARIANTS[env.variant % ANOMALY_VARIANTS.length] ?? { reason: ['asn', 'ip_address'], extra: 'asn' as const };
+      const v = ANOMALY_VARIANTS[env.variant % ANOMALY_VARIANTS.length] ?? {
+        reason: ['asn', 'ip_address'],
+        extra: 'asn' as const,
+      };
       const base = personIp(p);
-      const ip = v.extra === 'downloads' ? base : freshIp(env, rng, v.extra === 'tor' ? (r) => `185.220.101.${r.int(1, 254)}` : hostingIp);
+      const ip =
+        v.extra === 'downloads'
+          ? base
+          : freshIp(env, rng, v.extra === 'tor' ? (r) => `185.220.101.${r.int(1, 254)}` : hostingIp);
       const ua = v.extra === 'fingerprint' || v.extra === 'tor' ? TOOL_UAS.headless : personUa(p).ua;
       const details: Record<string, unknown> = {
         action_timestamp: atSec * 1_000_000 + rng.int(0, 999_999),
@@ -304,9 +402,33 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
       };
       if (v.extra === 'asn') details.ip_address_details = ['new-asn', 'cloud-asn'];
       if (v.extra === 'fingerprint') details.user_agent_change_details = ['browser_change'];
-      entries.push(makeEntry(org, { id: nextId(), at: atSec, action: 'anomaly', actor: p, entity: userEntity(org, p), location: locationOf(org, p.primaryTeamId), ua, ip, sessionId: String(p.desktopSessionId), details }));
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: atSec,
+          action: 'anomaly',
+          actor: p,
+          entity: userEntity(org, p),
+          location: locationOf(org, p.primaryTeamId),
+          ua,
+          ip,
+          sessionId: String(p.desktopSessionId),
+          details,
+        }),
+      );
       if (v.extra === 'downloads') {
-        entries.push(makeEntry(org, { id: nextId(), at: atSec + 2, action: 'user_sessions_reset_by_anomaly_event_response', actor: p, entity: userEntity(org, p), location: enterpriseLocationOf(org), ua, ip }));
+        entries.push(
+          makeEntry(org, {
+            id: nextId(),
+            at: atSec + 2,
+            action: 'user_sessions_reset_by_anomaly_event_response',
+            actor: p,
+            entity: userEntity(org, p),
+            location: enterpriseLocationOf(org),
+            ua,
+            ip,
+          }),
+        );
       }
       subject = p.id;
       description = `Slack anomaly for ${p.name}: ${v.reason.join(', ')}`;
@@ -318,7 +440,19 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
       if (actor === undefined) throw new Error('the org has no admin');
       const target = one();
       const d = actor.officeIp ?? actor.homeIp ?? actor.mobileIp ?? '';
-      entries.push(makeEntry(org, { id: nextId(), at: atSec, action: toOwner ? 'role_change_to_owner' : 'role_change_to_admin', actor, entity: userEntity(org, target), location: enterpriseLocationOf(org), ua: actor.desktop.ua, ip: d, sessionId: actor.desktopSessionId }));
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: atSec,
+          action: toOwner ? 'role_change_to_owner' : 'role_change_to_admin',
+          actor,
+          entity: userEntity(org, target),
+          location: enterpriseLocationOf(org),
+          ua: actor.desktop.ua,
+          ip: d,
+          sessionId: actor.desktopSessionId,
+        }),
+      );
       personUpdates.push({ personIndex: target.index, isAdmin: true, ...(toOwner ? { isOwner: true } : {}) });
       subject = target.id;
       description = `${actor.name} made ${target.name} an ${toOwner ? 'owner' : 'admin'}`;
@@ -331,9 +465,31 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
         const ext = rng.pick(['zip', '7z', 'gz', 'rar']);
         const stem = `${rng.pick(ARCHIVE_STEMS)}-${String(i + 1).padStart(2, '0')}${ext === 'gz' ? '.tar' : ''}`;
         const t = atSec + i * rng.int(20, 35);
-        const f = makeFile({ id: newFileId(), stem, ext, created: t, user: p, teamId: p.primaryTeamId, channelIds: [], rng, workspaceDomain: wsDomain(p.primaryTeamId) });
+        const f = makeFile({
+          id: newFileId(),
+          stem,
+          ext,
+          created: t,
+          user: p,
+          teamId: p.primaryTeamId,
+          channelIds: [],
+          rng,
+          workspaceDomain: wsDomain(p.primaryTeamId),
+        });
         files.push(f);
-        entries.push(makeEntry(org, { id: nextId(), at: t, action: 'file_uploaded', actor: p, entity: fileEntity(f), location: locationOf(org, p.primaryTeamId), ua: personUa(p).ua, ip, sessionId: p.desktopSessionId }));
+        entries.push(
+          makeEntry(org, {
+            id: nextId(),
+            at: t,
+            action: 'file_uploaded',
+            actor: p,
+            entity: fileEntity(f),
+            location: locationOf(org, p.primaryTeamId),
+            ua: personUa(p).ua,
+            ip,
+            sessionId: p.desktopSessionId,
+          }),
+        );
       }
       subject = p.id;
       description = `${p.name} uploaded 14 archives in about 7 minutes`;
@@ -342,13 +498,47 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
     case 'public-link-sensitive-file': {
       const p = one((x) => x.department === 'engineering');
       const ip = personIp(p);
-      const f = makeFile({ id: newFileId(), stem: 'id_rsa', ext: '', created: atSec, user: p, teamId: p.primaryTeamId, channelIds: [], rng, workspaceDomain: wsDomain(p.primaryTeamId) });
+      const f = makeFile({
+        id: newFileId(),
+        stem: 'id_rsa',
+        ext: '',
+        created: atSec,
+        user: p,
+        teamId: p.primaryTeamId,
+        channelIds: [],
+        rng,
+        workspaceDomain: wsDomain(p.primaryTeamId),
+      });
       f.is_public = true;
       f.public_url_shared = true;
       f.permalink_public = `https://slack-files.com/${p.primaryTeamId}-${f.id}-${rng.hex(10)}`;
       files.push(f);
-      entries.push(makeEntry(org, { id: nextId(), at: atSec, action: 'file_uploaded', actor: p, entity: fileEntity(f), location: locationOf(org, p.primaryTeamId), ua: personUa(p).ua, ip, sessionId: p.desktopSessionId }));
-      entries.push(makeEntry(org, { id: nextId(), at: atSec + rng.int(20, 90), action: 'file_public_link_created', actor: p, entity: fileEntity(f), location: locationOf(org, p.primaryTeamId), ua: personUa(p).ua, ip, sessionId: p.desktopSessionId }));
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: atSec,
+          action: 'file_uploaded',
+          actor: p,
+          entity: fileEntity(f),
+          location: locationOf(org, p.primaryTeamId),
+          ua: personUa(p).ua,
+          ip,
+          sessionId: p.desktopSessionId,
+        }),
+      );
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: atSec + rng.int(20, 90),
+          action: 'file_public_link_created',
+          actor: p,
+          entity: fileEntity(f),
+          location: locationOf(org, p.primaryTeamId),
+          ua: personUa(p).ua,
+          ip,
+          sessionId: p.desktopSessionId,
+        }),
+      );
       subject = p.id;
       description = `${p.name} created a public link for id_rsa`;
       break;
@@ -356,9 +546,22 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
     case 'empty-user-agent': {
       const p = one((x) => (pools.normal.get(x.id)?.length ?? 0) > 0);
       const ip = freshIp(env, rng, hostingIp);
-      entries.push(makeEntry(org, { id: nextId(), at: atSec, action: 'user_login', actor: p, entity: userEntity(org, p), location: locationOf(org, p.primaryTeamId), ua: '', ip, sessionId: 1_920_000_000_000 + env.seq }));
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: atSec,
+          action: 'user_login',
+          actor: p,
+          entity: userEntity(org, p),
+          location: locationOf(org, p.primaryTeamId),
+          ua: '',
+          ip,
+          sessionId: 1_920_000_000_000 + env.seq,
+        }),
+      );
       const pool = pools.normal.get(p.id) ?? [];
-      for (let i = 0; i < 3; i++) download(p, rng.pick(pool), atSec + 30 + i * rng.int(5, 20), ip, '', 1_920_000_000_000 + env.seq);
+      for (let i = 0; i < 3; i++)
+        download(p, rng.pick(pool), atSec + 30 + i * rng.int(5, 20), ip, '', 1_920_000_000_000 + env.seq);
       subject = p.id;
       description = `${p.name}'s account was used with no user agent from ${ip}`;
       break;
@@ -368,9 +571,32 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
       const admin = org.people.find((x) => x.isAdmin && x.department === 'it' && !x.isPrimaryOwner) ?? org.people[0];
       if (admin === undefined) throw new Error('the org has no admin');
       const adminIp = admin.officeIp ?? admin.homeIp ?? admin.mobileIp ?? '';
-      entries.push(makeEntry(org, { id: nextId(), at: atSec, action: 'user_deactivated', actor: admin, entity: userEntity(org, p), location: enterpriseLocationOf(org), ua: admin.desktop.ua, ip: adminIp }));
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: atSec,
+          action: 'user_deactivated',
+          actor: admin,
+          entity: userEntity(org, p),
+          location: enterpriseLocationOf(org),
+          ua: admin.desktop.ua,
+          ip: adminIp,
+        }),
+      );
       const loginAt = atSec + rng.int(2, 5) * 3600;
-      entries.push(makeEntry(org, { id: nextId(), at: loginAt, action: 'user_login', actor: p, entity: userEntity(org, p), location: locationOf(org, p.primaryTeamId), ua: personUa(p).ua, ip: personIp(p), sessionId: p.desktopSessionId }));
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: loginAt,
+          action: 'user_login',
+          actor: p,
+          entity: userEntity(org, p),
+          location: locationOf(org, p.primaryTeamId),
+          ua: personUa(p).ua,
+          ip: personIp(p),
+          sessionId: p.desktopSessionId,
+        }),
+      );
       personUpdates.push({ personIndex: p.index, deactivatedAt: atSec });
       subject = p.id;
       description = `${p.name} signed in ${Math.round((loginAt - atSec) / 3600)} h after being deactivated by ${admin.name}`;
@@ -378,11 +604,25 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
     }
     case 'session-reset-burst': {
       const target = one();
-      const actor = org.people.find((x) => x.isAdmin && x.department === 'it' && !x.isPrimaryOwner && x.index > 2) ?? org.people[0];
+      const actor =
+        org.people.find((x) => x.isAdmin && x.department === 'it' && !x.isPrimaryOwner && x.index > 2) ?? org.people[0];
       if (actor === undefined) throw new Error('the org has no admin');
       const ip = actor.officeIp ?? actor.homeIp ?? actor.mobileIp ?? '';
       for (let i = 0; i < 65; i++) {
-        entries.push(makeEntry(org, { id: nextId(), at: atSec + i * rng.int(50, 90), action: 'user_session_reset_by_admin', actor, entity: userEntity(org, target), location: enterpriseLocationOf(org), ua: actor.desktop.ua, ip, sessionId: actor.desktopSessionId, details: { mobile_only: false, web_only: false, non_sso_only: false } }));
+        entries.push(
+          makeEntry(org, {
+            id: nextId(),
+            at: atSec + i * rng.int(50, 90),
+            action: 'user_session_reset_by_admin',
+            actor,
+            entity: userEntity(org, target),
+            location: enterpriseLocationOf(org),
+            ua: actor.desktop.ua,
+            ip,
+            sessionId: actor.desktopSessionId,
+            details: { mobile_only: false, web_only: false, non_sso_only: false },
+          }),
+        );
       }
       subject = target.id;
       description = `${actor.name} reset ${target.name}'s sessions 65 times in about 1.3 hours`;
@@ -393,7 +633,14 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
       const site = candidates[env.variant % Math.max(1, candidates.length)];
       if (site === undefined) throw new Error('no Meraki site with integrated cellular');
       const duration = (35 + rng.int(0, 30)) * 60_000;
-      const f = buildFailover(seed, env.meraki, site, atSec * 1000, duration, env.seq + (env.space === IdSpace.incident ? 0 : 100_000));
+      const f = buildFailover(
+        seed,
+        env.meraki,
+        site,
+        atSec * 1000,
+        duration,
+        env.seq + (env.space === IdSpace.incident ? 0 : 100_000),
+      );
       uplinkChanges = f.changes;
       merakiEvents = f.events;
       webhooks = f.webhooks;

@@ -86,10 +86,14 @@ export function createLiveFeed(scenario: Scenario, options: LiveFeedOptions = {}
       // date_create is whole seconds: second s belongs to [fromMs, toMs) when s*1000 does.
       const fromSec = Math.ceil(fromMs / 1000);
       const toSec = Math.ceil(toMs / 1000);
-      const bg = toSec > fromSec ? backgroundBetween(bgSeed, org, pools, fromSec, toSec, cache) : { entries: [], files: [] };
+      const bg =
+        toSec > fromSec ? backgroundBetween(bgSeed, org, pools, fromSec, toSec, cache) : { entries: [], files: [] };
       const inSec = (s: number): boolean => s >= fromSec && s < toSec;
       const inMs = (ms: number): boolean => ms >= fromMs && ms < toMs;
-      const auditEntries = [...bg.entries, ...builds.flatMap((b) => b.entries.filter((e) => inSec(e.date_create)))].sort(byTime);
+      const auditEntries = [
+        ...bg.entries,
+        ...builds.flatMap((b) => b.entries.filter((e) => inSec(e.date_create))),
+      ].sort(byTime);
       const files = [...bg.files, ...builds.flatMap((b) => b.files.filter((f) => inSec(f.created)))];
       const merakiEvents = [
         ...backgroundMerakiBetween(bgSeed, meraki, fromMs, toMs),
@@ -112,10 +116,26 @@ export function createLiveFeed(scenario: Scenario, options: LiveFeedOptions = {}
     inject(kind, atMs, injectOptions = {}) {
       if (!Number.isFinite(atMs)) throw new Error(`LiveFeed.inject: invalid time ${atMs}`);
       const atSec = Math.ceil(atMs / 1000);
-      const variant = injectOptions.variant ?? (kind === 'uplink-failover' ? failoverCount + injectedFailovers : builds.length);
+      const variant =
+        injectOptions.variant ?? (kind === 'uplink-failover' ? failoverCount + injectedFailovers : builds.length);
       if (kind === 'uplink-failover') injectedFailovers++;
       const until = injectOptions.until === undefined ? atSec + 20 * 60 : Math.floor(injectOptions.until / 1000);
-      const build = buildIncident(kind, { seed: injectSeed, org, meraki, pools, space: IdSpace.liveIncident, seq: builds.length, variant, takePeople, usedIps }, atSec, until);
+      const build = buildIncident(
+        kind,
+        {
+          seed: injectSeed,
+          org,
+          meraki,
+          pools,
+          space: IdSpace.liveIncident,
+          seq: builds.length,
+          variant,
+          takePeople,
+          usedIps,
+        },
+        atSec,
+        until,
+      );
       builds.push(build);
       // Only a deactivation changes what the person does next; role changes are left out so the
       // admin housekeeping buckets (and so every interval already served) stay as they were.

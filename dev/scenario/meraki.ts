@@ -96,12 +96,96 @@ interface SiteSpec {
 }
 
 const SITE_SPECS: readonly SiteSpec[] = [
-  { key: 'nyc', org: 0, name: 'New York HQ', tz: 'America/New_York', tzOffsetSec: -5 * 3600, address: '250 Park Ave S, New York, NY', lat: 40.7385, lng: -73.9873, mxModel: 'MX85', withMg: true, switches: 3, aps: 6, provider: 'Verizon Wireless' },
-  { key: 'chi', org: 0, name: 'Chicago Office', tz: 'America/Chicago', tzOffsetSec: -6 * 3600, address: '222 W Merchandise Mart Plaza, Chicago, IL', lat: 41.8885, lng: -87.6354, mxModel: 'MX68CW', withMg: false, switches: 1, aps: 3, provider: 'AT&T' },
-  { key: 'aus', org: 0, name: 'Austin Office', tz: 'America/Chicago', tzOffsetSec: -6 * 3600, address: '500 W 2nd St, Austin, TX', lat: 30.2655, lng: -97.7494, mxModel: 'MX67C', withMg: false, switches: 1, aps: 2, provider: 'T-Mobile' },
-  { key: 'lon', org: 0, name: 'London Office', tz: 'Europe/London', tzOffsetSec: 0, address: '1 Finsbury Ave, London', lat: 51.5196, lng: -0.0845, mxModel: 'MX68CW', withMg: false, switches: 1, aps: 3, provider: 'Vodafone UK' },
-  { key: 'store-101', org: 1, name: 'Store 101 Brooklyn', tz: 'America/New_York', tzOffsetSec: -5 * 3600, address: '445 Albee Square W, Brooklyn, NY', lat: 40.6913, lng: -73.9836, mxModel: 'MX67C', withMg: false, switches: 1, aps: 1, provider: 'Verizon Wireless' },
-  { key: 'store-102', org: 1, name: 'Store 102 Jersey City', tz: 'America/New_York', tzOffsetSec: -5 * 3600, address: '30 Mall Dr W, Jersey City, NJ', lat: 40.7359, lng: -74.0573, mxModel: 'MX68CW', withMg: false, switches: 1, aps: 1, provider: 'AT&T' },
+  {
+    key: 'nyc',
+    org: 0,
+    name: 'New York HQ',
+    tz: 'America/New_York',
+    tzOffsetSec: -5 * 3600,
+    address: '250 Park Ave S, New York, NY',
+    lat: 40.7385,
+    lng: -73.9873,
+    mxModel: 'MX85',
+    withMg: true,
+    switches: 3,
+    aps: 6,
+    provider: 'Verizon Wireless',
+  },
+  {
+    key: 'chi',
+    org: 0,
+    name: 'Chicago Office',
+    tz: 'America/Chicago',
+    tzOffsetSec: -6 * 3600,
+    address: '222 W Merchandise Mart Plaza, Chicago, IL',
+    lat: 41.8885,
+    lng: -87.6354,
+    mxModel: 'MX68CW',
+    withMg: false,
+    switches: 1,
+    aps: 3,
+    provider: 'AT&T',
+  },
+  {
+    key: 'aus',
+    org: 0,
+    name: 'Austin Office',
+    tz: 'America/Chicago',
+    tzOffsetSec: -6 * 3600,
+    address: '500 W 2nd St, Austin, TX',
+    lat: 30.2655,
+    lng: -97.7494,
+    mxModel: 'MX67C',
+    withMg: false,
+    switches: 1,
+    aps: 2,
+    provider: 'T-Mobile',
+  },
+  {
+    key: 'lon',
+    org: 0,
+    name: 'London Office',
+    tz: 'Europe/London',
+    tzOffsetSec: 0,
+    address: '1 Finsbury Ave, London',
+    lat: 51.5196,
+    lng: -0.0845,
+    mxModel: 'MX68CW',
+    withMg: false,
+    switches: 1,
+    aps: 3,
+    provider: 'Vodafone UK',
+  },
+  {
+    key: 'store-101',
+    org: 1,
+    name: 'Store 101 Brooklyn',
+    tz: 'America/New_York',
+    tzOffsetSec: -5 * 3600,
+    address: '445 Albee Square W, Brooklyn, NY',
+    lat: 40.6913,
+    lng: -73.9836,
+    mxModel: 'MX67C',
+    withMg: false,
+    switches: 1,
+    aps: 1,
+    provider: 'Verizon Wireless',
+  },
+  {
+    key: 'store-102',
+    org: 1,
+    name: 'Store 102 Jersey City',
+    tz: 'America/New_York',
+    tzOffsetSec: -5 * 3600,
+    address: '30 Mall Dr W, Jersey City, NJ',
+    lat: 40.7359,
+    lng: -74.0573,
+    mxModel: 'MX68CW',
+    withMg: false,
+    switches: 1,
+    aps: 1,
+    provider: 'AT&T',
+  },
 ];
 
 /** Sites whose Slack users work from the office (org 0). */
@@ -123,12 +207,15 @@ const CARRIER_V4: Record<string, string> = {
 
 function serial(rng: Rng, prefix: string): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-  const part = (): string => Array.from({ length: 4 }, () => rng.pick([...alphabet])).join('');
+  const part = (): string => Array.from({ length: 4 }, () => alphabet.charAt(rng.int(0, alphabet.length - 1))).join('');
   return `${prefix}-${part()}-${part()}`;
 }
 
 function publicV4(rng: Rng, prefixes: readonly string[]): string {
-  return `${rng.pick(prefixes)}${rng.int(1, 254)}.${rng.int(2, 250)}`;
+  const prefix = rng.pick(prefixes);
+  const missing = 4 - (prefix.split('.').length - 1);
+  const octets = Array.from({ length: missing }, (_, i) => (i === missing - 1 ? rng.int(2, 250) : rng.int(1, 254)));
+  return prefix + octets.join('.');
 }
 
 function iso(ms: number): string {
@@ -136,7 +223,10 @@ function iso(ms: number): string {
 }
 
 /** Builds both organizations, their sites and devices; deterministic in `seed`. */
-export function buildMerakiModel(seed: number, opts: { organizations: 1 | 2; webhookSharedSecret: string }): MerakiModel {
+export function buildMerakiModel(
+  seed: number,
+  opts: { organizations: 1 | 2; webhookSharedSecret: string },
+): MerakiModel {
   const rng = Rng.for(seed, 'meraki');
   const orgNames = ['Acme Corp', 'Acme Retail'];
   const organizations: MerakiOrganization[] = orgNames.slice(0, opts.organizations).map((name, i) => {
@@ -149,7 +239,9 @@ export function buildMerakiModel(seed: number, opts: { organizations: 1 | 2; web
       api: { enabled: true },
       licensing: { model: 'co-term' },
       cloud: { region: { name: 'North America', host: { name: 'United States' } } },
-      management: { details: [{ name: 'customer number', value: String(10_000_000 + (hash32(seed, 'cust', i) % 89_999_999)) }] },
+      management: {
+        details: [{ name: 'customer number', value: String(10_000_000 + (hash32(seed, 'cust', i) % 89_999_999)) }],
+      },
     };
   });
 
@@ -175,7 +267,9 @@ export function buildMerakiModel(seed: number, opts: { organizations: 1 | 2; web
       id: netId,
       organizationId: org.id,
       name: spec.name,
-      productTypes: spec.withMg ? ['appliance', 'cellularGateway', 'switch', 'wireless'] : ['appliance', 'switch', 'wireless'],
+      productTypes: spec.withMg
+        ? ['appliance', 'cellularGateway', 'switch', 'wireless']
+        : ['appliance', 'switch', 'wireless'],
       timeZone: spec.tz,
       tags: spec.org === 0 ? ['office'] : ['retail'],
       enrollmentString: null,
@@ -184,12 +278,27 @@ export function buildMerakiModel(seed: number, opts: { organizations: 1 | 2; web
       isBoundToConfigTemplate: spec.org === 1,
     };
     const lanBase = `10.${10 + sites.length}.`;
-    const device = (model: string, productType: MerakiDevice['productType'], name: string, lanIp: string | null, serialPrefix: string): MerakiDevice => {
+    const device = (
+      model: string,
+      productType: MerakiDevice['productType'],
+      name: string,
+      lanIp: string | null,
+      serialPrefix: string,
+    ): MerakiDevice => {
       const s = serial(rng, serialPrefix);
       const d: MerakiDevice = {
         name,
         serial: s,
-        mac: mac(rng, productType === 'appliance' ? 'e0:cb:bc' : productType === 'wireless' ? '0c:8d:db' : productType === 'switch' ? 'ac:17:c8' : '98:18:88'),
+        mac: mac(
+          rng,
+          productType === 'appliance'
+            ? 'e0:cb:bc'
+            : productType === 'wireless'
+              ? '0c:8d:db'
+              : productType === 'switch'
+                ? 'ac:17:c8'
+                : '98:18:88',
+        ),
         model,
         networkId: netId,
         productType,
@@ -204,14 +313,40 @@ export function buildMerakiModel(seed: number, opts: { organizations: 1 | 2; web
         configurationUpdatedAt: '2026-01-15T10:20:30Z',
         details: [],
       };
-      if (model === 'MX67C' || model === 'MX68CW' || productType === 'cellularGateway') d.imei = String(350_000_000_000_000 + (hash32(seed, 'imei', s) % 99_999_999));
+      if (model === 'MX67C' || model === 'MX68CW' || productType === 'cellularGateway')
+        d.imei = String(350_000_000_000_000 + (hash32(seed, 'imei', s) % 99_999_999));
       return d;
     };
-    const mx = device(spec.mxModel, 'appliance', `${spec.key.toUpperCase()}-MX01`, null, spec.mxModel === 'MX85' ? 'Q2KY' : spec.mxModel === 'MX67C' ? 'Q2EY' : 'Q2GY');
+    const mx = device(
+      spec.mxModel,
+      'appliance',
+      `${spec.key.toUpperCase()}-MX01`,
+      null,
+      spec.mxModel === 'MX85' ? 'Q2KY' : spec.mxModel === 'MX67C' ? 'Q2EY' : 'Q2GY',
+    );
     const devices: MerakiDevice[] = [mx];
-    if (spec.withMg) devices.push(device('MG41', 'cellularGateway', `${spec.key.toUpperCase()}-MG01`, `${lanBase}0.3`, 'Q3AB'));
-    for (let i = 1; i <= spec.switches; i++) devices.push(device(i === 1 && spec.switches > 1 ? 'MS225-48FP' : 'MS120-8LP', 'switch', `${spec.key.toUpperCase()}-MS0${i}`, `${lanBase}0.${10 + i}`, 'Q2HP'));
-    for (let i = 1; i <= spec.aps; i++) devices.push(device(spec.org === 0 ? 'MR46' : 'MR36', 'wireless', `${spec.key.toUpperCase()}-AP${String(i).padStart(2, '0')}`, `${lanBase}0.${100 + i}`, 'Q3AJ'));
+    if (spec.withMg)
+      devices.push(device('MG41', 'cellularGateway', `${spec.key.toUpperCase()}-MG01`, `${lanBase}0.3`, 'Q3AB'));
+    for (let i = 1; i <= spec.switches; i++)
+      devices.push(
+        device(
+          i === 1 && spec.switches > 1 ? 'MS225-48FP' : 'MS120-8LP',
+          'switch',
+          `${spec.key.toUpperCase()}-MS0${i}`,
+          `${lanBase}0.${10 + i}`,
+          'Q2HP',
+        ),
+      );
+    for (let i = 1; i <= spec.aps; i++)
+      devices.push(
+        device(
+          spec.org === 0 ? 'MR46' : 'MR36',
+          'wireless',
+          `${spec.key.toUpperCase()}-AP${String(i).padStart(2, '0')}`,
+          `${lanBase}0.${100 + i}`,
+          'Q3AJ',
+        ),
+      );
 
     const wan1Public = freshPublic(['38.104.', '64.125.', '65.207.', '208.185.', '72.14.']);
     const wan1: WanModel = {
@@ -222,7 +357,9 @@ export function buildMerakiModel(seed: number, opts: { organizations: 1 | 2; web
       secondaryDns: '8.8.4.4',
       ipAssignedBy: 'static',
     };
-    const wan2Public = spec.withMg ? freshPublic([CARRIER_V4[spec.provider] ?? '174.224.']) : freshPublic(['73.', '98.', '76.', '24.']);
+    const wan2Public = spec.withMg
+      ? freshPublic([CARRIER_V4[spec.provider] ?? '174.224.'])
+      : freshPublic(['73.', '98.', '76.', '24.']);
     const wan2: WanModel = {
       ip: spec.withMg ? '192.168.0.2' : `192.168.100.${rng.int(10, 200)}`,
       gateway: spec.withMg ? '192.168.0.1' : '192.168.100.1',
@@ -238,19 +375,48 @@ export function buildMerakiModel(seed: number, opts: { organizations: 1 | 2; web
           gateway: '100.64.0.1',
           publicIp: freshPublic([CARRIER_V4[spec.provider] ?? '174.224.']),
           provider: spec.provider,
-          apn: spec.provider === 'AT&T' ? 'broadband' : spec.provider === 'T-Mobile' ? 'fast.t-mobile.com' : spec.provider === 'Vodafone UK' ? 'internet' : 'vzwinternet',
+          apn:
+            spec.provider === 'AT&T'
+              ? 'broadband'
+              : spec.provider === 'T-Mobile'
+                ? 'fast.t-mobile.com'
+                : spec.provider === 'Vodafone UK'
+                  ? 'internet'
+                  : 'vzwinternet',
           iccid: `8901${String(hash32(seed, 'iccid', spec.key)).padStart(10, '0')}${String(hash32(seed, 'iccid2', spec.key) % 1_000_000).padStart(6, '0')}`,
-          imsi: `310${String(hash32(seed, 'imsi', spec.key)).padStart(12, '0').slice(0, 12)}`,
+          imsi: `310${String(hash32(seed, 'imsi', spec.key))
+            .padStart(12, '0')
+            .slice(0, 12)}`,
           mcc: spec.provider === 'Vodafone UK' ? '234' : '310',
-          mnc: spec.provider === 'AT&T' ? '410' : spec.provider === 'T-Mobile' ? '260' : spec.provider === 'Vodafone UK' ? '15' : '480',
+          mnc:
+            spec.provider === 'AT&T'
+              ? '410'
+              : spec.provider === 'T-Mobile'
+                ? '260'
+                : spec.provider === 'Vodafone UK'
+                  ? '15'
+                  : '480',
         };
     const clients = Array.from({ length: spec.org === 0 ? 40 : 8 }, (_, i) => ({
       id: `k${(hash32(seed, 'client', spec.key, i) % 0xfffffff).toString(36)}`,
       mac: mac(rng, rng.pick(['f0:18:98', '3c:22:fb', 'a4:83:e7', 'dc:a6:32', '8c:85:90'])),
-      description: rng.pick(['MacBook-Pro', 'DESKTOP-', 'iPhone', 'Galaxy-S24', 'Polycom-VVX', 'ZebraScanner']) + (i + 1).toString(),
+      description:
+        rng.pick(['MacBook-Pro', 'DESKTOP-', 'iPhone', 'Galaxy-S24', 'Polycom-VVX', 'ZebraScanner']) +
+        (i + 1).toString(),
       ip: `${lanBase}${rng.int(1, 3)}.${20 + i}`,
     }));
-    sites.push({ key: spec.key, organizationId: org.id, network, tzOffsetSec: spec.tzOffsetSec, mx, devices, wan1, wan2, cellular, clients });
+    sites.push({
+      key: spec.key,
+      organizationId: org.id,
+      network,
+      tzOffsetSec: spec.tzOffsetSec,
+      mx,
+      devices,
+      wan1,
+      wan2,
+      cellular,
+      clients,
+    });
   }
   return { organizations, sites, webhookSharedSecret: opts.webhookSharedSecret };
 }
@@ -275,7 +441,8 @@ export function uplinkStatusItem(site: MerakiSiteModel, mode: UplinkMode, atMs: 
   ];
   const c = site.cellular;
   if (c !== null) {
-    const status: MerakiCellularUplink['status'] = mode === 'normal' ? 'ready' : mode === 'down' ? 'connecting' : 'active';
+    const status: MerakiCellularUplink['status'] =
+      mode === 'normal' ? 'ready' : mode === 'down' ? 'connecting' : 'active';
     uplinks.push({
       interface: 'cellular',
       status,
@@ -321,7 +488,12 @@ export function modeOf(status: MerakiUplinkStatus): UplinkMode {
 }
 
 /** Uplink statuses of one organization's MXs at a time, after applying the given changes. */
-export function uplinkStatusesAt(model: MerakiModel, changes: readonly MerakiUplinkChange[], organizationId: string, atMs: number): MerakiUplinkStatus[] {
+export function uplinkStatusesAt(
+  model: MerakiModel,
+  changes: readonly MerakiUplinkChange[],
+  organizationId: string,
+  atMs: number,
+): MerakiUplinkStatus[] {
   return model.sites
     .filter((s) => s.organizationId === organizationId)
     .map((site) => {
@@ -338,7 +510,12 @@ export function uplinkStatusesAt(model: MerakiModel, changes: readonly MerakiUpl
 }
 
 /** `GET /organizations/{orgId}/devices/statuses` at a time: every device egresses via the MX. */
-export function deviceStatusesAt(model: MerakiModel, changes: readonly MerakiUplinkChange[], organizationId: string, atMs: number): MerakiDeviceStatus[] {
+export function deviceStatusesAt(
+  model: MerakiModel,
+  changes: readonly MerakiUplinkChange[],
+  organizationId: string,
+  atMs: number,
+): MerakiDeviceStatus[] {
   const uplinks = uplinkStatusesAt(model, changes, organizationId, atMs);
   const out: MerakiDeviceStatus[] = [];
   for (const site of model.sites.filter((s) => s.organizationId === organizationId)) {
@@ -355,10 +532,14 @@ export function deviceStatusesAt(model: MerakiModel, changes: readonly MerakiUpl
         networkId: d.networkId,
         status: 'online',
         lastReportedAt: iso(Math.floor(atMs / 60_000) * 60_000 - (hash32(d.serial) % 50) * 1000),
-        lanIp: isMx ? (mode === 'normal' ? site.wan1.ip : site.cellular?.ip ?? null) : d.lanIp,
-        gateway: isMx ? (mode === 'normal' ? site.wan1.gateway : site.cellular?.gateway ?? null) : d.lanIp?.replace(/\.\d+\.\d+$/, '.0.1') ?? null,
+        lanIp: isMx ? (mode === 'normal' ? site.wan1.ip : (site.cellular?.ip ?? null)) : d.lanIp,
+        gateway: isMx
+          ? mode === 'normal'
+            ? site.wan1.gateway
+            : (site.cellular?.gateway ?? null)
+          : (d.lanIp?.replace(/\.\d+\.\d+$/, '.0.1') ?? null),
         ipType: isMx ? (mode === 'normal' ? 'static' : 'dhcp') : 'dhcp',
-        primaryDns: isMx ? site.wan1.primaryDns : d.lanIp?.replace(/\.\d+\.\d+$/, '.0.1') ?? null,
+        primaryDns: isMx ? site.wan1.primaryDns : (d.lanIp?.replace(/\.\d+\.\d+$/, '.0.1') ?? null),
         secondaryDns: '8.8.8.8',
         productType: d.productType,
         model: d.model,
@@ -385,7 +566,7 @@ export function backgroundSiteHour(seed: number, site: MerakiSiteModel, hourIdx:
   const startMs = hourIdx * HOUR_MS;
   const localHour = (((hourIdx + Math.round(site.tzOffsetSec / 3600)) % 24) + 24) % 24;
   const localDay = Math.floor((startMs + site.tzOffsetSec * 1000) / 86_400_000);
-  const weekday = ((localDay + 4) % 7 + 7) % 7; // 1970-01-01 was a Thursday
+  const weekday = (((localDay + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
   const working = weekday >= 1 && weekday <= 5 && localHour >= 7 && localHour < 19;
   const events: MerakiNetworkEvent[] = [];
   const leases = rng.poisson(working ? 2.5 : 0.3);
@@ -407,7 +588,10 @@ export function backgroundSiteHour(seed: number, site: MerakiSiteModel, hourIdx:
   }
   if (rng.chance(1 / 36)) {
     const t = startMs + rng.int(0, HOUR_MS - 120_000);
-    for (const [dt, connectivity] of [[0, 'false'], [rng.int(20_000, 90_000), 'true']] as const) {
+    for (const [dt, connectivity] of [
+      [0, 'false'],
+      [rng.int(20_000, 90_000), 'true'],
+    ] as const) {
       events.push({
         occurredAt: iso(t + dt),
         networkId: site.network.id,
@@ -426,7 +610,12 @@ export function backgroundSiteHour(seed: number, site: MerakiSiteModel, hourIdx:
   return events.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
 }
 
-export function backgroundMerakiBetween(seed: number, model: MerakiModel, fromMs: number, toMs: number): MerakiNetworkEvent[] {
+export function backgroundMerakiBetween(
+  seed: number,
+  model: MerakiModel,
+  fromMs: number,
+  toMs: number,
+): MerakiNetworkEvent[] {
   const out: MerakiNetworkEvent[] = [];
   for (let h = Math.floor(fromMs / HOUR_MS); h * HOUR_MS < toMs; h++) {
     for (const site of model.sites) {
@@ -451,7 +640,14 @@ export interface FailoverArtifacts {
  * Both WANs fail at `startMs`, the integrated LTE modem takes over ~40 s later, and the WANs come
  * back after `durationMs`. Produces the uplink-status changes, appliance events and webhook alerts.
  */
-export function buildFailover(seed: number, model: MerakiModel, site: MerakiSiteModel, startMs: number, durationMs: number, alertSeq: number): FailoverArtifacts {
+export function buildFailover(
+  seed: number,
+  model: MerakiModel,
+  site: MerakiSiteModel,
+  startMs: number,
+  durationMs: number,
+  alertSeq: number,
+): FailoverArtifacts {
   const cell = site.cellular;
   if (cell === null) throw new Error(`site ${site.key} has no integrated cellular uplink to fail over to`);
   const org = model.organizations.find((o) => o.id === site.organizationId);
@@ -465,7 +661,11 @@ export function buildFailover(seed: number, model: MerakiModel, site: MerakiSite
     status: uplinkStatusItem(site, mode, at),
   });
   const changes = [change(startMs, 'down', 0), change(upAt, 'cellular', 1), change(backAt, 'normal', 2)];
-  const ev = (at: number, kind: keyof typeof MERAKI_EVENT_TYPES, eventData: Record<string, unknown>): MerakiNetworkEvent => ({
+  const ev = (
+    at: number,
+    kind: keyof typeof MERAKI_EVENT_TYPES,
+    eventData: Record<string, unknown>,
+  ): MerakiNetworkEvent => ({
     occurredAt: iso(at),
     networkId: site.network.id,
     type: MERAKI_EVENT_TYPES[kind].type,
@@ -486,7 +686,12 @@ export function buildFailover(seed: number, model: MerakiModel, site: MerakiSite
     ev(backAt, 'failover', { uplink: 'wan1', status: 'active', reason: 'link restored' }),
     ev(backAt + 15_000, 'cellularDown', { provider: cell.provider, connection: 'LTE' }),
   ];
-  const hook = (at: number, kind: keyof typeof MERAKI_ALERT_TYPES, alertData: Record<string, unknown>, n: number): MerakiWebhookPayload => ({
+  const hook = (
+    at: number,
+    kind: keyof typeof MERAKI_ALERT_TYPES,
+    alertData: Record<string, unknown>,
+    n: number,
+  ): MerakiWebhookPayload => ({
     version: '0.1',
     sharedSecret: model.webhookSharedSecret,
     sentAt: iso(at + 4_000 + (hash32(seed, site.key, at, n) % 3_000)),
@@ -503,7 +708,10 @@ export function buildFailover(seed: number, model: MerakiModel, site: MerakiSite
     deviceUrl: site.mx.url,
     deviceTags: site.mx.tags,
     deviceModel: site.mx.model,
-    alertId: unique64(seed, IdSpace.merakiAlert, alertSeq & 0x3ffff, n, 0).toString().padStart(20, '0').slice(-16),
+    alertId: unique64(seed, IdSpace.merakiAlert, alertSeq & 0x3ffff, n, 0)
+      .toString()
+      .padStart(20, '0')
+      .slice(-16),
     alertType: MERAKI_ALERT_TYPES[kind].alertType,
     alertTypeId: MERAKI_ALERT_TYPES[kind].alertTypeId,
     alertLevel: MERAKI_ALERT_TYPES[kind].alertLevel,
@@ -512,16 +720,26 @@ export function buildFailover(seed: number, model: MerakiModel, site: MerakiSite
   });
   const webhooks = [
     hook(upAt, 'failover', { uplink: '2' }, 0),
-    hook(upAt, 'cellularUp', { provider: cell.provider, model: site.mx.model, local: cell.ip, remote: cell.gateway, connection: 'LTE' }, 1),
+    hook(
+      upAt,
+      'cellularUp',
+      { provider: cell.provider, model: site.mx.model, local: cell.ip, remote: cell.gateway, connection: 'LTE' },
+      1,
+    ),
     hook(backAt, 'failover', { uplink: '0' }, 2),
-    hook(backAt + 15_000, 'cellularDown', {
-      provider: cell.provider,
-      model: site.mx.model,
-      connection: 'LTE',
-      bytesIn: 180_000_000 + (hash32(seed, 'in', site.key, startMs) % 400_000_000),
-      bytesOut: 40_000_000 + (hash32(seed, 'out', site.key, startMs) % 90_000_000),
-      connectTime: Math.round((backAt + 15_000 - upAt) / 1000),
-    }, 3),
+    hook(
+      backAt + 15_000,
+      'cellularDown',
+      {
+        provider: cell.provider,
+        model: site.mx.model,
+        connection: 'LTE',
+        bytesIn: 180_000_000 + (hash32(seed, 'in', site.key, startMs) % 400_000_000),
+        bytesOut: 40_000_000 + (hash32(seed, 'out', site.key, startMs) % 90_000_000),
+        connectTime: Math.round((backAt + 15_000 - upAt) / 1000),
+      },
+      3,
+    ),
   ];
   return { changes, events, webhooks, publicIps: { before: site.wan1.publicIp, during: cell.publicIp } };
 }

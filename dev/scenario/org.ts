@@ -150,7 +150,10 @@ export function enterpriseLocation(e: SlackEnterprise): AuditLocation {
 }
 
 export function fileTypeFor(ext: string): FileTypeSpec {
-  return FILE_TYPES[ext] ?? FILE_TYPES.none ?? { ext: '', filetype: 'text', mimetype: 'text/plain', pretty: 'Plain Text', minKb: 1, maxKb: 8 };
+  return (
+    FILE_TYPES[ext] ??
+    FILE_TYPES.none ?? { ext: '', filetype: 'text', mimetype: 'text/plain', pretty: 'Plain Text', minKb: 1, maxKb: 8 }
+  );
 }
 
 /** A files.info object; `ext` '' gives an extension-less name (e.g. `id_rsa`). */
@@ -228,10 +231,13 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
   };
 
   const officeIps = new Map<string, string>();
-  for (const s of meraki.sites) if ((OFFICE_SITE_KEYS as readonly string[]).includes(s.key)) officeIps.set(s.key, s.wan1.publicIp);
+  for (const s of meraki.sites)
+    if ((OFFICE_SITE_KEYS as readonly string[]).includes(s.key)) officeIps.set(s.key, s.wan1.publicIp);
   const officeKeys = [...officeIps.keys()];
 
-  const usedIps = new Set<string>([...meraki.sites.flatMap((s) => [s.wan1.publicIp, s.wan2.publicIp, s.cellular?.publicIp ?? ''])]);
+  const usedIps = new Set<string>([
+    ...meraki.sites.flatMap((s) => [s.wan1.publicIp, s.wan2.publicIp, s.cellular?.publicIp ?? '']),
+  ]);
   const uniqueIp = (make: () => string): string => {
     for (;;) {
       const ip = make();
@@ -258,7 +264,17 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
   for (let i = 0; i < humanCount; i++) {
     // The first few people are fixed roles: primary owner, owner, IT admins, security responders.
     const department: Department =
-      i === 0 ? 'it' : i === 1 ? 'exec' : i < 4 ? 'it' : i < 9 ? 'security' : i < 11 ? 'exec' : rng.weighted(DEPARTMENT_WEIGHTS);
+      i === 0
+        ? 'it'
+        : i === 1
+          ? 'exec'
+          : i < 4
+            ? 'it'
+            : i < 9
+              ? 'security'
+              : i < 11
+                ? 'exec'
+                : rng.weighted(DEPARTMENT_WEIGHTS);
     let first = rng.pick(FIRST_NAMES);
     let last = rng.pick(LAST_NAMES);
     let handle = `${ascii(first)}.${ascii(last)}`;
@@ -282,9 +298,14 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
     const tzInfo = siteKey === null ? rng.pick(REMOTE_TZS) : (SITE_TZ[siteKey] ?? rng.pick(REMOTE_TZS));
     const effectiveStyle: WorkStyle = siteKey === null ? 'remote' : style;
     const hasMobile = effectiveStyle !== 'hybrid' && rng.chance(0.6);
-    const teamIds = WORKSPACES.filter((w) => w.departments === 'all' || w.departments.includes(department)).map((w) => wsId(w.key));
-    const primaryKey: WorkspaceSpec['key'] =
-      ['engineering', 'product', 'design'].includes(department) ? 'eng' : ['sales', 'marketing', 'support'].includes(department) ? 'gtm' : 'hq';
+    const teamIds = WORKSPACES.filter((w) => w.departments === 'all' || w.departments.includes(department)).map((w) =>
+      wsId(w.key),
+    );
+    const primaryKey: WorkspaceSpec['key'] = ['engineering', 'product', 'design'].includes(department)
+      ? 'eng'
+      : ['sales', 'marketing', 'support'].includes(department)
+        ? 'gtm'
+        : 'hq';
     people.push({
       index: i,
       id: slackId('W', seed, 12, i, 0, 0),
@@ -330,9 +351,11 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
   for (const p of candidates.slice(0, goneCount)) p.deletedBeforeWindow = true;
   if (windowDays >= 3) {
     for (const p of candidates.slice(goneCount, goneCount + leavingCount)) {
-      p.deactivatedAt = opts.windowStartSec + departureRng.int(DAY, (windowDays - 2) * DAY) ;
+      p.deactivatedAt = opts.windowStartSec + departureRng.int(DAY, (windowDays - 2) * DAY);
     }
   }
+  const botUa = DESKTOP_UAS[0];
+  if (botUa === undefined) throw new Error('no desktop user agents');
   for (const [b, bot] of BOTS.entries()) {
     const i = humanCount + b;
     people.push({
@@ -355,7 +378,7 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
       officeIp: null,
       homeIp: null,
       mobileIp: null,
-      desktop: DESKTOP_UAS[0] as UaSpec,
+      desktop: botUa,
       mobile: null,
       desktopSessionId: sessionId(),
       mobileSessionId: null,
@@ -404,7 +427,12 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
       members: members.map((m) => m.id),
     };
     for (const m of members) m.channelIds.push(channel.id);
-    return { channel, workspaceId: teamId, sensitive: spec.private && SENSITIVE_CHANNEL_NAMES.includes(spec.name), fileIds: [] };
+    return {
+      channel,
+      workspaceId: teamId,
+      sensitive: spec.private && SENSITIVE_CHANNEL_NAMES.includes(spec.name),
+      fileIds: [],
+    };
   });
 
   // The corpus: files shared before the window, the only ones background downloads touch.
@@ -421,8 +449,21 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
       for (let v = 0; v < versions; v++) {
         const owner = byId.get(fileRng.pick(cm.channel.members)) ?? humans[0];
         if (owner === undefined || ws === undefined) continue;
-        const ext = stem === 'acme_daily_vitals' ? 'xlsx' : stem.includes('photo') || stem.includes('mockups') ? 'png' : fileRng.pick(['pdf', 'docx', 'xlsx', 'pptx', 'pdf', 'csv']);
-        const suffix = v === 0 ? '' : fileRng.pick([' v2', ' v3', ' (final)', ` ${2025 + fileRng.int(0, 1)}-${String(fileRng.int(1, 12)).padStart(2, '0')}`]);
+        const ext =
+          stem === 'acme_daily_vitals'
+            ? 'xlsx'
+            : stem.includes('photo') || stem.includes('mockups')
+              ? 'png'
+              : fileRng.pick(['pdf', 'docx', 'xlsx', 'pptx', 'pdf', 'csv']);
+        const suffix =
+          v === 0
+            ? ''
+            : fileRng.pick([
+                ' v2',
+                ' v3',
+                ' (final)',
+                ` ${2025 + fileRng.int(0, 1)}-${String(fileRng.int(1, 12)).padStart(2, '0')}`,
+              ]);
         const file = makeFile({
           id: slackId('F', seed, IdSpace.corpusFile, ci, 0, fileSeq++),
           stem: stem + suffix,
@@ -444,7 +485,14 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
   const hqId = wsId('hq');
   const responders = people.filter((p) => p.department === 'security' && !p.isBot);
   const oncall = responders.slice(0, 2);
-  const group = (n: number, name: string, handle: string, description: string, users: Person[], channelNames: string[]): SlackUsergroup => {
+  const group = (
+    n: number,
+    name: string,
+    handle: string,
+    description: string,
+    users: Person[],
+    channelNames: string[],
+  ): SlackUsergroup => {
     const id = slackId('S', seed, 14, n, 0, 0);
     const created = opts.windowStartSec - (200 + n * 17) * DAY;
     const owner = people[0];
@@ -465,17 +513,45 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
       created_by: owner?.id ?? '',
       updated_by: owner?.id ?? '',
       deleted_by: null,
-      prefs: { channels: channels.filter((c) => channelNames.includes(c.channel.name) && c.workspaceId === hqId).map((c) => c.channel.id), groups: [] },
+      prefs: {
+        channels: channels
+          .filter((c) => channelNames.includes(c.channel.name) && c.workspaceId === hqId)
+          .map((c) => c.channel.id),
+        groups: [],
+      },
       users: users.map((u) => u.id),
       user_count: users.length,
     };
   };
   const usergroups = [
-    group(0, 'Security Responders', 'security-responders', 'People who act on Sentry alerts', responders, ['security-ops']),
-    group(1, 'Security On-Call', 'security-oncall', 'This week\'s security on-call', oncall, ['security-ops', 'oncall']),
-    group(2, 'IT Admins', 'it-admins', 'Workspace and device administrators', people.filter((p) => p.department === 'it' && !p.isBot), ['it-help']),
-    group(3, 'Finance', 'finance', 'Finance team', people.filter((p) => p.department === 'finance'), ['finance-close']),
-    group(4, 'Legal', 'legal-team', 'Legal team', people.filter((p) => p.department === 'legal'), ['legal']),
+    group(0, 'Security Responders', 'security-responders', 'People who act on Sentry alerts', responders, [
+      'security-ops',
+    ]),
+    group(1, 'Security On-Call', 'security-oncall', "This week's security on-call", oncall, ['security-ops', 'oncall']),
+    group(
+      2,
+      'IT Admins',
+      'it-admins',
+      'Workspace and device administrators',
+      people.filter((p) => p.department === 'it' && !p.isBot),
+      ['it-help'],
+    ),
+    group(
+      3,
+      'Finance',
+      'finance',
+      'Finance team',
+      people.filter((p) => p.department === 'finance'),
+      ['finance-close'],
+    ),
+    group(
+      4,
+      'Legal',
+      'legal-team',
+      'Legal team',
+      people.filter((p) => p.department === 'legal'),
+      ['legal'],
+    ),
   ];
 
   return {
@@ -558,7 +634,13 @@ export function sessionsOf(p: Person): SlackSession[] {
       user_id: p.id,
       team_id: p.primaryTeamId,
       session_id: p.desktopSessionId,
-      created: { device_hardware: p.desktop.hardware, os: p.desktop.os, os_version: p.desktop.osVersion, slack_client_version: p.desktop.client, ip },
+      created: {
+        device_hardware: p.desktop.hardware,
+        os: p.desktop.os,
+        os_version: p.desktop.osVersion,
+        slack_client_version: p.desktop.client,
+        ip,
+      },
     },
   ];
   if (p.mobile !== null && p.mobileSessionId !== null && p.mobileIp !== null) {
@@ -566,7 +648,13 @@ export function sessionsOf(p: Person): SlackSession[] {
       user_id: p.id,
       team_id: p.primaryTeamId,
       session_id: p.mobileSessionId,
-      created: { device_hardware: p.mobile.hardware, os: p.mobile.os, os_version: p.mobile.osVersion, slack_client_version: p.mobile.client, ip: p.mobileIp },
+      created: {
+        device_hardware: p.mobile.hardware,
+        os: p.mobile.os,
+        os_version: p.mobile.osVersion,
+        slack_client_version: p.mobile.client,
+        ip: p.mobileIp,
+      },
     });
   }
   return out;

@@ -111,7 +111,10 @@ export class Rng {
 
   hex(len: number): string {
     let s = '';
-    while (s.length < len) s += Math.floor(this.draw() * 0x10000).toString(16).padStart(4, '0');
+    while (s.length < len)
+      s += Math.floor(this.draw() * 0x10000)
+        .toString(16)
+        .padStart(4, '0');
     return s.slice(0, len);
   }
 }

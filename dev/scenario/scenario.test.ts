@@ -145,14 +145,28 @@ describe('generateScenario: volumes and shapes', () => {
   });
 
   it('uses every session_id form Slack sends (number, string, null) and sometimes omits it', () => {
-    const kinds = new Set(scenario.slack.auditEntries.map((e) => (e.context.session_id === undefined ? 'absent' : e.context.session_id === null ? 'null' : typeof e.context.session_id)));
+    const kinds = new Set(
+      scenario.slack.auditEntries.map((e) =>
+        e.context.session_id === undefined
+          ? 'absent'
+          : e.context.session_id === null
+            ? 'null'
+            : typeof e.context.session_id,
+      ),
+    );
     expect(kinds).toEqual(new Set(['number', 'string', 'null', 'absent']));
   });
 
   it('describes the org in meta: sensitive channels, responders, admins, egress IPs', () => {
     const m = scenario.meta;
     const byId = new Map(scenario.slack.channels.map((c) => [c.id, c] as const));
-    expect(m.sensitiveChannelIds.map((id) => byId.get(id)?.name).sort()).toEqual(['exec-staff', 'finance-close', 'hr-investigations', 'legal', 'mergers']);
+    expect(m.sensitiveChannelIds.map((id) => byId.get(id)?.name).sort()).toEqual([
+      'exec-staff',
+      'finance-close',
+      'hr-investigations',
+      'legal',
+      'mergers',
+    ]);
     for (const id of m.sensitiveChannelIds) expect(byId.get(id)?.is_private).toBe(true);
     const responders = scenario.slack.usergroups.find((g) => g.id === m.responderGroupId);
     expect(responders?.handle).toBe('security-responders');
@@ -169,7 +183,9 @@ describe('generateScenario: volumes and shapes', () => {
   });
 
   it('rejects options it cannot honour with a clear message', () => {
-    expect(() => generateScenario({ seed: 1, now: NOW, users: 20 })).toThrow(/users must be an integer in \[60, 4000\]/);
+    expect(() => generateScenario({ seed: 1, now: NOW, users: 20 })).toThrow(
+      /users must be an integer in \[60, 4000\]/,
+    );
     expect(() => generateScenario({ seed: 1, now: NOW, days: 0 })).toThrow(/days must be a positive integer/);
     expect(() => generateScenario({ seed: 1, now: NOW, days: 1 })).toThrow(/at least 2 days/);
     expect(() => generateScenario({ seed: 1, now: 'not a date' })).toThrow(/invalid now/);
@@ -211,7 +227,10 @@ describe('generateScenario: background stays under every threshold', () => {
       if (inc.has(e.id) || e.action !== 'file_downloaded') continue;
       const key = `${e.actor.user.id}|${Math.floor(e.date_create / 86_400)}`;
       perDay.set(key, (perDay.get(key) ?? 0) + 1);
-      if (e.entity.type === 'file') expect(e.entity.file.name).not.toMatch(/password|confidential|salar|payroll|ssn|secret|merger|acquisition|credential/i);
+      if (e.entity.type === 'file')
+        expect(e.entity.file.name).not.toMatch(
+          /password|confidential|salar|payroll|ssn|secret|merger|acquisition|credential/i,
+        );
     }
     // A UTC day can straddle two local days, so allow two local caps.
     expect(Math.max(...perDay.values())).toBeLessThanOrEqual(16);
@@ -220,7 +239,11 @@ describe('generateScenario: background stays under every threshold', () => {
   it('has no anomaly, role change, empty user agent or MFA-blocked login in background', () => {
     const inc = incidentIds(scenario);
     const bg = scenario.slack.auditEntries.filter((e) => !inc.has(e.id));
-    expect(bg.filter((e) => ['anomaly', 'role_change_to_admin', 'role_change_to_owner', 'owner_transferred'].includes(e.action))).toEqual([]);
+    expect(
+      bg.filter((e) =>
+        ['anomaly', 'role_change_to_admin', 'role_change_to_owner', 'owner_transferred'].includes(e.action),
+      ),
+    ).toEqual([]);
     expect(bg.filter((e) => e.context.ua === '')).toEqual([]);
     expect(bg.filter((e) => e.details?.reason !== undefined)).toEqual([]);
   });
@@ -258,13 +281,20 @@ describe('generateScenario: incidents', () => {
     for (const inc of scenario.incidents) {
       if (inc.subjectType === 'device') continue;
       const own = new Set(inc.eventIds);
-      const { findings } = oracleOf(scenario, scenario.slack.auditEntries.filter((e) => own.has(e.id)));
-      for (const d of inc.detectionIds) expect(findings.has(`${d}|${inc.subject}`), `${inc.id}`).toBe(true);
+      const { findings } = oracleOf(
+        scenario,
+        scenario.slack.auditEntries.filter((e) => own.has(e.id)),
+      );
+      for (const d of inc.detectionIds) expect(findings.has(`${d}|${inc.subject}`), inc.id).toBe(true);
     }
   });
 
   it('fires exactly for other seeds and window lengths too', () => {
-    for (const [seed, days, users] of [[9, 14, 300], [123, 7, 150], [5, 21, 400]] as const) {
+    for (const [seed, days, users] of [
+      [9, 14, 300],
+      [123, 7, 150],
+      [5, 21, 400],
+    ] as const) {
       const s = generateScenario({ seed, now: NOW, days, users });
       const { findings } = oracleOf(s, s.slack.auditEntries);
       expect([...findings].sort(), `seed ${seed}`).toEqual([...expectedFindings(s)].sort());
@@ -277,7 +307,11 @@ describe('generateScenario: incidents', () => {
       return scenario.slack.auditEntries.filter((e) => ids.has(e.id));
     };
     const mfa = byKind('blocked-mfa-login');
-    expect(mfa.every((e) => e.action === 'user_login_failed' && e.details?.reason === scenario.meta.mfaBlockedLoginDetails.reason)).toBe(true);
+    expect(
+      mfa.every(
+        (e) => e.action === 'user_login_failed' && e.details?.reason === scenario.meta.mfaBlockedLoginDetails.reason,
+      ),
+    ).toBe(true);
     const anomalies = byKind('anomaly').filter((e) => e.action === 'anomaly');
     expect(anomalies).toHaveLength(3);
     const reasons = new Set(anomalies.flatMap((e) => e.details?.reason as string[]));
@@ -291,7 +325,11 @@ describe('generateScenario: incidents', () => {
     const spray = byKind('failed-logins-one-ip');
     expect(new Set(spray.map((e) => e.context.ip_address)).size).toBe(1);
     expect(new Set(spray.map((e) => e.actor.user.id)).size).toBeGreaterThanOrEqual(5);
-    expect(byKind('archive-upload-burst').every((e) => e.entity.type === 'file' && /\.(zip|7z|gz|rar)$/.test(e.entity.file.name))).toBe(true);
+    expect(
+      byKind('archive-upload-burst').every(
+        (e) => e.entity.type === 'file' && /\.(zip|7z|gz|rar)$/.test(e.entity.file.name),
+      ),
+    ).toBe(true);
   });
 
   it('reflects incidents in the final users.info state', () => {

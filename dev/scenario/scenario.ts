@@ -22,7 +22,14 @@ import {
   type DetectionId,
   type DetectionRule,
 } from './catalogue';
-import { buildIncident, INCIDENT_KINDS, type Incident, type IncidentBuild, type IncidentEnv, type IncidentKind } from './incidents';
+import {
+  buildIncident,
+  INCIDENT_KINDS,
+  type Incident,
+  type IncidentBuild,
+  type IncidentEnv,
+  type IncidentKind,
+} from './incidents';
 import {
   backgroundMerakiBetween,
   buildMerakiModel,
@@ -250,7 +257,11 @@ export function applyPersonUpdates(org: OrgModel, build: IncidentBuild, phase: '
 }
 
 export function knownEgressIps(meraki: MerakiModel): string[] {
-  return meraki.sites.flatMap((s) => [s.wan1.publicIp, s.wan2.publicIp, ...(s.cellular === null ? [] : [s.cellular.publicIp])]);
+  return meraki.sites.flatMap((s) => [
+    s.wan1.publicIp,
+    s.wan2.publicIp,
+    ...(s.cellular === null ? [] : [s.cellular.publicIp]),
+  ]);
 }
 
 /** Generates the whole scenario. Pure: same options → deep-equal result. */
@@ -259,16 +270,24 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   const nowMs = toMs(options.now);
   const days = options.days ?? 14;
   const users = options.users ?? 300;
-  const plans: IncidentPlan[] = (options.incidents ?? DEFAULT_INCIDENTS).map((x) => (typeof x === 'string' ? { kind: x } : x));
-  if (!Number.isInteger(days) || days < 1) throw new Error(`generateScenario: days must be a positive integer (got ${days})`);
+  const plans: IncidentPlan[] = (options.incidents ?? DEFAULT_INCIDENTS).map((x) =>
+    typeof x === 'string' ? { kind: x } : x,
+  );
+  if (!Number.isInteger(days) || days < 1)
+    throw new Error(`generateScenario: days must be a positive integer (got ${days})`);
   if (plans.length > 0 && days < 2) throw new Error('generateScenario: incidents need at least 2 days of history');
   if (!Number.isInteger(users) || users < (plans.length > 0 ? 60 : 12) || users > 4000) {
-    throw new Error(`generateScenario: users must be an integer in [${plans.length > 0 ? 60 : 12}, 4000] (got ${users})`);
+    throw new Error(
+      `generateScenario: users must be an integer in [${plans.length > 0 ? 60 : 12}, 4000] (got ${users})`,
+    );
   }
   const nowSec = Math.floor(nowMs / 1000);
   const windowStartSec = nowSec - days * DAY;
 
-  const meraki = buildMerakiModel(seed, { organizations: options.merakiOrganizations ?? 2, webhookSharedSecret: options.webhookSharedSecret ?? 'sentry-local-meraki-secret' });
+  const meraki = buildMerakiModel(seed, {
+    organizations: options.merakiOrganizations ?? 2,
+    webhookSharedSecret: options.webhookSharedSecret ?? 'sentry-local-meraki-secret',
+  });
   const org = buildOrg(seed, meraki, { users, windowStartSec, nowSec });
   const pools = filePools(org);
 
@@ -279,11 +298,25 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   const placeRng = Rng.for(seed, 'placement');
   const bursts = plans.filter((p) => !SPREAD_KINDS.has(p.kind));
   const builds: IncidentBuild[] = plans.map((plan, seq) => {
-    const env: IncidentEnv = { seed, org, meraki, pools, space: IdSpace.incident, seq, variant: plan.variant ?? 0, takePeople, usedIps };
+    const env: IncidentEnv = {
+      seed,
+      org,
+      meraki,
+      pools,
+      space: IdSpace.incident,
+      seq,
+      variant: plan.variant ?? 0,
+      takePeople,
+      usedIps,
+    };
     if (SPREAD_KINDS.has(plan.kind)) {
       // Spread over at most 13 days so the whole incident fits one 14-day detection window.
-      const at = plan.at === undefined ? Math.max(windowStartSec, nowSec - 13 * DAY) + 2 * HOUR + placeRng.int(0, HOUR) : Math.floor(plan.at / 1000);
-      const until = plan.until === undefined ? nowSec - 2 * HOUR - placeRng.int(0, HOUR) : Math.floor(plan.until / 1000);
+      const at =
+        plan.at === undefined
+          ? Math.max(windowStartSec, nowSec - 13 * DAY) + 2 * HOUR + placeRng.int(0, HOUR)
+          : Math.floor(plan.at / 1000);
+      const until =
+        plan.until === undefined ? nowSec - 2 * HOUR - placeRng.int(0, HOUR) : Math.floor(plan.until / 1000);
       return buildIncident(plan.kind, env, at, until);
     }
     let at: number;
@@ -306,13 +339,16 @@ export function generateScenario(options: ScenarioOptions): Scenario {
 
   const incidentEntries = builds.flatMap((b) => b.entries);
   const auditEntries = [...background.entries, ...incidentEntries].sort(byTime);
-  const files = [...org.corpus, ...background.files, ...builds.flatMap((b) => b.files)].sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
+  const files = [...org.corpus, ...background.files, ...builds.flatMap((b) => b.files)].sort(
+    (a, b) => a.created - b.created || (a.id < b.id ? -1 : 1),
+  );
 
   const windowStartMs = windowStartSec * 1000;
   const uplinkChanges = builds.flatMap((b) => b.uplinkChanges).sort((a, b) => a.at - b.at);
-  const merakiEvents = [...backgroundMerakiBetween(seed, meraki, windowStartMs, nowMs), ...builds.flatMap((b) => b.merakiEvents)].sort((a, b) =>
-    a.occurredAt.localeCompare(b.occurredAt),
-  );
+  const merakiEvents = [
+    ...backgroundMerakiBetween(seed, meraki, windowStartMs, nowMs),
+    ...builds.flatMap((b) => b.merakiEvents),
+  ].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   const webhooks = builds.flatMap((b) => b.webhooks).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   const deviceStatuses: Record<string, MerakiDeviceStatus[]> = {};
   const uplinkStatuses: Record<string, MerakiUplinkStatus[]> = {};
@@ -325,7 +361,9 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   const sessions = org.people.flatMap(sessionsOf);
   const sensitiveChannels = org.channels.filter((c) => c.sensitive);
   const sensitiveFileIds = org.corpus
-    .filter((f) => isSensitiveFileName(f.name) || f.channels.some((c) => sensitiveChannels.some((s) => s.channel.id === c)))
+    .filter(
+      (f) => isSensitiveFileName(f.name) || f.channels.some((c) => sensitiveChannels.some((s) => s.channel.id === c)),
+    )
     .map((f) => f.id);
   const auditByAction: Record<string, number> = {};
   for (const e of auditEntries) auditByAction[e.action] = (auditByAction[e.action] ?? 0) + 1;

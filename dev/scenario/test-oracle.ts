@@ -21,10 +21,12 @@ export interface OracleResult {
   maxCounts: Record<string, number>;
 }
 
-const KEYWORD = /password|passwd|confidential|salary|salaries|payroll|ssn|social_security|secret|merger|acquisition|credential|bank_details/i;
+const KEYWORD =
+  /password|passwd|confidential|salary|salaries|payroll|ssn|social_security|secret|merger|acquisition|credential|bank_details/i;
 const MEDIA = /\.(png|jpe?g|gif|bmp|heic|webp|svg|tiff?|mp4|mov|avi|mkv|webm|m4v)$/i;
 const ARCHIVE = /\.(tar|bz2|gz|tgz|Z|tbz2|zst|zip|zipx|7z|rar|sfx)$/;
-const LINK_SENSITIVE = /id_rsa|password|key|\.ssh|\.npmrc|\.muttrc|config\.json|\.gitconfig|\.netrc|package\.json|gemfile|bower\.json|config\.gypi|travis\.yml/i;
+const LINK_SENSITIVE =
+  /id_rsa|password|key|\.ssh|\.npmrc|\.muttrc|config\.json|\.gitconfig|\.netrc|package\.json|gemfile|bower\.json|config\.gypi|travis\.yml/i;
 
 /** Max count of events per key within any window of `windowSec` (inclusive span). */
 function slidingMax(events: readonly { key: string; t: number }[], windowSec: number): Map<string, number> {
@@ -49,7 +51,10 @@ function slidingMax(events: readonly { key: string; t: number }[], windowSec: nu
 }
 
 /** Max distinct values per key within any window. */
-function slidingDistinct(events: readonly { key: string; t: number; v: string }[], windowSec: number): Map<string, number> {
+function slidingDistinct(
+  events: readonly { key: string; t: number; v: string }[],
+  windowSec: number,
+): Map<string, number> {
   const byKey = new Map<string, { t: number; v: string }[]>();
   for (const e of events) {
     const list = byKey.get(e.key) ?? [];
@@ -106,51 +111,111 @@ export function runOracle(input: OracleInput): OracleResult {
   const entityUser = (e: AuditEntry): string => (e.entity.type === 'user' ? e.entity.user.id : '');
   const fileName = (e: AuditEntry): string => (e.entity.type === 'file' ? e.entity.file.name : '');
 
-  threshold('slack.audit.mass-download', mapKeys(slidingMax(dl.map((e) => ({ key: `${actor(e)}|${e.context.ip_address}`, t: e.date_create })), 86_400)), 20);
+  threshold(
+    'slack.audit.mass-download',
+    mapKeys(
+      slidingMax(
+        dl.map((e) => ({ key: `${actor(e)}|${e.context.ip_address}`, t: e.date_create })),
+        86_400,
+      ),
+    ),
+    20,
+  );
 
   const isSensitive = (e: AuditEntry): boolean => {
     const f = e.entity.type === 'file' ? fileById.get(e.entity.file.id) : undefined;
     return /daily_vitals/i.test(fileName(e)) || (f?.channels.some((c) => sensitiveChannels.has(c)) ?? false);
   };
-  threshold('slack.audit.sensitive-file-downloads', slidingMax(dl.filter(isSensitive).map((e) => ({ key: actor(e), t: e.date_create })), 14 * 86_400), 10);
+  threshold(
+    'slack.audit.sensitive-file-downloads',
+    slidingMax(
+      dl.filter(isSensitive).map((e) => ({ key: actor(e), t: e.date_create })),
+      14 * 86_400,
+    ),
+    10,
+  );
   threshold(
     'slack.audit.filename-keyword',
-    slidingMax(dl.filter((e) => KEYWORD.test(fileName(e)) && !MEDIA.test(fileName(e))).map((e) => ({ key: actor(e), t: e.date_create })), 14 * 86_400),
+    slidingMax(
+      dl
+        .filter((e) => KEYWORD.test(fileName(e)) && !MEDIA.test(fileName(e)))
+        .map((e) => ({ key: actor(e), t: e.date_create })),
+      14 * 86_400,
+    ),
     10,
   );
   single(
     'slack.audit.blocked-mfa-login',
-    new Set(es.filter((e) => e.action === 'user_login_failed' && e.details?.reason === 'two_factor_auth_required').map(actor)),
+    new Set(
+      es.filter((e) => e.action === 'user_login_failed' && e.details?.reason === 'two_factor_auth_required').map(actor),
+    ),
   );
-  threshold('slack.audit.failed-logins-one-ip', slidingMax(es.filter((e) => e.action === 'user_login_failed').map((e) => ({ key: e.context.ip_address, t: e.date_create })), 300), 10);
+  threshold(
+    'slack.audit.failed-logins-one-ip',
+    slidingMax(
+      es.filter((e) => e.action === 'user_login_failed').map((e) => ({ key: e.context.ip_address, t: e.date_create })),
+      300,
+    ),
+    10,
+  );
   threshold(
     'slack.audit.user-many-ips',
-    slidingDistinct(es.filter((e) => e.context.ip_address !== '').map((e) => ({ key: actor(e), t: e.date_create, v: e.context.ip_address })), 7 * 86_400),
+    slidingDistinct(
+      es
+        .filter((e) => e.context.ip_address !== '')
+        .map((e) => ({ key: actor(e), t: e.date_create, v: e.context.ip_address })),
+      7 * 86_400,
+    ),
     3,
   );
   threshold(
     'slack.audit.many-users-one-ip',
-    slidingDistinct(es.filter((e) => e.action === 'user_login' && !egress.has(e.context.ip_address)).map((e) => ({ key: e.context.ip_address, t: e.date_create, v: actor(e) })), 86_400),
+    slidingDistinct(
+      es
+        .filter((e) => e.action === 'user_login' && !egress.has(e.context.ip_address))
+        .map((e) => ({ key: e.context.ip_address, t: e.date_create, v: actor(e) })),
+      86_400,
+    ),
     10,
   );
   single('slack.audit.anomaly', new Set(es.filter((e) => e.action === 'anomaly').map(entityUser)));
   single(
     'slack.audit.privilege-escalation',
-    new Set(es.filter((e) => ['role_change_to_admin', 'role_change_to_owner', 'owner_transferred'].includes(e.action)).map(entityUser)),
+    new Set(
+      es
+        .filter((e) => ['role_change_to_admin', 'role_change_to_owner', 'owner_transferred'].includes(e.action))
+        .map(entityUser),
+    ),
   );
   threshold(
     'slack.audit.archive-upload-burst',
-    slidingMax(es.filter((e) => e.action === 'file_uploaded' && ARCHIVE.test(fileName(e))).map((e) => ({ key: actor(e), t: e.date_create })), 900),
+    slidingMax(
+      es
+        .filter((e) => e.action === 'file_uploaded' && ARCHIVE.test(fileName(e)))
+        .map((e) => ({ key: actor(e), t: e.date_create })),
+      900,
+    ),
     10,
   );
-  single('slack.audit.public-link-sensitive-file', new Set(es.filter((e) => e.action === 'file_public_link_created' && LINK_SENSITIVE.test(fileName(e))).map(actor)));
+  single(
+    'slack.audit.public-link-sensitive-file',
+    new Set(es.filter((e) => e.action === 'file_public_link_created' && LINK_SENSITIVE.test(fileName(e))).map(actor)),
+  );
   single('slack.audit.empty-user-agent', new Set(es.filter((e) => e.context.ua.trim() === '').map(actor)));
 
   const deactivations = es.filter((e) => e.action === 'user_deactivated');
   const afterDeactivation = new Set<string>();
   for (const d of deactivations) {
     const who = entityUser(d);
-    if (es.some((e) => e.action === 'user_login' && actor(e) === who && e.date_create > d.date_create && e.date_create <= d.date_create + 86_400)) {
+    if (
+      es.some(
+        (e) =>
+          e.action === 'user_login' &&
+          actor(e) === who &&
+          e.date_create > d.date_create &&
+          e.date_create <= d.date_create + 86_400,
+      )
+    ) {
       afterDeactivation.add(who);
     }
   }
@@ -158,14 +223,19 @@ export function runOracle(input: OracleInput): OracleResult {
   threshold(
     'slack.audit.session-reset-burst',
     slidingMax(
-      es.filter((e) => ['user_session_reset_by_admin', 'user_session_invalidated', 'bulk_session_reset_by_admin'].includes(e.action)).map((e) => ({ key: entityUser(e), t: e.date_create })),
+      es
+        .filter((e) =>
+          ['user_session_reset_by_admin', 'user_session_invalidated', 'bulk_session_reset_by_admin'].includes(e.action),
+        )
+        .map((e) => ({ key: entityUser(e), t: e.date_create })),
       86_400,
     ),
     60,
   );
 
   // Meraki: a 5-minute poller of the active uplink's public IP, distinct values per 30 minutes.
-  const activeIp = (s: MerakiUplinkStatus): string | null => s.uplinks.find((u) => u.status === 'active')?.publicIp ?? null;
+  const activeIp = (s: MerakiUplinkStatus): string | null =>
+    s.uplinks.find((u) => u.status === 'active')?.publicIp ?? null;
   const polls: { key: string; t: number; v: string }[] = [];
   for (const base of input.baselineUplinks) {
     const changes = input.uplinkChanges.filter((c) => c.status.serial === base.serial).sort((a, b) => a.at - b.at);

@@ -1,6 +1,6 @@
 /**
  * Small zod schemas of the wire formats (api-facts.md §1-§4), strict where the fact is sourced and
- * loose (`.passthrough()` / optional) where Slack or Meraki are known to vary. Used by the scenario's
+ * loose (`.loose()` / optional) where Slack or Meraki are known to vary. Used by the scenario's
  * tests; emulators may reuse them to validate what they serve.
  */
 import { z } from 'zod';
@@ -11,16 +11,61 @@ const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0
 const ipv6 = z.string().regex(/^[0-9a-f]{1,4}(:[0-9a-f]{1,4}){7}$/);
 export const IpAddress = z.union([ipv4, ipv6]);
 
-export const AuditUserSchema = z.object({ id: z.string().regex(/^[UW][A-Z0-9]{8,}$/), name: z.string().min(1), email: z.string(), team: z.string().regex(/^[ET][A-Z0-9]{8,}$/) });
-const location = z.object({ type: z.enum(['workspace', 'enterprise']), id: z.string().regex(/^[ET][A-Z0-9]{8,}$/), name: z.string(), domain: z.string() });
+export const AuditUserSchema = z.object({
+  id: z.string().regex(/^[UW][A-Z0-9]{8,}$/),
+  name: z.string().min(1),
+  email: z.string(),
+  team: z.string().regex(/^[ET][A-Z0-9]{8,}$/),
+});
+const location = z.object({
+  type: z.enum(['workspace', 'enterprise']),
+  id: z.string().regex(/^[ET][A-Z0-9]{8,}$/),
+  name: z.string(),
+  domain: z.string(),
+});
 
 export const AuditEntitySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('user'), user: AuditUserSchema }),
-  z.object({ type: z.literal('file'), file: z.object({ id: z.string().regex(/^F[A-Z0-9]{8,}$/), name: z.string().min(1), filetype: z.string(), title: z.string() }).strict() }),
-  z.object({ type: z.literal('channel'), channel: z.object({ id: z.string().regex(/^[CG][A-Z0-9]{8,}$/), name: z.string(), privacy: z.enum(['public', 'private']), is_shared: z.boolean(), is_org_shared: z.boolean() }) }),
-  z.object({ type: z.literal('app'), app: z.object({ id: z.string().regex(/^A[A-Z0-9]{8,}$/), name: z.string(), is_distributed: z.boolean(), is_directory_approved: z.boolean(), is_workflow_app: z.boolean(), scopes: z.array(z.string()) }) }),
-  z.object({ type: z.literal('workspace'), workspace: location.omit({ type: true }).extend({ type: z.string().optional() }) }),
-  z.object({ type: z.literal('enterprise'), enterprise: location.omit({ type: true }).extend({ type: z.string().optional() }) }),
+  z.object({
+    type: z.literal('file'),
+    file: z
+      .object({
+        id: z.string().regex(/^F[A-Z0-9]{8,}$/),
+        name: z.string().min(1),
+        filetype: z.string(),
+        title: z.string(),
+      })
+      .strict(),
+  }),
+  z.object({
+    type: z.literal('channel'),
+    channel: z.object({
+      id: z.string().regex(/^[CG][A-Z0-9]{8,}$/),
+      name: z.string(),
+      privacy: z.enum(['public', 'private']),
+      is_shared: z.boolean(),
+      is_org_shared: z.boolean(),
+    }),
+  }),
+  z.object({
+    type: z.literal('app'),
+    app: z.object({
+      id: z.string().regex(/^A[A-Z0-9]{8,}$/),
+      name: z.string(),
+      is_distributed: z.boolean(),
+      is_directory_approved: z.boolean(),
+      is_workflow_app: z.boolean(),
+      scopes: z.array(z.string()),
+    }),
+  }),
+  z.object({
+    type: z.literal('workspace'),
+    workspace: location.omit({ type: true }).extend({ type: z.string().optional() }),
+  }),
+  z.object({
+    type: z.literal('enterprise'),
+    enterprise: location.omit({ type: true }).extend({ type: z.string().optional() }),
+  }),
 ]);
 
 export const AuditEntrySchema = z
@@ -40,184 +85,240 @@ export const AuditEntrySchema = z
   })
   .strict();
 
-export const SlackUserSchema = z.object({
-  id: z.string().regex(/^W[A-Z0-9]{8,}$/),
-  team_id: z.string().regex(/^T[A-Z0-9]{8,}$/),
-  name: z.string().min(1),
-  deleted: z.boolean(),
-  real_name: z.string(),
-  tz: z.string(),
-  tz_offset: z.number().int(),
-  profile: z.object({ email: z.string(), display_name: z.string(), real_name: z.string(), team: z.string() }).passthrough(),
-  is_admin: z.boolean(),
-  is_owner: z.boolean(),
-  is_primary_owner: z.boolean(),
-  is_restricted: z.boolean(),
-  is_ultra_restricted: z.boolean(),
-  is_bot: z.boolean(),
-  updated: unixSeconds,
-  enterprise_user: z.object({
-    id: z.string(),
-    enterprise_id: z.string().regex(/^E[A-Z0-9]{8,}$/),
-    enterprise_name: z.string(),
+export const SlackUserSchema = z
+  .object({
+    id: z.string().regex(/^W[A-Z0-9]{8,}$/),
+    team_id: z.string().regex(/^T[A-Z0-9]{8,}$/),
+    name: z.string().min(1),
+    deleted: z.boolean(),
+    real_name: z.string(),
+    tz: z.string(),
+    tz_offset: z.number().int(),
+    profile: z.object({ email: z.string(), display_name: z.string(), real_name: z.string(), team: z.string() }).loose(),
     is_admin: z.boolean(),
     is_owner: z.boolean(),
     is_primary_owner: z.boolean(),
-    teams: z.array(z.string().regex(/^T[A-Z0-9]{8,}$/)).min(1),
-  }),
-}).passthrough();
+    is_restricted: z.boolean(),
+    is_ultra_restricted: z.boolean(),
+    is_bot: z.boolean(),
+    updated: unixSeconds,
+    enterprise_user: z.object({
+      id: z.string(),
+      enterprise_id: z.string().regex(/^E[A-Z0-9]{8,}$/),
+      enterprise_name: z.string(),
+      is_admin: z.boolean(),
+      is_owner: z.boolean(),
+      is_primary_owner: z.boolean(),
+      teams: z.array(z.string().regex(/^T[A-Z0-9]{8,}$/)).min(1),
+    }),
+  })
+  .loose();
 
-export const SlackFileSchema = z.object({
-  id: z.string().regex(/^F[A-Z0-9]{8,}$/),
-  created: unixSeconds,
-  timestamp: unixSeconds,
-  name: z.string().min(1),
-  title: z.string(),
-  mimetype: z.string(),
-  filetype: z.string(),
-  user: z.string().regex(/^W[A-Z0-9]{8,}$/),
-  size: z.number().int().positive(),
-  is_public: z.boolean(),
-  url_private: z.string().url(),
-  permalink: z.string().url(),
-  channels: z.array(z.string().regex(/^C[A-Z0-9]{8,}$/)),
-  groups: z.array(z.string()),
-  ims: z.array(z.string()),
-}).passthrough();
+export const SlackFileSchema = z
+  .object({
+    id: z.string().regex(/^F[A-Z0-9]{8,}$/),
+    created: unixSeconds,
+    timestamp: unixSeconds,
+    name: z.string().min(1),
+    title: z.string(),
+    mimetype: z.string(),
+    filetype: z.string(),
+    user: z.string().regex(/^W[A-Z0-9]{8,}$/),
+    size: z.number().int().positive(),
+    is_public: z.boolean(),
+    url_private: z.url(),
+    permalink: z.url(),
+    channels: z.array(z.string().regex(/^C[A-Z0-9]{8,}$/)),
+    groups: z.array(z.string()),
+    ims: z.array(z.string()),
+  })
+  .loose();
 
-export const SlackChannelSchema = z.object({
-  id: z.string().regex(/^C[A-Z0-9]{8,}$/),
-  name: z.string().regex(/^[a-z0-9_-]+$/),
-  is_channel: z.boolean(),
-  is_private: z.boolean(),
-  is_archived: z.boolean(),
-  context_team_id: z.string(),
-  created: unixSeconds,
-  creator: z.string(),
-  num_members: z.number().int().nonnegative(),
-}).passthrough();
+export const SlackChannelSchema = z
+  .object({
+    id: z.string().regex(/^C[A-Z0-9]{8,}$/),
+    name: z.string().regex(/^[a-z0-9_-]+$/),
+    is_channel: z.boolean(),
+    is_private: z.boolean(),
+    is_archived: z.boolean(),
+    context_team_id: z.string(),
+    created: unixSeconds,
+    creator: z.string(),
+    num_members: z.number().int().nonnegative(),
+  })
+  .loose();
 
-const sessionDevice = z.object({ device_hardware: z.string(), os: z.string(), os_version: z.string(), slack_client_version: z.string(), ip: IpAddress });
-export const SlackSessionSchema = z.object({
-  user_id: z.string().regex(/^W[A-Z0-9]{8,}$/),
-  team_id: z.string().regex(/^T[A-Z0-9]{8,}$/),
-  session_id: z.number().int().positive(),
-  created: sessionDevice,
-  recent: sessionDevice.optional(),
-}).strict();
+const sessionDevice = z.object({
+  device_hardware: z.string(),
+  os: z.string(),
+  os_version: z.string(),
+  slack_client_version: z.string(),
+  ip: IpAddress,
+});
+export const SlackSessionSchema = z
+  .object({
+    user_id: z.string().regex(/^W[A-Z0-9]{8,}$/),
+    team_id: z.string().regex(/^T[A-Z0-9]{8,}$/),
+    session_id: z.number().int().positive(),
+    created: sessionDevice,
+    recent: sessionDevice.optional(),
+  })
+  .strict();
 
-export const SlackUsergroupSchema = z.object({
-  id: z.string().regex(/^S[A-Z0-9]{8,}$/),
-  team_id: z.string(),
-  is_usergroup: z.literal(true),
-  name: z.string(),
-  handle: z.string().regex(/^[a-z0-9-]+$/),
-  date_create: unixSeconds,
-  date_delete: z.number().int(),
-  users: z.array(z.string()),
-  user_count: z.number().int(),
-}).passthrough();
+export const SlackUsergroupSchema = z
+  .object({
+    id: z.string().regex(/^S[A-Z0-9]{8,}$/),
+    team_id: z.string(),
+    is_usergroup: z.literal(true),
+    name: z.string(),
+    handle: z.string().regex(/^[a-z0-9-]+$/),
+    date_create: unixSeconds,
+    date_delete: z.number().int(),
+    users: z.array(z.string()),
+    user_count: z.number().int(),
+  })
+  .loose();
 
-export const MerakiOrganizationSchema = z.object({
-  id: z.string().regex(/^\d+$/),
-  name: z.string(),
-  url: z.string().url(),
-  api: z.object({ enabled: z.boolean() }),
-  licensing: z.object({ model: z.string() }),
-  cloud: z.object({ region: z.object({ name: z.string(), host: z.object({ name: z.string() }) }) }),
-  management: z.object({ details: z.array(z.object({ name: z.string(), value: z.string() })) }),
-}).strict();
+export const MerakiOrganizationSchema = z
+  .object({
+    id: z.string().regex(/^\d+$/),
+    name: z.string(),
+    url: z.url(),
+    api: z.object({ enabled: z.boolean() }),
+    licensing: z.object({ model: z.string() }),
+    cloud: z.object({ region: z.object({ name: z.string(), host: z.object({ name: z.string() }) }) }),
+    management: z.object({ details: z.array(z.object({ name: z.string(), value: z.string() })) }),
+  })
+  .strict();
 
-export const MerakiNetworkSchema = z.object({
-  id: z.string().regex(/^[LN]_\d+$/),
-  organizationId: z.string(),
-  name: z.string(),
-  productTypes: z.array(z.string()).min(1),
-  timeZone: z.string(),
-  tags: z.array(z.string()),
-  url: z.string().url(),
-  isBoundToConfigTemplate: z.boolean(),
-}).passthrough();
+export const MerakiNetworkSchema = z
+  .object({
+    id: z.string().regex(/^[LN]_\d+$/),
+    organizationId: z.string(),
+    name: z.string(),
+    productTypes: z.array(z.string()).min(1),
+    timeZone: z.string(),
+    tags: z.array(z.string()),
+    url: z.url(),
+    isBoundToConfigTemplate: z.boolean(),
+  })
+  .loose();
 
 const serial = z.string().regex(/^Q[A-Z0-9]{3}-[A-Z0-9]{4}-[A-Z0-9]{4}$/);
 const macAddr = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
 
-export const MerakiDeviceSchema = z.object({
-  name: z.string(),
-  serial,
-  mac: macAddr,
-  model: z.string(),
-  networkId: z.string(),
-  productType: z.enum(['appliance', 'switch', 'wireless', 'cellularGateway']),
-  lanIp: z.union([ipv4, z.null()]),
-  firmware: z.string(),
-  tags: z.array(z.string()),
-  lat: z.number(),
-  lng: z.number(),
-}).passthrough();
+export const MerakiDeviceSchema = z
+  .object({
+    name: z.string(),
+    serial,
+    mac: macAddr,
+    model: z.string(),
+    networkId: z.string(),
+    productType: z.enum(['appliance', 'switch', 'wireless', 'cellularGateway']),
+    lanIp: z.union([ipv4, z.null()]),
+    firmware: z.string(),
+    tags: z.array(z.string()),
+    lat: z.number(),
+    lng: z.number(),
+  })
+  .loose();
 
-export const MerakiDeviceStatusSchema = z.object({
-  name: z.string(),
-  serial,
-  mac: macAddr,
-  publicIp: z.union([ipv4, z.null()]),
-  networkId: z.string(),
-  status: z.enum(['online', 'alerting', 'offline', 'dormant']),
-  lastReportedAt: isoTime,
-  productType: z.string(),
-  model: z.string(),
-}).passthrough();
+export const MerakiDeviceStatusSchema = z
+  .object({
+    name: z.string(),
+    serial,
+    mac: macAddr,
+    publicIp: z.union([ipv4, z.null()]),
+    networkId: z.string(),
+    status: z.enum(['online', 'alerting', 'offline', 'dormant']),
+    lastReportedAt: isoTime,
+    productType: z.string(),
+    model: z.string(),
+  })
+  .loose();
 
 const uplinkState = z.enum(['active', 'ready', 'connecting', 'not connected', 'failed']);
-export const MerakiUplinkStatusSchema = z.object({
-  networkId: z.string(),
-  serial,
-  model: z.string(),
-  lastReportedAt: isoTime,
-  highAvailability: z.object({ enabled: z.boolean(), role: z.enum(['primary', 'spare']) }),
-  uplinks: z.array(
-    z.union([
-      z.object({ interface: z.enum(['wan1', 'wan2']), status: uplinkState, ip: z.union([ipv4, z.null()]), gateway: z.union([ipv4, z.null()]), publicIp: z.union([ipv4, z.null()]), primaryDns: z.union([ipv4, z.null()]), secondaryDns: z.union([ipv4, z.null()]), ipAssignedBy: z.union([z.enum(['static', 'dhcp']), z.null()]) }).strict(),
-      z.object({ interface: z.literal('cellular'), status: uplinkState, ip: z.union([ipv4, z.null()]), provider: z.string(), publicIp: z.union([ipv4, z.null()]), model: z.string(), signalStat: z.object({ rsrp: z.string(), rsrq: z.string() }), connectionType: z.string(), apn: z.string(), iccid: z.string() }).passthrough(),
-    ]),
-  ).min(2),
-}).strict();
+export const MerakiUplinkStatusSchema = z
+  .object({
+    networkId: z.string(),
+    serial,
+    model: z.string(),
+    lastReportedAt: isoTime,
+    highAvailability: z.object({ enabled: z.boolean(), role: z.enum(['primary', 'spare']) }),
+    uplinks: z
+      .array(
+        z.union([
+          z
+            .object({
+              interface: z.enum(['wan1', 'wan2']),
+              status: uplinkState,
+              ip: z.union([ipv4, z.null()]),
+              gateway: z.union([ipv4, z.null()]),
+              publicIp: z.union([ipv4, z.null()]),
+              primaryDns: z.union([ipv4, z.null()]),
+              secondaryDns: z.union([ipv4, z.null()]),
+              ipAssignedBy: z.union([z.enum(['static', 'dhcp']), z.null()]),
+            })
+            .strict(),
+          z
+            .object({
+              interface: z.literal('cellular'),
+              status: uplinkState,
+              ip: z.union([ipv4, z.null()]),
+              provider: z.string(),
+              publicIp: z.union([ipv4, z.null()]),
+              model: z.string(),
+              signalStat: z.object({ rsrp: z.string(), rsrq: z.string() }),
+              connectionType: z.string(),
+              apn: z.string(),
+              iccid: z.string(),
+            })
+            .loose(),
+        ]),
+      )
+      .min(2),
+  })
+  .strict();
 
-export const MerakiNetworkEventSchema = z.object({
-  occurredAt: isoTime,
-  networkId: z.string(),
-  type: z.string().min(1),
-  description: z.string().min(1),
-  category: z.string(),
-  clientId: z.union([z.string(), z.null()]),
-  clientDescription: z.union([z.string(), z.null()]),
-  clientMac: z.union([macAddr, z.null()]),
-  deviceSerial: serial,
-  deviceName: z.string(),
-  eventData: z.record(z.string(), z.unknown()),
-}).strict();
+export const MerakiNetworkEventSchema = z
+  .object({
+    occurredAt: isoTime,
+    networkId: z.string(),
+    type: z.string().min(1),
+    description: z.string().min(1),
+    category: z.string(),
+    clientId: z.union([z.string(), z.null()]),
+    clientDescription: z.union([z.string(), z.null()]),
+    clientMac: z.union([macAddr, z.null()]),
+    deviceSerial: serial,
+    deviceName: z.string(),
+    eventData: z.record(z.string(), z.unknown()),
+  })
+  .strict();
 
-export const MerakiWebhookSchema = z.object({
-  version: z.literal('0.1'),
-  sharedSecret: z.string(),
-  sentAt: isoTime,
-  organizationId: z.string(),
-  organizationName: z.string(),
-  organizationUrl: z.string().url(),
-  networkId: z.string(),
-  networkName: z.string(),
-  networkUrl: z.string().url(),
-  networkTags: z.array(z.string()),
-  deviceSerial: serial,
-  deviceMac: macAddr,
-  deviceName: z.string(),
-  deviceUrl: z.string().url(),
-  deviceTags: z.array(z.string()),
-  deviceModel: z.string(),
-  alertId: z.string().regex(/^\d{16}$/),
-  alertType: z.string(),
-  alertTypeId: z.string(),
-  alertLevel: z.string(),
-  occurredAt: isoTime,
-  alertData: z.record(z.string(), z.unknown()),
-}).strict();
+export const MerakiWebhookSchema = z
+  .object({
+    version: z.literal('0.1'),
+    sharedSecret: z.string(),
+    sentAt: isoTime,
+    organizationId: z.string(),
+    organizationName: z.string(),
+    organizationUrl: z.url(),
+    networkId: z.string(),
+    networkName: z.string(),
+    networkUrl: z.url(),
+    networkTags: z.array(z.string()),
+    deviceSerial: serial,
+    deviceMac: macAddr,
+    deviceName: z.string(),
+    deviceUrl: z.url(),
+    deviceTags: z.array(z.string()),
+    deviceModel: z.string(),
+    alertId: z.string().regex(/^\d{16}$/),
+    alertType: z.string(),
+    alertTypeId: z.string(),
+    alertLevel: z.string(),
+    occurredAt: isoTime,
+    alertData: z.record(z.string(), z.unknown()),
+  })
+  .strict();
