@@ -15,10 +15,22 @@ export function isPlainObject(v: unknown): v is Bag {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Stands in for a value whose getter throws (only hand-built objects have those, never JSON). */
+export const UNREADABLE = '[Unreadable]';
+
+/** Reads a raw field without letting a hostile getter throw. */
+export function read(source: Bag, key: string): unknown {
+  try {
+    return source[key];
+  } catch {
+    return UNREADABLE;
+  }
+}
+
 /** An own (never inherited) plain-object property. */
 export function ownObject(parent: Bag, key: string): Bag | undefined {
   if (!Object.hasOwn(parent, key)) return undefined;
-  const v = parent[key];
+  const v = read(parent, key);
   return isPlainObject(v) ? v : undefined;
 }
 
@@ -69,7 +81,8 @@ export class RowBuilder {
   dyn(column: string, value: unknown): void {
     if (value === undefined || value === null) return;
     const d = toDynamic(value, this.caps[column] ?? 0);
-    if (d === undefined) return;
+    // JSON turns some values into null (an invalid Date, a toJSON returning null): that is absence.
+    if (d === undefined || d.value === null) return;
     if (d.truncated) (this.truncated ??= []).push(column);
     this.row[column] = d.value;
   }
@@ -81,7 +94,7 @@ export class RowBuilder {
   }
 
   keepUnknown(prefix: string, source: Bag, known: ReadonlySet<string>): void {
-    for (const key of Object.keys(source)) if (!known.has(key)) this.keep(prefix + key, source[key]);
+    for (const key of Object.keys(source)) if (!known.has(key)) this.keep(prefix + key, read(source, key));
   }
 
   /** Writes `Extra` and `TruncatedColumns` (when the stream has them) and returns the row. */

@@ -18,7 +18,9 @@ import {
   describeIssues,
   errorReason,
   ownObject,
+  read,
   scalarId,
+  UNREADABLE,
 } from './row-builder';
 import { type QuarantineRow, type SlackAuditRow, columnCaps, streams } from './streams';
 
@@ -115,12 +117,15 @@ function mapActor(b: RowBuilder, entry: SlackAuditEntry, raw: Bag): void {
     sub = ownObject(rawActor, actor.type);
     if (sub) {
       subMapped = true;
-      b.str('ActorUserId', scalarId(sub.id));
-      if (typeof sub.name === 'string') b.str('ActorUserName', sub.name);
-      if (typeof sub.email === 'string') b.str('ActorEmail', sub.email);
-      if (typeof sub.team === 'string') b.str('ActorTeam', sub.team);
+      b.str('ActorUserId', scalarId(read(sub, 'id')));
+      const name = read(sub, 'name');
+      const email = read(sub, 'email');
+      const team = read(sub, 'team');
+      if (typeof name === 'string') b.str('ActorUserName', name);
+      if (typeof email === 'string') b.str('ActorEmail', email);
+      if (typeof team === 'string') b.str('ActorTeam', team);
       for (const key of Object.keys(sub)) {
-        const v = sub[key];
+        const v = read(sub, key);
         if (!KNOWN_USER.has(key) || (key === 'id' ? scalarId(v) === undefined : typeof v !== 'string')) {
           b.keep(`actor.${actor.type}.${key}`, v);
         }
@@ -130,7 +135,7 @@ function mapActor(b: RowBuilder, entry: SlackAuditEntry, raw: Bag): void {
   }
   if (sub) b.keepUnknown('actor.user.', sub, KNOWN_USER);
   for (const key of Object.keys(rawActor)) {
-    if (key !== 'type' && (key !== actor.type || !subMapped)) b.keep(`actor.${key}`, rawActor[key]);
+    if (key !== 'type' && (key !== actor.type || !subMapped)) b.keep(`actor.${key}`, read(rawActor, key));
   }
 }
 
@@ -140,8 +145,10 @@ function sameFlatObject(a: Bag, b: Bag | undefined): boolean {
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
   for (const key of keys) {
-    const v = a[key];
-    if (!Object.hasOwn(b, key) || v !== b[key] || (typeof v === 'object' && v !== null)) return false;
+    const v = read(a, key);
+    if (!Object.hasOwn(b, key) || v !== read(b, key) || (typeof v === 'object' && v !== null) || v === UNREADABLE) {
+      return false;
+    }
   }
   return true;
 }
@@ -153,7 +160,7 @@ function mapEntity(b: RowBuilder, entry: SlackAuditEntry, raw: Bag): void {
   const actorUser = ownObject(raw.actor as Bag, 'user');
   const sub = type === 'type' ? undefined : ownObject(rawEntity, type);
   if (sub) {
-    const id = scalarId(sub.id);
+    const id = scalarId(read(sub, 'id'));
     b.str('EntityId', id);
     // Self-actions (login, logout, anomaly…) repeat the actor object verbatim as the entity: keep only its id.
     const isActor =
@@ -161,19 +168,21 @@ function mapEntity(b: RowBuilder, entry: SlackAuditEntry, raw: Bag): void {
     if (!isActor) mapEntityFields(b, sub, id);
   }
   for (const key of Object.keys(rawEntity)) {
-    if (key !== 'type' && (key !== type || sub === undefined)) b.keep(`entity.${key}`, rawEntity[key]);
+    if (key !== 'type' && (key !== type || sub === undefined)) b.keep(`entity.${key}`, read(rawEntity, key));
   }
 }
 
 function mapEntityFields(b: RowBuilder, sub: Bag, id: string | undefined): void {
-  const name = typeof sub.name === 'string' ? sub.name : undefined;
+  const rawName = read(sub, 'name');
+  const name = typeof rawName === 'string' ? rawName : undefined;
   b.str('EntityName', name);
   let rest: Bag | undefined;
   for (const key of Object.keys(sub)) {
     if (PROMOTED_ENTITY.has(key) && (key === 'id' ? id !== undefined : name !== undefined)) continue;
     // Slack defaults a file's title to its name; store it only when it says something new.
-    if (key === 'title' && name !== undefined && sub[key] === name) continue;
-    (rest ??= Object.create(null) as Bag)[key] = sub[key];
+    const value = read(sub, key);
+    if (key === 'title' && name !== undefined && value === name) continue;
+    (rest ??= Object.create(null) as Bag)[key] = value;
   }
   if (rest) b.dyn('Entity', rest);
 }
