@@ -11,11 +11,12 @@ import { parseArgs } from 'node:util';
 
 import { createConsoleLogger, type Host, startHost } from './index';
 
-const USAGE = 'Usage: tsx dev/host/cli.ts [appDir] [--port N] [--data DIR] [--no-auth] [--no-durable] [--verbose]';
+const USAGE =
+  'Usage: tsx dev/host/cli.ts [appDir] [--port N (default: local.settings.json Host.LocalHttpPort, else 7071)] [--data DIR] [--no-auth] [--no-durable] [--verbose]';
 
 interface CliOptions {
   appDir: string;
-  port: number;
+  port: number | undefined;
   dataDir: string;
   auth: boolean;
   durable: boolean;
@@ -41,8 +42,8 @@ export function parseCliArgs(argv: string[]): CliOptions {
   }
   if (positionals.length > 1) throw new Error(`Expected at most one app directory.\n${USAGE}`);
   const appDir = resolve(positionals[0] ?? '.');
-  const port = values.port === undefined ? 7071 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
     throw new Error(`--port must be 0-65535 (got "${values.port ?? ''}").`);
   return {
     appDir,

@@ -160,6 +160,38 @@ describe('routing', () => {
   });
 });
 
+describe('CORS (local.settings.json Host.CORS) and request URLs', () => {
+  const allowed = 'http://ops.localhost:5173';
+
+  it('answers a preflight from an allowed origin', async () => {
+    const response = await fetch(api('echo'), {
+      method: 'OPTIONS',
+      headers: {
+        origin: allowed,
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'x-test-header',
+      },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe(allowed);
+    expect(response.headers.get('access-control-allow-methods')).toBe('PUT');
+    expect(response.headers.get('access-control-allow-headers')).toBe('x-test-header');
+  });
+
+  it('labels responses for allowed origins only', async () => {
+    const ok = await fetch(api('orders'), { headers: { origin: allowed } });
+    expect(ok.headers.get('access-control-allow-origin')).toBe(allowed);
+    const other = await fetch(api('orders'), { headers: { origin: 'http://evil.example' } });
+    expect(other.status).toBe(200);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('reports the URL the client used (Host header)', async () => {
+    const body = (await json(await fetch(`http://127.0.0.1:${host.port}/svc/echo/x`))) as { url: string };
+    expect(body.url).toBe(`http://127.0.0.1:${host.port}/svc/echo/x`);
+  });
+});
+
 describe('responses', () => {
   it('writes status, headers and one Set-Cookie per cookie', async () => {
     const response = await fetch(api('cookies'));

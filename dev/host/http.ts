@@ -164,6 +164,8 @@ export interface HttpFrontOptions {
   hostStatus?: () => Record<string, unknown>;
   /** Request bodies above this are refused with 413 (the host's default limit is 100 MB). */
   maxBodyBytes?: number;
+  /** Browser origins allowed by CORS (local.settings.json Host.CORS); '*' allows any. */
+  cors?: { origins: string[]; credentials: boolean };
 }
 
 const DEFAULT_MAX_BODY = 100 * 1024 * 1024;
@@ -273,7 +275,7 @@ export class HttpFront {
   }
 
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', this.options.origin());
+    const url = requestUrl(request, this.options.origin());
     let body: Buffer;
     try {
       body = await readBody(request, this.options.maxBodyBytes ?? DEFAULT_MAX_BODY);
@@ -286,6 +288,7 @@ export class HttpFront {
     }
     const path = url.pathname;
     const lower = path.toLowerCase();
+    if (this.applyCors(request, response)) return;
 
     if (lower.startsWith(DURABLE_WEBHOOK_PREFIX) || lower.startsWith(DURABLE_RPC_PREFIX)) {
       await this.serveDurable(request, response, url, body);
@@ -305,6 +308,25 @@ export class HttpFront {
       return;
     }
     send(response, 404);
+  }
+
+  /** Adds CORS headers for an allowed Origin; answers a preflight itself (returns true then). */
+  private applyCors(request: IncomingMessage, response: ServerResponse): boolean {
+    const origin = request.headers.origin;
+    const cors = this.options.cors;
+    if (origin === undefined || cors === undefined || cors.origins.length === 0) return false;
+    const wildcard = cors.origins.includes('*');
+    if (!wildcard && !cors.origins.some((o) => o.toLowerCase() === origin.toLowerCase())) return false;
+    response.setHeader('access-control-allow-origin', wildcard && !cors.credentials ? '*' : origin);
+    if (cors.credentials) response.setHeader('access-control-allow-credentials', 'true');
+    if (!(wildcard && !cors.credentials)) response.setHeader('vary', 'Origin');
+    const requestedMethod = request.headers['access-control-request-method'];
+    if (request.method !== 'OPTIONS' || requestedMethod === undefined) return false;
+    response.setHeader('access-control-allow-methods', requestedMethod);
+    const requestedHeaders = request.headers['access-control-request-headers'];
+    if (requestedHeaders !== undefined) response.setHeader('access-control-allow-headers', requestedHeaders);
+    send(response, 204);
+    return true;
   }
 
   private async serveDurable(
@@ -541,6 +563,19 @@ export class HttpFront {
       config: { bindings: Object.values(fn.metadata.bindings) },
     };
   }
+}
+
+/** The URL as the client addressed it (Host header), as the real host reports it to functions. */
+function requestUrl(request: IncomingMessage, fallbackOrigin: string): URL {
+  const host = request.headers.host;
+  if (host !== undefined && /^[A-Za-z0-9.:[\]-]+$/.test(host)) {
+    try {
+      return new URL(request.url ?? '/', `http://${host}`);
+    } catch {
+      // fall through to the host's own origin
+    }
+  }
+  return new URL(request.url ?? '/', fallbackOrigin);
 }
 
 /** The path of a request URL without its query (which may carry `code=`). */

@@ -13,7 +13,7 @@ import type { CreateDurableExtension, DurableExtension, DurableSettings } from '
 import type { CoreRegistry } from './core-shim';
 import { HttpFront, type HostKeys, prepareFire, resolveHostKeys } from './http';
 import { type HostLogger, Invoker, type InvokeResult } from './invoker';
-import { type HostConfig, HostStartupError, loadApp } from './loader';
+import { type HostConfig, HostStartupError, loadApp, readLocalHostSettings } from './loader';
 import { createConsoleLogger, describeError } from './logger';
 import { TimerScheduler } from './timers';
 
@@ -24,7 +24,10 @@ export { createConsoleLogger, createMemoryLogger } from './logger';
 export interface StartHostOptions {
   /** The function app directory (holds host.json and package.json). */
   appDir: string;
-  /** Default 7071; 0 picks a free port (WEBSITE_HOSTNAME and durable URLs carry the real one). */
+  /**
+   * Default: local.settings.json Host.LocalHttpPort, else 7071. 0 picks a free port (WEBSITE_HOSTNAME
+   * and durable URLs carry the real one).
+   */
   port?: number;
   /** Listen address; default 127.0.0.1. */
   hostname?: string;
@@ -132,7 +135,7 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
   let hostname: string;
   try {
     hostname = options.hostname ?? '127.0.0.1';
-    port = await listen(server, options.port ?? 7071, hostname);
+    port = await listen(server, options.port ?? readLocalHostSettings(appDir).localHttpPort ?? 7071, hostname);
   } catch (error) {
     slot = { state: 'free' };
     throw error;
@@ -144,6 +147,7 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
   let invoker: Invoker | undefined;
   try {
     const loaded = await loadApp({ appDir, port, logger });
+    const localHost = readLocalHostSettings(appDir);
     invoker = new Invoker(loaded.registry, logger);
     const keys = resolveHostKeys(options.keys, process.env);
 
@@ -203,6 +207,7 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
       timers,
       origin: () => origin,
       isDisabled: isDisabledSetting,
+      cors: { origins: localHost.cors, credentials: localHost.corsCredentials },
       hostStatus: () => ({ durable: durable !== undefined, hubName: loaded.config.durable.hubName }),
     });
     timers.start(invoker.list());

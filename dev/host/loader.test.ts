@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { HostStartupError, startHost } from './index';
-import { applyLocalSettings, globToRegExp, readHostConfig, resolveEntryPoints } from './loader';
+import { applyLocalSettings, globToRegExp, readHostConfig, readLocalHostSettings, resolveEntryPoints } from './loader';
 import { createMemoryLogger } from './logger';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sentry-host-loader-'));
@@ -45,6 +45,30 @@ describe('local.settings.json', () => {
     expect(() =>
       applyLocalSettings(appWith({ 'local.settings.json': '{"IsEncrypted":true,"Values":{}}' }), {}),
     ).toThrow(/encrypted/);
+  });
+});
+
+describe('local.settings.json Host section', () => {
+  it('reads LocalHttpPort and CORS, and defaults to none', () => {
+    const dir = appWith({
+      'local.settings.json': JSON.stringify({
+        Values: {},
+        Host: { LocalHttpPort: 7072, CORS: 'http://a.test, http://b.test/', CORSCredentials: true },
+      }),
+    });
+    expect(readLocalHostSettings(dir)).toEqual({
+      localHttpPort: 7072,
+      cors: ['http://a.test', 'http://b.test'],
+      corsCredentials: true,
+    });
+    expect(readLocalHostSettings(appWith({ 'host.json': '{}' }))).toEqual({
+      localHttpPort: undefined,
+      cors: [],
+      corsCredentials: false,
+    });
+    expect(() => readLocalHostSettings(appWith({ 'local.settings.json': '{"Host":{"LocalHttpPort":"x"}}' }))).toThrow(
+      /LocalHttpPort/,
+    );
   });
 });
 

@@ -93,6 +93,31 @@ export function applyLocalSettings(appDir: string, env: Env): string[] {
   return applied;
 }
 
+export interface LocalHostSettings {
+  /** `Host.LocalHttpPort`: Core Tools' default port for this app. */
+  localHttpPort: number | undefined;
+  /** `Host.CORS`: allowed browser origins ('*' for any). */
+  cors: string[];
+  /** `Host.CORSCredentials`. */
+  corsCredentials: boolean;
+}
+
+/** The `Host` section of local.settings.json (Core Tools' own settings, never app settings). */
+export function readLocalHostSettings(appDir: string): LocalHostSettings {
+  const path = join(appDir, 'local.settings.json');
+  const none: LocalHostSettings = { localHttpPort: undefined, cors: [], corsCredentials: false };
+  if (!existsSync(path)) return none;
+  const settings = readJson(path, 'local.settings.json');
+  if (!isRecord(settings) || !isRecord(settings.Host)) return none;
+  const host = settings.Host;
+  const port = host.LocalHttpPort;
+  if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new HostStartupError('local.settings.json Host.LocalHttpPort must be a port number.');
+  }
+  const cors = typeof host.CORS === 'string' ? host.CORS.split(',').map((o) => o.trim().replace(/\/+$/, '')) : [];
+  return { localHttpPort: port, cors: cors.filter((o) => o !== ''), corsCredentials: host.CORSCredentials === true };
+}
+
 function positiveInteger(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
