@@ -274,6 +274,15 @@ describe('external events and timers', () => {
     expect(output(timerWins)).toEqual({ winner: 'timer' });
   });
 
+  it('lets a cancelled timer fire anyway, as DTFx does, without disturbing the SDK', async () => {
+    const id = h.extension.engine.startNew('RaceThenWait', undefined, null);
+    await waitForStatus(h.extension, id, ['Running']);
+    h.extension.engine.raiseEvent(id, 'Go', '"went"');
+    const doc = await waitForStatus(h.extension, id);
+    expect(describeHistory(doc.history)).toBe('12 0 10#0 13 12 15:Go 10#1 13 12 11->0 13 12 11->1 1 13');
+    expect(output(doc)).toBe('went');
+  });
+
   it('fires a timer no earlier than its FireAt', async () => {
     const doc = await run('Timer', 40);
     expect(describeHistory(doc.history)).toBe('12 0 10#0 13 12 11->0 1 13');
@@ -339,6 +348,15 @@ describe('failures', () => {
     const early = await run('ThrowsEarly');
     expect(early.output).toBe("Orchestrator function 'ThrowsEarly' failed: thrown before any yield");
     expect(describeHistory(early.history)).toBe('12 0 1 13');
+  });
+
+  it('still sends the actions of the failing episode (here an entity signal)', async () => {
+    const doc = await run('FailAfterSignal', 'after-failure');
+    expect(doc.runtimeStatus).toBe('Failed');
+    expect(doc.output).toBe("Orchestrator function 'FailAfterSignal' failed: failed after signalling");
+    expect(describeHistory(doc.history)).toBe('12 0 4#0 13 12 6->0 14#1 1 13');
+    await h.extension.engine.whenIdle();
+    expect(h.extension.engine.readEntity('Counter', 'after-failure')).toEqual({ exists: true, state: '1' });
   });
 
   it('raises the activity error inside the orchestrator as Reason \\n Details', async () => {

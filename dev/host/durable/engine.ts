@@ -112,7 +112,6 @@ interface EpisodeWork {
   produced: HistoryEvent[];
   activities: number[];
   timers: number[];
-  canceledTimers: number[];
   outbox: OutboxMessage[];
   inbox: InboxItem[];
 }
@@ -182,7 +181,7 @@ export class DurableEngine {
         if (task.kind === 'activity') {
           this.dispatchActivity(doc, seq, task.name, task.input);
           redispatched += 1;
-        } else if ((task.kind === 'timer' && task.canceled !== true) || task.kind === 'retryTimer') {
+        } else if (task.kind === 'timer' || task.kind === 'retryTimer') {
           this.armTimer(doc, seq, task.fireAt);
         }
       }
@@ -477,7 +476,6 @@ export class DurableEngine {
       produced: [],
       activities: [],
       timers: [],
-      canceledTimers: [],
       outbox: [],
       inbox: [],
     };
@@ -607,7 +605,6 @@ export class DurableEngine {
           this.armTimer(doc, seq, task.fireAt);
       }
     }
-    for (const seq of work.canceledTimers) this.clearTimer(doc, seq);
     if (doc.outbox.length > 0) this.flushOutbox(doc);
     if (doc.inbox.length > 0) this.rerun.add(doc.instanceId);
     return true;
@@ -682,17 +679,11 @@ export class DurableEngine {
     for (const [index, action] of consuming.entries()) {
       const known = work.actionSeqs[index];
       if (known !== undefined) {
-        // Already scheduled in an earlier episode; a timer may have been cancelled since.
+        // Already scheduled in an earlier episode. A cancelled timer still fires, as in DTFx (its
+        // TimerFired is ignored by the SDK); the extension only stops extending a long timer.
         const task = work.scheduled[String(known)];
-        if (
-          action.actionType === ActionType.CreateTimer &&
-          action.isCanceled === true &&
-          task?.kind === 'timer' &&
-          task.canceled !== true
-        ) {
+        if (action.actionType === ActionType.CreateTimer && action.isCanceled === true && task?.kind === 'timer')
           task.canceled = true;
-          work.canceledTimers.push(known);
-        }
         continue;
       }
       const seq = work.nextSeq++;
@@ -767,8 +758,7 @@ export class DurableEngine {
           ? { kind: 'timer', fireAt, longFinal: isoNow(finalAt) }
           : { kind: 'timer', fireAt };
         work.produced.push(events.timerCreated(ts, seq, fireAt));
-        if (action.isCanceled === true) (work.scheduled[String(seq)] as { canceled?: boolean }).canceled = true;
-        else work.timers.push(seq);
+        work.timers.push(seq);
         return;
       }
       case ActionType.CallEntity:
@@ -1122,13 +1112,6 @@ export class DurableEngine {
       this.timers.set(key, handle);
     };
     arm();
-  }
-
-  private clearTimer(doc: OrchestrationDoc, seq: number): void {
-    const key = `${doc.instanceId}|${doc.executionId}|${seq}`;
-    const handle = this.timers.get(key);
-    if (handle !== undefined) clearTimeout(handle);
-    this.timers.delete(key);
   }
 
   private cancelTimers(doc: OrchestrationDoc): void {

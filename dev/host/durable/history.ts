@@ -93,7 +93,7 @@ export const events = {
     OrchestrationInstance: { InstanceId: fields.instanceId, ExecutionId: fields.executionId },
     ParentInstance: fields.parent,
     Name: fields.name,
-    Version: fields.version ?? '',
+    Version: fields.version,
     Input: fields.input,
     Tags: null,
   }),
