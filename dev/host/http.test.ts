@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { DurableExtension, DurableExtensionOptions } from './contracts';
-import { formatSetCookie } from './http';
+import { buildHttpRoutes, findAmbiguousRoutes, formatSetCookie } from './http';
 import { DEFAULT_HOST_KEYS, type Host, startHost } from './index';
 import { decodeTypedData } from './invoker';
 import { createMemoryLogger } from './logger';
@@ -148,6 +148,16 @@ describe('routing', () => {
     expect(await byName.text()).toBe('routed by name');
   });
 
+  it('hides a function disabled with AzureWebJobs.<name>.Disabled', async () => {
+    process.env['AzureWebJobs.orders.Disabled'] = 'true';
+    try {
+      expect((await fetch(api('orders'))).status).toBe(404);
+    } finally {
+      delete process.env['AzureWebJobs.orders.Disabled'];
+    }
+    expect((await fetch(api('orders'))).status).toBe(200);
+  });
+
   it('answers 404 for unknown routes and 405 with Allow for undeclared methods', async () => {
     expect((await fetch(api('nope'))).status).toBe(404);
     expect((await fetch(`${host.url}/elsewhere/echo`)).status).toBe(404);
@@ -202,6 +212,23 @@ describe('responses', () => {
       'session=a%20b%3Bc; max-age=3600; path=/; secure; samesite=strict; httponly',
       'theme=dark; expires=Tue, 01 Jan 2030 00:00:00 GMT; domain=localhost; path=/svc',
     ]);
+  });
+
+  it('finds same-template routes whose methods overlap', () => {
+    const fake = (name: string, route: string, methods: string[]) =>
+      ({
+        name,
+        id: name,
+        metadata: { name, bindings: {} },
+        callback: () => undefined,
+        trigger: { type: 'httpTrigger', direction: 'in', bindingName: 't', route, methods },
+      }) as const;
+    const routes = buildHttpRoutes([
+      fake('a', 'items/{id}', ['GET']),
+      fake('b', 'Items/{key}', ['GET', 'POST']),
+      fake('c', 'items/{id}', ['DELETE']),
+    ]);
+    expect(findAmbiguousRoutes(routes)).toEqual([['a', 'b']]);
   });
 
   it('formats SameSite=None only when set explicitly', () => {

@@ -150,6 +150,24 @@ export function buildHttpRoutes(functions: RegisteredFunction[]): HttpRoute[] {
   return routes.sort((a, b) => compareRoutes(a.route, b.route));
 }
 
+/** Pairs of functions whose templates are the same and whose methods overlap (ASP.NET: ambiguous match). */
+export function findAmbiguousRoutes(routes: HttpRoute[]): [string, string][] {
+  const normalize = (template: string): string =>
+    template
+      .replace(/^~?\/+|\/+$/g, '')
+      .toLowerCase()
+      .replace(/\{[^}]*\}/g, '{}');
+  const pairs: [string, string][] = [];
+  routes.forEach((a, i) => {
+    for (const b of routes.slice(i + 1)) {
+      if (normalize(a.route.template) !== normalize(b.route.template)) continue;
+      const overlap = a.methods.length === 0 || b.methods.length === 0 || a.methods.some((m) => b.methods.includes(m));
+      if (overlap) pairs.push([a.fn.name, b.fn.name]);
+    }
+  });
+  return pairs;
+}
+
 export interface HttpFrontOptions {
   invoker: Invoker;
   logger: HostLogger;
@@ -255,6 +273,12 @@ export class HttpFront {
 
   constructor(private readonly options: HttpFrontOptions) {
     this.routes = buildHttpRoutes(options.invoker.list());
+    for (const [a, b] of findAmbiguousRoutes(this.routes)) {
+      options.logger(
+        'warning',
+        `Functions "${a}" and "${b}" have the same route and methods; requests go to "${a}" here, Azure answers 500 (ambiguous match).`,
+      );
+    }
   }
 
   /** The public URL of an HTTP function (its template, unexpanded). */
