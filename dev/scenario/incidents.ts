@@ -135,6 +135,15 @@ function cyclic<T>(list: readonly T[], i: number): T {
   return item;
 }
 
+/**
+ * IP for the spread-out download kinds: the person's own when spread over 10+ days; squeezed (live
+ * injection, short windows), a fresh address, so the downloads plus a busy background day never reaches the
+ * mass-download count for one IP.
+ */
+function spreadIp(env: IncidentEnv, rng: Rng, p: Person, atSec: number, untilSec: number): string {
+  return untilSec - atSec >= 10 * 86_400 ? personIp(p) : freshIp(env, rng, hostingIp);
+}
+
 function personIp(p: Person): string {
   return p.homeIp ?? p.officeIp ?? p.mobileIp ?? '';
 }
@@ -241,7 +250,7 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
       );
       const n = 13;
       const times = spread(rng, n, atSec, untilSec);
-      const ip = personIp(p);
+      const ip = spreadIp(env, rng, p, atSec, untilSec);
       const order = rng.shuffle(sensitive);
       for (const [i, t] of times.entries()) download(p, cyclic(order, i), t, ip, personUa(p).ua, p.desktopSessionId);
       subject = p.id;
@@ -270,7 +279,7 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
         return f;
       });
       const times = spread(rng, kwFiles.length, atSec, untilSec);
-      const ip = personIp(p);
+      const ip = spreadIp(env, rng, p, atSec, untilSec);
       for (const [i, f] of kwFiles.entries()) download(p, f, times[i] ?? atSec, ip, personUa(p).ua, p.desktopSessionId);
       subject = p.id;
       description = `${p.name} downloaded ${kwFiles.length} files with keyword names (${kwFiles.length - 2} counted; an image and a video are excluded)`;
