@@ -25,16 +25,21 @@ export class TokenBuckets {
   ) {}
 
   take(key: string): RateDecision {
+    // Tokens are kept in thousandths so integer-millisecond clocks refill without rounding drift.
     const now = this.now();
-    const bucket = this.buckets.get(key) ?? { tokens: this.spec.burst, at: now };
-    bucket.tokens = Math.min(this.spec.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.spec.perSecond);
+    const capacity = this.spec.burst * 1000;
+    const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
+    bucket.tokens = Math.min(capacity, bucket.tokens + (now - bucket.at) * this.spec.perSecond);
     bucket.at = now;
     this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    if (bucket.tokens >= 1000) {
+      bucket.tokens -= 1000;
       return { allowed: true, retryAfterSec: 0 };
     }
-    return { allowed: false, retryAfterSec: Math.max(1, Math.ceil((1 - bucket.tokens) / this.spec.perSecond)) };
+    return {
+      allowed: false,
+      retryAfterSec: Math.max(1, Math.ceil((1000 - bucket.tokens) / (this.spec.perSecond * 1000))),
+    };
   }
 
   reset(): void {
