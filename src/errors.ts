@@ -93,7 +93,11 @@ export function ensureError(value: unknown): Error {
   if (typeof value === 'string') return new Error(value);
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    // JSON.stringify answers undefined (not a string) for undefined, functions and symbols.
+    text =
+      typeof value === 'undefined' || typeof value === 'function' || typeof value === 'symbol'
+        ? String(value)
+        : JSON.stringify(value);
   } catch {
     text = String(value);
   }

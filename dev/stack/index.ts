@@ -99,9 +99,9 @@ interface PersistedState {
   liveCursorMs: number;
 }
 
-function readJson<T>(path: string): T | undefined {
+function readJson(path: string): unknown {
   if (!existsSync(path)) return undefined;
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+  return JSON.parse(readFileSync(path, 'utf8')) as unknown;
 }
 
 function writeJsonAtomic(path: string, value: unknown): void {
@@ -112,7 +112,7 @@ function writeJsonAtomic(path: string, value: unknown): void {
 
 function loadSecrets(dataDir: string): StackSecrets {
   const path = join(dataDir, 'secrets.json');
-  const existing = readJson<StackSecrets>(path);
+  const existing = readJson(path) as StackSecrets | undefined;
   if (existing !== undefined) return existing;
   const token = (prefix: string) => `${prefix}${randomBytes(18).toString('hex')}`;
   const secrets: StackSecrets = {
@@ -136,7 +136,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const slackPath = join(dataDir, 'emulators', 'slack.json');
   const merakiPath = join(dataDir, 'emulators', 'meraki.json');
 
-  const persisted = readJson<PersistedState>(statePath);
+  const persisted = readJson(statePath) as PersistedState | undefined;
   const scenarioParams = persisted?.scenario ?? {
     seed: options.seed ?? 42,
     days: options.days ?? 14,
@@ -171,16 +171,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     cleanups.push(() => ingestion.close());
 
-    const slackSnapshot = readJson<Record<string, unknown>>(slackPath);
+    const slackSnapshot = readJson(slackPath) as Record<string, unknown> | undefined;
     const slack = await startSlackEmulator({
       org: slackOrg(scenario),
       seed: slackSnapshot ?? slackSeed(scenario),
       tokens: { audit: secrets.slackAuditToken, bot: secrets.slackBotToken, scim: secrets.slackScimToken },
       interactivity: { signingSecret: secrets.slackSigningSecret },
-    } as Parameters<typeof startSlackEmulator>[0]);
+    });
     cleanups.push(() => slack.close());
 
-    const merakiSnapshot = readJson<Record<string, unknown>>(merakiPath);
+    const merakiSnapshot = readJson(merakiPath) as Record<string, unknown> | undefined;
     const meraki = await startMerakiEmulator({
       state: merakiSnapshot ?? merakiSeed(scenario, secrets.merakiApiKey),
       webhooks: { sharedSecret: secrets.merakiWebhookSecret, onUplinkChange: false },

@@ -58,10 +58,10 @@ export function slackSeed(scenario: Scenario): Partial<SlackStateData> {
 export function merakiSeed(scenario: Scenario, apiKey: string): Partial<MerakiStateData> {
   const { meraki } = scenario;
   return {
-    organizations: meraki.organizations as unknown as MerakiStateData['organizations'],
+    organizations: meraki.organizations,
     networks: meraki.networks as unknown as MerakiStateData['networks'],
-    devices: meraki.devices as unknown as MerakiStateData['devices'],
-    deviceStatuses: Object.values(meraki.deviceStatuses).flat() as unknown as MerakiStateData['deviceStatuses'],
+    devices: meraki.devices,
+    deviceStatuses: Object.values(meraki.deviceStatuses).flat(),
     uplinkStatuses: Object.values(meraki.uplinkStatuses).flat() as unknown as MerakiStateData['uplinkStatuses'],
     events: groupBy(meraki.events, (event) => event.networkId) as unknown as MerakiStateData['events'],
     apiKeys: [{ key: apiKey, organizationIds: '*', label: 'sentry-local' }] as unknown as MerakiStateData['apiKeys'],
@@ -92,17 +92,17 @@ export async function applyLiveBatch(
   if (batch.files.length > 0) slack.state.addFiles(batch.files as unknown as SlackStateData['files']);
   if (batch.auditEntries.length > 0) slack.state.addAuditEntries(batch.auditEntries as unknown as SlackStateData['auditEntries']);
   for (const [networkId, events] of Object.entries(groupBy(batch.merakiEvents, (e) => e.networkId))) {
-    if (meraki.state.network(networkId) !== undefined) meraki.state.addEvents(networkId, events as never);
+    if (meraki.state.network(networkId) !== undefined) meraki.state.addEvents(networkId, events);
   }
   for (const change of batch.uplinkChanges) {
     if (meraki.state.uplinkStatus(change.status.serial) === undefined) continue;
     // The scenario carries the matching webhook bodies itself; do not let the emulator invent a second one.
-    meraki.state.setUplinks(change.status.serial, change.status.uplinks as never, change.at, { webhook: false } as never);
+    meraki.state.setUplinks(change.status.serial, change.status.uplinks as never, change.at, { webhook: false });
   }
   let webhooks = 0;
   if (meraki.webhooks.url !== undefined) {
     for (const payload of batch.webhooks) {
-      await meraki.webhooks.send({ ...payload, sharedSecret: webhookSecret } as never);
+      await meraki.webhooks.send({ ...payload, sharedSecret: webhookSecret });
       webhooks += 1;
     }
   }

@@ -170,12 +170,12 @@ function storageFrom(env: Env, problems: string[]): Config['storage'] {
   return { kind: 'connectionString', connectionString: '' };
 }
 
-function required<T>(env: Env, name: keyof Env, problems: string[]): T {
-  const value = env[name] as T | undefined;
+function required(env: Env, name: keyof Env, problems: string[]): unknown {
+  const value = env[name];
   if (value === undefined || (Array.isArray(value) && value.length === 0)) {
     problems.push(`${name} is missing: ${fixFor(name)}.`);
   }
-  return value as T;
+  return value;
 }
 
 /** Parses an environment into a frozen Config, or throws ConfigError listing every problem. */
@@ -199,8 +199,8 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
   }
   const env = parsed.data;
   const storage = storageFrom(env, problems);
-  const endpoint = required<string>(env, 'SENTRY_INGESTION_ENDPOINT', problems);
-  const dcrImmutableId = required<string>(env, 'SENTRY_DCR_IMMUTABLE_ID', problems);
+  const endpoint = required(env, 'SENTRY_INGESTION_ENDPOINT', problems) as string;
+  const dcrImmutableId = required(env, 'SENTRY_DCR_IMMUTABLE_ID', problems) as string;
   if (env.SENTRY_SOURCES.includes('slackAudit')) required(env, 'SENTRY_SLACK_AUDIT_TOKEN', problems);
   if (env.SENTRY_SOURCES.includes('meraki')) {
     required(env, 'SENTRY_MERAKI_API_KEY', problems);

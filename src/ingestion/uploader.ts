@@ -16,7 +16,7 @@
  */
 import { isAggregateLogsUploadError } from '@azure/monitor-ingestion';
 
-import { AppError, ErrorCode } from '../errors';
+import { AppError, ensureError, ErrorCode } from '../errors';
 
 /** The part of LogsIngestionClient the uploader uses (the real client satisfies it). */
 export interface IngestionClientLike {
@@ -133,7 +133,7 @@ export class StreamUploader {
   }
 
   private throwIfFailed(): void {
-    if (this.firstError !== undefined) throw this.firstError;
+    if (this.firstError !== undefined) throw ensureError(this.firstError);
   }
 
   private async dispatch(): Promise<void> {

@@ -33,7 +33,7 @@ export class CheckpointStore {
    * Saves a checkpoint. With `expectedEtag` the write succeeds only if nobody wrote since that read;
    * without it (first checkpoint) it succeeds only if none exists yet.
    */
-  async save<T>(source: string, org: string, value: T, expectedEtag: string | undefined, now: Date): Promise<string> {
+  async save(source: string, org: string, value: unknown, expectedEtag: string | undefined, now: Date): Promise<string> {
     const table = await stateTable(this.config, 'checkpoints');
     const entity = { partitionKey: safeKey(source), rowKey: safeKey(org), Value: JSON.stringify(value), UpdatedAt: now.toISOString() };
     try {

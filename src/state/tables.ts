@@ -52,6 +52,7 @@ export async function stateTable(config: Config, table: StateTable): Promise<Tab
 
 /** Table keys may not contain / \ # ? or control characters; ids from vendors can. */
 export function safeKey(value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what Table keys forbid
   return value.replace(/[/\\#?\u0000-\u001f\u007f-\u009f%]/g, (ch) => `%${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 

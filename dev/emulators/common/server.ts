@@ -184,7 +184,9 @@ export async function startEmulatorServer(options: StartOptions): Promise<Starte
           raw,
         });
       }
-      let { body: payload, contentType } = encode(response);
+      const encoded = encode(response);
+      const contentType = encoded.contentType;
+      let payload = encoded.body;
       if (!isControl && payload !== undefined && faults.take('malformed', raw) !== undefined) {
         payload = payload.subarray(0, Math.floor(payload.length / 2));
       }
