@@ -16,6 +16,7 @@ export const SECRET_SETTINGS = [
   'SENTRY_SLACK_BOT_TOKEN',
   'SENTRY_SLACK_SIGNING_SECRET',
   'SENTRY_SLACK_SCIM_TOKEN',
+  'SENTRY_SLACK_ADMIN_TOKEN',
   'SENTRY_MERAKI_API_KEY',
   'SENTRY_MERAKI_WEBHOOK_SECRET',
   'AZURE_CLIENT_SECRET',
@@ -56,6 +57,51 @@ const intSetting = (fallback: number, min: number, max: number) =>
 
 const SOURCES = ['slackAudit', 'meraki'] as const;
 
+const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
+export type ConfigSeverity = (typeof SEVERITIES)[number];
+
+/** Response actions an incident may take on its own when nobody acts before the escalation timeout. */
+export const AUTOMATIC_ACTIONS = ['resetSessions', 'invalidateSession', 'deactivateUser', 'blockIp', 'blockClient'] as const;
+export type AutomaticAction = (typeof AUTOMATIC_ACTIONS)[number];
+
+/** `detection[@severity[+]]=action`: detection is an id or a prefix ending in `*`; `+` means "or higher". */
+export interface AutoActionRule {
+  readonly detection: string;
+  readonly severity: ConfigSeverity | undefined;
+  readonly orHigher: boolean;
+  readonly action: AutomaticAction;
+}
+
+const DEFAULT_AUTO_ACTIONS = 'slack.audit.anomaly@critical=resetSessions';
+
+/** Parses SENTRY_INCIDENT_AUTO_ACTIONS; `none` (or empty list) disables automatic actions. */
+export function parseAutoActionRules(text: string): AutoActionRule[] {
+  if (/^\s*none\s*$/i.test(text)) return [];
+  const rules: AutoActionRule[] = [];
+  for (const part of text.split(/[,;]/).map((p) => p.trim()).filter((p) => p.length > 0)) {
+    const match = /^([a-z0-9._*-]+)(?:@([a-z]+)(\+)?)?=([a-zA-Z]+)$/.exec(part);
+    const severity = match?.[2];
+    const action = match?.[4];
+    if (
+      match === null ||
+      (severity !== undefined && !(SEVERITIES as readonly string[]).includes(severity)) ||
+      action === undefined ||
+      !(AUTOMATIC_ACTIONS as readonly string[]).includes(action)
+    ) {
+      throw new Error(
+        `"${part}" is not detection[@severity[+]]=action with a severity of ${SEVERITIES.join('|')} and an action of ${AUTOMATIC_ACTIONS.join('|')}`,
+      );
+    }
+    rules.push({
+      detection: match[1] ?? '',
+      severity: severity as ConfigSeverity | undefined,
+      orHigher: match[3] === '+',
+      action: action as AutomaticAction,
+    });
+  }
+  return rules;
+}
+
 const EnvSchema = z.object({
   SENTRY_TASK_HUB: optionalText,
   SENTRY_SOURCES: csv.pipe(z.array(z.enum(SOURCES))).transform((list) => (list.length === 0 ? [...SOURCES] : list)),
@@ -90,12 +136,31 @@ const EnvSchema = z.object({
   SENTRY_SLACK_RESPONDER_IDS: csv,
   SENTRY_SLACK_RESPONDER_GROUP: optionalText,
   SENTRY_SLACK_ONCALL_GROUP: optionalText,
+  // Org-level user token with admin.users:write for session reset/invalidate (defaults to the audit token).
+  SENTRY_SLACK_ADMIN_TOKEN: optionalText,
+
+  // Incident response
+  SENTRY_INCIDENT_ESCALATION_MINUTES: intSetting(15, 1, 1440),
+  SENTRY_INCIDENT_SNOOZE_DAYS: intSetting(7, 1, 90),
+  SENTRY_INCIDENT_AUTO_ACTIONS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return parseAutoActionRules(value === undefined || value.trim() === '' ? DEFAULT_AUTO_ACTIONS : value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 
   // Meraki
   SENTRY_MERAKI_API_KEY: optionalText,
   SENTRY_MERAKI_BASE_URL: urlWithDefault('https://api.meraki.com/api/v1/'),
   SENTRY_MERAKI_ORG_IDS: csv,
   SENTRY_MERAKI_WEBHOOK_SECRET: optionalText,
+  // Group policy a blocked client is moved to; without it the client's policy becomes `Blocked`.
+  SENTRY_MERAKI_BLOCK_GROUP_POLICY_ID: optionalText,
 
   // Detections: a JSON document of per-detection overrides (validated by the detections module)
   SENTRY_DETECTIONS_CONFIG: optionalText,
@@ -129,12 +194,20 @@ export interface Config {
     readonly responderIds: readonly string[];
     readonly responderGroup: string | undefined;
     readonly oncallGroup: string | undefined;
+    /** Token for admin.users.* (session reset/invalidate): the admin token, else the audit token. */
+    readonly adminToken: string | undefined;
   };
   readonly meraki: {
     readonly apiKey: string | undefined;
     readonly baseUrl: string;
     readonly orgIds: readonly string[];
     readonly webhookSecret: string | undefined;
+    readonly blockGroupPolicyId: string | undefined;
+  };
+  readonly incident: {
+    readonly escalationMinutes: number;
+    readonly snoozeDays: number;
+    readonly autoActions: readonly AutoActionRule[];
   };
   readonly detectionsConfig: string | undefined;
 }
@@ -149,6 +222,9 @@ const FIXES: Record<string, string> = {
   SENTRY_MERAKI_ORG_IDS: 'set it to a comma-separated list of Meraki organization ids, e.g. 123456,654321',
   SENTRY_SOURCES: `use a comma-separated subset of ${SOURCES.join(', ')}`,
   SENTRY_POLL_INTERVAL_SECONDS: 'use a whole number of seconds from 15 to 3600 (default 60)',
+  SENTRY_INCIDENT_ESCALATION_MINUTES: 'use a whole number of minutes from 1 to 1440 (default 15)',
+  SENTRY_INCIDENT_SNOOZE_DAYS: 'use a whole number of days from 1 to 90 (default 7)',
+  SENTRY_INCIDENT_AUTO_ACTIONS: `use comma-separated detection[@severity[+]]=action rules, e.g. ${DEFAULT_AUTO_ACTIONS}, or none`,
   storage:
     'set SENTRY_STORAGE_CONNECTION (a Table Storage connection string) or AzureWebJobsStorage, or AzureWebJobsStorage__accountName for identity-based access',
 };
@@ -232,12 +308,19 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
       responderIds: env.SENTRY_SLACK_RESPONDER_IDS,
       responderGroup: env.SENTRY_SLACK_RESPONDER_GROUP,
       oncallGroup: env.SENTRY_SLACK_ONCALL_GROUP,
+      adminToken: env.SENTRY_SLACK_ADMIN_TOKEN ?? env.SENTRY_SLACK_AUDIT_TOKEN,
     },
     meraki: {
       apiKey: env.SENTRY_MERAKI_API_KEY,
       baseUrl: env.SENTRY_MERAKI_BASE_URL,
       orgIds: env.SENTRY_MERAKI_ORG_IDS,
       webhookSecret: env.SENTRY_MERAKI_WEBHOOK_SECRET,
+      blockGroupPolicyId: env.SENTRY_MERAKI_BLOCK_GROUP_POLICY_ID,
+    },
+    incident: {
+      escalationMinutes: env.SENTRY_INCIDENT_ESCALATION_MINUTES,
+      snoozeDays: env.SENTRY_INCIDENT_SNOOZE_DAYS,
+      autoActions: env.SENTRY_INCIDENT_AUTO_ACTIONS,
     },
     detectionsConfig: env.SENTRY_DETECTIONS_CONFIG,
   };

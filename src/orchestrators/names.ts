@@ -11,6 +11,14 @@ export const ActivityNames = {
   recordCycle: 'recordCycle',
   evaluateDetections: 'evaluateDetections',
   planBackfill: 'planBackfill',
+  // Incident response (issue 6)
+  dispatchIncidents: 'dispatchIncidents',
+  publishIncidentAlert: 'publishIncidentAlert',
+  postIncidentReply: 'postIncidentReply',
+  notifyResponder: 'notifyResponder',
+  authorizeResponder: 'authorizeResponder',
+  runResponseAction: 'runResponseAction',
+  recordResponse: 'recordResponse',
 } as const;
 
 /** The eternal collection orchestration's fixed instance id. */
@@ -21,4 +29,6 @@ export const EventNames = {
   expedite: 'expedite',
   /** Raised on an incident by the Slack interactivity endpoint. */
   responderAction: 'responderAction',
+  /** Raised on an open incident by dispatchIncidents when its finding grows. */
+  findingUpdated: 'findingUpdated',
 } as const;
