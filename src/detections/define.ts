@@ -1,0 +1,308 @@
+/**
+ * Detections as code. A detection is one typed definition: stable dotted id, metadata for the
+ * responder (title, description, severity, MITRE ATT&CK), a zod schema of its configuration with
+ * defaults (every detection has `enabled` and an optional `severity` override), a pure per-row
+ * `match` that turns a normalized row into observations, and a threshold step over windowed state.
+ *
+ * An observation says "in the window of `dedupeKey`, item `item` happened at `t`". Items are event
+ * ids for counting rules and values (an IP, a user id) for distinct-count rules, so applying the same
+ * rows twice adds nothing: windows are sets. The window's key is also the finding's dedupe key.
+ */
+import { z } from 'zod';
+
+import type { JsonValue } from '../transforms/columns';
+import type { MerakiDeviceRow, MerakiEventRow, MerakiUplinkRow, SlackAuditRow } from '../transforms/streams';
+import type { FindingSummary } from './observer';
+import { countCrossing, distinctCrossing } from './window-math';
+
+export type Severity = FindingSummary['severity'];
+export const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const satisfies readonly Severity[];
+
+/** Streams detections read (findings, quarantine and responses are never matched). */
+export type DetectionStream = 'slackAudit' | 'merakiUplink' | 'merakiDevice' | 'merakiEvent';
+
+export type MatchInput =
+  | { stream: 'slackAudit'; row: SlackAuditRow }
+  | { stream: 'merakiUplink'; row: MerakiUplinkRow }
+  | { stream: 'merakiDevice'; row: MerakiDeviceRow }
+  | { stream: 'merakiEvent'; row: MerakiEventRow };
+
+export type SubjectType = 'user' | 'ip' | 'device' | 'app' | 'user-agent' | 'workspace';
+
+/** What a finding is about, as shown to a responder and landed in SubjectType/SubjectId/SubjectName. */
+export interface Subject {
+  type: SubjectType;
+  id: string;
+  name?: string;
+}
+
+export interface Observation {
+  /** The window (and the finding dedupe key) this observation belongs to. Stable across runs. */
+  dedupeKey: string;
+  subject: Subject;
+  /** What is counted: an event id (count rules) or a value (distinct rules). */
+  item: string;
+  /** Event time, Unix seconds. */
+  t: number;
+  /** Short evidence for this item (a file name, an action, a reason), shown to the responder. */
+  label?: string;
+  /** Small facts about the subject's latest context (email, IP, user agent…); the newest wins. */
+  facts?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Audit entries do not say which channel a file was shared in; a match that needs it asks for the
+ * file's channels and finishes once they are known (the observer resolves them through an injected
+ * `files.info` lookup, never the Slack client itself). `undefined` channels mean "unknown".
+ */
+export interface FileChannelsRequest {
+  needs: 'fileChannels';
+  fileId: string;
+  then(channels: readonly string[] | undefined): Observation | null;
+}
+
+export type MatchOutput = Observation | FileChannelsRequest;
+
+/** One item of a window as read back from state. */
+export interface ItemState {
+  item: string;
+  /** First and last time the item was seen in its bucket (equal for events). */
+  t: number;
+  tMax: number;
+  label?: string;
+  bucket: number;
+}
+
+/** Items too many to keep one by one in a bucket: only an estimated count survives. */
+export interface OverflowState {
+  bucket: number;
+  bucketEnd: number;
+  estimate: number;
+}
+
+/** Everything known about one dedupe key of one detection. */
+export interface SubjectWindow {
+  detectionId: string;
+  dedupeKey: string;
+  subject: Subject;
+  facts: Readonly<Record<string, string>>;
+  /** Sorted by t, then item. */
+  items: readonly ItemState[];
+  overflow: readonly OverflowState[];
+}
+
+export interface EvaluateEnv {
+  /** Evaluation time, Unix seconds. */
+  now: number;
+  /** Time of the newest event already reported for this dedupe key (undefined: none). */
+  since: number | undefined;
+  /** Start of the oldest bucket this detection still holds (any dedupe key): how far its baseline reaches. */
+  earliestBucket: number | undefined;
+}
+
+/** A threshold crossed (or an event matched) in a window. */
+export interface Crossing {
+  /** The window's metric: events, distinct values, or what a custom rule counts. */
+  count: number;
+  /** Items counted that are newer than `since`: how much an open finding grows by. */
+  newItems: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** The items in the crossing window (sorted by time). */
+  items: readonly ItemState[];
+}
+
+export interface Presentation {
+  title: string;
+  severity: Severity;
+  evidence: Record<string, JsonValue>;
+}
+
+export type WindowRule<C> =
+  | {
+      kind: 'count' | 'distinct';
+      /** Fires when the window's metric is greater than this (0: any single match). */
+      threshold: (config: C) => number;
+      windowSeconds: (config: C) => number;
+    }
+  | {
+      kind: 'custom';
+      windowSeconds: (config: C) => number;
+      /** How long buckets are kept (default: the window). */
+      retentionSeconds?: (config: C) => number;
+      evaluate: (window: SubjectWindow, config: C, env: EvaluateEnv) => Crossing | null;
+    };
+
+const BaseShape = {
+  enabled: z.boolean().default(true),
+  severity: z.enum(SEVERITIES).optional(),
+};
+
+type BaseConfig = z.infer<z.ZodObject<typeof BaseShape>>;
+export type DetectionConfig<Shape extends z.ZodRawShape> = BaseConfig & z.infer<z.ZodObject<Shape>>;
+
+export interface DetectionSpec<Shape extends z.ZodRawShape> {
+  /** Stable, dotted, lowercase: `slack.audit.<kebab-name>` or `meraki.<area>.<kebab-name>`. */
+  id: string;
+  title: string;
+  description: string;
+  severity: Severity;
+  /** `TA…:T…` pairs; empty for operational rules ATT&CK has no technique for. */
+  mitre: readonly string[];
+  streams: readonly DetectionStream[];
+  /** For slackAudit: the actions `match` can accept (lets the observer skip the rest cheaply). Omit to see every row. */
+  actions?: readonly string[];
+  config: Shape;
+  match(input: MatchInput, config: DetectionConfig<Shape>): MatchOutput | readonly MatchOutput[] | null;
+  window: WindowRule<DetectionConfig<Shape>>;
+  /** Title, severity and evidence for a crossing; defaults to the detection's own. */
+  present?(crossing: Crossing, window: SubjectWindow, config: DetectionConfig<Shape>): Partial<Presentation>;
+}
+
+/** A detection with its configuration applied: what the observer and the evaluator run. */
+export interface ConfiguredDetection {
+  readonly detection: Detection;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly enabled: boolean;
+  readonly severity: Severity;
+  readonly windowSeconds: number;
+  readonly bucketSeconds: number;
+  /** How long after its end a bucket is kept. */
+  readonly retentionSeconds: number;
+  match(input: MatchInput): readonly MatchOutput[];
+  evaluate(window: SubjectWindow, env: EvaluateEnv): Crossing | null;
+  present(crossing: Crossing, window: SubjectWindow): Presentation;
+}
+
+export interface Detection {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly severity: Severity;
+  readonly mitre: readonly string[];
+  readonly streams: readonly DetectionStream[];
+  readonly actions: readonly string[] | undefined;
+  readonly kind: WindowRule<unknown>['kind'];
+  /** Strict: an unknown field is an error, so a typo never silently keeps a default. */
+  readonly configSchema: z.ZodObject;
+  /** The configuration with no overrides. */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /** Validates overrides (throws a ZodError) and binds them. */
+  configure(overrides?: unknown): ConfiguredDetection;
+}
+
+const ID_PATTERN = /^(slack\.audit|meraki\.[a-z]+)\.[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const MITRE_PATTERN = /^TA\d{4}:T\d{4}(?:\.\d{3})?$/;
+
+/** Bucket length: whole hours up to two days of window, days beyond; distinct rules never exceed their window. */
+export function bucketSecondsFor(kind: WindowRule<unknown>['kind'], windowSeconds: number): number {
+  if (windowSeconds > 2 * 86_400) return 86_400;
+  if (kind === 'distinct') {
+    for (const size of [3_600, 1_800, 900, 600, 300]) if (size <= windowSeconds) return size;
+    return 300;
+  }
+  return 3_600;
+}
+
+export function defineDetection<Shape extends z.ZodRawShape>(spec: DetectionSpec<Shape>): Detection {
+  if (!ID_PATTERN.test(spec.id)) throw new Error(`detection id ${spec.id} is not slack.audit.<kebab> or meraki.<area>.<kebab>`);
+  for (const technique of spec.mitre) {
+    if (!MITRE_PATTERN.test(technique)) throw new Error(`detection ${spec.id}: MITRE entry ${technique} is not TA####:T####[.###]`);
+  }
+  const schema = z.strictObject({ ...BaseShape, ...spec.config });
+  const parse = (overrides: unknown): DetectionConfig<Shape> => schema.parse(overrides ?? {}) as DetectionConfig<Shape>;
+  const defaults = Object.freeze(parse({}));
+  const actionSet = spec.actions === undefined ? undefined : new Set(spec.actions);
+
+  const detection: Detection = {
+    id: spec.id,
+    title: spec.title,
+    description: spec.description,
+    severity: spec.severity,
+    mitre: spec.mitre,
+    streams: spec.streams,
+    actions: spec.actions,
+    kind: spec.window.kind,
+    configSchema: schema,
+    defaults,
+    configure(overrides?: unknown): ConfiguredDetection {
+      const config = parse(overrides);
+      Object.freeze(config);
+      const rule = spec.window;
+      const windowSeconds = rule.windowSeconds(config);
+      const bucketSeconds = bucketSecondsFor(rule.kind, windowSeconds);
+      const retentionSeconds =
+        Math.max(windowSeconds, rule.kind === 'custom' && rule.retentionSeconds ? rule.retentionSeconds(config) : 0) +
+        bucketSeconds;
+      const severity = config.severity ?? spec.severity;
+      return {
+        detection,
+        config,
+        enabled: config.enabled,
+        severity,
+        windowSeconds,
+        bucketSeconds,
+        retentionSeconds,
+        match(input: MatchInput): readonly MatchOutput[] {
+          if (!spec.streams.includes(input.stream)) return [];
+          if (actionSet !== undefined && input.stream === 'slackAudit' && !actionSet.has(input.row.Action)) return [];
+          const out = spec.match(input, config);
+          if (out === null) return [];
+          return isList(out) ? out : [out];
+        },
+        evaluate(window: SubjectWindow, env: EvaluateEnv): Crossing | null {
+          if (rule.kind === 'custom') return rule.evaluate(window, config, env);
+          const threshold = rule.threshold(config);
+          return rule.kind === 'count'
+            ? countCrossing(window, windowSeconds, threshold, env.since)
+            : distinctCrossing(window, windowSeconds, threshold, env.since);
+        },
+        present(crossing: Crossing, window: SubjectWindow): Presentation {
+          const custom = spec.present?.(crossing, window, config) ?? {};
+          const name = window.subject.name ?? window.subject.id;
+          return {
+            title: custom.title ?? `${spec.title}: ${name}`,
+            // An explicit severity in the configuration wins over the detection's dynamic one.
+            severity: config.severity ?? custom.severity ?? spec.severity,
+            evidence: { ...defaultEvidence(crossing, window), ...custom.evidence },
+          };
+        },
+      };
+    },
+  };
+  return Object.freeze(detection);
+}
+
+function isList(value: MatchOutput | readonly MatchOutput[]): value is readonly MatchOutput[] {
+  return Array.isArray(value);
+}
+
+const EVIDENCE_ITEMS = 20;
+
+/** What every finding shows: who/what, the latest context, and a sample of what was counted. */
+export function defaultEvidence(crossing: Crossing, window: SubjectWindow): Record<string, JsonValue> {
+  const sample = crossing.items.slice(-EVIDENCE_ITEMS).map((i) => {
+    const entry: Record<string, JsonValue> = { item: i.item, at: new Date(i.t * 1000).toISOString() };
+    if (i.label !== undefined) entry.label = i.label;
+    return entry;
+  });
+  return {
+    subject: { type: window.subject.type, id: window.subject.id, ...(window.subject.name ? { name: window.subject.name } : {}) },
+    ...(Object.keys(window.facts).length > 0 ? { latest: { ...window.facts } } : {}),
+    count: crossing.count,
+    sample,
+  };
+}
+
+/** Reusable config fields. */
+export const fields = {
+  threshold: (fallback: number) => z.number().int().min(0).max(10_000).default(fallback),
+  minutes: (fallback: number) =>
+    z
+      .number()
+      .int()
+      .min(1)
+      .max(90 * 24 * 60)
+      .default(fallback),
+  list: (fallback: readonly string[] = []) => z.array(z.string().min(1).max(1024)).max(10_000).default([...fallback]),
+};

@@ -1,0 +1,141 @@
+/**
+ * The per-row half of detection: collector activities feed every valid row to `observe` (cheap,
+ * synchronous, in memory); `flush` resolves what needs a lookup (a file's channels), then merges
+ * the observations into the windows table. Replaying the same rows and flushing again changes
+ * nothing, because windows are sets of event ids / values.
+ */
+import type { Config } from '../config';
+import { type BucketData, addItem, TableWindowStore, type WindowStore } from '../state/windows';
+import type { RowsByStream, StreamKey } from '../transforms/streams';
+import { configuredDetections } from './config';
+import type { ConfiguredDetection, DetectionStream, FileChannelsRequest, MatchInput, Observation } from './define';
+import type { ObserverContext, RowObserver } from './observer';
+
+/** Resolves a file's channel ids (`files.info` behind a cache); `undefined` when it cannot be known. */
+export type FileChannelsResolver = (fileId: string) => Promise<readonly string[] | undefined>;
+
+export interface ObserverDeps {
+  windows?: WindowStore;
+  /** Configured detections (default: the registry configured by `config.detectionsConfig`). */
+  detections?: readonly ConfiguredDetection[];
+  /** Needed only when a detection is configured with sensitive channels. */
+  resolveFileChannels?: FileChannelsResolver;
+  /** Epoch ms (default Date.now). */
+  now?: () => number;
+}
+
+/** A bucket written late (a backfill) stays at least this long, so an evaluation sees it. */
+export const MIN_RETENTION_SECONDS = 6 * 3600;
+const RESOLVE_CONCURRENCY = 4;
+
+const DETECTION_STREAMS = new Set<StreamKey>(['slackAudit', 'merakiUplink', 'merakiDevice', 'merakiEvent']);
+
+interface Index {
+  byStream: Map<DetectionStream, ConfiguredDetection[]>;
+  /** slackAudit detections by action, plus those that see every action. */
+  byAction: Map<string, ConfiguredDetection[]>;
+  anyAction: ConfiguredDetection[];
+}
+
+function buildIndex(detections: readonly ConfiguredDetection[]): Index {
+  const byStream = new Map<DetectionStream, ConfiguredDetection[]>();
+  const byAction = new Map<string, ConfiguredDetection[]>();
+  const anyAction: ConfiguredDetection[] = [];
+  for (const d of detections) {
+    if (!d.enabled) continue;
+    for (const stream of d.detection.streams) {
+      if (stream === 'slackAudit') {
+        if (d.detection.actions === undefined) anyAction.push(d);
+        else for (const action of d.detection.actions) byAction.set(action, [...(byAction.get(action) ?? []), d]);
+      } else byStream.set(stream, [...(byStream.get(stream) ?? []), d]);
+    }
+  }
+  return { byStream, byAction, anyAction };
+}
+
+/** The observer a collector activity feeds (see `RowObserver`). */
+export function createRowObserver(config: Config, ctx: ObserverContext, deps: ObserverDeps = {}): RowObserver {
+  const detections = deps.detections ?? configuredDetections(config.detectionsConfig);
+  const index = buildIndex(detections);
+  let windows = deps.windows;
+  const clock = deps.now ?? Date.now;
+  const pending = new Map<string, BucketData>();
+  let requests: { detection: ConfiguredDetection; request: FileChannelsRequest }[] = [];
+  const channelCache = new Map<string, readonly string[] | undefined>();
+
+  const add = (detection: ConfiguredDetection, o: Observation): void => {
+    if (!Number.isFinite(o.t) || o.dedupeKey === '' || o.item === '') return;
+    const size = detection.bucketSeconds;
+    const bucket = Math.floor(o.t / size) * size;
+    const key = `${detection.detection.id}\u0000${o.dedupeKey}\u0000${bucket}`;
+    let data = pending.get(key);
+    if (data === undefined) {
+      data = {
+        detectionId: detection.detection.id,
+        dedupeKey: o.dedupeKey,
+        subject: { ...o.subject },
+        bucket,
+        bucketSeconds: size,
+        expiresAt: bucket + size + detection.retentionSeconds,
+        items: {},
+      };
+      pending.set(key, data);
+    }
+    addItem(data, o.item, o.t, o.t, o.label);
+    if (o.subject.name !== undefined) data.subject = { ...o.subject };
+    if (o.facts !== undefined && (data.facts === undefined || o.t >= data.facts.t)) {
+      data.facts = { t: o.t, values: { ...o.facts, org: ctx.org } };
+    }
+  };
+
+  const run = (detection: ConfiguredDetection, input: MatchInput): void => {
+    for (const out of detection.match(input)) {
+      if ('needs' in out) requests.push({ detection, request: out });
+      else add(detection, out);
+    }
+  };
+
+  return {
+    observe<K extends StreamKey>(stream: K, row: RowsByStream[K]): void {
+      if (!DETECTION_STREAMS.has(stream)) return;
+      const input = { stream, row } as MatchInput;
+      if (input.stream === 'slackAudit') {
+        for (const d of index.anyAction) run(d, input);
+        const byAction = index.byAction.get(input.row.Action);
+        if (byAction !== undefined) for (const d of byAction) run(d, input);
+        return;
+      }
+      const list = index.byStream.get(input.stream);
+      if (list !== undefined) for (const d of list) run(d, input);
+    },
+
+    async flush(): Promise<{ updates: number }> {
+      if (requests.length > 0) {
+        const resolver = deps.resolveFileChannels;
+        const ids = [...new Set(requests.map((r) => r.request.fileId))].filter((id) => !channelCache.has(id));
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: Math.min(RESOLVE_CONCURRENCY, ids.length) }, async () => {
+            while (next < ids.length) {
+              const id = ids[next++] as string;
+              // No resolver configured: the channel is unknown (the alert says so), never guessed.
+              channelCache.set(id, resolver === undefined ? undefined : await resolver(id));
+            }
+          }),
+        );
+        for (const { detection, request } of requests) {
+          const o = request.then(channelCache.get(request.fileId));
+          if (o !== null) add(detection, o);
+        }
+        requests = [];
+      }
+      if (pending.size === 0) return { updates: 0 };
+      const floor = Math.floor(clock() / 1000) + MIN_RETENTION_SECONDS;
+      const buckets = [...pending.values()].map((b) => ({ ...b, expiresAt: Math.max(b.expiresAt, floor) }));
+      windows ??= new TableWindowStore(config);
+      const result = await windows.apply(buckets);
+      pending.clear();
+      return result;
+    },
+  };
+}
