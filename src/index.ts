@@ -4,6 +4,7 @@
  */
 import { app } from '@azure/functions';
 
+import './functions/detections';
 import './functions/health';
 
 app.setup({ enableHttpStream: false });

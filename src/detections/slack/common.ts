@@ -15,6 +15,7 @@ import {
   type Severity,
   type Subject,
 } from '../define';
+import { maxSeverity } from '../severity';
 
 const MAX_FACT = 256;
 
@@ -142,12 +143,6 @@ const singleEventConfig = {
   windowMinutes: fields.minutes(60),
   ignoreActorIds: fields.list(),
 };
-
-const RANK: Readonly<Record<Severity, number>> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
-
-export function maxSeverity(list: readonly Severity[], fallback: Severity): Severity {
-  return list.reduce<Severity>((best, s) => (RANK[s] > RANK[best] ? s : best), list[0] ?? fallback);
-}
 
 /** A rule where any one matching audit entry is a finding (threshold 0, merged per subject). */
 export function singleEventRule(spec: SingleEventRuleSpec): Detection {

@@ -1,0 +1,107 @@
+/**
+ * Activity `evaluateDetections`, called once per cycle: reads the windows once, applies every
+ * enabled detection's threshold step, merges repeats into open findings, saves them, lands them as
+ * `SentryFinding_CL` rows, and returns their small summaries (never rows) to the orchestrator.
+ *
+ * Order matters for retries: findings are saved before they are landed and returned; a retried
+ * activity for the same cycle reports (and lands again) what that cycle already saved, so nothing
+ * is lost between a crash and the orchestrator seeing the result. Landing is at-least-once: a
+ * retry may land the same finding row twice (same EventId and Count).
+ */
+import type { InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+
+import { type Config, getConfig } from '../config';
+import { configuredDetections } from '../detections/config';
+import type { ConfiguredDetection } from '../detections/define';
+import { evaluateWindows, type FindingRecord, recordKey, toFindingRow, toSummary } from '../detections/evaluate';
+import type { FindingSummary } from '../detections/observer';
+import { AppError, ErrorCode } from '../errors';
+import { ingestionClient } from '../ingestion/client';
+import { StreamUploader } from '../ingestion/uploader';
+import { type FindingStore, TableFindingStore } from '../state/findings';
+import { TableWindowStore, type WindowStore } from '../state/windows';
+import { type FindingRow, streams } from '../transforms/streams';
+
+export const EvaluateDetectionsInput = z.strictObject({
+  cycleId: z.string().min(1).max(256),
+  /** The orchestrator's current time: an ISO-8601 string or epoch milliseconds. */
+  now: z.union([z.iso.datetime({ offset: true }), z.number().int().positive()]),
+});
+export type EvaluateDetectionsInput = z.infer<typeof EvaluateDetectionsInput>;
+
+export interface EvaluateDetectionsResult {
+  findings: FindingSummary[];
+}
+
+export interface EvaluateDetectionsDeps {
+  windows: WindowStore;
+  findings: FindingStore;
+  detections: readonly ConfiguredDetection[];
+  /** Lands finding rows (the uploader in production); must throw if any row could not be landed. */
+  land(rows: FindingRow[]): Promise<void>;
+  log?: (message: string) => void;
+  /** Expired buckets/findings deleted per run (default 500). */
+  purgeLimit?: number;
+}
+
+export async function evaluateDetections(raw: unknown, deps: EvaluateDetectionsDeps): Promise<EvaluateDetectionsResult> {
+  const parsed = EvaluateDetectionsInput.safeParse(raw);
+  if (!parsed.success) {
+    throw new AppError(ErrorCode.InputInvalid, `evaluateDetections input is invalid: ${z.prettifyError(parsed.error)}`, {
+      retriable: false,
+    });
+  }
+  const { cycleId } = parsed.data;
+  const nowMs = typeof parsed.data.now === 'number' ? parsed.data.now : Date.parse(parsed.data.now);
+  const now = Math.floor(nowMs / 1000);
+
+  const [buckets, stored] = await Promise.all([deps.windows.readAll(now), deps.findings.list()]);
+  const etags = new Map(stored.map((s) => [recordKey(s.record.detectionId, s.record.dedupeKey), s.etag] as const));
+  const { changed, replayed } = evaluateWindows({
+    detections: deps.detections,
+    buckets,
+    findings: stored.map((s) => s.record),
+    now,
+    cycleId,
+  });
+  for (const record of changed) await deps.findings.save(record, etags.get(recordKey(record.detectionId, record.dedupeKey)));
+
+  const reported: FindingRecord[] = [...replayed, ...changed];
+  const mitre = new Map(deps.detections.map((d) => [d.detection.id, d.detection.mitre] as const));
+  if (reported.length > 0) await deps.land(reported.map((r) => toFindingRow(r, mitre.get(r.detectionId) ?? [], now)));
+
+  const limit = deps.purgeLimit ?? 500;
+  const purged = (await deps.windows.purgeExpired(now, limit)) + (await deps.findings.purgeExpired(now, limit));
+  deps.log?.(
+    `evaluateDetections ${cycleId}: ${buckets.length} buckets, ${changed.filter((r) => r.isNew).length} new and ` +
+      `${changed.filter((r) => !r.isNew).length} grown findings, ${replayed.length} replayed, ${purged} expired entries purged`,
+  );
+  return { findings: reported.map(toSummary) };
+}
+
+/** Production dependencies from the app configuration. */
+export function evaluateDetectionsDeps(config: Config, log?: (message: string) => void): EvaluateDetectionsDeps {
+  const deps: EvaluateDetectionsDeps = {
+    windows: new TableWindowStore(config),
+    findings: new TableFindingStore(config),
+    detections: configuredDetections(config.detectionsConfig),
+    async land(rows) {
+      const uploader = new StreamUploader({
+        client: ingestionClient(config),
+        dcrImmutableId: config.ingestion.dcrImmutableId,
+        stream: streams.finding.stream,
+      });
+      await uploader.addAll(rows);
+      await uploader.flush();
+    },
+  };
+  if (log !== undefined) deps.log = log;
+  return deps;
+}
+
+/** The registered handler. */
+export async function evaluateDetectionsActivity(input: unknown, context: InvocationContext): Promise<EvaluateDetectionsResult> {
+  const config = getConfig();
+  return evaluateDetections(input, evaluateDetectionsDeps(config, (m) => { context.log(m); }));
+}
