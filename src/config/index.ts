@@ -74,6 +74,9 @@ export interface AutoActionRule {
 
 const DEFAULT_AUTO_ACTIONS = 'slack.audit.anomaly@critical=resetSessions';
 
+/** Meraki webhook alert types that start a collection cycle at once (uplink failover family). */
+const DEFAULT_EXPEDITE_ALERT_TYPES = 'failover_event,cellular_up,cellular_down,vrrp';
+
 /** Parses SENTRY_INCIDENT_AUTO_ACTIONS; `none` (or empty list) disables automatic actions. */
 export function parseAutoActionRules(text: string): AutoActionRule[] {
   if (/^\s*none\s*$/i.test(text)) return [];
@@ -164,6 +167,30 @@ const EnvSchema = z.object({
 
   // Detections: a JSON document of per-detection overrides (validated by the detections module)
   SENTRY_DETECTIONS_CONFIG: optionalText,
+
+  // Collection (issue 4)
+  SENTRY_SLACK_AUDIT_ORG: optionalText,
+  SENTRY_SLACK_AUDIT_ACTIONS: csv,
+  SENTRY_SLACK_AUDIT_DENY_ACTIONS: csv,
+  SENTRY_SLACK_AUDIT_PAGE_SIZE: intSetting(1000, 1, 9999),
+  SENTRY_SLACK_AUDIT_LAG_SECONDS: intSetting(60, 0, 3600),
+  SENTRY_SLACK_AUDIT_LOOKBACK_HOURS: intSetting(24, 1, 24 * 90),
+  SENTRY_SLACK_AUDIT_WINDOW_SECONDS: intSetting(3600, 60, 86_400),
+  SENTRY_SLACK_AUDIT_RUN_SECONDS: intSetting(120, 10, 540),
+  SENTRY_MERAKI_MAX_CALLS_PER_CYCLE: intSetting(2, 1, 50),
+  SENTRY_MERAKI_EVENTS_LOOKBACK_HOURS: intSetting(24, 1, 24 * 31),
+  SENTRY_MERAKI_INVENTORY_EVERY_CYCLES: intSetting(60, 1, 100_000),
+  SENTRY_MERAKI_UPLINK_FULL_SNAPSHOT_CYCLES: intSetting(60, 1, 100_000),
+  SENTRY_MERAKI_WEBHOOK_NETWORKS: csv,
+  SENTRY_MERAKI_EXPEDITE_ALERT_TYPES: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value === undefined || value.trim() === '' ? DEFAULT_EXPEDITE_ALERT_TYPES : value)
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    ),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -210,6 +237,36 @@ export interface Config {
     readonly autoActions: readonly AutoActionRule[];
   };
   readonly detectionsConfig: string | undefined;
+  /** Collection tuning (Slack audit windows and filters, Meraki cadences). */
+  readonly collection: {
+    readonly slackAudit: {
+      /** Key of the Slack enterprise: SourceOrg of its rows, checkpoint row, budget key. */
+      readonly org: string;
+      /** Only these actions (sent to Slack in batches of 30); empty = every action. */
+      readonly allowActions: readonly string[];
+      readonly denyActions: readonly string[];
+      readonly pageSize: number;
+      /** Seconds kept between a window's end and now, so entries still being written are read next time. */
+      readonly lagSeconds: number;
+      /** Where the very first run starts. */
+      readonly lookbackHours: number;
+      /** Longest window read and checkpointed at once. */
+      readonly windowSeconds: number;
+      /** A collect activity stops starting new windows after this long (a backlog continues next cycle). */
+      readonly runSeconds: number;
+    };
+    readonly meraki: {
+      readonly maxCallsPerCycle: number;
+      readonly eventsLookbackHours: number;
+      /** Cycles between network-list and device-inventory refreshes. */
+      readonly inventoryEveryCycles: number;
+      /** Every interface lands every N cycles; in between only changed interfaces land. */
+      readonly uplinkFullSnapshotCycles: number;
+      /** Networks whose events arrive by webhook (not polled); ['all'] = every network. */
+      readonly webhookNetworks: readonly string[];
+      readonly expediteAlertTypes: readonly string[];
+    };
+  };
 }
 
 const FIXES: Record<string, string> = {
@@ -224,6 +281,12 @@ const FIXES: Record<string, string> = {
   SENTRY_POLL_INTERVAL_SECONDS: 'use a whole number of seconds from 15 to 3600 (default 60)',
   SENTRY_INCIDENT_ESCALATION_MINUTES: 'use a whole number of minutes from 1 to 1440 (default 15)',
   SENTRY_INCIDENT_SNOOZE_DAYS: 'use a whole number of days from 1 to 90 (default 7)',
+  SENTRY_SLACK_AUDIT_PAGE_SIZE: 'use a whole number of entries per page from 1 to 9999 (default 1000)',
+  SENTRY_SLACK_AUDIT_LAG_SECONDS: 'use a whole number of seconds from 0 to 3600 (default 60)',
+  SENTRY_SLACK_AUDIT_LOOKBACK_HOURS: 'use a whole number of hours from 1 to 2160 (default 24)',
+  SENTRY_SLACK_AUDIT_WINDOW_SECONDS: 'use a whole number of seconds from 60 to 86400 (default 3600)',
+  SENTRY_SLACK_AUDIT_RUN_SECONDS: 'use a whole number of seconds from 10 to 540 (default 120)',
+  SENTRY_MERAKI_MAX_CALLS_PER_CYCLE: 'use a whole number of requests per organization per cycle from 1 to 50 (default 2)',
   SENTRY_INCIDENT_AUTO_ACTIONS: `use comma-separated detection[@severity[+]]=action rules, e.g. ${DEFAULT_AUTO_ACTIONS}, or none`,
   storage:
     'set SENTRY_STORAGE_CONNECTION (a Table Storage connection string) or AzureWebJobsStorage, or AzureWebJobsStorage__accountName for identity-based access',
@@ -323,6 +386,26 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
       autoActions: env.SENTRY_INCIDENT_AUTO_ACTIONS,
     },
     detectionsConfig: env.SENTRY_DETECTIONS_CONFIG,
+    collection: {
+      slackAudit: {
+        org: env.SENTRY_SLACK_AUDIT_ORG ?? 'slack',
+        allowActions: env.SENTRY_SLACK_AUDIT_ACTIONS,
+        denyActions: env.SENTRY_SLACK_AUDIT_DENY_ACTIONS,
+        pageSize: env.SENTRY_SLACK_AUDIT_PAGE_SIZE,
+        lagSeconds: env.SENTRY_SLACK_AUDIT_LAG_SECONDS,
+        lookbackHours: env.SENTRY_SLACK_AUDIT_LOOKBACK_HOURS,
+        windowSeconds: env.SENTRY_SLACK_AUDIT_WINDOW_SECONDS,
+        runSeconds: env.SENTRY_SLACK_AUDIT_RUN_SECONDS,
+      },
+      meraki: {
+        maxCallsPerCycle: env.SENTRY_MERAKI_MAX_CALLS_PER_CYCLE,
+        eventsLookbackHours: env.SENTRY_MERAKI_EVENTS_LOOKBACK_HOURS,
+        inventoryEveryCycles: env.SENTRY_MERAKI_INVENTORY_EVERY_CYCLES,
+        uplinkFullSnapshotCycles: env.SENTRY_MERAKI_UPLINK_FULL_SNAPSHOT_CYCLES,
+        webhookNetworks: env.SENTRY_MERAKI_WEBHOOK_NETWORKS,
+        expediteAlertTypes: env.SENTRY_MERAKI_EXPEDITE_ALERT_TYPES,
+      },
+    },
   };
   return deepFreeze(config);
 }

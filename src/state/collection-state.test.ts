@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { nextCheckpoint, planSlackAuditWindow } from '../collectors/slack-audit/pages';
+import { uplinkSnapshot } from '../collectors/meraki/uplinks';
+import { AppError, ErrorCode } from '../errors';
+import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
+import { CheckpointStore } from './checkpoints';
+import { CycleStore } from './cycles';
+import { MerakiNetworkStore, MerakiOrgStates, UplinkSnapshotStore } from './meraki-state';
+import { capCheckpoint, MAX_SEEN_IDS, SlackAuditCheckpoints } from './slack-audit-checkpoint';
+import { stateTable } from './tables';
+
+let t: TestAzurite;
+beforeAll(async () => {
+  t = await startTestAzurite();
+}, 60_000);
+afterAll(async () => {
+  await t?.stop();
+});
+
+const now = new Date('2026-11-23T10:00:00Z');
+const org = () => `org-${randomUUID().slice(0, 8)}`;
+
+describe('Slack audit checkpoints', () => {
+  it('starts empty, creates once, then advances only with the ETag it read', async () => {
+    const store = new SlackAuditCheckpoints(new CheckpointStore(t.config));
+    const key = org();
+    expect(await store.load(key)).toEqual({ checkpoint: undefined, etag: undefined });
+    const etag1 = await store.save(key, { at: 100, seenIds: ['a', 'b'] }, undefined, now);
+    // A second "first save" (a racing first run) loses instead of overwriting.
+    await expect(store.save(key, { at: 90, seenIds: [] }, undefined, now)).rejects.toMatchObject({
+      code: ErrorCode.StateConflict,
+      retriable: true,
+    });
+    const loaded = await store.load(key);
+    expect(loaded.checkpoint).toEqual({ at: 100, seenIds: ['a', 'b'] });
+    expect(loaded.etag).toBe(etag1);
+    const etag2 = await store.save(key, { at: 160, seenIds: ['c'] }, etag1, now);
+    // A late run holding the old ETag cannot move it back.
+    await expect(store.save(key, { at: 130, seenIds: [] }, etag1, now)).rejects.toMatchObject({ code: ErrorCode.StateConflict });
+    expect((await store.load(key)).checkpoint).toEqual({ at: 160, seenIds: ['c'] });
+    expect(etag2).not.toBe(etag1);
+  });
+
+  it('caps seenIds by closing the second, so the entity never reaches the 64 KiB property limit', async () => {
+    const store = new SlackAuditCheckpoints(new CheckpointStore(t.config));
+    const key = org();
+    const many = Array.from({ length: 5000 }, () => randomUUID()).sort();
+    const window = { oldest: 1000, latest: 2000 };
+    const full = nextCheckpoint(window, many);
+    expect(full.seenIds).toHaveLength(5000);
+    await store.save(key, full, undefined, now);
+    const saved = (await store.load(key)).checkpoint;
+    expect(saved).toEqual({ at: 2001, seenIds: [] });
+    // The next window starts right after the closed second: no gap, no re-read.
+    expect(planSlackAuditWindow(saved, 2100, { lagSeconds: 0 })).toEqual({ oldest: 2001, latest: 2100 });
+
+    const few = Array.from({ length: MAX_SEEN_IDS }, (_, i) => `id-${i}`);
+    expect(capCheckpoint({ at: 5, seenIds: few })).toEqual({ at: 5, seenIds: few });
+  });
+
+  it('refuses a corrupted checkpoint with a non-retriable error naming the entity', async () => {
+    const key = org();
+    await new CheckpointStore(t.config).save('slackAudit', key, { at: 'yesterday' }, undefined, now);
+    const error = await new SlackAuditCheckpoints(new CheckpointStore(t.config)).load(key).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: ErrorCode.StateUnavailable, retriable: false });
+    expect((error as Error).message).toContain(`slackAudit/${key}`);
+  });
+});
+
+describe('Meraki org state', () => {
+  it('defaults to cycle 0 and is ETag-guarded', async () => {
+    const states = new MerakiOrgStates(new CheckpointStore(t.config));
+    const key = org();
+    const first = await states.load(key);
+    expect(first).toEqual({ state: { cycle: 0, plan: {} }, etag: undefined });
+    const etag = await states.save(key, { cycle: 1, plan: {} }, { networksAt: 0, eventsCursor: 'N_1' }, undefined, now);
+    await states.save(key, { cycle: 2, plan: {} }, { networksAt: 0 }, etag, now);
+    await expect(states.save(key, { cycle: 2, plan: {} }, {}, etag, now)).rejects.toMatchObject({ code: ErrorCode.StateConflict });
+    expect((await states.load(key)).state).toEqual({ cycle: 2, plan: { networksAt: 0 } });
+  });
+});
+
+describe('Meraki networks and events cursors', () => {
+  it('replaces the list, keeps cursors of remaining networks, and guards cursor writes', async () => {
+    const store = new MerakiNetworkStore(t.config);
+    const key = org();
+    await store.replace(key, [
+      { id: 'N_2', productTypes: ['appliance'] },
+      { id: 'N_1', productTypes: ['appliance', 'switch'] },
+    ], []);
+    let list = await store.list(key);
+    expect(list.map((n) => [n.id, n.productTypes, n.eventsAfter])).toEqual([
+      ['N_1', ['appliance', 'switch'], undefined],
+      ['N_2', ['appliance'], undefined],
+    ]);
+    const n1 = list[0];
+    if (n1 === undefined) throw new Error('missing N_1');
+    await store.saveCursor(key, n1, '2026-11-23T09:00:00.000000Z');
+    // Stale ETag: a racing run cannot move the cursor.
+    await expect(store.saveCursor(key, n1, '2026-11-23T08:00:00Z')).rejects.toMatchObject({ code: ErrorCode.StateConflict });
+
+    list = await store.list(key);
+    await store.replace(key, [{ id: 'N_1', productTypes: ['switch', 'appliance'] }, { id: 'N_3', productTypes: ['wireless'] }], list);
+    list = await store.list(key);
+    expect(list.map((n) => [n.id, n.eventsAfter])).toEqual([
+      ['N_1', '2026-11-23T09:00:00.000000Z'],
+      ['N_3', undefined],
+    ]);
+  });
+});
+
+describe('uplink snapshots', () => {
+  const device = (serial: string, publicIp: string, status = 'active') => ({
+    serial,
+    networkId: 'N_1',
+    uplinks: [
+      { interface: 'wan1', status, publicIp, ip: '10.0.0.2' },
+      { interface: 'cellular', status: 'ready', publicIp: null, ip: null },
+    ],
+  });
+
+  it('round-trips per device, rewrites only changed devices and deletes removed ones', async () => {
+    const store = new UplinkSnapshotStore(t.config);
+    const key = org();
+    expect(await store.load(key)).toBeUndefined();
+    const first = uplinkSnapshot([device('Q-1', '1.1.1.1'), device('Q-2', '2.2.2.2')], '2026-11-23T10:00:00Z');
+    expect(await store.save(key, undefined, first)).toEqual({ written: 2, deleted: 0 });
+    expect(await store.load(key)).toEqual(first);
+
+    const second = uplinkSnapshot([device('Q-1', '1.1.1.1'), device('Q-3', '3.3.3.3')], '2026-11-23T10:01:00Z');
+    expect(await store.save(key, first, second)).toEqual({ written: 1, deleted: 1 });
+    expect(await store.load(key)).toEqual(second);
+  });
+
+  it('holds 3,000 devices without any entity nearing the property limit', async () => {
+    const store = new UplinkSnapshotStore(t.config);
+    const key = org();
+    const devices = Array.from({ length: 3000 }, (_, i) => device(`Q-${String(i).padStart(5, '0')}`, `100.64.${i >> 8}.${i & 255}`));
+    const snapshot = uplinkSnapshot(devices, '2026-11-23T10:00:00Z');
+    await store.save(key, undefined, snapshot);
+    const loaded = await store.load(key);
+    expect(Object.keys(loaded?.uplinks ?? {})).toHaveLength(6000);
+    const table = await stateTable(t.config, 'snapshots');
+    let largest = 0;
+    for await (const entity of table.listEntities<{ Uplinks?: string }>({
+      queryOptions: { filter: `PartitionKey eq 'meraki-uplinks|${key}'` },
+    })) {
+      largest = Math.max(largest, entity.Uplinks?.length ?? 0);
+    }
+    expect(largest).toBeGreaterThan(0);
+    expect(largest).toBeLessThan(2_000);
+  }, 60_000);
+});
+
+describe('cycle records', () => {
+  it('keeps the last success through a failure and accumulates totals', async () => {
+    const store = new CycleStore(t.config);
+    const key = org();
+    await store.record('c1', new Date('2026-11-23T10:00:00Z'), {
+      source: 'slackAudit',
+      org: key,
+      ok: true,
+      counts: { rows: 10, quarantined: 1, apiCalls: 2, bytes: 1000 },
+      details: { checkpointAt: 1_800_000_000 },
+    });
+    const failed = await store.record('c2', new Date('2026-11-23T10:01:00Z'), {
+      source: 'slackAudit',
+      org: key,
+      ok: false,
+      counts: { rows: 0, quarantined: 0, apiCalls: 3, bytes: 0 },
+      error: { code: 'collector_http_error', message: 'Slack Audit Logs answered HTTP 503' },
+    });
+    expect(failed).toMatchObject({
+      lastCycleId: 'c2',
+      lastOk: false,
+      lastSuccessCycleId: 'c1',
+      lastSuccessAt: '2026-11-23T10:00:00.000Z',
+      last: { rows: 10, quarantined: 1, apiCalls: 2, bytes: 1000 },
+      totals: { rows: 10, quarantined: 1, apiCalls: 5, bytes: 1000, cycles: 2, failures: 1 },
+      lastErrorCode: 'collector_http_error',
+    });
+    expect(await store.get('slackAudit', key)).toEqual(failed);
+  });
+
+  it('merges concurrent records without losing either', async () => {
+    const store = new CycleStore(t.config);
+    const key = org();
+    await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        store.record(`c${i}`, now, { source: 'meraki', org: key, ok: true, counts: { rows: 1, quarantined: 0, apiCalls: 1, bytes: 10 } }),
+      ),
+    );
+    expect((await store.get('meraki', key))?.totals).toMatchObject({ rows: 4, cycles: 4 });
+  });
+});
