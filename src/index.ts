@@ -6,5 +6,7 @@ import { app } from '@azure/functions';
 
 import './functions/detections';
 import './functions/health';
+import './functions/incident';
+import './functions/slack-interactivity';
 
 app.setup({ enableHttpStream: false });

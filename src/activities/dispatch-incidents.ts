@@ -1,0 +1,140 @@
+/**
+ * Activity `dispatchIncidents`, called by the cycle after `evaluateDetections` with its findings.
+ * Per finding, through the durable client binding:
+ * - snoozed subject (Snooze button) → skipped;
+ * - an incident with that instance id is running → `findingUpdated` is raised on it, unless the
+ *   finding has not grown since the message last showed it (the `incidents` summary row);
+ * - none, or the last one failed or was terminated → the `incident` orchestration starts with instance
+ *   id `finding.incidentId` and the policy resolved from configuration;
+ * - the last one was closed and the finding merely grew (not new) → skipped: the responder closed it.
+ * One bad finding is reported in `rejected` and does not stop the others; a failed start or raise is
+ * retried by throwing a retriable error after the whole batch was tried (repeats are harmless: a
+ * started incident is now running and gets an update the orchestration ignores when nothing grew).
+ */
+import type { InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+
+import type { Config } from '../config';
+import { AppError, ErrorCode } from '../errors';
+import { EventNames, OrchestratorNames } from '../orchestrators/names';
+import { type FindingUpdatedEvent, type IncidentFinding, normalizeFinding } from '../response/model';
+import { resolvePolicy } from '../response/policy';
+import type { IncidentSummary } from '../state/incidents';
+
+/** The part of the durable client dispatch uses (the real DurableClient satisfies it). */
+export interface DurableClientLike {
+  getStatus(instanceId: string): Promise<{ runtimeStatus: string }>;
+  startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
+  raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
+}
+
+export interface DispatchDeps {
+  client: DurableClientLike;
+  config: Config;
+  isSnoozed(detectionId: string, subject: string, now: Date): Promise<boolean>;
+  summary(incidentId: string): Promise<IncidentSummary | undefined>;
+  now(): Date;
+  log?: ((message: string) => void) | undefined;
+}
+
+export const DispatchIncidentsInput = z.object({ findings: z.array(z.unknown()).max(10_000) });
+
+export interface DispatchResult {
+  started: string[];
+  updated: string[];
+  skipped: { incidentId: string; reason: 'snoozed' | 'unchanged' | 'closed' }[];
+  rejected: { incidentId?: string | undefined; reason: string }[];
+}
+
+const RUNNING = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+const RESTARTABLE = new Set(['Failed', 'Terminated', 'Canceled']);
+
+async function statusOf(client: DurableClientLike, instanceId: string): Promise<string | undefined> {
+  try {
+    return (await client.getStatus(instanceId)).runtimeStatus;
+  } catch (error) {
+    // DurableClient.getStatus throws for an unknown instance ("...replied with HTTP 404 response").
+    if (error instanceof Error && /HTTP 404/.test(error.message)) return undefined;
+    throw error;
+  }
+}
+
+function updateOf(finding: IncidentFinding): FindingUpdatedEvent {
+  return {
+    count: finding.count,
+    lastSeen: finding.lastSeen,
+    firstSeen: finding.firstSeen,
+    title: finding.title,
+    severity: finding.severity,
+    ...(finding.evidence.length === 0 ? {} : { evidence: finding.evidence }),
+    ...(finding.eventIds.length === 0 ? {} : { eventIds: finding.eventIds }),
+  };
+}
+
+export async function dispatchIncidents(raw: unknown, deps: DispatchDeps): Promise<DispatchResult> {
+  const parsed = DispatchIncidentsInput.safeParse(raw);
+  if (!parsed.success) {
+    throw new AppError(ErrorCode.InputInvalid, `dispatchIncidents input is invalid: ${z.prettifyError(parsed.error)}`, { retriable: false });
+  }
+  const result: DispatchResult = { started: [], updated: [], skipped: [], rejected: [] };
+  const failures: string[] = [];
+  const now = deps.now();
+  for (const raw of parsed.data.findings) {
+    let finding: IncidentFinding;
+    try {
+      finding = normalizeFinding(raw);
+    } catch (error) {
+      const incidentId = (raw as { incidentId?: unknown } | null)?.incidentId;
+      result.rejected.push({
+        incidentId: typeof incidentId === 'string' ? incidentId : undefined,
+        reason: error instanceof z.ZodError ? z.prettifyError(error) : (error as Error).message,
+      });
+      continue;
+    }
+    const id = finding.incidentId;
+    try {
+      if (await deps.isSnoozed(finding.detectionId, finding.subject.id, now)) {
+        result.skipped.push({ incidentId: id, reason: 'snoozed' });
+        continue;
+      }
+      const status = await statusOf(deps.client, id);
+      if (status !== undefined && RUNNING.has(status)) {
+        const shown = await deps.summary(id).catch(() => undefined);
+        if (shown !== undefined && finding.count <= shown.count && finding.lastSeen <= shown.lastSeen) {
+          result.skipped.push({ incidentId: id, reason: 'unchanged' });
+          continue;
+        }
+        await deps.client.raiseEvent(id, EventNames.findingUpdated, updateOf(finding));
+        result.updated.push(id);
+      } else if (status === undefined || finding.isNew === true || RESTARTABLE.has(status)) {
+        const policy = resolvePolicy(deps.config, finding.detectionId, finding.severity);
+        await deps.client.startNew(OrchestratorNames.incident, { instanceId: id, input: { finding, policy } });
+        result.started.push(id);
+      } else {
+        result.skipped.push({ incidentId: id, reason: 'closed' });
+      }
+    } catch (error) {
+      if (error instanceof AppError && !error.retriable) throw error;
+      failures.push(`${id}: ${(error as Error).message}`);
+    }
+  }
+  if (result.rejected.length > 0) deps.log?.(`dispatchIncidents rejected ${result.rejected.length} finding(s): ${result.rejected.map((r) => r.reason).join('; ').slice(0, 2000)}`);
+  if (failures.length > 0) {
+    throw new AppError(ErrorCode.StateUnavailable, `dispatchIncidents could not start or update ${failures.length} incident(s): ${failures.join('; ').slice(0, 2000)}`, {
+      retriable: true,
+    });
+  }
+  return result;
+}
+
+export type DispatchActivityDeps = Omit<DispatchDeps, 'log'>;
+
+export function dispatchIncidentsActivity(deps: (context: InvocationContext) => DispatchActivityDeps) {
+  return (raw: unknown, context: InvocationContext): Promise<DispatchResult> =>
+    dispatchIncidents(raw, {
+      ...deps(context),
+      log: (message) => {
+        context.warn(message);
+      },
+    });
+}

@@ -1,0 +1,144 @@
+/**
+ * Activities that write to the incident channel: `publishIncidentAlert` (post the incident message, or
+ * update it once posted, and keep the `incidents` summary row current), `postIncidentReply` (a thread
+ * reply) and `notifyResponder` (an ephemeral notice to the clicking user, through the click's
+ * `response_url` when there is one, else `chat.postEphemeral`). Slack is called only with the bot token.
+ */
+import type { InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+
+import { AppError, ErrorCode } from '../errors';
+import type { IncidentState } from '../response/incident-state';
+import { IncidentFindingSchema, IncidentPolicySchema, ACTION_KINDS, ActorSchema } from '../response/model';
+import { buildIncidentMessage } from '../slack/blocks/incident-alert';
+import { noticeText, replyText, type ReplySpec } from '../slack/blocks/replies';
+import { callSlack } from '../slack/web-client';
+import { incidentDeps, type IncidentDeps } from './incident-deps';
+
+function invalid(name: string, error: z.ZodError): AppError {
+  return new AppError(ErrorCode.InputInvalid, `${name} input is invalid: ${z.prettifyError(error)}`, { retriable: false });
+}
+
+const StateSchema = z.looseObject({
+  version: z.literal(1),
+  incidentId: z.string().min(1),
+  status: z.enum(['open', 'acknowledged', 'closed']),
+  finding: IncidentFindingSchema,
+  policy: IncidentPolicySchema,
+  actions: z.record(z.string(), z.unknown()),
+  recent: z.array(z.unknown()),
+  message: z.object({ channel: z.string(), ts: z.string() }).optional(),
+});
+
+export const PublishIncidentAlertInput = z.object({ state: StateSchema });
+
+export interface PublishedAlert {
+  channel: string;
+  ts: string;
+}
+
+export async function publishIncidentAlert(raw: unknown, deps: IncidentDeps = incidentDeps(), log?: (m: string) => void): Promise<PublishedAlert> {
+  const parsed = PublishIncidentAlertInput.safeParse(raw);
+  if (!parsed.success) throw invalid('publishIncidentAlert', parsed.error);
+  const state = parsed.data.state as unknown as IncidentState;
+  const content = buildIncidentMessage(state);
+  const bot = deps.bot();
+  let published: PublishedAlert;
+  if (state.message === undefined) {
+    const result = await callSlack(bot, 'chat.postMessage', {
+      channel: state.policy.channel,
+      text: content.text,
+      blocks: content.blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    published = { channel: String(result.channel), ts: String(result.ts) };
+  } else {
+    await callSlack(bot, 'chat.update', { channel: state.message.channel, ts: state.message.ts, text: content.text, blocks: content.blocks });
+    published = state.message;
+  }
+  try {
+    await deps.incidents.saveSummary({
+      incidentId: state.incidentId,
+      detectionId: state.finding.detectionId,
+      status: state.status,
+      count: state.finding.count,
+      lastSeen: state.finding.lastSeen,
+      channel: published.channel,
+      messageTs: published.ts,
+      updatedAt: deps.now().toISOString(),
+    });
+  } catch (error) {
+    // The summary only lets dispatch skip unchanged repeats; the message is what matters.
+    log?.(`incident ${state.incidentId}: summary not saved (${(error as Error).message})`);
+  }
+  return published;
+}
+
+export const ReplySpecSchema: z.ZodType<ReplySpec> = z.union([
+  z.object({
+    type: z.literal('outcome'),
+    kind: z.enum(ACTION_KINDS),
+    by: ActorSchema,
+    status: z.enum(['succeeded', 'failed', 'skipped']),
+    summary: z.string(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  }),
+  z.object({
+    type: z.literal('escalation'),
+    oncallGroup: z.string().optional(),
+    minutes: z.number(),
+    automaticAction: z.enum(ACTION_KINDS).optional(),
+  }),
+]) as unknown as z.ZodType<ReplySpec>;
+
+export const PostIncidentReplyInput = z.object({ channel: z.string().min(1), threadTs: z.string().min(1), reply: ReplySpecSchema });
+
+export async function postIncidentReply(raw: unknown, deps: IncidentDeps = incidentDeps()): Promise<{ ts: string }> {
+  const parsed = PostIncidentReplyInput.safeParse(raw);
+  if (!parsed.success) throw invalid('postIncidentReply', parsed.error);
+  const { channel, threadTs, reply } = parsed.data;
+  const result = await callSlack(deps.bot(), 'chat.postMessage', {
+    channel,
+    thread_ts: threadTs,
+    text: replyText(reply),
+    unfurl_links: false,
+    unfurl_media: false,
+  });
+  return { ts: String(result.ts) };
+}
+
+export const NotifyResponderInput = z.object({
+  userId: z.string().min(1),
+  channel: z.string().optional(),
+  responseUrl: z.url().optional(),
+  notice: z.enum(['unauthorized', 'unavailable', 'unknownIncident']),
+  detail: z.string().max(1000).optional(),
+});
+
+export async function notifyResponder(raw: unknown, deps: IncidentDeps = incidentDeps()): Promise<{ via: 'response_url' | 'chat.postEphemeral' }> {
+  const parsed = NotifyResponderInput.safeParse(raw);
+  if (!parsed.success) throw invalid('notifyResponder', parsed.error);
+  const input = parsed.data;
+  const text = noticeText(input.notice, input.detail);
+  if (input.responseUrl !== undefined) {
+    try {
+      const status = await deps.postJson(input.responseUrl, { response_type: 'ephemeral', replace_original: false, text });
+      if (status >= 200 && status < 300) return { via: 'response_url' };
+    } catch {
+      // expired or unreachable response_url: fall back to the Web API
+    }
+  }
+  if (input.channel === undefined) {
+    throw new AppError(ErrorCode.InputInvalid, 'notifyResponder needs a channel when the response_url cannot be used', { retriable: false });
+  }
+  await callSlack(deps.bot(), 'chat.postEphemeral', { channel: input.channel, user: input.userId, text });
+  return { via: 'chat.postEphemeral' };
+}
+
+export const publishIncidentAlertActivity = (raw: unknown, context: InvocationContext): Promise<PublishedAlert> =>
+  publishIncidentAlert(raw, incidentDeps(), (m) => {
+    context.warn(m);
+  });
+export const postIncidentReplyActivity = (raw: unknown): Promise<{ ts: string }> => postIncidentReply(raw);
+export const notifyResponderActivity = (raw: unknown): Promise<{ via: string }> => notifyResponder(raw);

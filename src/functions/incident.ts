@@ -1,0 +1,37 @@
+/**
+ * The incident workflow: the `incident` orchestration and its activities, and `dispatchIncidents`
+ * (the cycle's hand-off from detections), which needs the durable client binding to start and signal
+ * incidents.
+ */
+import type { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+
+import { dispatchIncidentsActivity } from '../activities/dispatch-incidents';
+import { notifyResponderActivity, postIncidentReplyActivity, publishIncidentAlertActivity } from '../activities/incident-alert';
+import { incidentDeps } from '../activities/incident-deps';
+import { recordResponseActivity } from '../activities/record-response';
+import { authorizeResponderActivity, runResponseActionActivity } from '../activities/response-action';
+import { incidentOrchestrator } from '../orchestrators/incident';
+import { ActivityNames, OrchestratorNames } from '../orchestrators/names';
+
+df.app.orchestration(OrchestratorNames.incident, incidentOrchestrator);
+
+df.app.activity(ActivityNames.dispatchIncidents, {
+  extraInputs: [df.input.durableClient()],
+  handler: dispatchIncidentsActivity((context: InvocationContext) => {
+    const deps = incidentDeps();
+    return {
+      client: df.getClient(context),
+      config: deps.config,
+      isSnoozed: (detectionId, subject, now) => deps.snoozes.isSnoozed(detectionId, subject, now),
+      summary: (incidentId) => deps.incidents.getSummary(incidentId),
+      now: deps.now,
+    };
+  }),
+});
+df.app.activity(ActivityNames.publishIncidentAlert, { handler: publishIncidentAlertActivity });
+df.app.activity(ActivityNames.postIncidentReply, { handler: postIncidentReplyActivity });
+df.app.activity(ActivityNames.notifyResponder, { handler: notifyResponderActivity });
+df.app.activity(ActivityNames.authorizeResponder, { handler: authorizeResponderActivity });
+df.app.activity(ActivityNames.runResponseAction, { handler: runResponseActionActivity });
+df.app.activity(ActivityNames.recordResponse, { handler: recordResponseActivity });

@@ -1,0 +1,105 @@
+/**
+ * `POST /api/slack/interactivity`: Slack's Request URL for button clicks. Anonymous (Slack cannot
+ * send a function key); the `v0` signature is the authentication. Verify → ack → hand off:
+ * the raw body is read once, the signature and its 5-minute window are checked, the signature is
+ * claimed in the replay store (Table Storage, so a replay is refused on every instance), the payload
+ * is parsed, and each Sentry button click is raised on its incident as `responderAction`. No Slack
+ * API call happens here: whether the user may act is decided by the incident after this answers 200.
+ * Forged, stale and replayed requests get 401 and change nothing.
+ */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+
+import { configStatus, getConfig } from '../config';
+import { isAppError } from '../errors';
+import { EventNames } from '../orchestrators/names';
+import type { ResponderActionEvent } from '../response/model';
+import { parseInteraction } from '../slack/interactivity';
+import { verifySlackSignature } from '../slack/verify';
+import { type ReplayGuard, SignatureReplayStore } from '../state/signatures';
+
+export interface InteractivityDeps {
+  signingSecret: string | undefined;
+  replay: ReplayGuard;
+  raise(instanceId: string, event: ResponderActionEvent): Promise<void>;
+  nowMs(): number;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+}
+
+const UNAUTHORIZED: HttpResponseInit = { status: 401, body: 'invalid request signature', headers: { 'cache-control': 'no-store' } };
+
+export async function handleSlackInteractivity(request: HttpRequest, deps: InteractivityDeps): Promise<HttpResponseInit> {
+  const rawBody = await request.text();
+  const verified = verifySlackSignature({
+    signingSecret: deps.signingSecret,
+    rawBody,
+    signature: request.headers.get('x-slack-signature'),
+    timestamp: request.headers.get('x-slack-request-timestamp'),
+    nowSec: Math.floor(deps.nowMs() / 1000),
+  });
+  if (!verified.ok) {
+    deps.log(verified.reason === 'no_secret' ? 'error' : 'warn', `slack interactivity refused: ${verified.reason}`);
+    return verified.reason === 'no_secret' ? { status: 503, body: 'signing secret not configured' } : UNAUTHORIZED;
+  }
+  let first: boolean;
+  try {
+    first = await deps.replay.claim(verified.signature, verified.timestamp);
+  } catch (error) {
+    deps.log('error', `slack interactivity: replay store unavailable (${(error as Error).message})`);
+    return { status: 503, body: 'try again' };
+  }
+  if (!first) {
+    deps.log('warn', 'slack interactivity refused: replayed signature');
+    return UNAUTHORIZED;
+  }
+  let interaction;
+  try {
+    interaction = parseInteraction(rawBody, new Date(deps.nowMs()));
+  } catch (error) {
+    deps.log('warn', `slack interactivity: ${isAppError(error) ? error.message : 'unparseable payload'}`);
+    return { status: 400, body: 'invalid payload' };
+  }
+  if (interaction.type !== 'block_actions') {
+    deps.log('info', `slack interactivity: ignored a ${interaction.interactionType} interaction`);
+    return { status: 200 };
+  }
+  for (const { incidentId, event } of interaction.actions) {
+    try {
+      await deps.raise(incidentId, event);
+    } catch (error) {
+      // An incident that no longer exists cannot act; Slack still gets its 200 so the user sees no error page.
+      deps.log('warn', `slack interactivity: could not hand ${event.kind} to ${incidentId} (${(error as Error).message})`);
+    }
+  }
+  return { status: 200 };
+}
+
+export async function slackInteractivity(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const status = configStatus();
+  if (!status.loaded) return { status: 503, body: 'configuration invalid' };
+  const config = getConfig();
+  const client = df.getClient(context);
+  return handleSlackInteractivity(request, {
+    signingSecret: config.slack.signingSecret,
+    replay: replayStore(config),
+    raise: (instanceId, event) => client.raiseEvent(instanceId, EventNames.responderAction, event),
+    nowMs: Date.now,
+    log: (level, message) => {
+      context[level](message);
+    },
+  });
+}
+
+let store: { config: unknown; guard: SignatureReplayStore } | undefined;
+function replayStore(config: ReturnType<typeof getConfig>): SignatureReplayStore {
+  if (store?.config !== config) store = { config, guard: new SignatureReplayStore(config) };
+  return store.guard;
+}
+
+app.http('slackInteractivity', {
+  route: 'slack/interactivity',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  extraInputs: [df.input.durableClient()],
+  handler: slackInteractivity,
+});

@@ -1,0 +1,58 @@
+/**
+ * A ready-to-run KQL query over Sentry's own tables for an incident, so a responder can pivot into
+ * Sentinel / Log Analytics without writing one. Values are KQL string literals (backslash-escaped,
+ * one line), the time range pads the finding's span by an hour either side, and `TimeGenerated` is
+ * the event time in every Sentry table.
+ */
+import type { IncidentFinding } from './model';
+
+/** A KQL double-quoted string literal. */
+export function kqlString(value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters cannot appear in a one-line literal
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/[\u0000-\u001f\u007f]/g, ' ')}"`;
+}
+
+function kqlDatetime(iso: string, padMs: number): string | undefined {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return undefined;
+  return `datetime(${new Date(ms + padMs).toISOString()})`;
+}
+
+function timeFilter(finding: IncidentFinding): string {
+  const from = kqlDatetime(finding.firstSeen, -3_600_000);
+  const to = kqlDatetime(finding.lastSeen, 3_600_000);
+  return from !== undefined && to !== undefined ? `| where TimeGenerated between (${from} .. ${to})` : '| where TimeGenerated > ago(1d)';
+}
+
+function inList(values: readonly string[]): string {
+  return `(${values.slice(0, 10).map(kqlString).join(', ')})`;
+}
+
+/** The investigation query for an incident (Slack audit or Meraki tables, by detection source). */
+export function incidentQuery(finding: IncidentFinding): string {
+  const context = finding.context;
+  const lines: string[] = [];
+  const meraki = context.meraki;
+  if (finding.detectionId.startsWith('meraki.') || (meraki?.deviceSerial !== undefined && context.user === undefined)) {
+    lines.push('union SentryMerakiEvent_CL, SentryMerakiUplink_CL', timeFilter(finding));
+    const serial = meraki?.deviceSerial;
+    if (serial !== undefined) lines.push(`| where Serial == ${kqlString(serial)} or DeviceSerial == ${kqlString(serial)}`);
+    else if (meraki?.networkId !== undefined) lines.push(`| where NetworkId == ${kqlString(meraki.networkId)}`);
+    lines.push(
+      '| project TimeGenerated, Type, EventType, Description, Interface, Status, PublicIp, Ip, DeviceSerial, Serial, DeviceName, NetworkId',
+    );
+  } else {
+    lines.push('SentrySlackAudit_CL', timeFilter(finding));
+    const user = context.user?.id;
+    const ips = context.ips ?? [];
+    if (user !== undefined) lines.push(`| where ActorUserId == ${kqlString(user)} or EntityId == ${kqlString(user)}`);
+    else if (ips.length > 0) lines.push(`| where SrcIpAddr in ${inList(ips)}`);
+    if (context.actions !== undefined && context.actions.length > 0) lines.push(`| where Action in ${inList(context.actions)}`);
+    lines.push(
+      '| project TimeGenerated, Action, ActorUserName, ActorEmail, SrcIpAddr, UserAgent, SessionId, EntityType, EntityName, Details',
+    );
+  }
+  lines.push('| order by TimeGenerated desc');
+  lines.push(`// Finding and responses: union SentryFinding_CL, SentryResponse_CL | where IncidentId == ${kqlString(finding.incidentId)}`);
+  return lines.join('\n');
+}

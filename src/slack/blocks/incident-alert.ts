@@ -1,0 +1,238 @@
+/**
+ * The incident message: the responder's whole workspace. Pure: the same state gives the same blocks.
+ *
+ * Layout (Dispatch-style, azure-conventions §5.4): header (severity + title) → status line and up to
+ * 10 who/what/when/where fields → evidence → a ready KQL query → context ids → recent activity →
+ * buttons that depend on the state (none once closed). Every outside string is escaped and shown in
+ * a code span (escape.ts), mrkdwn is sent `verbatim`, only mentions Sentry builds itself (`<@U…>` of
+ * a responder, `<!subteam^…>` of the on-call group, `<!date^…>`) are control sequences, and every text
+ * is cut to its Block Kit limit with an ellipsis.
+ */
+import { ActionIds, encodeButtonValue } from '../action-ids';
+import { codeBlock, codeSpan, escapeMrkdwn, plainText, truncate } from '../escape';
+import { incidentQuery } from '../../response/kql';
+import type { Actor, Severity } from '../../response/model';
+import { type IncidentState, offeredActions, type StepRecord } from '../../response/incident-state';
+import {
+  type ActionsBlock,
+  type Block,
+  type Button,
+  type MrkdwnText,
+  LIMITS,
+  type SlackMessageContent,
+} from './types';
+
+const SEVERITY_EMOJI: Record<Severity, string> = {
+  critical: '🔴',
+  high: '🟠',
+  medium: '🟡',
+  low: '🔵',
+  informational: '⚪',
+};
+
+const CLOSURE_TEXT = { falsePositive: 'false positive', benignPositive: 'benign positive', snoozed: 'snoozed' } as const;
+
+const STATUS_EMOJI: Record<StepRecord['status'], string> = {
+  succeeded: '✅',
+  failed: '❌',
+  skipped: '➖',
+  denied: '⛔',
+};
+
+export const ACTIONS_BLOCK_ID = 'incident-actions';
+
+function mrkdwn(text: string, max: number = LIMITS.sectionText): MrkdwnText {
+  return { type: 'mrkdwn', text: truncate(text, max), verbatim: true };
+}
+
+/** `<!date^…>` renders in the reader's time zone; the fallback is the ISO time. */
+export function slackDate(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return codeSpan(iso, 64);
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${new Date(ms).toISOString()}>`;
+}
+
+/** A responder as a mention (ids checked), Sentry's own automation by name. */
+export function actorText(actor: Actor): string {
+  if (actor.automatic === true) return '*Sentry* (automatic)';
+  return /^[UW][A-Z0-9]{2,}$/.test(actor.id) ? `<@${actor.id}>` : codeSpan(actor.name ?? actor.id, 80);
+}
+
+function list(values: readonly string[] | undefined, max = 5): string | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  const shown = values.slice(0, max).map((v) => codeSpan(v, 200));
+  return values.length > max ? `${shown.join(', ')} +${values.length - max} more` : shown.join(', ');
+}
+
+function field(label: string, value: string | undefined): MrkdwnText | undefined {
+  if (value === undefined || value === '') return undefined;
+  return mrkdwn(`*${label}*\n${value}`, LIMITS.field);
+}
+
+function statusLine(state: IncidentState): string {
+  switch (state.status) {
+    case 'closed': {
+      const closure = state.closure;
+      if (closure === undefined) return '*Status:* closed';
+      const until = closure.until === undefined ? '' : ` until ${slackDate(closure.until)}`;
+      return `*Status:* closed as ${CLOSURE_TEXT[closure.as]}${until} by ${actorText(closure.by)} ${slackDate(closure.at)}`;
+    }
+    case 'acknowledged':
+      return state.acknowledged === undefined
+        ? '*Status:* acknowledged'
+        : `*Status:* acknowledged by ${actorText(state.acknowledged.by)} ${slackDate(state.acknowledged.at)}`;
+    default: {
+      if (state.escalatedAt !== undefined) return `*Status:* open, escalated ${slackDate(state.escalatedAt)}`;
+      if (state.escalateAt !== undefined) {
+        const who = state.policy.oncallGroup === undefined ? 'on-call' : 'the on-call group';
+        return `*Status:* open, escalates to ${who} ${slackDate(state.escalateAt)} unless someone acts`;
+      }
+      return '*Status:* open';
+    }
+  }
+}
+
+function whoWhatWhereFields(state: IncidentState): MrkdwnText[] {
+  const finding = state.finding;
+  const context = finding.context;
+  const user = context.user;
+  const meraki = context.meraki;
+  const userText =
+    user === undefined
+      ? undefined
+      : [codeSpan(user.name ?? user.id, 120), user.email === undefined ? '' : codeSpan(user.email, 160), user.name === undefined ? '' : codeSpan(user.id, 40)]
+          .filter((p) => p !== '')
+          .join(' ');
+  const device =
+    meraki?.deviceSerial === undefined && meraki?.deviceName === undefined
+      ? undefined
+      : [codeSpan(meraki.deviceName ?? meraki.deviceSerial ?? '', 120), meraki.deviceName !== undefined && meraki.deviceSerial !== undefined ? codeSpan(meraki.deviceSerial, 40) : '', meraki.deviceModel === undefined ? '' : codeSpan(meraki.deviceModel, 40)]
+          .filter((p) => p !== '')
+          .join(' ');
+  const network = meraki?.networkName ?? meraki?.networkId;
+  const candidates = [
+    field('Severity', `${SEVERITY_EMOJI[finding.severity]} ${finding.severity}`),
+    field('Detection', codeSpan(finding.detectionTitle ?? finding.detectionId, 200)),
+    field('User', userText),
+    field(
+      'Subject',
+      finding.subject.type === 'user' ? undefined : `${codeSpan(finding.subject.type, 32)} ${codeSpan(finding.subject.name ?? finding.subject.id, 200)}`,
+    ),
+    field('Source IPs', list(context.ips)),
+    field('User agents', list(context.userAgents, 3)),
+    field('Events', String(finding.count)),
+    field('Time span', `${slackDate(finding.firstSeen)} → ${slackDate(finding.lastSeen)}`),
+    field('Device', device),
+    field('Uplink', meraki?.uplink === undefined ? undefined : `${codeSpan(meraki.uplink, 40)}${meraki.publicIps === undefined ? '' : ` ${list(meraki.publicIps, 3) ?? ''}`}`),
+    field('Network', network === undefined ? undefined : codeSpan(network, 200)),
+    field('Session', list(context.sessionIds, 3)),
+    field('Client', meraki?.clientId === undefined && meraki?.clientMac === undefined ? undefined : codeSpan([meraki.clientDescription, meraki.clientMac ?? meraki.clientId].filter((v) => v !== undefined).join(' '), 200)),
+  ];
+  return candidates.filter((f): f is MrkdwnText => f !== undefined).slice(0, LIMITS.fields);
+}
+
+function evidenceText(state: IncidentState): string | undefined {
+  const finding = state.finding;
+  const lines: string[] = [];
+  for (const item of finding.evidence) lines.push(`• *${escapeMrkdwn(plainText(item.label, 100))}:* ${codeSpan(item.value, 400)}`);
+  const extra: [string, readonly string[] | undefined][] = [
+    ['Files', finding.context.files],
+    ['Channels', finding.context.channels],
+    ['Actions', finding.context.actions],
+  ];
+  for (const [label, values] of extra) {
+    const text = list(values, 8);
+    if (text !== undefined) lines.push(`• *${label}:* ${text}`);
+  }
+  if (finding.mitre.length > 0) lines.push(`• *MITRE ATT&amp;CK:* ${list(finding.mitre, 5) ?? ''}`);
+  if (lines.length === 0) return undefined;
+  // Cut whole lines first, so no code span is left open; truncate() is the last resort.
+  const out: string[] = [];
+  let size = '*Evidence*\n'.length;
+  for (const line of lines) {
+    if (size + line.length + 1 > LIMITS.sectionText - 2) {
+      out.push('…');
+      break;
+    }
+    out.push(line);
+    size += line.length + 1;
+  }
+  return `*Evidence*\n${out.join('\n')}`;
+}
+
+function activityText(state: IncidentState): string | undefined {
+  if (state.recent.length === 0) return undefined;
+  const lines = state.recent.map(
+    (step) => `${STATUS_EMOJI[step.status]} ${slackDate(step.at)} ${actorText(step.by)}: ${escapeMrkdwn(plainText(step.summary, 400))}`,
+  );
+  const last = Object.values(state.actions).filter((a) => a.status === 'failed' && a.error !== undefined);
+  for (const failed of last) {
+    lines.push(`⚠️ ${escapeMrkdwn(plainText(failed.summary, 200))} (${codeSpan(failed.error?.code ?? 'error', 60)}) can be retried.`);
+  }
+  return `*Activity*\n${lines.join('\n')}`;
+}
+
+function button(state: IncidentState, action: ReturnType<typeof offeredActions>[number]): Button {
+  const out: Button = {
+    type: 'button',
+    action_id: ActionIds[action.kind],
+    text: { type: 'plain_text', text: plainText(action.label, LIMITS.buttonText), emoji: true },
+    value: encodeButtonValue(state.incidentId, action.target),
+  };
+  if (action.style !== undefined) out.style = action.style;
+  if (action.confirm !== undefined) {
+    out.confirm = {
+      title: { type: 'plain_text', text: plainText(action.confirm.title, LIMITS.confirmTitle) },
+      text: { type: 'plain_text', text: plainText(action.confirm.text, LIMITS.confirmText) },
+      confirm: { type: 'plain_text', text: plainText(action.confirm.confirm, LIMITS.confirmButton) },
+      deny: { type: 'plain_text', text: plainText(action.confirm.deny, LIMITS.confirmButton) },
+      style: action.style === 'danger' ? 'danger' : 'primary',
+    };
+  }
+  return out;
+}
+
+/** The plain-text fallback: severity, title, subject, count; escaped (Slack parses `text` as mrkdwn). */
+export function fallbackText(state: IncidentState): string {
+  const finding = state.finding;
+  const who = finding.context.user?.name ?? finding.context.user?.id ?? finding.subject.name ?? finding.subject.id;
+  const status = state.status === 'closed' ? `closed (${CLOSURE_TEXT[state.closure?.as ?? 'falsePositive']})` : state.status;
+  return escapeMrkdwn(
+    plainText(`[${finding.severity.toUpperCase()}] ${finding.title} | ${who} | ${finding.count} events | ${status} | ${state.incidentId}`, LIMITS.fallbackText),
+  );
+}
+
+/** Builds the incident message for a state. */
+export function buildIncidentMessage(state: IncidentState): SlackMessageContent {
+  const finding = state.finding;
+  const blocks: Block[] = [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: plainText(`${SEVERITY_EMOJI[finding.severity]} ${finding.severity.toUpperCase()} · ${finding.title}`, LIMITS.header), emoji: true },
+    },
+    { type: 'section', text: mrkdwn(statusLine(state)), fields: whoWhatWhereFields(state) },
+  ];
+  const evidence = evidenceText(state);
+  if (evidence !== undefined) blocks.push({ type: 'section', text: mrkdwn(evidence) });
+  const query = incidentQuery(finding);
+  blocks.push({ type: 'section', text: mrkdwn(`*Investigate in Sentinel* (Log Analytics)\n${codeBlock(query, LIMITS.sectionText - 60)}`) });
+  blocks.push({
+    type: 'context',
+    elements: [
+      mrkdwn(
+        `Incident ${codeSpan(state.incidentId, 230)} · detection ${codeSpan(finding.detectionId, 200)} · key ${codeSpan(finding.dedupeKey, 200)}${finding.eventIds.length > 0 ? ` · events ${list(finding.eventIds, 3) ?? ''}` : ''}`,
+        LIMITS.contextText,
+      ),
+    ],
+  });
+  const activity = activityText(state);
+  if (activity !== undefined) blocks.push({ type: 'divider' }, { type: 'section', text: mrkdwn(activity) });
+  const buttons = offeredActions(state).map((action) => button(state, action));
+  if (buttons.length > 0) {
+    const actions: ActionsBlock = { type: 'actions', block_id: ACTIONS_BLOCK_ID, elements: buttons.slice(0, LIMITS.actionsElements) };
+    blocks.push(actions);
+  } else if (state.status === 'closed') {
+    blocks.push({ type: 'context', elements: [mrkdwn('No further actions: this incident is closed.', LIMITS.contextText)] });
+  }
+  return { text: fallbackText(state), blocks: blocks.slice(0, LIMITS.blocks) };
+}
