@@ -122,6 +122,21 @@ param incidentSnoozeDays int = 7
 @description('SENTRY_INCIDENT_AUTO_ACTIONS: detection[@severity[+]]=action rules run when nobody responds in time; empty for the app default, none to disable.')
 param incidentAutoActions string = ''
 
+@description('SENTRY_SLACK_AUDIT_ORG: key of the Slack enterprise, landed as SourceOrg; empty for the app default (slack).')
+param slackAuditOrg string = ''
+
+@description('SENTRY_SLACK_AUDIT_ACTIONS: comma-separated audit actions to collect; empty for every action.')
+param slackAuditActions string = ''
+
+@description('SENTRY_SLACK_AUDIT_DENY_ACTIONS: comma-separated audit actions never landed.')
+param slackAuditDenyActions string = ''
+
+@description('SENTRY_MERAKI_WEBHOOK_NETWORKS: comma-separated Meraki network ids whose events arrive by webhook instead of polling (all for every network); empty to poll every network.')
+param merakiWebhookNetworks string = ''
+
+@description('More app settings, merged over the ones below: the optional tuning settings listed in docs/deploy.md (e.g. {"SENTRY_SLACK_AUDIT_PAGE_SIZE": "500"}). Never secrets.')
+param extraAppSettings object = {}
+
 @description('SENTRY_MERAKI_BLOCK_GROUP_POLICY_ID: Meraki group policy a blocked client is moved to; empty to use the built-in Blocked policy.')
 param merakiBlockGroupPolicyId string = ''
 
@@ -155,8 +170,8 @@ param merakiApiKey string = ''
 @description('Shared secret the Meraki webhook HTTP server sends in every alert body.')
 param merakiWebhookSecret string = ''
 
-@description('Key Vault secret names managed outside azd (set with az keyvault secret set); their app settings are written even when the matching secure parameter is empty.')
-param externalSecrets array = []
+@description('Comma-separated Key Vault secret names managed outside azd (set with az keyvault secret set), e.g. slack-scim-token,meraki-api-key; their app settings are written even when the matching secure parameter is empty.')
+param externalSecrets string = ''
 
 // ---- Log Analytics, Sentinel, hosting ----
 
@@ -198,6 +213,7 @@ var storageEndpoints = {
   table: 'https://${storageAccountName}.table.${environment().suffixes.storage}/'
 }
 var keyVaultUri = 'https://${keyVaultName}${environment().suffixes.keyvaultDns}/'
+var externalSecretNames = map(split(externalSecrets, ','), name => trim(name))
 
 // Routes the app registers (dev/stack wires the emulators to the same paths).
 var slackInteractivityPath = '/api/slack/interactivity'
@@ -383,25 +399,25 @@ module storagePrivateEndpoints 'modules/storage-private-endpoints.bicep' = if (v
 // secret that was never set is a missing setting (reported by name) rather than a reference that
 // cannot resolve. Versionless URIs: a new secret version is picked up without a deployment.
 var secretAppSettings = union(
-  !empty(slackAuditToken) || contains(externalSecrets, 'slack-audit-token')
+  !empty(slackAuditToken) || contains(externalSecretNames, 'slack-audit-token')
     ? { SENTRY_SLACK_AUDIT_TOKEN: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/slack-audit-token)' }
     : {},
-  !empty(slackBotToken) || contains(externalSecrets, 'slack-bot-token')
+  !empty(slackBotToken) || contains(externalSecretNames, 'slack-bot-token')
     ? { SENTRY_SLACK_BOT_TOKEN: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/slack-bot-token)' }
     : {},
-  !empty(slackSigningSecret) || contains(externalSecrets, 'slack-signing-secret')
+  !empty(slackSigningSecret) || contains(externalSecretNames, 'slack-signing-secret')
     ? { SENTRY_SLACK_SIGNING_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/slack-signing-secret)' }
     : {},
-  !empty(slackScimToken) || contains(externalSecrets, 'slack-scim-token')
+  !empty(slackScimToken) || contains(externalSecretNames, 'slack-scim-token')
     ? { SENTRY_SLACK_SCIM_TOKEN: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/slack-scim-token)' }
     : {},
-  !empty(slackAdminToken) || contains(externalSecrets, 'slack-admin-token')
+  !empty(slackAdminToken) || contains(externalSecretNames, 'slack-admin-token')
     ? { SENTRY_SLACK_ADMIN_TOKEN: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/slack-admin-token)' }
     : {},
-  !empty(merakiApiKey) || contains(externalSecrets, 'meraki-api-key')
+  !empty(merakiApiKey) || contains(externalSecretNames, 'meraki-api-key')
     ? { SENTRY_MERAKI_API_KEY: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/meraki-api-key)' }
     : {},
-  !empty(merakiWebhookSecret) || contains(externalSecrets, 'meraki-webhook-secret')
+  !empty(merakiWebhookSecret) || contains(externalSecretNames, 'meraki-webhook-secret')
     ? { SENTRY_MERAKI_WEBHOOK_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/meraki-webhook-secret)' }
     : {}
 )
@@ -433,11 +449,16 @@ var appSettings = union(
     SENTRY_MERAKI_BASE_URL: merakiBaseUrl
     SENTRY_MERAKI_ORG_IDS: merakiOrgIds
     SENTRY_MERAKI_BLOCK_GROUP_POLICY_ID: merakiBlockGroupPolicyId
+    SENTRY_MERAKI_WEBHOOK_NETWORKS: merakiWebhookNetworks
+    SENTRY_SLACK_AUDIT_ORG: slackAuditOrg
+    SENTRY_SLACK_AUDIT_ACTIONS: slackAuditActions
+    SENTRY_SLACK_AUDIT_DENY_ACTIONS: slackAuditDenyActions
     SENTRY_INCIDENT_ESCALATION_MINUTES: string(incidentEscalationMinutes)
     SENTRY_INCIDENT_SNOOZE_DAYS: string(incidentSnoozeDays)
     SENTRY_INCIDENT_AUTO_ACTIONS: incidentAutoActions
     SENTRY_DETECTIONS_CONFIG: detectionsConfig
   },
+  extraAppSettings,
   secretAppSettings
 )
 

@@ -47,9 +47,16 @@ var parsers = [
 
 var huntingQueries = loadJsonContent('../sentinel/hunting-queries.json')
 
-// Keyed like the entries of hunting-queries.json.
+// The seed's use cases and saved searches, keyed like the entries of hunting-queries.json (literal
+// paths again: loadTextContent cannot take a loop variable).
 var huntingQueryText = {
-  HUNTING_QUERY_TEXT_PLACEHOLDER: ''
+  'slack-named-file-downloads': loadTextContent('../kql/hunting/slack-named-file-downloads.kql')
+  'slack-filename-keyword-sniffer': loadTextContent('../kql/hunting/slack-filename-keyword-sniffer.kql')
+  'slack-max-daily-downloads': loadTextContent('../kql/hunting/slack-max-daily-downloads.kql')
+  'meraki-public-ip-changes': loadTextContent('../kql/hunting/meraki-public-ip-changes.kql')
+  'slack-logins-via-single-ip': loadTextContent('../kql/hunting/slack-logins-via-single-ip.kql')
+  'slack-user-multiple-ips': loadTextContent('../kql/hunting/slack-user-multiple-ips.kql')
+  'meraki-device-public-ips': loadTextContent('../kql/hunting/meraki-device-public-ips.kql')
 }
 
 resource workspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' existing = {

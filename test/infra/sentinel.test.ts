@@ -1,0 +1,249 @@
+/**
+ * Sentinel content against the stream schemas: every table and column a .kql file names exists (a
+ * pragmatic tokenizer, proven here to catch a misspelled column), every table has its parser, every
+ * .kql file is deployed, and rules are ordered after the tables and parsers they query.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { streamList } from '../../src/transforms/streams';
+import { BICEP_DIR, REPO, declaration, declarationsOf, dependsOn, loadedFiles, objectEntries, readBicep } from './bicep-reader';
+import { checkQuery, references, tokenize } from './kql-reader';
+import { KQL_DIR, filesUnder, generatedTables, kqlSchema, readJson, rel, sourceFiles } from './repo-facts';
+
+const schema = kqlSchema();
+const main = readBicep('main.bicep');
+const content = readBicep('modules/sentinel-content.bicep');
+const rulesModule = readBicep('modules/sentinel-rules.bicep');
+const workbookModule = readBicep('modules/sentinel-workbook.bicep');
+
+interface RuleMeta {
+  detectionId: string;
+  query: string;
+  displayName: string;
+  description: string;
+  severity: string;
+  queryFrequency: string;
+  queryPeriod: string;
+  tactics: string[];
+  techniques: string[];
+  entityMappings: { entityType: string; fieldMappings: { identifier: string; columnName: string }[] }[];
+}
+const rules = readJson<RuleMeta[]>(resolve(BICEP_DIR, 'sentinel', 'analytics-rules.json'));
+
+interface HuntingMeta {
+  query: string;
+  displayName: string;
+  description: string;
+  tactics: string[];
+  techniques: string[];
+}
+const hunting = readJson<HuntingMeta[]>(resolve(BICEP_DIR, 'sentinel', 'hunting-queries.json'));
+
+/** ISO 8601 duration (PnDTnHnM) in minutes. */
+function minutes(duration: string): number {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(duration);
+  if (!m || duration === 'P' || duration === 'PT') throw new Error(`not a duration: ${duration}`);
+  return Number(m[1] ?? 0) * 1440 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+describe('the KQL tokenizer', () => {
+  const sources = new Map([
+    ['SentrySlackAudit_CL', new Set(['TimeGenerated', 'EventId', 'ActorUserId', 'Action', 'Details'])],
+    ['SentryMerakiUplink_CL', new Set(['TimeGenerated', 'Serial', 'PublicIp'])],
+  ]);
+
+  it('accepts a query that uses only its table\'s columns and names it declares', () => {
+    const query = [
+      '// ActorUserID in a comment is ignored',
+      'let threshold = 10;',
+      'SentrySlackAudit_CL',
+      '| where Action == "file_downloaded" and Details.reason == @"ActorUserID"',
+      '| summarize Downloads = count() by ActorUserId, Window = bin(TimeGenerated, 1h)',
+      '| where Downloads > threshold | project-away Window',
+    ].join('\n');
+    expect(checkQuery(query, { sources })).toEqual([]);
+  });
+
+  it('catches a misspelled column, with its line', () => {
+    const query = 'SentrySlackAudit_CL\n| where ActorUserID == "U1"';
+    expect(checkQuery(query, { sources })).toEqual([{ line: 2, message: expect.stringContaining('unknown column ActorUserID') }]);
+  });
+
+  it('catches a column that belongs to a table the query does not read', () => {
+    expect(checkQuery('SentryMerakiUplink_CL | where ActorUserId == "U1"', { sources })[0]?.message).toContain('ActorUserId');
+  });
+
+  it('catches an unknown table and a query that reads none', () => {
+    expect(checkQuery('SentrySlackAdit_CL | take 1', { sources })[0]?.message).toContain('unknown table or function SentrySlackAdit_CL');
+    expect(checkQuery('print x = 1', { sources })[0]?.message).toContain('reads no Sentry table');
+  });
+
+  it('keeps strings whole (regexes with braces, quotes of the other kind) and dotted names out of columns', () => {
+    const tokens = tokenize(`extract(@"\\.([A-Za-z0-9]{1,8})$", 1, Name) | where x == 'a"b' | mv-expand Tags.items`);
+    expect(tokens.filter((t) => t.kind === 'string').map((t) => t.text)).toEqual([`@"\\.([A-Za-z0-9]{1,8})$"`, `'a"b'`]);
+    expect([...references('T_CL | extend a = Entity.Email').columns.keys()]).toEqual(['Entity']);
+  });
+});
+
+describe('KQL files against the stream schemas', () => {
+  const files = filesUnder(KQL_DIR, '.kql');
+
+  it('finds the parsers, rules and workbook queries', () => {
+    expect(files.length).toBeGreaterThanOrEqual(streamList.length + 9 + 7);
+  });
+
+  for (const file of filesUnder(KQL_DIR, '.kql')) {
+    it(`${rel(file)} uses only existing tables, functions and columns`, () => {
+      expect(checkQuery(readFileSync(file, 'utf8'), schema)).toEqual([]);
+    });
+  }
+
+  it('every .kql file is deployed by some Bicep file, and every loaded file exists', () => {
+    const bicepFiles = filesUnder(BICEP_DIR, '.bicep').map((f) => readBicep(rel(f).replace(/^infra\/bicep\//, '')));
+    const loaded = new Set(bicepFiles.flatMap((b) => [...loadedFiles(b, 'loadTextContent'), ...loadedFiles(b, 'loadJsonContent')]));
+    for (const path of loaded) expect(existsSync(path), `${rel(path)} is loaded but missing`).toBe(true);
+    expect(files.filter((f) => !loaded.has(f)).map(rel), 'not deployed by any Bicep file').toEqual([]);
+  });
+});
+
+describe('parser functions', () => {
+  const parsers = objectEntries(declaration(content, 'var', 'parsers').body);
+  const byName = new Map<string, Record<string, string>>();
+  {
+    let current: Record<string, string> = {};
+    for (const { key, value } of parsers) {
+      if (key === 'name') byName.set(value.replace(/'/g, ''), (current = {}));
+      current[key] = value;
+    }
+  }
+
+  it('one per table, named like the table without _CL, reading that table', () => {
+    const tables = generatedTables().map((t) => t.name);
+    expect([...byName.keys()].sort()).toEqual(tables.map((t) => t.replace(/_CL$/, '')).sort());
+    for (const table of tables) {
+      const fn = table.replace(/_CL$/, '');
+      const entry = byName.get(fn);
+      expect(entry?.table).toBe(`'${table}'`);
+      expect(entry?.query).toBe(`loadTextContent('../kql/parsers/${fn}.kql')`);
+      const refs = references(readFileSync(resolve(KQL_DIR, 'parsers', `${fn}.kql`), 'utf8'));
+      expect([...refs.tables]).toEqual([table]);
+    }
+    const parser = declarationsOf(content, 'resource').find((d) => d.name === 'parser');
+    expect(parser?.body).toMatch(/functionAlias:\s*p\.name/);
+  });
+
+  it('each keeps one row per EventId (an interrupted chunk may land rows twice)', () => {
+    for (const table of generatedTables()) {
+      const text = readFileSync(resolve(KQL_DIR, 'parsers', `${table.name.replace(/_CL$/, '')}.kql`), 'utf8');
+      expect(text, table.name).toMatch(/\|\s*summarize\s+arg_(?:min|max)\([^)]*,\s*\*\)\s+by\s+[^|\n]*\bEventId\b/);
+    }
+  });
+
+  it('the Slack audit parser restores the self-action entity exactly when slackAuditEntity does', () => {
+    const text = readFileSync(resolve(KQL_DIR, 'parsers', 'SentrySlackAudit.kql'), 'utf8').replace(/\s+/g, ' ');
+    const code = readFileSync(resolve(REPO, 'src', 'transforms', 'slack-audit.ts'), 'utf8');
+    const fn = code.slice(code.indexOf('export function slackAuditEntity'));
+    // The code's condition: a user entity whose id is the actor's, with no name and no attributes.
+    expect(fn).toMatch(/row\.EntityType === 'user'/);
+    expect(fn).toMatch(/row\.EntityId === row\.ActorUserId/);
+    expect(fn).toMatch(/row\.EntityName === undefined/);
+    expect(fn).toMatch(/row\.Entity === undefined/);
+    expect(text).toContain('IsSelfAction = EntityType == "user" and isnotempty(EntityId) and EntityId == ActorUserId and isempty(EntityName) and isnull(Entity)');
+    expect(text).toContain('EntityName = iff(IsSelfAction, ActorUserName, EntityName)');
+    expect(text).toContain('EntityEmail = iff(IsSelfAction, ActorEmail,');
+    expect(text).toContain('EntityTeam = iff(IsSelfAction, ActorTeam,');
+  });
+});
+
+describe('analytics rules', () => {
+  const queries = objectEntries(declaration(rulesModule, 'var', 'queries').body);
+  const rule = declarationsOf(rulesModule, 'resource').find((d) => d.target.startsWith('Microsoft.SecurityInsights/alertRules@'));
+  const detectionSources = [resolve(REPO, 'dev', 'scenario', 'catalogue.ts'), ...sourceFiles().filter((f) => f.includes('/detections/'))]
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
+
+  it('each rule has its query file and each query file a rule', () => {
+    expect(rules.length).toBeGreaterThanOrEqual(8);
+    expect(queries.map((q) => q.key).sort()).toEqual(rules.map((r) => r.query).sort());
+    for (const q of queries) expect(q.value).toBe(`loadTextContent('../kql/rules/${q.key}.kql')`);
+    expect(rule?.body).toMatch(/query:\s*queries\[r\.query\]/);
+    expect(new Set(rules.map((r) => r.detectionId)).size).toBe(rules.length);
+  });
+
+  it('mirror detections the app has', () => {
+    for (const r of rules.filter((x) => x.detectionId !== 'sentry.finding')) {
+      expect(detectionSources, `no detection ${r.detectionId} in the app`).toContain(`'${r.detectionId}'`);
+    }
+  });
+
+  it('map entities and custom details to columns their query produces', () => {
+    const custom = objectEntries(/customDetails:\s*\{[^}]*\}/.exec(rule?.body ?? '')?.[0] ?? '').filter((e) => e.key !== 'customDetails');
+    expect(custom.length).toBeGreaterThan(0);
+    for (const r of rules) {
+      const refs = references(readFileSync(resolve(KQL_DIR, 'rules', `${r.query}.kql`), 'utf8'), new Set(schema.sources.keys()));
+      const produced = new Set([...refs.columns.keys(), ...refs.declared]);
+      for (const m of r.entityMappings) for (const f of m.fieldMappings) expect(produced.has(f.columnName), `${r.query}: ${f.columnName}`).toBe(true);
+      for (const c of custom) expect(produced.has(c.value.replace(/'/g, '')), `${r.query}: custom detail ${c.value}`).toBe(true);
+    }
+  });
+
+  it('have schedules Sentinel accepts and severities it knows', () => {
+    for (const r of rules) {
+      expect(['Informational', 'Low', 'Medium', 'High']).toContain(r.severity);
+      expect(minutes(r.queryFrequency)).toBeGreaterThanOrEqual(5);
+      expect(minutes(r.queryPeriod)).toBeGreaterThanOrEqual(minutes(r.queryFrequency));
+      expect(minutes(r.queryPeriod)).toBeLessThanOrEqual(14 * 1440);
+      expect(r.tactics.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('are created disabled unless asked, and only after the tables, Sentinel and the parsers', () => {
+    expect(rule?.body).toMatch(/enabled:\s*enabled\b/);
+    expect(declaration(rulesModule, 'param', 'enabled').body).toBe('false');
+    expect(declaration(main, 'param', 'analyticsRulesEnabled').body).toBe('false');
+    const mod = declarationsOf(main, 'module').find((d) => d.target === 'modules/sentinel-rules.bicep');
+    expect(mod?.body).toMatch(/enabled:\s*analyticsRulesEnabled\b/);
+    expect(dependsOn(mod!)).toEqual(expect.arrayContaining(['tables', 'sentinel', 'sentinelContent']));
+    const contentModule = declarationsOf(main, 'module').find((d) => d.target === 'modules/sentinel-content.bicep');
+    expect(dependsOn(contentModule!)).toContain('tables');
+    expect(declarationsOf(main, 'module').find((d) => d.name === 'tables')?.target).toBe('modules/log-tables.bicep');
+    expect(declarationsOf(main, 'module').find((d) => d.name === 'sentinel')?.target).toBe('modules/sentinel-onboarding.bicep');
+  });
+});
+
+describe('hunting queries', () => {
+  const text = objectEntries(declaration(content, 'var', 'huntingQueryText').body);
+
+  it('each one in hunting-queries.json has its .kql file under kql/hunting and is loaded', () => {
+    expect(hunting.length).toBeGreaterThanOrEqual(4);
+    expect(text.map((t) => t.key).sort()).toEqual(hunting.map((h) => h.query).sort());
+    for (const t of text) expect(t.value).toBe(`loadTextContent('../kql/hunting/${t.key}.kql')`);
+    const onDisk = filesUnder(resolve(KQL_DIR, 'hunting'), '.kql').map((f) => basename(f, '.kql'));
+    expect(onDisk.sort()).toEqual(hunting.map((h) => h.query).sort());
+    for (const h of hunting) {
+      expect(h.displayName.length).toBeGreaterThan(0);
+      expect(h.description.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('the workbook', () => {
+  it('has the seed\'s two dashboards, each query from kql/workbook, and every {Parameter} its queries use', () => {
+    const body = declaration(workbookModule, 'var', 'content').body;
+    expect(body).toContain("linkLabel: 'Daily downloads and risk tiers'");
+    expect(body).toContain("linkLabel: 'Meraki failover'");
+    const loaded = loadedFiles(workbookModule, 'loadTextContent');
+    expect(loaded.sort()).toEqual(filesUnder(resolve(KQL_DIR, 'workbook'), '.kql'));
+    const declared = new Set([...body.matchAll(/\bname:\s*'([A-Za-z]+)'/g)].map((m) => m[1]));
+    for (const file of loaded) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/\{([A-Za-z]+)(?::[a-z]+)?\}/g)) {
+        expect(declared.has(m[1]), `${rel(file)} uses {${m[1] ?? ''}}, which the workbook does not declare`).toBe(true);
+      }
+    }
+    const mod = declarationsOf(main, 'module').find((d) => d.target === 'modules/sentinel-workbook.bicep');
+    expect(dependsOn(mod!)).toContain('sentinelContent');
+  });
+});
