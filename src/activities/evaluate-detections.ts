@@ -45,12 +45,19 @@ export interface EvaluateDetectionsDeps {
   purgeLimit?: number;
 }
 
-export async function evaluateDetections(raw: unknown, deps: EvaluateDetectionsDeps): Promise<EvaluateDetectionsResult> {
+export async function evaluateDetections(
+  raw: unknown,
+  deps: EvaluateDetectionsDeps,
+): Promise<EvaluateDetectionsResult> {
   const parsed = EvaluateDetectionsInput.safeParse(raw);
   if (!parsed.success) {
-    throw new AppError(ErrorCode.InputInvalid, `evaluateDetections input is invalid: ${z.prettifyError(parsed.error)}`, {
-      retriable: false,
-    });
+    throw new AppError(
+      ErrorCode.InputInvalid,
+      `evaluateDetections input is invalid: ${z.prettifyError(parsed.error)}`,
+      {
+        retriable: false,
+      },
+    );
   }
   const { cycleId } = parsed.data;
   const nowMs = typeof parsed.data.now === 'number' ? parsed.data.now : Date.parse(parsed.data.now);
@@ -65,7 +72,8 @@ export async function evaluateDetections(raw: unknown, deps: EvaluateDetectionsD
     now,
     cycleId,
   });
-  for (const record of changed) await deps.findings.save(record, etags.get(recordKey(record.detectionId, record.dedupeKey)));
+  for (const record of changed)
+    await deps.findings.save(record, etags.get(recordKey(record.detectionId, record.dedupeKey)));
 
   const reported: FindingRecord[] = [...replayed, ...changed];
   const mitre = new Map(deps.detections.map((d) => [d.detection.id, d.detection.mitre] as const));
@@ -101,7 +109,15 @@ export function evaluateDetectionsDeps(config: Config, log?: (message: string) =
 }
 
 /** The registered handler. */
-export async function evaluateDetectionsActivity(input: unknown, context: InvocationContext): Promise<EvaluateDetectionsResult> {
+export async function evaluateDetectionsActivity(
+  input: unknown,
+  context: InvocationContext,
+): Promise<EvaluateDetectionsResult> {
   const config = getConfig();
-  return evaluateDetections(input, evaluateDetectionsDeps(config, (m) => { context.log(m); }));
+  return evaluateDetections(
+    input,
+    evaluateDetectionsDeps(config, (m) => {
+      context.log(m);
+    }),
+  );
 }

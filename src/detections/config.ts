@@ -33,7 +33,9 @@ function readDocument(value: string | undefined, problems: string[]): Record<str
       text = readFileSync(text, 'utf8');
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'unreadable';
-      problems.push(`${SETTING} is neither a JSON object nor a readable file (${code} for ${JSON.stringify(text)}): set it to the JSON document itself or to the path of a file holding it.`);
+      problems.push(
+        `${SETTING} is neither a JSON object nor a readable file (${code} for ${JSON.stringify(text)}): set it to the JSON document itself or to the path of a file holding it.`,
+      );
       return {};
     }
   }
@@ -41,11 +43,15 @@ function readDocument(value: string | undefined, problems: string[]): Record<str
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    problems.push(`${SETTING} is not valid JSON (${(error as Error).message}): fix the syntax; it must be an object keyed by detection id.`);
+    problems.push(
+      `${SETTING} is not valid JSON (${(error as Error).message}): fix the syntax; it must be an object keyed by detection id.`,
+    );
     return {};
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    problems.push(`${SETTING} must be a JSON object keyed by detection id, e.g. {"slack.audit.mass-download": {"threshold": 40}}.`);
+    problems.push(
+      `${SETTING} must be a JSON object keyed by detection id, e.g. {"slack.audit.mass-download": {"threshold": 40}}.`,
+    );
     return {};
   }
   return parsed as Record<string, unknown>;
@@ -94,12 +100,16 @@ export function parseDetectionsConfig(
   for (const key of Object.keys(document)) {
     if (key === '*' || key === '$schema' || ids.includes(key)) continue;
     const near = closest(key, ids);
-    problems.push(`${SETTING}: unknown detection ${JSON.stringify(key)}: use a registered id${near === undefined ? '' : ` (did you mean ${near}?)`} or remove it.`);
+    problems.push(
+      `${SETTING}: unknown detection ${JSON.stringify(key)}: use a registered id${near === undefined ? '' : ` (did you mean ${near}?)`} or remove it.`,
+    );
   }
   const wildcard = WildcardSchema.safeParse(document['*'] ?? {});
   if (!wildcard.success) {
     for (const issue of wildcard.error.issues) {
-      problems.push(`${SETTING}: "*", field ${pathOf(issue)}: ${issue.message}; fix: ${fixFor(issue, WildcardSchema)}.`);
+      problems.push(
+        `${SETTING}: "*", field ${pathOf(issue)}: ${issue.message}; fix: ${fixFor(issue, WildcardSchema)}.`,
+      );
     }
   }
   const configured: ConfiguredDetection[] = [];

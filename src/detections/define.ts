@@ -130,6 +130,8 @@ export type WindowRule<C> =
       windowSeconds: (config: C) => number;
       /** How long buckets are kept (default: the window). */
       retentionSeconds?: (config: C) => number;
+      /** Bucket length, for rules that keep one item per polled snapshot (default by window). */
+      bucketSeconds?: number;
       evaluate: (window: SubjectWindow, config: C, env: EvaluateEnv) => Crossing | null;
     };
 
@@ -205,9 +207,11 @@ export function bucketSecondsFor(kind: WindowRule<unknown>['kind'], windowSecond
 }
 
 export function defineDetection<Shape extends z.ZodRawShape>(spec: DetectionSpec<Shape>): Detection {
-  if (!ID_PATTERN.test(spec.id)) throw new Error(`detection id ${spec.id} is not slack.audit.<kebab> or meraki.<area>.<kebab>`);
+  if (!ID_PATTERN.test(spec.id))
+    throw new Error(`detection id ${spec.id} is not slack.audit.<kebab> or meraki.<area>.<kebab>`);
   for (const technique of spec.mitre) {
-    if (!MITRE_PATTERN.test(technique)) throw new Error(`detection ${spec.id}: MITRE entry ${technique} is not TA####:T####[.###]`);
+    if (!MITRE_PATTERN.test(technique))
+      throw new Error(`detection ${spec.id}: MITRE entry ${technique} is not TA####:T####[.###]`);
   }
   const schema = z.strictObject({ ...BaseShape, ...spec.config });
   const parse = (overrides: unknown): DetectionConfig<Shape> => schema.parse(overrides ?? {}) as DetectionConfig<Shape>;
@@ -230,7 +234,8 @@ export function defineDetection<Shape extends z.ZodRawShape>(spec: DetectionSpec
       Object.freeze(config);
       const rule = spec.window;
       const windowSeconds = rule.windowSeconds(config);
-      const bucketSeconds = bucketSecondsFor(rule.kind, windowSeconds);
+      const bucketSeconds =
+        (rule.kind === 'custom' ? rule.bucketSeconds : undefined) ?? bucketSecondsFor(rule.kind, windowSeconds);
       const retentionSeconds =
         Math.max(windowSeconds, rule.kind === 'custom' && rule.retentionSeconds ? rule.retentionSeconds(config) : 0) +
         bucketSeconds;
@@ -287,7 +292,11 @@ export function defaultEvidence(crossing: Crossing, window: SubjectWindow): Reco
     return entry;
   });
   return {
-    subject: { type: window.subject.type, id: window.subject.id, ...(window.subject.name ? { name: window.subject.name } : {}) },
+    subject: {
+      type: window.subject.type,
+      id: window.subject.id,
+      ...(window.subject.name ? { name: window.subject.name } : {}),
+    },
     ...(Object.keys(window.facts).length > 0 ? { latest: { ...window.facts } } : {}),
     count: crossing.count,
     sample,
@@ -304,5 +313,11 @@ export const fields = {
       .min(1)
       .max(90 * 24 * 60)
       .default(fallback),
-  list: (fallback: readonly string[] = []) => z.array(z.string().min(1).max(1024)).max(10_000).default([...fallback]),
+  days: (fallback: number) => z.number().int().min(1).max(90).default(fallback),
+  flag: (fallback: boolean) => z.boolean().default(fallback),
+  list: (fallback: readonly string[] = []) =>
+    z
+      .array(z.string().min(1).max(1024))
+      .max(10_000)
+      .default([...fallback]),
 };

@@ -68,8 +68,14 @@ export function recordKey(detectionId: string, dedupeKey: string): string {
 }
 
 /** Groups stored buckets into one window per (detection, dedupe key). */
-export function windowsFrom(buckets: readonly StoredBucket[]): { windows: SubjectWindow[]; earliest: Map<string, number> } {
-  const grouped = new Map<string, { window: SubjectWindow; items: ItemState[]; overflow: OverflowState[]; factsT: number; subjectBucket: number }>();
+export function windowsFrom(buckets: readonly StoredBucket[]): {
+  windows: SubjectWindow[];
+  earliest: Map<string, number>;
+} {
+  const grouped = new Map<
+    string,
+    { window: SubjectWindow; items: ItemState[]; overflow: OverflowState[]; factsT: number; subjectBucket: number }
+  >();
   const earliest = new Map<string, number>();
   for (const b of buckets) {
     earliest.set(b.detectionId, Math.min(earliest.get(b.detectionId) ?? Infinity, b.bucket));
@@ -96,14 +102,17 @@ export function windowsFrom(buckets: readonly StoredBucket[]): { windows: Subjec
       if (times[2] !== undefined) state.label = times[2];
       g.items.push(state);
     }
-    if (b.overflowEstimate > 0) g.overflow.push({ bucket: b.bucket, bucketEnd: b.bucket + b.bucketSeconds, estimate: b.overflowEstimate });
+    if (b.overflowEstimate > 0)
+      g.overflow.push({ bucket: b.bucket, bucketEnd: b.bucket + b.bucketSeconds, estimate: b.overflowEstimate });
   }
   const windows: SubjectWindow[] = [];
   for (const g of grouped.values()) {
     g.items.sort((a, b) => a.t - b.t || (a.item < b.item ? -1 : a.item > b.item ? 1 : a.bucket - b.bucket));
     windows.push({ ...g.window, items: g.items, overflow: g.overflow });
   }
-  windows.sort((a, b) => (a.detectionId < b.detectionId ? -1 : a.detectionId > b.detectionId ? 1 : a.dedupeKey < b.dedupeKey ? -1 : 1));
+  windows.sort((a, b) =>
+    a.detectionId < b.detectionId ? -1 : a.detectionId > b.detectionId ? 1 : a.dedupeKey < b.dedupeKey ? -1 : 1,
+  );
   return { windows, earliest };
 }
 
@@ -134,7 +143,11 @@ export function evaluateWindows(args: EvaluateArgs): EvaluationResult {
     });
     if (crossing === null || (prev !== undefined && crossing.newItems === 0)) continue;
     const shown = detection.present(crossing, window);
-    const lastEventT = Math.max(prev?.lastEventT ?? -Infinity, ...crossing.items.map((i) => Math.max(i.t, i.tMax)), crossing.lastSeen);
+    const lastEventT = Math.max(
+      prev?.lastEventT ?? -Infinity,
+      ...crossing.items.map((i) => Math.max(i.t, i.tMax)),
+      crossing.lastSeen,
+    );
     const eventIds = crossing.items.slice(-EVENT_ID_SAMPLE).map((i) => i.item);
     const sourceOrg = window.facts.org ?? prev?.sourceOrg ?? 'sentry';
     const expiresAt = Math.max(args.now, lastEventT) + detection.retentionSeconds + HOLD_AFTER_SECONDS;

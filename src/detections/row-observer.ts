@@ -116,8 +116,7 @@ export function createRowObserver(config: Config, ctx: ObserverContext, deps: Ob
         let next = 0;
         await Promise.all(
           Array.from({ length: Math.min(RESOLVE_CONCURRENCY, ids.length) }, async () => {
-            while (next < ids.length) {
-              const id = ids[next++] as string;
+            for (let id = ids[next++]; id !== undefined; id = ids[next++]) {
               // No resolver configured: the channel is unknown (the alert says so), never guessed.
               channelCache.set(id, resolver === undefined ? undefined : await resolver(id));
             }

@@ -123,7 +123,9 @@ export class MemoryFindingStore implements FindingStore {
     const key = `${partitionKey}|${rowKey}`;
     const existing = this.records.get(key);
     if ((etag === undefined && existing !== undefined) || (etag !== undefined && String(existing?.etag) !== etag)) {
-      return Promise.reject(asStateError({ statusCode: etag === undefined ? 409 : 412 }, `saving finding ${record.findingId}`));
+      return Promise.reject(
+        asStateError({ statusCode: etag === undefined ? 409 : 412 }, `saving finding ${record.findingId}`),
+      );
     }
     this.records.set(key, { record: structuredClone(record), etag: (existing?.etag ?? 0) + 1 });
     return Promise.resolve();

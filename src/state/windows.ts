@@ -153,7 +153,8 @@ export function mergeBuckets(existing: BucketData | undefined, incoming: BucketD
   if (existing === undefined) return cloneBucket(incoming);
   const out = cloneBucket(existing);
   out.expiresAt = Math.max(existing.expiresAt, incoming.expiresAt);
-  out.subject = incoming.subject.name !== undefined || existing.subject.name === undefined ? incoming.subject : existing.subject;
+  out.subject =
+    incoming.subject.name !== undefined || existing.subject.name === undefined ? incoming.subject : existing.subject;
   for (const [item, times] of Object.entries(incoming.items).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     addItem(out, item, times[0], times[1], times[2]);
   }
@@ -172,7 +173,7 @@ function cloneBucket(b: BucketData): BucketData {
   const out: BucketData = {
     ...b,
     subject: { ...b.subject },
-    items: Object.fromEntries(Object.entries(b.items).map(([k, v]) => [k, [...v] as ItemTimes])),
+    items: Object.fromEntries(Object.entries(b.items).map(([k, v]) => [k, [...v]])),
   };
   if (b.facts !== undefined) out.facts = { t: b.facts.t, values: { ...b.facts.values } };
   return out;
@@ -228,7 +229,13 @@ function encodeEntity(b: BucketData): { entity: WindowEntity; signature: string 
     const facts = JSON.stringify(b.facts);
     entity.Facts = facts.length <= MAX_FACTS_CHARS ? facts : JSON.stringify({ t: b.facts.t, values: {} });
   }
-  const signature = JSON.stringify([entity.Items, entity.Overflow ?? '', entity.Facts ?? '', b.expiresAt, entity.SubjectName ?? '']);
+  const signature = JSON.stringify([
+    entity.Items,
+    entity.Overflow ?? '',
+    entity.Facts ?? '',
+    b.expiresAt,
+    entity.SubjectName ?? '',
+  ]);
   return { entity, signature };
 }
 
@@ -314,14 +321,19 @@ export class TableWindowStore implements WindowStore {
         return true;
       } catch (error) {
         const status = statusOf(error);
-        if (status !== 409 && status !== 412) throw asStateError(error, `writing window ${bucket.detectionId}/${probe.rowKey}`);
+        if (status !== 409 && status !== 412)
+          throw asStateError(error, `writing window ${bucket.detectionId}/${probe.rowKey}`);
         await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 20 * attempt)));
       }
     }
-    throw new AppError(ErrorCode.StateConflict, `Window ${bucket.detectionId}/${probe.rowKey} kept changing concurrently`, {
-      retriable: true,
-      context: { attempts: MAX_ATTEMPTS },
-    });
+    throw new AppError(
+      ErrorCode.StateConflict,
+      `Window ${bucket.detectionId}/${probe.rowKey} kept changing concurrently`,
+      {
+        retriable: true,
+        context: { attempts: MAX_ATTEMPTS },
+      },
+    );
   }
 
   async readAll(now: number): Promise<StoredBucket[]> {

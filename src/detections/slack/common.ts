@@ -39,7 +39,8 @@ export function entitySubject(row: SlackAuditRow): Subject | undefined {
 export function actorFacts(row: SlackAuditRow, extra: Record<string, string | undefined> = {}): Record<string, string> {
   const facts: Record<string, string> = { action: row.Action };
   const put = (key: string, value: string | undefined): void => {
-    if (value !== undefined && value !== '') facts[key] = value.length > MAX_FACT ? `${value.slice(0, MAX_FACT - 1)}…` : value;
+    if (value !== undefined && value !== '')
+      facts[key] = value.length > MAX_FACT ? `${value.slice(0, MAX_FACT - 1)}…` : value;
   };
   put('actorId', row.ActorUserId);
   put('actorName', row.ActorUserName);
@@ -68,17 +69,21 @@ export function containsAny(text: string, needles: readonly string[]): string | 
 
 export function detailsOf(row: SlackAuditRow): Record<string, unknown> {
   const d = row.Details;
-  return d !== null && typeof d === 'object' && !Array.isArray(d) ? (d as Record<string, unknown>) : {};
+  return d !== null && typeof d === 'object' && !Array.isArray(d) ? d : {};
 }
 
 export function entityAttributes(row: SlackAuditRow): Record<string, unknown> {
   const e = row.Entity;
-  return e !== null && typeof e === 'object' && !Array.isArray(e) ? (e as Record<string, unknown>) : {};
+  return e !== null && typeof e === 'object' && !Array.isArray(e) ? e : {};
 }
 
 export function stringList(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
-  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   return [];
 }
 
@@ -90,7 +95,13 @@ export function eventObservation(
   label?: string,
   extraFacts?: Record<string, string | undefined>,
 ): Observation {
-  const o: Observation = { dedupeKey, subject, item: row.EventId, t: row.DateCreate, facts: actorFacts(row, extraFacts) };
+  const o: Observation = {
+    dedupeKey,
+    subject,
+    item: row.EventId,
+    t: row.DateCreate,
+    facts: actorFacts(row, extraFacts),
+  };
   if (label !== undefined) o.label = label;
   return o;
 }
@@ -106,7 +117,7 @@ export function ipAllowed(ip: string, allow: readonly string[]): boolean {
       const addr = ipv4(ip);
       if (base === undefined || addr === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) continue;
       const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-      if (((base & mask) >>> 0) === ((addr & mask) >>> 0)) return true;
+      if ((base & mask) >>> 0 === (addr & mask) >>> 0) return true;
     }
   }
   return false;
@@ -181,4 +192,3 @@ export function singleEventRule(spec: SingleEventRuleSpec): Detection {
     },
   });
 }
-
