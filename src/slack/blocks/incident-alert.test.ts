@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+
+import { checkBlocks } from '../../../dev/emulators/slack/blocks';
+import { merakiFinding, POLICY, slackFinding, stateOf, T0 } from '../../../test/helpers/incidents';
+import { ActionIds, decodeButtonValue } from '../action-ids';
+import { applyOutcome, markEscalated, recordStep, SENTRY_ACTOR, type IncidentState } from '../../response/incident-state';
+import { normalizeFinding } from '../../response/model';
+import { buildIncidentMessage } from './incident-alert';
+import { replyText } from './replies';
+import type { Block, MrkdwnText, TextObject } from './types';
+
+const BOB = { id: 'W0ALICE01', name: 'alice' };
+const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000).toISOString();
+
+function texts(blocks: Block[]): TextObject[] {
+  const out: TextObject[] = [];
+  for (const block of blocks) {
+    if (block.type === 'header') out.push(block.text);
+    if (block.type === 'section') out.push(...(block.text === undefined ? [] : [block.text]), ...(block.fields ?? []));
+    if (block.type === 'context') out.push(...block.elements);
+  }
+  return out;
+}
+
+function buttons(state: IncidentState): string[] {
+  const actions = buildIncidentMessage(state).blocks.find((b) => b.type === 'actions');
+  return actions?.type === 'actions' ? actions.elements.map((e) => e.text.text) : [];
+}
+
+/** Every `<…>` control sequence in the message must be one Sentry builds on purpose. */
+const ALLOWED_CONTROL = [
+  /^<!date\^\d+\^\{date_short_pretty\} \{time_secs\}\|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z>$/,
+  /^<@[UW][A-Z0-9]+>$/,
+  /^<!subteam\^S[A-Z0-9]+>$/,
+];
+
+function assertSafe(message: { text: string; blocks: Block[] }): void {
+  const all = [message.text, ...texts(message.blocks).filter((t): t is MrkdwnText => t.type === 'mrkdwn').map((t) => t.text)];
+  for (const text of all) {
+    for (const control of text.match(/<[^>]*>/g) ?? []) {
+      expect(ALLOWED_CONTROL.some((pattern) => pattern.test(control)), `unexpected control sequence ${control}`).toBe(true);
+    }
+    expect(text).not.toMatch(/@(channel|here|everyone)\b/i);
+    for (const line of text.split('\n').filter((l) => !l.startsWith('```') && !l.endsWith('```'))) {
+      if (!text.includes('```')) expect((line.match(/`/g) ?? []).length % 2, `unbalanced code span in ${line}`).toBe(0);
+    }
+  }
+  for (const t of texts(message.blocks)) if (t.type === 'mrkdwn') expect(t.verbatim).toBe(true);
+  const checked = checkBlocks(message.blocks);
+  expect(checked.ok, checked.ok ? '' : checked.detail).toBe(true);
+}
+
+const states: [string, () => IncidentState][] = [
+  ['open (Slack anomaly)', () => stateOf()],
+  ['acknowledged', () => applyOutcome(stateOf(), 'acknowledge', undefined, { status: 'succeeded', summary: 'Acknowledged: a responder is on it' }, BOB, at(2))],
+  [
+    'sessions reset',
+    () => applyOutcome(stateOf(), 'resetSessions', 'W0BOB0001', { status: 'succeeded', summary: 'Signed bob out of every session' }, BOB, at(3)),
+  ],
+  [
+    'action failed, retry offered',
+    () =>
+      applyOutcome(
+        stateOf(),
+        'deactivateUser',
+        'W0BOB0001',
+        { status: 'failed', summary: 'Deactivation failed', error: { code: 'http_403', message: 'Slack SCIM DELETE answered HTTP 403: cannot_disable_primary_owner', retriable: false } },
+        BOB,
+        at(4),
+      ),
+  ],
+  [
+    'escalated, automatic reset',
+    () => {
+      let s = markEscalated(stateOf(), at(15));
+      s = recordStep(s, { at: at(15), by: SENTRY_ACTOR, kind: 'escalate', status: 'succeeded', summary: 'No responder acted within 15 min: escalated to on-call' });
+      return applyOutcome(s, 'resetSessions', 'W0BOB0001', { status: 'succeeded', summary: 'Signed bob out of every session' }, SENTRY_ACTOR, at(15));
+    },
+  ],
+  ['closed as false positive', () => applyOutcome(stateOf(), 'closeFalsePositive', undefined, { status: 'succeeded', summary: 'Closed as false positive' }, BOB, at(5))],
+  ['closed as benign positive', () => applyOutcome(stateOf(), 'closeBenignPositive', undefined, { status: 'succeeded', summary: 'Closed as benign positive' }, BOB, at(5))],
+  [
+    'snoozed',
+    () =>
+      applyOutcome(
+        stateOf(),
+        'snooze',
+        'W0BOB0001',
+        { status: 'succeeded', summary: 'slack.audit.anomaly will not alert on W0BOB0001 until 2026-03-09T10:05:00.000Z', details: { until: '2026-03-09T10:05:00.000Z' } },
+        BOB,
+        at(5),
+      ),
+  ],
+  ['open (Meraki uplink)', () => stateOf(merakiFinding())],
+  [
+    'Meraki, IP blocked',
+    () => applyOutcome(stateOf(merakiFinding()), 'blockIp', '198.51.100.99', { status: 'succeeded', summary: 'Deny rule for 198.51.100.99 added to the MX L3 firewall of HQ' }, BOB, at(6)),
+  ],
+  [
+    'bare FindingSummary (no context yet)',
+    () =>
+      stateOf(
+        normalizeFinding({
+          detectionId: 'slack.audit.mass-download',
+          dedupeKey: 'W0CAROL01|203.0.113.9',
+          incidentId: 'incident-slack.audit.mass-download-0a1b2c',
+          severity: 'medium',
+          title: 'Mass download by carol',
+          count: 42,
+          firstSeen: '2026-03-01T10:00:00.000Z',
+          lastSeen: '2026-03-02T09:00:00.000Z',
+          isNew: true,
+        }),
+      ),
+  ],
+];
+
+describe('incident message per state', () => {
+  for (const [name, build] of states) {
+    it(`${name}: valid, safe Block Kit`, () => {
+      const message = buildIncidentMessage(build());
+      assertSafe(message);
+      expect(message).toMatchSnapshot();
+    });
+  }
+
+  it('offers buttons by state: all while open, no Acknowledge once acknowledged, none when closed', () => {
+    expect(buttons(stateOf())).toEqual([
+      'Acknowledge',
+      'Reset sessions',
+      'Invalidate session',
+      'Deactivate user',
+      'Snooze 7d',
+      'False positive',
+      'Benign positive',
+    ]);
+    const [, acknowledged] = states[1] ?? [];
+    expect(buttons(acknowledged?.() ?? stateOf())).not.toContain('Acknowledge');
+    expect(buttons(states[2]?.[1]() ?? stateOf())).not.toContain('Reset sessions');
+    expect(buttons(states[3]?.[1]() ?? stateOf())).toContain('Retry: Deactivate user');
+    for (const index of [5, 6, 7]) expect(buttons(states[index]?.[1]() ?? stateOf())).toEqual([]);
+    expect(buttons(stateOf(merakiFinding()))).toEqual(['Acknowledge', 'Block 198.51.100.99 on MX', 'Block client', 'Snooze 7d', 'False positive', 'Benign positive']);
+  });
+
+  it('encodes the incident and the target in every button, and a confirm dialog on destructive ones', () => {
+    const actions = buildIncidentMessage(stateOf()).blocks.find((b) => b.type === 'actions');
+    if (actions?.type !== 'actions') throw new Error('no actions block');
+    for (const element of actions.elements) {
+      expect(Object.values(ActionIds)).toContain(element.action_id);
+      expect(decodeButtonValue(element.value)?.incidentId).toBe('incident-slack.audit.anomaly-3f2a9c1d');
+    }
+    const deactivate = actions.elements.find((e) => e.action_id === ActionIds.deactivateUser);
+    expect(decodeButtonValue(deactivate?.value)).toEqual({ incidentId: 'incident-slack.audit.anomaly-3f2a9c1d', target: 'W0BOB0001' });
+    expect(deactivate?.confirm?.title.text).toBe('Deactivate this user?');
+    expect(deactivate?.style).toBe('danger');
+  });
+
+  it('shows who, what, when and where, and a ready KQL query over Sentry tables', () => {
+    const message = buildIncidentMessage(stateOf());
+    const all = texts(message.blocks).map((t) => t.text).join('\n');
+    for (const expected of ['`bob`', '`bob@sentry-test.example`', '`203.0.113.5`', '`Mozilla/5.0 (Macintosh) Slack/4.36.0`', '*Events*\n3', '`1001`', 'SentrySlackAudit_CL', 'ActorUserId == "W0BOB0001"', '<!date^1772444400^']) {
+      expect(all).toContain(expected);
+    }
+    const meraki = texts(buildIncidentMessage(stateOf(merakiFinding())).blocks).map((t) => t.text).join('\n');
+    for (const expected of ['`hq-mx` `Q2XX-AAAA-0001` `MX68`', '`cellular` `198.51.100.99`', '`HQ`', 'union SentryMerakiEvent_CL, SentryMerakiUplink_CL', 'Serial == "Q2XX-AAAA-0001"']) {
+      expect(meraki).toContain(expected);
+    }
+    expect(message.text).toBe('[CRITICAL] Slack flagged an anomalous session for bob | bob | 3 events | open | incident-slack.audit.anomaly-3f2a9c1d');
+  });
+});
+
+describe('hostile data', () => {
+  const EVIL = '<!channel> *boom* <https://evil.example|login> @here `x` ``` & <@W0ALICE01> <!subteam^S0SECOPS1>';
+
+  it('cannot mention, link or format anything, anywhere in the message', () => {
+    const state = stateOf(
+      normalizeFinding({
+        detectionId: 'slack.audit.filename-keyword',
+        dedupeKey: `W0BOB0001|${EVIL}`,
+        incidentId: 'incident-slack.audit.filename-keyword-99',
+        severity: 'high',
+        title: `Keyword downloads ${EVIL}`,
+        count: 11,
+        firstSeen: '2026-03-02T09:00:00.000Z',
+        lastSeen: '2026-03-02T09:30:00.000Z',
+        subject: { type: 'user', id: 'W0BOB0001', name: EVIL },
+        context: {
+          user: { id: 'W0BOB0001', name: EVIL, email: `${EVIL}@x.example` },
+          ips: [EVIL],
+          userAgents: [EVIL],
+          files: [`salary ${EVIL}.xlsx`],
+          channels: [EVIL],
+          meraki: { networkId: 'N_1', networkName: EVIL, deviceName: EVIL, deviceSerial: 'Q2', uplink: EVIL },
+        },
+        evidence: { [EVIL]: EVIL, files: [EVIL, EVIL] },
+        eventIds: [EVIL],
+      }),
+    );
+    const failed = applyOutcome(state, 'resetSessions', 'W0BOB0001', { status: 'failed', summary: `failed ${EVIL}`, error: { code: EVIL, message: EVIL, retriable: false } }, { id: 'W0ALICE01', name: EVIL }, at(1));
+    for (const s of [state, failed]) assertSafe(buildIncidentMessage(s));
+    const reply = replyText({ type: 'outcome', kind: 'resetSessions', by: { id: EVIL }, status: 'failed', summary: EVIL, error: { code: EVIL, message: EVIL } });
+    expect(reply.match(/<[^>]*>/g) ?? []).toEqual([]);
+  });
+
+  it('keeps every text within Block Kit limits with an ellipsis', () => {
+    const huge = 'A'.repeat(10_000);
+    const state = stateOf(
+      normalizeFinding({
+        ...slackFinding(),
+        title: huge,
+        isNew: true,
+        context: { user: { id: 'W0BOB0001', name: huge }, ips: Array.from({ length: 50 }, (_, i) => `10.0.0.${i}`), userAgents: [huge, huge], files: Array.from({ length: 40 }, () => huge) },
+        evidence: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, huge])),
+      }),
+    );
+    const message = buildIncidentMessage(state);
+    assertSafe(message);
+    const header = message.blocks[0];
+    expect(header?.type === 'header' && header.text.text.length).toBe(150);
+    expect(header?.type === 'header' && header.text.text.endsWith('…')).toBe(true);
+    for (const t of texts(message.blocks)) expect(t.text.length).toBeLessThanOrEqual(3000);
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+  });
+
+  it('still names the responder group policy in the escalation reply only through Sentry’s own mention', () => {
+    expect(replyText({ type: 'escalation', oncallGroup: POLICY.oncallGroup, minutes: 15, automaticAction: 'resetSessions' })).toBe(
+      ':rotating_light: <!subteam^S0SECOPS1>: nobody acted on this incident within 15 min. Sentry is taking the automatic action: reset the user’s sessions.',
+    );
+    expect(replyText({ type: 'escalation', oncallGroup: '<!channel>', minutes: 15 })).toBe(
+      ':rotating_light: On-call: nobody acted on this incident within 15 min.',
+    );
+  });
+});
