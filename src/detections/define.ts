@@ -196,9 +196,13 @@ export interface Detection {
 const ID_PATTERN = /^(slack\.audit|meraki\.[a-z]+)\.[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const MITRE_PATTERN = /^TA\d{4}:T\d{4}(?:\.\d{3})?$/;
 
-/** Bucket length: whole hours up to two days of window, days beyond; distinct rules never exceed their window. */
+/**
+ * Bucket length: an hour for windows under a day, a day beyond. Count rules keep exact item times,
+ * so the bucket only trades entity count against per-bucket capacity; distinct rules keep each
+ * value's first/last time per bucket, so their buckets never exceed the window.
+ */
 export function bucketSecondsFor(kind: WindowRule<unknown>['kind'], windowSeconds: number): number {
-  if (windowSeconds > 2 * 86_400) return 86_400;
+  if (windowSeconds >= 86_400) return 86_400;
   if (kind === 'distinct') {
     for (const size of [3_600, 1_800, 900, 600, 300]) if (size <= windowSeconds) return size;
     return 300;

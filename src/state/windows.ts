@@ -5,8 +5,9 @@
  * Invariants:
  * - A bucket holds a *set*: items (event ids or distinct values) with their first/last time, so
  *   applying the same observations twice changes nothing (and is not even written).
- * - Bounded: at most MAX_ITEMS items per bucket (item ≤ 128 chars, label ≤ 64), about 30 K
- *   characters, under the 64 KiB string-property limit; beyond that, items only set bits in a fixed
+ * - Bounded: a bucket keeps items one by one while their serialization stays under 28 K characters
+ *   (and 1000 items; item ≤ 128 chars, label ≤ 64), under the 64 KiB string-property limit (32 K
+ *   UTF-16 characters) and far under the 1 MiB entity limit; beyond that, items only set bits in a fixed
  *   8192-bit linear-counting bitmap (1 KiB), which is still idempotent and gives an estimated count.
  * - Writes are read-merge-write guarded by the entity's ETag (create-if-absent for new buckets);
  *   a concurrent writer makes the loser re-read and re-merge. Merging is a commutative union, so
@@ -23,7 +24,9 @@ import type { Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
 import { asStateError, type Entity, safeKey, stateTable, statusOf } from './tables';
 
-export const MAX_ITEMS = 200;
+export const MAX_ITEMS = 1000;
+/** Budget for the serialized items: a string property holds 64 KiB, i.e. 32 K UTF-16 characters. */
+export const MAX_ITEMS_CHARS = 28_000;
 export const MAX_ITEM_CHARS = 128;
 export const MAX_LABEL_CHARS = 64;
 export const OVERFLOW_BITS = 8192;
@@ -115,6 +118,26 @@ export function overflowEstimate(encoded: string | undefined): number {
   return Math.round(-OVERFLOW_BITS * Math.log(zeros / OVERFLOW_BITS));
 }
 
+/** Serialized characters an item costs in `Items` (key, label, two times, punctuation). */
+function itemCost(key: string, label: string | undefined): number {
+  return key.length + (label === undefined ? 0 : Math.min(label.length, MAX_LABEL_CHARS) + 3) + 28;
+}
+
+const sizes = new WeakMap<BucketData, { count: number; chars: number }>();
+
+function sizeOf(data: BucketData): { count: number; chars: number } {
+  let size = sizes.get(data);
+  if (size === undefined) {
+    size = { count: 0, chars: 2 };
+    for (const [key, times] of Object.entries(data.items)) {
+      size.count += 1;
+      size.chars += itemCost(key, times[2]);
+    }
+    sizes.set(data, size);
+  }
+  return size;
+}
+
 /** Adds one item to a bucket in memory (cap and overflow included). */
 export function addItem(data: BucketData, item: string, t: number, tMax: number, label: string | undefined): void {
   const key = capItem(item);
@@ -130,13 +153,17 @@ export function addItem(data: BucketData, item: string, t: number, tMax: number,
     data.items[key] = keep === undefined ? [first, last] : [first, last, keep];
     return;
   }
-  if (Object.keys(data.items).length >= MAX_ITEMS) {
+  const cost = itemCost(key, label);
+  const size = sizeOf(data);
+  if (size.count >= MAX_ITEMS || size.chars + cost > MAX_ITEMS_CHARS) {
     const bits = decodeBits(data.overflow);
     setBit(bits, key);
     data.overflow = Buffer.from(bits).toString('base64');
     return;
   }
   data.items[key] = label === undefined ? [t, tMax] : [t, tMax, capLabel(label)];
+  size.count += 1;
+  size.chars += cost;
 }
 
 function mergeFacts(a: BucketData['facts'], b: BucketData['facts']): BucketData['facts'] {

@@ -41,7 +41,8 @@ export const cellularActiveLong = defineDetection({
   window: {
     kind: 'custom',
     windowSeconds: (c) => c.minutes * 60 + 3_600,
-    bucketSeconds: 600,
+    // At the fastest poll (15 s) an hour holds 240 snapshots of at most two items each, within the budget.
+    bucketSeconds: 3_600,
     evaluate(window, config, env) {
       let run: ItemState[] = [];
       for (const i of window.items) {

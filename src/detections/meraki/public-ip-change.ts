@@ -61,7 +61,8 @@ export const publicIpChange = defineDetection({
   window: {
     kind: 'custom',
     windowSeconds: (c) => c.windowMinutes * 60,
-    bucketSeconds: 600,
+    // Values keep first/last sighting per bucket: a change inside a bucket still shows as two values.
+    bucketSeconds: 6 * 3_600,
     evaluate(window, config, env) {
       const windowSeconds = config.windowMinutes * 60;
       const ips = distinctCrossing(

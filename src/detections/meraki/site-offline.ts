@@ -38,7 +38,8 @@ export const siteOffline = defineDetection({
   window: {
     kind: 'custom',
     windowSeconds: (c) => Math.max(3_600, c.minutes * 120),
-    bucketSeconds: 600,
+    // At the fastest poll (15 s) an hour holds 240 snapshots of at most two items each, within the budget.
+    bucketSeconds: 3_600,
     evaluate(window, config, env) {
       let run: ItemState[] = [];
       let best: ItemState[] | undefined;

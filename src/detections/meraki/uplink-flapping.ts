@@ -33,7 +33,8 @@ export const uplinkFlapping = defineDetection({
   window: {
     kind: 'custom',
     windowSeconds: (c) => c.windowMinutes * 60,
-    bucketSeconds: 600,
+    // Half-hour buckets: at the fastest poll (15 s) one holds 120 snapshots × 4 uplinks, within its item budget.
+    bucketSeconds: 1_800,
     evaluate(window, config, env) {
       const windowSeconds = config.windowMinutes * 60;
       const since = env.since ?? -Infinity;

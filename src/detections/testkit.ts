@@ -1,0 +1,273 @@
+/**
+ * Test-only helpers for detection tests: wire-format builders run through the real transforms, and
+ * a harness that feeds rows to the real observer over in-memory stores and evaluates like the
+ * activity does. Not imported by production code (kept beside the detections, like
+ * src/collectors/testkit.ts).
+ */
+import { type FindingStore, MemoryFindingStore } from '../state/findings';
+import { MemoryWindowStore, type WindowStore } from '../state/windows';
+import { toMerakiDeviceRow, toMerakiUplinkRows, toMerakiWebhookEventRow } from '../transforms/meraki';
+import { toSlackAuditRow } from '../transforms/slack-audit';
+import type {
+  MerakiDeviceRow,
+  MerakiEventRow,
+  MerakiUplinkRow,
+  RowsByStream,
+  SlackAuditRow,
+} from '../transforms/streams';
+import type { ConfiguredDetection, Detection } from './define';
+import { evaluateWindows, type FindingRecord, recordKey } from './evaluate';
+import { createRowObserver, type FileChannelsResolver } from './row-observer';
+
+export const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
+
+let seq = 0;
+
+export interface EntryOptions {
+  id?: string;
+  t?: number;
+  action?: string;
+  actor?: { id: string; name?: string; email?: string };
+  entity?: Record<string, unknown> & { type: string };
+  ip?: string;
+  ua?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export const ALICE = { id: 'W0ALICE', name: 'alice', email: 'alice@example.com' };
+export const BOB = { id: 'W0BOB', name: 'bob', email: 'bob@example.com' };
+
+/** A Slack audit entry in wire format, through the real transform. */
+export function auditRow(o: EntryOptions = {}): SlackAuditRow {
+  const actor = o.actor ?? ALICE;
+  const entry: Record<string, unknown> = {
+    id: o.id ?? `evt-${String(++seq).padStart(6, '0')}`,
+    date_create: o.t ?? T0,
+    action: o.action ?? 'user_login',
+    actor: {
+      type: 'user',
+      user: {
+        id: actor.id,
+        name: actor.name ?? actor.id,
+        email: actor.email ?? `${actor.id}@example.com`,
+        team: 'E0ACME',
+      },
+    },
+    entity: o.entity ?? {
+      type: 'user',
+      user: {
+        id: actor.id,
+        name: actor.name ?? actor.id,
+        email: actor.email ?? `${actor.id}@example.com`,
+        team: 'E0ACME',
+      },
+    },
+    context: {
+      location: { type: 'workspace', id: 'T0ACME', name: 'Acme', domain: 'acme' },
+      ...(o.ua === null ? {} : { ua: o.ua ?? 'Mozilla/5.0 Slack/4.41' }),
+      ip_address: o.ip ?? '198.51.100.10',
+    },
+  };
+  if (o.details !== undefined) entry.details = o.details;
+  const result = toSlackAuditRow(entry, { sourceOrg: 'acme' });
+  if (!result.ok) throw new Error(`test entry does not transform: ${result.reason}`);
+  return result.row;
+}
+
+export function fileEntity(id: string, name: string): { type: string; file: Record<string, string> } {
+  const dot = name.lastIndexOf('.');
+  return { type: 'file', file: { id, name, filetype: dot > 0 ? name.slice(dot + 1) : '', title: name } };
+}
+
+export function userEntity(user: { id: string; name?: string; email?: string }): {
+  type: string;
+  user: Record<string, string>;
+} {
+  return {
+    type: 'user',
+    user: { id: user.id, name: user.name ?? user.id, email: user.email ?? `${user.id}@example.com`, team: 'E0ACME' },
+  };
+}
+
+export function appEntity(
+  id: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): { type: string; app: Record<string, unknown> } {
+  return {
+    type: 'app',
+    app: { id, name, is_distributed: true, is_directory_approved: false, is_workflow_app: false, scopes: [], ...extra },
+  };
+}
+
+export interface UplinkSpec {
+  interface: string;
+  status: string;
+  publicIp?: string | null;
+}
+
+export function uplinkRows(
+  serial: string,
+  at: number,
+  uplinks: readonly UplinkSpec[],
+  networkId = 'N_1',
+): MerakiUplinkRow[] {
+  const result = toMerakiUplinkRows(
+    {
+      networkId,
+      serial,
+      model: 'MX68CW',
+      lastReportedAt: new Date(at * 1000).toISOString(),
+      uplinks: uplinks.map((u) => ({
+        interface: u.interface,
+        status: u.status,
+        publicIp: u.publicIp ?? null,
+        ip: null,
+      })),
+    },
+    { sourceOrg: 'meraki-1', at: new Date(at * 1000).toISOString() },
+  );
+  if (!result.ok) throw new Error(result.reason);
+  return result.row;
+}
+
+export function deviceRow(
+  serial: string,
+  at: number,
+  o: { status?: string; publicIp?: string; productType?: string } = {},
+): MerakiDeviceRow {
+  const result = toMerakiDeviceRow(
+    {
+      serial,
+      name: `${serial}-name`,
+      productType: o.productType ?? 'appliance',
+      status: o.status ?? 'online',
+      publicIp: o.publicIp ?? null,
+      networkId: 'N_1',
+    },
+    { sourceOrg: 'meraki-1', at: new Date(at * 1000).toISOString() },
+  );
+  if (!result.ok) throw new Error(result.reason);
+  return result.row;
+}
+
+export function webhookRow(
+  serial: string,
+  at: number,
+  alertTypeId: string,
+  alertId = `alert-${String(++seq)}`,
+): MerakiEventRow {
+  const result = toMerakiWebhookEventRow(
+    {
+      version: '0.1',
+      sharedSecret: 'not-a-real-secret',
+      sentAt: new Date(at * 1000 + 3000).toISOString(),
+      organizationId: '500001',
+      networkId: 'N_1',
+      networkName: 'Chicago Office',
+      deviceSerial: serial,
+      deviceName: `${serial}-name`,
+      deviceModel: 'MX68CW',
+      alertId,
+      alertType: alertTypeId === 'failover_event' ? 'Uplink status changed' : alertTypeId,
+      alertTypeId,
+      alertLevel: 'warning',
+      occurredAt: new Date(at * 1000).toISOString(),
+      alertData: { uplink: '2' },
+    },
+    { sourceOrg: 'meraki-1' },
+  );
+  if (!result.ok) throw new Error(result.reason);
+  return result.row;
+}
+
+export type AnyRow =
+  | { stream: 'slackAudit'; row: SlackAuditRow }
+  | { stream: 'merakiUplink'; row: MerakiUplinkRow }
+  | { stream: 'merakiDevice'; row: MerakiDeviceRow }
+  | { stream: 'merakiEvent'; row: MerakiEventRow };
+
+export const slack = (rows: readonly SlackAuditRow[]): AnyRow[] => rows.map((row) => ({ stream: 'slackAudit', row }));
+export const uplinks = (rows: readonly MerakiUplinkRow[]): AnyRow[] =>
+  rows.map((row) => ({ stream: 'merakiUplink', row }));
+export const devices = (rows: readonly MerakiDeviceRow[]): AnyRow[] =>
+  rows.map((row) => ({ stream: 'merakiDevice', row }));
+export const events = (rows: readonly MerakiEventRow[]): AnyRow[] =>
+  rows.map((row) => ({ stream: 'merakiEvent', row }));
+
+/** The real observer and evaluation over in-memory stores, cycle by cycle. */
+export class Harness {
+  readonly windows: WindowStore;
+  readonly findings: FindingStore;
+  readonly detections: readonly ConfiguredDetection[];
+  private cycle = 0;
+
+  constructor(
+    detections: readonly (Detection | ConfiguredDetection)[],
+    private readonly options: {
+      resolveFileChannels?: FileChannelsResolver;
+      nowMs?: () => number;
+      windows?: WindowStore;
+      findings?: FindingStore;
+    } = {},
+  ) {
+    this.detections = detections.map((d) => ('configure' in d ? d.configure() : d));
+    this.windows = options.windows ?? new MemoryWindowStore();
+    this.findings = options.findings ?? new MemoryFindingStore();
+  }
+
+  /** Observes rows and flushes them, as one collector activity would. */
+  async feed(rows: readonly AnyRow[]): Promise<{ updates: number }> {
+    const deps: Parameters<typeof createRowObserver>[2] = { windows: this.windows, detections: this.detections };
+    if (this.options.resolveFileChannels !== undefined) deps.resolveFileChannels = this.options.resolveFileChannels;
+    if (this.options.nowMs !== undefined) deps.now = this.options.nowMs;
+    const observer = createRowObserver(
+      { detectionsConfig: undefined } as never,
+      { source: 'slackAudit', org: 'acme', cycleId: 'test' },
+      deps,
+    );
+    for (const r of rows) observer.observe(r.stream, r.row as RowsByStream[typeof r.stream]);
+    return observer.flush();
+  }
+
+  /** One evaluation (a cycle) at `now` (Unix seconds); returns the findings it created or grew. */
+  async evaluate(now: number, cycleId = `cycle-${String(++this.cycle)}`): Promise<FindingRecord[]> {
+    const stored = await this.findings.list();
+    const etags = new Map(stored.map((s) => [recordKey(s.record.detectionId, s.record.dedupeKey), s.etag] as const));
+    const result = evaluateWindows({
+      detections: this.detections,
+      buckets: await this.windows.readAll(now),
+      findings: stored.map((s) => s.record),
+      now,
+      cycleId,
+    });
+    for (const r of result.changed) await this.findings.save(r, etags.get(recordKey(r.detectionId, r.dedupeKey)));
+    return [...result.replayed, ...result.changed];
+  }
+
+  /** Feeds and evaluates once at `now` (default: 60 s after the newest row). */
+  async run(rows: readonly AnyRow[], now?: number): Promise<FindingRecord[]> {
+    await this.feed(rows);
+    const newest = Math.max(
+      T0,
+      ...rows.map((r) =>
+        'DateCreate' in r.row ? r.row.DateCreate : Math.floor(Date.parse(r.row.TimeGenerated) / 1000),
+      ),
+    );
+    return this.evaluate(now ?? newest + 60);
+  }
+
+  async all(): Promise<FindingRecord[]> {
+    return (await this.findings.list()).map((s) => s.record);
+  }
+}
+
+/** `count` audit entries built by `make(i)`, one every `step` seconds from `start`. */
+export function series(
+  count: number,
+  start: number,
+  step: number,
+  make: (i: number, t: number) => EntryOptions,
+): SlackAuditRow[] {
+  return Array.from({ length: count }, (_, i) => auditRow({ t: start + i * step, ...make(i, start + i * step) }));
+}
