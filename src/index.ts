@@ -4,6 +4,7 @@
  */
 import { app } from '@azure/functions';
 
+import './functions/collection';
 import './functions/detections';
 import './functions/health';
 import './functions/incident';

@@ -11,6 +11,8 @@ export const ActivityNames = {
   recordCycle: 'recordCycle',
   evaluateDetections: 'evaluateDetections',
   planBackfill: 'planBackfill',
+  /** Turns configuration into the cycle's targets (orchestrators read no settings). */
+  planCycle: 'planCycle',
   // Incident response (issue 6)
   dispatchIncidents: 'dispatchIncidents',
   publishIncidentAlert: 'publishIncidentAlert',

@@ -77,9 +77,9 @@ describe('Meraki org state', () => {
     const key = org();
     const first = await states.load(key);
     expect(first).toEqual({ state: { cycle: 0, plan: {} }, etag: undefined });
-    const etag = await states.save(key, { cycle: 1, plan: {} }, { networksAt: 0, eventsCursor: 'N_1' }, undefined, now);
-    await states.save(key, { cycle: 2, plan: {} }, { networksAt: 0 }, etag, now);
-    await expect(states.save(key, { cycle: 2, plan: {} }, {}, etag, now)).rejects.toMatchObject({ code: ErrorCode.StateConflict });
+    const etag = await states.save(key, { cycle: 1, plan: { networksAt: 0, eventsCursor: 'N_1' } }, undefined, now);
+    await states.save(key, { cycle: 2, plan: { networksAt: 0 } }, etag, now);
+    await expect(states.save(key, { cycle: 2, plan: {} }, etag, now)).rejects.toMatchObject({ code: ErrorCode.StateConflict });
     expect((await states.load(key)).state).toEqual({ cycle: 2, plan: { networksAt: 0 } });
   });
 });

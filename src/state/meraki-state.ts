@@ -14,7 +14,7 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 
-import type { MerakiNetworkRef, MerakiPlanState } from '../collectors/meraki/plan';
+import type { MerakiNetworkRef } from '../collectors/meraki/plan';
 import type { UplinkSnapshot, UplinkState } from '../collectors/meraki/uplinks';
 import type { Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
@@ -60,8 +60,8 @@ export class MerakiOrgStates {
     return { state: parsed.data, etag: record.etag };
   }
 
-  async save(org: string, state: MerakiOrgState, plan: MerakiPlanState, etag: string | undefined, now: Date): Promise<string> {
-    return this.store.save(MERAKI_SOURCE, org, { cycle: state.cycle, plan }, etag, now);
+  async save(org: string, state: MerakiOrgState, etag: string | undefined, now: Date): Promise<string> {
+    return this.store.save(MERAKI_SOURCE, org, state, etag, now);
   }
 }
 

@@ -1,0 +1,237 @@
+/**
+ * Activity `collectSlackAudit`: one enterprise's audit log, streamed page → transform → (row |
+ * quarantine) → detections' observer → uploader, one time window at a time.
+ * - Live (no `window` in the input): windows follow the checkpoint; after each window's last row is
+ *   uploaded and the observations are flushed, the checkpoint advances (ETag-guarded). Windows repeat
+ *   until caught up (now − lag) or the run budget is spent; the rest waits for the next cycle.
+ * - Backfill (`window` given): exactly that window, checkpoint untouched (rows already landed by the
+ *   live collector land again and the KQL parsers dedupe on EventId).
+ * Every failure is rethrown as a coded error so Durable's retry policy decides; a failed window
+ * leaves its checkpoint where it was, so the retry re-reads it (duplicates, never gaps).
+ */
+import type { InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+
+import { SlackAuditClient } from '../collectors/slack-audit/client';
+import { planSlackAuditWindow, slackAuditPages, type SlackAuditCheckpoint, type TimeWindow } from '../collectors/slack-audit/pages';
+import { type Config, getConfig, redactSecrets } from '../config';
+import { createRowObserver } from '../detections/row-observer';
+import type { ObserverContext, RowObserver } from '../detections/observer';
+import { AppError, ErrorCode, ensureError, isAppError } from '../errors';
+import { ingestionClient } from '../ingestion/client';
+import type { IngestionClientLike } from '../ingestion/uploader';
+import { CheckpointStore } from '../state/checkpoints';
+import { capCheckpoint, SlackAuditCheckpoints } from '../state/slack-audit-checkpoint';
+import { toSlackAuditRow } from '../transforms/slack-audit';
+import { fileChannelsResolver } from './file-channels';
+import { RowSink, totalRows } from './row-sink';
+
+const unixSeconds = z.number().int().min(0).max(4_102_444_800);
+
+export const CollectSlackAuditInput = z.strictObject({
+  cycleId: z.string().min(1).max(256),
+  /** The enterprise key; must be the configured one (default). */
+  org: z.string().min(1).max(256).optional(),
+  /** The cycle's clock (the orchestrator's currentUtcDateTime), ISO-8601. */
+  now: z.iso.datetime({ offset: true }).optional(),
+  /** Backfill: read exactly this window (Unix seconds, inclusive) and leave the checkpoint alone. */
+  window: z
+    .strictObject({ oldest: unixSeconds, latest: unixSeconds })
+    .refine((w) => w.latest >= w.oldest, 'window.latest must not be before window.oldest')
+    .optional(),
+});
+export type CollectSlackAuditInput = z.infer<typeof CollectSlackAuditInput>;
+
+export interface CollectSlackAuditResult {
+  source: 'slackAudit';
+  org: string;
+  cycleId: string;
+  mode: 'live' | 'backfill';
+  /** Windows read and landed completely. */
+  windows: number;
+  /** False when a backlog remains (the next cycle continues it). */
+  caughtUp: boolean;
+  /** The persisted checkpoint second (live), or null. */
+  checkpointAt: number | null;
+  fetched: number;
+  rows: number;
+  quarantined: number;
+  rejected: number;
+  duplicates: number;
+  denied: number;
+  apiCalls: number;
+  /** Uncompressed JSON bytes landed. */
+  bytes: number;
+  /** Bytes Slack sent. */
+  rawBytes: number;
+  uploadRequests: number;
+}
+
+export interface CollectSlackAuditDeps {
+  config: Config;
+  client: SlackAuditClient;
+  ingestion: IngestionClientLike;
+  checkpoints: SlackAuditCheckpoints;
+  createObserver(ctx: ObserverContext): RowObserver;
+  /** Epoch ms (run budget, quarantine time). */
+  clock?: () => number;
+  log?: (message: string) => void;
+  /** Uploader backoff sleep (tests pass a fast one). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function parseInput<T>(schema: z.ZodType<T>, raw: unknown, activity: string): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new AppError(ErrorCode.InputInvalid, `${activity} input is invalid: ${z.prettifyError(parsed.error)}`, { retriable: false });
+  }
+  return parsed.data;
+}
+
+export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDeps): Promise<CollectSlackAuditResult> {
+  const input = parseInput(CollectSlackAuditInput, raw, 'collectSlackAudit');
+  const settings = deps.config.collection.slackAudit;
+  const org = input.org ?? settings.org;
+  if (org !== settings.org) {
+    throw new AppError(ErrorCode.InputInvalid, `collectSlackAudit: org ${org} is not the configured enterprise (${settings.org})`);
+  }
+  const clock = deps.clock ?? Date.now;
+  const nowSec = Math.floor((input.now === undefined ? clock() : Date.parse(input.now)) / 1000);
+  const deadline = clock() + settings.runSeconds * 1000;
+  const callsBefore = deps.client.callsUsed;
+  const result: CollectSlackAuditResult = {
+    source: 'slackAudit',
+    org,
+    cycleId: input.cycleId,
+    mode: input.window === undefined ? 'live' : 'backfill',
+    windows: 0,
+    caughtUp: true,
+    checkpointAt: null,
+    fetched: 0,
+    rows: 0,
+    quarantined: 0,
+    rejected: 0,
+    duplicates: 0,
+    denied: 0,
+    apiCalls: 0,
+    bytes: 0,
+    rawBytes: 0,
+    uploadRequests: 0,
+  };
+
+  const readWindow = async (window: TimeWindow, checkpoint: SlackAuditCheckpoint | undefined) => {
+    const sink = new RowSink({
+      ingestion: deps.ingestion,
+      dcrImmutableId: deps.config.ingestion.dcrImmutableId,
+      observer: deps.createObserver({ source: 'slackAudit', org, cycleId: input.cycleId }),
+      sourceOrg: org,
+      now: () => new Date(clock()),
+      ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+    });
+    let final: SlackAuditCheckpoint | undefined;
+    for await (const page of slackAuditPages(deps.client, window, {
+      checkpoint,
+      limit: settings.pageSize,
+      allowActions: settings.allowActions,
+      denyActions: settings.denyActions,
+    })) {
+      result.fetched += page.fetched;
+      result.duplicates += page.dropped.duplicate;
+      result.denied += page.dropped.denied;
+      result.rawBytes += page.rawBytes;
+      for (const entry of page.entries) await sink.accept('slackAudit', toSlackAuditRow(entry, { sourceOrg: org }), entry);
+      if (page.checkpoint !== undefined) final = page.checkpoint;
+    }
+    const landed = await sink.flush();
+    result.rows += totalRows(landed);
+    result.quarantined += landed.quarantined;
+    result.rejected += landed.rejected;
+    result.bytes += landed.bytes;
+    result.uploadRequests += landed.requests;
+    result.windows += 1;
+    return final;
+  };
+
+  try {
+    if (input.window !== undefined) {
+      await readWindow(input.window, undefined);
+    } else {
+      let { checkpoint, etag } = await deps.checkpoints.load(org);
+      result.checkpointAt = checkpoint?.at ?? null;
+      for (;;) {
+        const window = planSlackAuditWindow(checkpoint, nowSec, {
+          lagSeconds: settings.lagSeconds,
+          initialLookbackSeconds: settings.lookbackHours * 3600,
+          maxWindowSeconds: settings.windowSeconds,
+        });
+        if (window === null) break;
+        const next = await readWindow(window, checkpoint);
+        if (next === undefined) throw new AppError(ErrorCode.Unknown, 'Slack audit window ended without a checkpoint');
+        // Every row of the window is uploaded and observed: only now may the checkpoint move.
+        etag = await deps.checkpoints.save(org, next, etag, new Date(clock()));
+        checkpoint = capCheckpoint(next);
+        result.checkpointAt = checkpoint.at;
+        if (window.latest >= nowSec - settings.lagSeconds) break;
+        if (clock() >= deadline) {
+          result.caughtUp = false;
+          break;
+        }
+      }
+    }
+  } finally {
+    result.apiCalls = deps.client.callsUsed - callsBefore;
+  }
+  deps.log?.(
+    `collectSlackAudit ${org} ${result.mode} ${input.cycleId}: ${result.windows} windows, ${result.rows} rows, ` +
+      `${result.quarantined} quarantined, ${result.duplicates} duplicates dropped, ${result.apiCalls} API calls, checkpoint ${String(result.checkpointAt)}`,
+  );
+  return result;
+}
+
+/** Production dependencies from the app configuration. */
+export function slackAuditDeps(config: Config, log?: (message: string) => void): CollectSlackAuditDeps {
+  if (config.slack.auditToken === undefined) {
+    throw new AppError(ErrorCode.ConfigInvalid, 'SENTRY_SLACK_AUDIT_TOKEN is not set: slackAudit collection needs it');
+  }
+  const resolveFileChannels = fileChannelsResolver(config);
+  const deps: CollectSlackAuditDeps = {
+    config,
+    client: new SlackAuditClient({
+      baseUrl: config.slack.auditApiUrl,
+      token: config.slack.auditToken,
+      budget: { org: config.collection.slackAudit.org },
+    }),
+    ingestion: ingestionClient(config),
+    checkpoints: new SlackAuditCheckpoints(new CheckpointStore(config)),
+    createObserver: (ctx) => createRowObserver(config, ctx, resolveFileChannels === undefined ? {} : { resolveFileChannels }),
+  };
+  if (log !== undefined) deps.log = log;
+  return deps;
+}
+
+/** Logs a failure (code and redacted message only) and rethrows it for Durable's retry policy. */
+export function logAndRethrow(context: InvocationContext, activity: string, error: unknown): never {
+  const failure = ensureError(error);
+  const code = isAppError(failure) ? failure.code : 'unknown';
+  const retriable = isAppError(failure) ? failure.retriable : true;
+  const message = redactSecrets(failure.message);
+  context.error(`${activity} failed (${code}, retriable=${String(retriable)}): ${message}`);
+  // The message crosses into orchestration history: redacted, and prefixed with the code so the
+  // orchestrator can record it (Durable keeps only the error's name and message).
+  failure.message = message.startsWith(`[${code}]`) ? message : `[${code}] ${message}`;
+  throw failure;
+}
+
+/** The registered handler. */
+export async function collectSlackAuditActivity(input: unknown, context: InvocationContext): Promise<CollectSlackAuditResult> {
+  try {
+    return await collectSlackAudit(
+      input,
+      slackAuditDeps(getConfig(), (m) => {
+        context.log(m);
+      }),
+    );
+  } catch (error) {
+    return logAndRethrow(context, 'collectSlackAudit', error);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * `POST /api/meraki/webhook`: Meraki alert webhooks. Verify → land → acknowledge → hand off.
+ * - Meraki cannot sign requests: authenticity is the plain `sharedSecret` string inside the JSON
+ *   body (api-facts §4.7), so the route is anonymous and the secret is compared in constant time
+ *   (digests of both sides, so the length leaks nothing). A wrong or missing secret answers 401,
+ *   is counted and logged without any body content, and lands nothing.
+ * - An authenticated alert lands as a `SentryMerakiEvent_CL` row (the secret never reaches a row),
+ *   or in quarantine with its reason when it does not validate, before we answer: a 2xx means it is
+ *   in Log Analytics. An upload failure answers 503 so the sender may retry (Meraki's retry
+ *   policy is [UNVERIFIED]); repeats share the alert's EventId.
+ * - Failover-family alerts then raise `expedite` on the collection cycle (debounced per process), so
+ *   the next poll and the detections run now instead of at the next interval.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+
+import { RowSink } from '../../activities/row-sink';
+import type { Config } from '../../config';
+import type { ObserverContext, RowObserver } from '../../detections/observer';
+import { ensureError } from '../../errors';
+import type { IngestionClientLike } from '../../ingestion/uploader';
+import { toMerakiWebhookEventRow } from '../../transforms/meraki';
+
+export const MAX_WEBHOOK_BYTES = 256 * 1024;
+export const EXPEDITE_DEBOUNCE_MS = 5_000;
+
+export interface MerakiWebhookDeps {
+  config: Config;
+  ingestion: IngestionClientLike;
+  createObserver(ctx: ObserverContext): RowObserver;
+  /** Raises `expedite` on the cycle; may throw (e.g. the cycle is not running). */
+  raiseExpedite(data: { reason: 'merakiWebhook'; alertTypeId: string; eventId: string }): Promise<void>;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+  now?: () => number;
+}
+
+export interface WebhookCounters {
+  accepted: number;
+  quarantined: number;
+  /** Wrong or missing shared secret. */
+  unauthorized: number;
+  /** Not JSON, not an object, or too large. */
+  malformed: number;
+  failed: number;
+  expedited: number;
+}
+
+const counters: WebhookCounters = { accepted: 0, quarantined: 0, unauthorized: 0, malformed: 0, failed: 0, expedited: 0 };
+let lastExpediteAt = Number.NEGATIVE_INFINITY;
+
+/** This process's webhook counts since start (for logs and tests). */
+export function webhookCounters(): Readonly<WebhookCounters> {
+  return { ...counters };
+}
+
+/** Test seam. */
+export function resetWebhookState(): void {
+  for (const key of Object.keys(counters) as (keyof WebhookCounters)[]) counters[key] = 0;
+  lastExpediteAt = Number.NEGATIVE_INFINITY;
+}
+
+/** Constant-time equality of two strings of any length. */
+export function secretMatches(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b) && given.length === expected.length;
+}
+
+const json = (status: number, body: Record<string, unknown>): HttpResponseInit => ({
+  status,
+  jsonBody: body,
+  headers: { 'cache-control': 'no-store' },
+});
+
+export async function handleMerakiWebhook(request: HttpRequest, deps: MerakiWebhookDeps): Promise<HttpResponseInit> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_WEBHOOK_BYTES) {
+    counters.malformed += 1;
+    return json(413, { error: 'payload_too_large' });
+  }
+  const text = await request.text();
+  if (Buffer.byteLength(text, 'utf8') > MAX_WEBHOOK_BYTES) {
+    counters.malformed += 1;
+    return json(413, { error: 'payload_too_large' });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    counters.malformed += 1;
+    deps.log('warn', 'Meraki webhook: body is not JSON; nothing landed');
+    return json(400, { error: 'invalid_json' });
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    counters.malformed += 1;
+    return json(400, { error: 'invalid_body' });
+  }
+
+  const expected = deps.config.meraki.webhookSecret;
+  const given = (body as { sharedSecret?: unknown }).sharedSecret;
+  if (expected === undefined || typeof given !== 'string' || !secretMatches(given, expected)) {
+    counters.unauthorized += 1;
+    deps.log(
+      'warn',
+      expected === undefined
+        ? 'Meraki webhook refused: SENTRY_MERAKI_WEBHOOK_SECRET is not set, so no alert can be authenticated'
+        : `Meraki webhook refused: ${typeof given === 'string' ? 'wrong' : 'missing'} shared secret (${counters.unauthorized} refused since start)`,
+    );
+    return json(401, { error: 'unauthorized' });
+  }
+
+  const organizationId = (body as { organizationId?: unknown }).organizationId;
+  const org = typeof organizationId === 'string' && organizationId !== '' ? organizationId : 'unknown';
+  const mapped = toMerakiWebhookEventRow(body, { sourceOrg: org });
+  const eventId = mapped.ok ? mapped.row.EventId : 'quarantined';
+  const now = deps.now ?? Date.now;
+  const sink = new RowSink({
+    ingestion: deps.ingestion,
+    dcrImmutableId: deps.config.ingestion.dcrImmutableId,
+    observer: deps.createObserver({ source: 'merakiWebhook', org, cycleId: `webhook:${eventId}` }),
+    sourceOrg: org,
+    now: () => new Date(now()),
+    // One extra attempt on top of the SDK's own retries: the sender is waiting for our answer.
+    maxAttempts: 2,
+  });
+  try {
+    await sink.accept('merakiEvent', mapped, body);
+    await sink.flush();
+  } catch (error) {
+    counters.failed += 1;
+    deps.log('error', `Meraki webhook: the alert could not be landed, answering 503: ${ensureError(error).message}`);
+    return json(503, { error: 'not_landed' });
+  }
+  if (!mapped.ok) {
+    counters.quarantined += 1;
+    deps.log('warn', `Meraki webhook: alert quarantined (${mapped.reason})`);
+    return json(202, { status: 'quarantined' });
+  }
+  counters.accepted += 1;
+
+  const alertTypeId = mapped.row.EventType ?? '';
+  let expedited = false;
+  if (deps.config.collection.meraki.expediteAlertTypes.includes(alertTypeId) && now() - lastExpediteAt >= EXPEDITE_DEBOUNCE_MS) {
+    lastExpediteAt = now();
+    try {
+      await deps.raiseExpedite({ reason: 'merakiWebhook', alertTypeId, eventId });
+      counters.expedited += 1;
+      expedited = true;
+    } catch (error) {
+      // The alert is landed; the next scheduled cycle still sees it. Most likely the cycle is not running.
+      deps.log('warn', `Meraki webhook: could not expedite the cycle: ${ensureError(error).message}`);
+    }
+  }
+  return json(200, { status: 'landed', eventId, expedited });
+}
