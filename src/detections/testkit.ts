@@ -15,7 +15,7 @@ import type {
   RowsByStream,
   SlackAuditRow,
 } from '../transforms/streams';
-import type { ConfiguredDetection, Detection } from './define';
+import type { ConfiguredDetection, Detection, Severity } from './define';
 import { evaluateWindows, type FindingRecord, recordKey } from './evaluate';
 import { createRowObserver, type FileChannelsResolver } from './row-observer';
 
@@ -270,4 +270,29 @@ export function series(
   make: (i: number, t: number) => EntryOptions,
 ): SlackAuditRow[] {
   return Array.from({ length: count }, (_, i) => auditRow({ t: start + i * step, ...make(i, start + i * step) }));
+}
+
+function asRows(rows: readonly AnyRow[] | readonly SlackAuditRow[]): AnyRow[] {
+  return rows.map((r) => ('stream' in r ? r : { stream: 'slackAudit' as const, row: r }));
+}
+
+/** Findings one detection raises over rows in a single evaluation on fresh state. */
+export async function raise(
+  detection: Detection,
+  rows: readonly AnyRow[] | readonly SlackAuditRow[],
+  overrides?: Record<string, unknown>,
+  options: { resolveFileChannels?: FileChannelsResolver; now?: number } = {},
+): Promise<FindingRecord[]> {
+  const harnessOptions: ConstructorParameters<typeof Harness>[1] = {};
+  if (options.resolveFileChannels !== undefined) harnessOptions.resolveFileChannels = options.resolveFileChannels;
+  const harness = new Harness([detection.configure(overrides)], harnessOptions);
+  return harness.run(asRows(rows), options.now);
+}
+
+export interface SingleEventCase {
+  name: string;
+  row: SlackAuditRow;
+  /** Expected severity of the finding; undefined = no finding. */
+  severity?: Severity;
+  subjectId?: string;
 }
