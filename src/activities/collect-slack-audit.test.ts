@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { type SlackEmulator, startSlackEmulator } from '../../dev/emulators/slack';
+import { FakeIngestion, auditEntry, httpError, recordingObservers } from '../../test/helpers/pipeline';
+import { BASE_TEST_ENV, startTestAzurite, type TestAzurite } from '../../test/helpers/state';
+import { SlackAuditClient } from '../collectors/slack-audit/client';
+import type { Config } from '../config';
+import { AppError, ErrorCode } from '../errors';
+import { CheckpointStore } from '../state/checkpoints';
+import { SlackAuditCheckpoints } from '../state/slack-audit-checkpoint';
+import { streams } from '../transforms/streams';
+import { collectSlackAudit, type CollectSlackAuditDeps } from './collect-slack-audit';
+
+const T = 1_800_000_000;
+const NOW = new Date((T + 3600) * 1000).toISOString();
+const AUDIT = streams.slackAudit.stream;
+const QUARANTINE = streams.quarantine.stream;
+
+let t: TestAzurite;
+let slack: SlackEmulator | undefined;
+beforeAll(async () => {
+  t = await startTestAzurite();
+}, 60_000);
+afterAll(async () => {
+  await t?.stop();
+});
+afterEach(async () => {
+  await slack?.close();
+  slack = undefined;
+});
+
+interface Setup {
+  config: Config;
+  org: string;
+  slack: SlackEmulator;
+  ingestion: FakeIngestion;
+  observers: ReturnType<typeof recordingObservers>;
+  events: string[];
+  deps: (overrides?: Partial<CollectSlackAuditDeps>) => CollectSlackAuditDeps;
+  checkpoints: SlackAuditCheckpoints;
+}
+
+async function setup(settings: Record<string, string> = {}, entries: Record<string, unknown>[] = []): Promise<Setup> {
+  slack = await startSlackEmulator({ tokens: { audit: BASE_TEST_ENV.SENTRY_SLACK_AUDIT_TOKEN } });
+  slack.state.addAuditEntries(entries as never);
+  const org = `E${randomUUID().slice(0, 8)}`;
+  const config = t.configWith({
+    SENTRY_SLACK_AUDIT_ORG: org,
+    SENTRY_SLACK_AUDIT_API_URL: slack.auditUrl,
+    SENTRY_SLACK_AUDIT_LAG_SECONDS: '0',
+    SENTRY_SLACK_AUDIT_LOOKBACK_HOURS: '1',
+    ...settings,
+  });
+  const ingestion = new FakeIngestion();
+  const events: string[] = [];
+  ingestion.onUpload = (stream, rows) => events.push(`upload ${stream} ${rows}`);
+  const observers = recordingObservers(events);
+  const store = new CheckpointStore(config);
+  const checkpoints = new SlackAuditCheckpoints(store);
+  const recorded = {
+    load: (key: string) => checkpoints.load(key),
+    save: async (key: string, cp: { at: number; seenIds: readonly string[] }, etag: string | undefined, now: Date) => {
+      events.push(`checkpoint.save ${cp.at}`);
+      return checkpoints.save(key, cp, etag, now);
+    },
+  } as unknown as SlackAuditCheckpoints;
+  const server = slack;
+  return {
+    config,
+    org,
+    slack: server,
+    ingestion,
+    observers,
+    events,
+    checkpoints,
+    deps: (overrides = {}) => ({
+      config,
+      client: new SlackAuditClient({
+        baseUrl: server.auditUrl,
+        token: BASE_TEST_ENV.SENTRY_SLACK_AUDIT_TOKEN,
+        budget: { org, perMinute: 6000, burst: 100 },
+        backoffBaseMs: 1,
+        backoffMaxMs: 5,
+        maxRetries: 2,
+      }),
+      ingestion,
+      checkpoints: recorded,
+      createObserver: observers.factory,
+      sleep: () => Promise.resolve(),
+      ...overrides,
+    }),
+  };
+}
+
+describe('collectSlackAudit', () => {
+  it('lands every entry of the window once, observes it, and advances the checkpoint only after upload and flush', async () => {
+    const entries = [
+      auditEntry({ date_create: T + 10 }),
+      auditEntry({ date_create: T + 20, action: 'a_brand_new_action_slack_added' }),
+      auditEntry({ date_create: T + 3600 }),
+      auditEntry({ date_create: T - 5 }),
+    ];
+    const s = await setup({}, entries);
+    const result = await collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps());
+
+    expect(result).toMatchObject({ source: 'slackAudit', org: s.org, mode: 'live', windows: 1, caughtUp: true, rows: 3, quarantined: 0 });
+    expect(result.checkpointAt).toBe(T + 3600);
+    expect(result.apiCalls).toBe(1);
+    const landed = s.ingestion.rows(AUDIT);
+    expect(landed.map((r) => r.EventId).sort()).toEqual([entries[0], entries[1], entries[2]].map((e) => e?.id).sort());
+    // Unknown actions land as they are.
+    expect(landed.find((r) => r.Action === 'a_brand_new_action_slack_added')).toBeDefined();
+    expect(s.observers.record.observed.map((o) => o.row.EventId).sort()).toEqual(landed.map((r) => r.EventId).sort());
+    expect(s.observers.record.contexts[0]).toEqual({ source: 'slackAudit', org: s.org, cycleId: 'c1' });
+    expect(s.events).toEqual([`upload ${AUDIT} 3`, 'observer.flush', `checkpoint.save ${T + 3600}`]);
+    expect((await s.checkpoints.load(s.org)).checkpoint).toEqual({ at: T + 3600, seenIds: [entries[2]?.id] });
+    // JSON-serializable summary.
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+  });
+
+  it('does not land twice what it already landed at the inclusive boundary second, and picks up late arrivals', async () => {
+    const first = auditEntry({ date_create: T + 3600 });
+    const s = await setup({}, [first]);
+    await collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps());
+    const lateSameSecond = auditEntry({ date_create: T + 3600 });
+    const later = auditEntry({ date_create: T + 3650 });
+    s.slack.state.addAuditEntries([lateSameSecond, later] as never);
+    const result = await collectSlackAudit({ cycleId: 'c2', now: new Date((T + 3700) * 1000).toISOString() }, s.deps());
+    expect(result).toMatchObject({ rows: 2, duplicates: 1, checkpointAt: T + 3700 });
+    const ids = s.ingestion.rows(AUDIT).map((r) => r.EventId);
+    expect(ids.sort()).toEqual([first.id, lateSameSecond.id, later.id].sort());
+  });
+
+  it('quarantines invalid entries with their reason and keeps landing the valid ones around them', async () => {
+    const good = [auditEntry({ date_create: T + 1 }), auditEntry({ date_create: T + 3 })];
+    const noId = { ...auditEntry({ date_create: T + 2 }), id: undefined };
+    const badActor = { ...auditEntry({ date_create: T + 2 }), actor: 'not-an-object' };
+    const s = await setup({}, [good[0] ?? {}, noId, badActor, good[1] ?? {}]);
+    const result = await collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps());
+    expect(result).toMatchObject({ rows: 2, quarantined: 2 });
+    const quarantined = s.ingestion.rows(QUARANTINE);
+    expect(quarantined).toHaveLength(2);
+    for (const row of quarantined) {
+      expect(row.Source).toBe('slackAudit');
+      expect(row.SourceOrg).toBe(s.org);
+      expect(String(row.Reason)).toMatch(/id|actor/);
+      expect(typeof row.Raw).toBe('string');
+    }
+    expect(s.ingestion.rows(AUDIT).map((r) => r.EventId).sort()).toEqual(good.map((g) => g.id).sort());
+    // Quarantined records are not fed to detections.
+    expect(s.observers.record.observed).toHaveLength(2);
+  });
+
+  it('applies the deny list client-side and the allow list as action= batches', async () => {
+    const s = await setup(
+      { SENTRY_SLACK_AUDIT_ACTIONS: 'file_downloaded,user_login', SENTRY_SLACK_AUDIT_DENY_ACTIONS: 'user_login' },
+      [auditEntry({ date_create: T + 1 }), auditEntry({ date_create: T + 2, action: 'user_login' }), auditEntry({ date_create: T + 3, action: 'user_logout' })],
+    );
+    const result = await collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps());
+    expect(result.rows).toBe(1);
+    expect(s.ingestion.rows(AUDIT).map((r) => r.Action)).toEqual(['file_downloaded']);
+    const logsCall = s.slack.requests.find((r) => r.path.startsWith('/audit/v1/logs'));
+    expect(new URLSearchParams(logsCall?.query ?? '').get('action')).toBe('file_downloaded');
+  });
+
+  it('never advances the checkpoint when the upload fails, and the retry lands everything', async () => {
+    const entries = [auditEntry({ date_create: T + 5 }), auditEntry({ date_create: T + 6 })];
+    const s = await setup({}, entries);
+    s.ingestion.failWith = () => httpError(503);
+    const error = await collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: ErrorCode.IngestionFailed, retriable: true });
+    expect((await s.checkpoints.load(s.org)).checkpoint).toBeUndefined();
+    expect(s.events.some((e) => e.startsWith('checkpoint.save'))).toBe(false);
+
+    s.ingestion.failWith = undefined;
+    const retried = await collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps());
+    expect(retried.rows).toBe(2);
+    expect(s.ingestion.rows(AUDIT).map((r) => r.EventId).sort()).toEqual(entries.map((e) => e.id).sort());
+    expect((await s.checkpoints.load(s.org)).checkpoint?.at).toBe(T + 3600);
+  });
+
+  it('never advances the checkpoint when the observations cannot be persisted', async () => {
+    const s = await setup({}, [auditEntry({ date_create: T + 5 })]);
+    s.observers.failFlush.value = new AppError(ErrorCode.StateUnavailable, 'windows table down', { retriable: true });
+    await expect(collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps())).rejects.toMatchObject({ code: ErrorCode.StateUnavailable });
+    expect((await s.checkpoints.load(s.org)).checkpoint).toBeUndefined();
+  });
+
+  it('loses a checkpoint race with a retriable conflict instead of overwriting', async () => {
+    const s = await setup({}, [auditEntry({ date_create: T + 5 })]);
+    const rival = new SlackAuditCheckpoints(new CheckpointStore(s.config));
+    const { factory } = recordingObservers();
+    const deps = s.deps({
+      createObserver: (ctx) => {
+        const inner = factory(ctx);
+        return {
+          observe: inner.observe.bind(inner),
+          async flush() {
+            // Another run of the same org saves first, between our read and our write.
+            await rival.save(s.org, { at: T + 100, seenIds: [] }, undefined, new Date());
+            return inner.flush();
+          },
+        };
+      },
+    });
+    await expect(collectSlackAudit({ cycleId: 'c1', now: NOW }, deps)).rejects.toMatchObject({ code: ErrorCode.StateConflict, retriable: true });
+    expect((await s.checkpoints.load(s.org)).checkpoint?.at).toBe(T + 100);
+  });
+
+  it('reads a backlog window by window until the run budget is spent, checkpointing each', async () => {
+    const entries = [auditEntry({ date_create: T + 100 }), auditEntry({ date_create: T + 1000 }), auditEntry({ date_create: T + 3000 })];
+    const s = await setup({ SENTRY_SLACK_AUDIT_WINDOW_SECONDS: '600', SENTRY_SLACK_AUDIT_RUN_SECONDS: '10' }, entries);
+    let clock = 0;
+    const deps = s.deps({
+      clock: () => {
+        clock += 4_000;
+        return clock;
+      },
+    });
+    const first = await collectSlackAudit({ cycleId: 'c1', now: NOW }, deps);
+    expect(first.caughtUp).toBe(false);
+    expect(first.windows).toBeGreaterThanOrEqual(1);
+    expect(first.windows).toBeLessThan(7);
+    const saves = s.events.filter((e) => e.startsWith('checkpoint.save'));
+    expect(saves).toHaveLength(first.windows);
+    let last = first;
+    for (let i = 0; i < 10 && !last.caughtUp; i += 1) last = await collectSlackAudit({ cycleId: `c${i + 2}`, now: NOW }, s.deps());
+    expect(last.caughtUp).toBe(true);
+    expect(last.checkpointAt).toBe(T + 3600);
+    expect(s.ingestion.rows(AUDIT).map((r) => r.EventId).sort()).toEqual(entries.map((e) => e.id).sort());
+  });
+
+  it('backfills exactly the given window without touching the checkpoint', async () => {
+    const inside = auditEntry({ date_create: T - 86_400 + 10 });
+    const s = await setup({}, [inside, auditEntry({ date_create: T - 10 })]);
+    const result = await collectSlackAudit({ cycleId: 'backfill:x', window: { oldest: T - 86_400, latest: T - 86_400 + 3599 } }, s.deps());
+    expect(result).toMatchObject({ mode: 'backfill', windows: 1, rows: 1, checkpointAt: null });
+    expect(s.ingestion.rows(AUDIT).map((r) => r.EventId)).toEqual([inside.id]);
+    expect((await s.checkpoints.load(s.org)).checkpoint).toBeUndefined();
+  });
+
+  it('rejects bad input with a clear, non-retriable error and calls nothing', async () => {
+    const s = await setup();
+    for (const input of [undefined, {}, { cycleId: '' }, { cycleId: 'c', rows: [] }, { cycleId: 'c', window: { oldest: 10, latest: 5 } }]) {
+      const error = await collectSlackAudit(input, s.deps()).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: ErrorCode.InputInvalid, retriable: false });
+      expect((error as Error).message).toContain('collectSlackAudit input is invalid');
+    }
+    await expect(collectSlackAudit({ cycleId: 'c', org: 'Eother' }, s.deps())).rejects.toMatchObject({ code: ErrorCode.InputInvalid });
+    expect(s.slack.requests.filter((r) => r.path.startsWith('/audit'))).toHaveLength(0);
+  });
+
+  it('rethrows a Slack outage as a retriable coded error without moving the checkpoint', async () => {
+    const s = await setup({}, [auditEntry({ date_create: T + 5 })]);
+    s.slack.faults.add({ kind: 'status', status: 503, match: { path: '/audit/v1/logs' } });
+    await expect(collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps())).rejects.toMatchObject({
+      code: ErrorCode.CollectorHttpError,
+      retriable: true,
+    });
+    expect((await s.checkpoints.load(s.org)).checkpoint).toBeUndefined();
+    expect(s.ingestion.calls).toBe(0);
+  });
+});
