@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Detection } from '../../src/detections/define';
-import { raise, type SingleEventCase } from '../../src/detections/testkit';
+import type { SlackAuditRow } from '../../src/transforms/streams';
+import { type AnyRow, Harness, raise, type SingleEventCase } from '../../src/detections/testkit';
 
 export function singleEventSuite(detection: Detection, cases: readonly SingleEventCase[]): void {
   describe(detection.id, () => {
@@ -50,6 +51,62 @@ export function singleEventSuite(detection: Detection, cases: readonly SingleEve
       expect(a?.dedupeKey).toBeDefined();
       expect(b?.dedupeKey).toBe(a?.dedupeKey);
       expect(b?.incidentId).toBe(a?.incidentId);
+    });
+  });
+}
+
+export interface ThresholdSuiteSpec {
+  /** The default threshold (fires above it). */
+  threshold: number;
+  /** n matching rows for one subject (fresh ids per call). */
+  make: (n: number) => readonly AnyRow[] | readonly SlackAuditRow[];
+  subjectId: string;
+  /** Extra configuration the rows need to match (e.g. sensitive file patterns). */
+  base?: Record<string, unknown>;
+}
+
+/** Threshold boundary with defaults and with an override, growth of one open finding, key stability. */
+export function thresholdSuite(detection: Detection, spec: ThresholdSuiteSpec): void {
+  const n = spec.threshold;
+  describe(`${detection.id} threshold`, () => {
+    it(`defaults to ${String(n)}`, () => {
+      expect(detection.defaults).toMatchObject({ enabled: true, threshold: n });
+    });
+
+    it(`raises nothing at ${String(n)} and one finding at ${String(n + 1)}`, async () => {
+      expect(await raise(detection, spec.make(n), spec.base)).toEqual([]);
+      const findings = await raise(detection, spec.make(n + 1), spec.base);
+      expect(findings).toHaveLength(1);
+      expect(findings[0]?.count).toBe(n + 1);
+      expect(findings[0]?.subject.id).toBe(spec.subjectId);
+      expect(findings[0]?.isNew).toBe(true);
+    });
+
+    it('follows a threshold override', async () => {
+      const lower = Math.max(0, n - 2);
+      expect(await raise(detection, spec.make(lower), { ...spec.base, threshold: lower })).toEqual([]);
+      expect(await raise(detection, spec.make(lower + 1), { ...spec.base, threshold: lower + 1 })).toEqual([]);
+      expect(await raise(detection, spec.make(lower + 1), { ...spec.base, threshold: lower })).toHaveLength(1);
+    });
+
+    it('grows one open finding as more arrive, with a stable dedupe key and incident id', async () => {
+      const harness = new Harness([detection.configure(spec.base)]);
+      const rows = spec.make(n + 3).map((r) => ('stream' in r ? r : ({ stream: 'slackAudit', row: r } as const)));
+      const first = await harness.run(rows.slice(0, n + 1));
+      const second = await harness.run(rows.slice(n + 1));
+      expect(first).toHaveLength(1);
+      expect(second).toHaveLength(1);
+      expect(second[0]?.isNew).toBe(false);
+      expect(second[0]?.findingId).toBe(first[0]?.findingId);
+      expect(second[0]?.dedupeKey).toBe(first[0]?.dedupeKey);
+      expect(second[0]?.incidentId).toBe(first[0]?.incidentId);
+      expect(second[0]?.count).toBeGreaterThanOrEqual(n + 3);
+      const [again] = await raise(detection, spec.make(n + 1), spec.base);
+      expect(again?.dedupeKey).toBe(first[0]?.dedupeKey);
+    });
+
+    it('can be disabled', async () => {
+      expect(await raise(detection, spec.make(n + 5), { ...spec.base, enabled: false })).toEqual([]);
     });
   });
 }
