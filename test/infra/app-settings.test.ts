@@ -25,7 +25,8 @@ function bicepAppSettings(): Map<string, string> {
 }
 
 /** Host settings the Functions runtime reads itself (the app's config module does not). */
-const HOST_SETTING = /^(AzureWebJobsStorage__(credential|clientId|blobServiceUri|queueServiceUri)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING))$/;
+const HOST_SETTING =
+  /^(AzureWebJobsStorage__(credential|clientId|blobServiceUri|queueServiceUri)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING))$/;
 
 const KEY_VAULT_REFERENCE = /^'@Microsoft\.KeyVault\(SecretUri=\$\{keyVaultUri\}secrets\/([a-z0-9-]+)\)'$/;
 
@@ -64,15 +65,20 @@ describe('app settings', () => {
   it('the settings table in docs/deploy.md lists every setting, and says truthfully how each is set', () => {
     const listed = documented.map((d) => d.name);
     expect(read.filter((name) => !listed.includes(name))).toEqual([]);
-    expect(listed.filter((name) => !read.includes(name) && !HOST_SETTING.test(name)), 'stale rows').toEqual([]);
+    expect(
+      listed.filter((name) => !read.includes(name) && !HOST_SETTING.test(name)),
+      'stale rows',
+    ).toEqual([]);
     for (const row of documented) {
       const value = set.get(row.name);
-      if (row.how === 'optional') expect(value, `${row.name} is documented optional but main.bicep sets it`).toBeUndefined();
+      if (row.how === 'optional')
+        expect(value, `${row.name} is documented optional but main.bicep sets it`).toBeUndefined();
       if (row.how === 'set') {
         expect(value, `${row.name} is documented as set by main.bicep`).toBeDefined();
         expect(value).not.toMatch(KEY_VAULT_REFERENCE);
       }
-      if (row.how === 'secret') expect(value, `${row.name} is documented as a Key Vault reference`).toMatch(KEY_VAULT_REFERENCE);
+      if (row.how === 'secret')
+        expect(value, `${row.name} is documented as a Key Vault reference`).toMatch(KEY_VAULT_REFERENCE);
     }
   });
 
@@ -92,17 +98,26 @@ describe('app settings', () => {
       expect(secret, `${name} must be a Key Vault reference, not ${value}`).toBeDefined();
       expect(written.has(secret), `key-vault.bicep writes no secret named ${secret ?? ''}`).toBe(true);
       // The reference is only written when the secret is given now or declared external.
-      expect(declaration(main, 'var', 'secretAppSettings').body).toContain(`contains(externalSecretNames, '${secret ?? ''}')`);
+      expect(declaration(main, 'var', 'secretAppSettings').body).toContain(
+        `contains(externalSecretNames, '${secret ?? ''}')`,
+      );
     }
-    const plain = [...set.entries()].filter(([name, v]) => KEY_VAULT_REFERENCE.test(v) && !(SECRET_SETTINGS as readonly string[]).includes(name));
-    expect(plain.map(([name]) => name), 'Key Vault references for settings the config does not treat as secret').toEqual([]);
+    const plain = [...set.entries()].filter(
+      ([name, v]) => KEY_VAULT_REFERENCE.test(v) && !(SECRET_SETTINGS as readonly string[]).includes(name),
+    );
+    expect(
+      plain.map(([name]) => name),
+      'Key Vault references for settings the config does not treat as secret',
+    ).toEqual([]);
   });
 
   it('the identity the SDK and the host use is the app identity, also used for Key Vault references', () => {
     expect(set.get('AZURE_CLIENT_ID')).toBe('identity.outputs.clientId');
     expect(set.get('AzureWebJobsStorage__clientId')).toBe('identity.outputs.clientId');
     expect(set.get('AzureWebJobsStorage__credential')).toBe("'managedidentity'");
-    expect(set.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe("'ClientId=${identity.outputs.clientId};Authorization=AAD'");
+    expect(set.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe(
+      "'ClientId=${identity.outputs.clientId};Authorization=AAD'",
+    );
     const api = declaration(main, 'module', 'api');
     expect(api.body).toMatch(/identityResourceId:\s*identity\.outputs\.resourceId/);
     expect(api.body).toMatch(/appSettings:\s*appSettings\b/);
@@ -122,7 +137,9 @@ describe('app settings', () => {
   });
 
   it('main.parameters.json feeds only parameters main.bicep declares, and every one without a default', () => {
-    const file = readJson<{ parameters: Record<string, { value: unknown }> }>(resolve(REPO, 'infra/bicep/main.parameters.json'));
+    const file = readJson(resolve(REPO, 'infra/bicep/main.parameters.json')) as {
+      parameters: Record<string, { value: unknown }>;
+    };
     const params = declarationsOf(main, 'param');
     const names = params.map((p) => p.name);
     expect(Object.keys(file.parameters).filter((p) => !names.includes(p))).toEqual([]);
@@ -133,12 +150,16 @@ describe('app settings', () => {
   });
 
   it('secure parameters come from azd environment values, never literals in the parameters file', () => {
-    const file = readJson<{ parameters: Record<string, { value: unknown }> }>(resolve(REPO, 'infra/bicep/main.parameters.json'));
-    const secure = [...main.code.matchAll(/@secure\(\)\s*(?:@description\('(?:[^'\\]|\\.)*'\)\s*)?param\s+(\w+)/g)].map((m) => m[1] ?? '');
+    const file = readJson(resolve(REPO, 'infra/bicep/main.parameters.json')) as {
+      parameters: Record<string, { value: unknown }>;
+    };
+    const secure = [...main.code.matchAll(/@secure\(\)\s*(?:@description\('(?:[^'\\]|\\.)*'\)\s*)?param\s+(\w+)/g)].map(
+      (m) => m[1] ?? '',
+    );
     expect(secure.length).toBeGreaterThanOrEqual(6);
     for (const name of secure) {
       const value = file.parameters[name]?.value;
-      expect(value, `${name}`).toMatch(/^\$\{[A-Z0-9_]+\}$/);
+      expect(value, name).toMatch(/^\$\{[A-Z0-9_]+\}$/);
     }
   });
 });

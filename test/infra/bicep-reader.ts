@@ -93,7 +93,7 @@ export function parseBicep(code: string, path = '<inline>'): BicepFile {
   for (const match of blanked.matchAll(DECLARATION)) {
     const kind = match[1] as Declaration['kind'];
     const name = match[2] ?? '';
-    let i = (match.index ?? 0) + match[0].length;
+    let i = match.index + match[0].length;
     let target = '';
     const rest = blanked.slice(i);
     const quoted = /^\s*'([^']*)'/.exec(rest);

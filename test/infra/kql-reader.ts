@@ -135,11 +135,11 @@ export function references(source: string, knownFunctions: ReadonlySet<string> =
     const name = token.text;
     if (previous?.kind === 'op' && previous.text === '.') return; // dynamic property or dotted option
     if (previous?.kind === 'op' && previous.text === '$') return; // $left / $right
-    if (/_CL$/.test(name)) {
+    if (name.endsWith('_CL')) {
       tables.add(name);
       return;
     }
-    if (knownFunctions.has(name) || (/^Sentry[A-Z]/.test(name) && !/_CL$/.test(name))) {
+    if (knownFunctions.has(name) || /^Sentry[A-Z]/.test(name)) {
       functions.add(name);
       return;
     }

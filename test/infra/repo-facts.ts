@@ -10,8 +10,8 @@ import { type Schema, references } from './kql-reader';
 export const KQL_DIR = resolve(BICEP_DIR, 'kql');
 export const GENERATED_DIR = resolve(BICEP_DIR, 'generated');
 
-export function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+export function readJson(path: string): unknown {
+  return JSON.parse(readFileSync(path, 'utf8'));
 }
 
 export interface GeneratedTable {
@@ -20,7 +20,7 @@ export interface GeneratedTable {
 }
 
 export function generatedTables(): GeneratedTable[] {
-  return readJson<GeneratedTable[]>(join(GENERATED_DIR, 'tables.json'));
+  return readJson(join(GENERATED_DIR, 'tables.json')) as GeneratedTable[];
 }
 
 /** Every file under `dir` (recursive) whose name ends with `suffix`. */
@@ -116,8 +116,15 @@ export function documentedSettings(): DocumentedSetting[] {
     const name = /^`([A-Za-z0-9_]+)`$/.exec(cells[1] ?? '')?.[1];
     if (name === undefined) continue;
     const how = (cells[2] ?? '').toLowerCase();
-    const kind = how.startsWith('secret') ? 'secret' : how.startsWith('set') ? 'set' : how.startsWith('optional') ? 'optional' : undefined;
-    if (kind === undefined) throw new Error(`docs/deploy.md: setting ${name} says "${cells[2] ?? ''}", not set/secret/optional`);
+    const kind = how.startsWith('secret')
+      ? 'secret'
+      : how.startsWith('set')
+        ? 'set'
+        : how.startsWith('optional')
+          ? 'optional'
+          : undefined;
+    if (kind === undefined)
+      throw new Error(`docs/deploy.md: setting ${name} says "${cells[2] ?? ''}", not set/secret/optional`);
     rows.push({ name, how: kind, notes: cells[3] ?? '' });
   }
   return rows;

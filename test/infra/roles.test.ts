@@ -9,7 +9,15 @@ import { resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { type BicepFile, REPO, declaration, declarationsOf, objectEntries, parseBicep, readBicep } from './bicep-reader';
+import {
+  type BicepFile,
+  REPO,
+  declaration,
+  declarationsOf,
+  objectEntries,
+  parseBicep,
+  readBicep,
+} from './bicep-reader';
 import { sourceFiles } from './repo-facts';
 
 const ROLE = {
@@ -32,7 +40,9 @@ interface Assignment {
 
 /** Role assignments declared in a Bicep file, with role ids and scope types resolved. */
 export function roleAssignments(file: BicepFile): Assignment[] {
-  const roles = new Map(objectEntries(declaration(file, 'var', 'roles').body).map((e) => [e.key, e.value.replace(/'/g, '')]));
+  const roles = new Map(
+    objectEntries(declaration(file, 'var', 'roles').body).map((e) => [e.key, e.value.replace(/'/g, '')]),
+  );
   const types = new Map(
     declarationsOf(file, 'resource')
       .filter((d) => d.existing)
@@ -41,7 +51,10 @@ export function roleAssignments(file: BicepFile): Assignment[] {
   return declarationsOf(file, 'resource')
     .filter((d) => d.target.startsWith('Microsoft.Authorization/roleAssignments@'))
     .map((d) => {
-      const roleKey = /roleDefinitionId:\s*subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions',\s*roles\.(\w+)\)/.exec(d.body)?.[1];
+      const roleKey =
+        /roleDefinitionId:\s*subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions',\s*roles\.(\w+)\)/.exec(
+          d.body,
+        )?.[1];
       const scope = /^\s*scope:\s*(\w+)\s*$/m.exec(d.body)?.[1];
       return {
         name: d.name,
@@ -61,7 +74,9 @@ interface Need {
 
 /** The roles the code needs, from what it uses. */
 function needs(): Need[] {
-  const src = sourceFiles().map((f) => readFileSync(f, 'utf8')).join('\n');
+  const src = sourceFiles()
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
   const host = JSON.parse(readFileSync(resolve(REPO, 'host.json'), 'utf8')) as {
     extensions?: { durableTask?: { storageProvider?: { type?: string } } };
   };
@@ -70,13 +85,25 @@ function needs(): Need[] {
   const out: Need[] = [];
   const storage = 'Microsoft.Storage/storageAccounts';
   if (/\bnew LogsIngestionClient\(/.test(src)) {
-    out.push({ why: 'src/ uploads with LogsIngestionClient', roleIds: [ROLE.monitoringMetricsPublisher], scopeType: 'Microsoft.Insights/dataCollectionRules' });
+    out.push({
+      why: 'src/ uploads with LogsIngestionClient',
+      roleIds: [ROLE.monitoringMetricsPublisher],
+      scopeType: 'Microsoft.Insights/dataCollectionRules',
+    });
   }
   if (/\bnew TableClient\([^)]*azureCredential/.test(src)) {
-    out.push({ why: 'src/ keeps state tables with TableClient and the identity', roleIds: [ROLE.storageTableDataContributor], scopeType: storage });
+    out.push({
+      why: 'src/ keeps state tables with TableClient and the identity',
+      roleIds: [ROLE.storageTableDataContributor],
+      scopeType: storage,
+    });
   }
   if (/\b(BlobServiceClient|ContainerClient|BlobClient)\b/.test(src)) {
-    out.push({ why: 'src/ uses Blob Storage', roleIds: [ROLE.storageBlobDataOwner, ROLE.storageBlobDataContributor], scopeType: storage });
+    out.push({
+      why: 'src/ uses Blob Storage',
+      roleIds: [ROLE.storageBlobDataOwner, ROLE.storageBlobDataContributor],
+      scopeType: storage,
+    });
   }
   if (/\bQueue(Service)?Client\b/.test(src)) {
     out.push({ why: 'src/ uses Queue Storage', roleIds: [ROLE.storageQueueDataContributor], scopeType: storage });
@@ -89,10 +116,18 @@ function needs(): Need[] {
     out.push({ why: 'Durable task hub tables', roleIds: [ROLE.storageTableDataContributor], scopeType: storage });
   }
   if (settings.includes('@Microsoft.KeyVault(')) {
-    out.push({ why: 'app settings hold Key Vault references', roleIds: [ROLE.keyVaultSecretsUser], scopeType: 'Microsoft.KeyVault/vaults' });
+    out.push({
+      why: 'app settings hold Key Vault references',
+      roleIds: [ROLE.keyVaultSecretsUser],
+      scopeType: 'Microsoft.KeyVault/vaults',
+    });
   }
-  if (/Authorization=AAD/.test(settings)) {
-    out.push({ why: 'telemetry authenticates with the identity', roleIds: [ROLE.monitoringMetricsPublisher], scopeType: 'Microsoft.Insights/components' });
+  if (settings.includes('Authorization=AAD')) {
+    out.push({
+      why: 'telemetry authenticates with the identity',
+      roleIds: [ROLE.monitoringMetricsPublisher],
+      scopeType: 'Microsoft.Insights/components',
+    });
   }
   return out;
 }
@@ -106,7 +141,9 @@ describe('role assignments', () => {
     const mod = declarationsOf(main, 'module').find((d) => d.target === 'modules/rbac.bicep');
     expect(mod?.body).toMatch(/appPrincipalId:\s*identity\.outputs\.principalId/);
     expect(declaration(main, 'module', 'api').body).toMatch(/identityResourceId:\s*identity\.outputs\.resourceId/);
-    expect(declaration(main, 'module', 'identity').target).toMatch(/^br\/public:avm\/res\/managed-identity\/user-assigned-identity:/);
+    expect(declaration(main, 'module', 'identity').target).toMatch(
+      /^br\/public:avm\/res\/managed-identity\/user-assigned-identity:/,
+    );
   });
 
   it('reads the role assignments of the rbac module', () => {
@@ -120,14 +157,22 @@ describe('role assignments', () => {
   const required = needs();
   it('derives the needs from the code', () => {
     expect(required.map((n) => n.why)).toEqual(
-      expect.arrayContaining(['src/ uploads with LogsIngestionClient', 'Durable task hub queues', 'app settings hold Key Vault references']),
+      expect.arrayContaining([
+        'src/ uploads with LogsIngestionClient',
+        'Durable task hub queues',
+        'app settings hold Key Vault references',
+      ]),
     );
   });
 
   for (const need of required) {
     it(`the app identity has what it needs: ${need.why}`, () => {
       const match = assignments.find(
-        (a) => a.principal === 'appPrincipalId' && !a.conditional && need.roleIds.includes(a.roleId) && a.scopeType === need.scopeType,
+        (a) =>
+          a.principal === 'appPrincipalId' &&
+          !a.conditional &&
+          need.roleIds.includes(a.roleId) &&
+          a.scopeType === need.scopeType,
       );
       expect(match, `assign one of ${need.roleIds.join(', ')} on ${need.scopeType} to appPrincipalId`).toBeDefined();
     });
@@ -149,7 +194,12 @@ describe('role assignments', () => {
     expect(edited.find((a) => a.name === 'appIngestion')?.scopeType).toBe('Microsoft.Insights/components');
     const ingestion = required.find((n) => n.scopeType === 'Microsoft.Insights/dataCollectionRules');
     expect(
-      edited.some((a) => a.principal === 'appPrincipalId' && ingestion?.roleIds.includes(a.roleId) && a.scopeType === ingestion.scopeType),
+      edited.some(
+        (a) =>
+          a.principal === 'appPrincipalId' &&
+          ingestion?.roleIds.includes(a.roleId) &&
+          a.scopeType === ingestion.scopeType,
+      ),
     ).toBe(false);
   });
 });

@@ -9,7 +9,17 @@ import { basename, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { streamList } from '../../src/transforms/streams';
-import { BICEP_DIR, REPO, declaration, declarationsOf, dependsOn, loadedFiles, objectEntries, readBicep } from './bicep-reader';
+import {
+  BICEP_DIR,
+  type Declaration,
+  REPO,
+  declaration,
+  declarationsOf,
+  dependsOn,
+  loadedFiles,
+  objectEntries,
+  readBicep,
+} from './bicep-reader';
 import { checkQuery, references, tokenize } from './kql-reader';
 import { KQL_DIR, filesUnder, generatedTables, kqlSchema, readJson, rel, sourceFiles } from './repo-facts';
 
@@ -31,7 +41,7 @@ interface RuleMeta {
   techniques: string[];
   entityMappings: { entityType: string; fieldMappings: { identifier: string; columnName: string }[] }[];
 }
-const rules = readJson<RuleMeta[]>(resolve(BICEP_DIR, 'sentinel', 'analytics-rules.json'));
+const rules = readJson(resolve(BICEP_DIR, 'sentinel', 'analytics-rules.json')) as RuleMeta[];
 
 interface HuntingMeta {
   query: string;
@@ -40,7 +50,14 @@ interface HuntingMeta {
   tactics: string[];
   techniques: string[];
 }
-const hunting = readJson<HuntingMeta[]>(resolve(BICEP_DIR, 'sentinel', 'hunting-queries.json'));
+const hunting = readJson(resolve(BICEP_DIR, 'sentinel', 'hunting-queries.json')) as HuntingMeta[];
+
+/** The module declaration of main.bicep that deploys `path`. */
+function moduleFor(path: string): Declaration {
+  const found = declarationsOf(main, 'module').find((d) => d.target === path);
+  if (!found) throw new Error(`main.bicep does not deploy ${path}`);
+  return found;
+}
 
 /** ISO 8601 duration (PnDTnHnM) in minutes. */
 function minutes(duration: string): number {
@@ -55,7 +72,7 @@ describe('the KQL tokenizer', () => {
     ['SentryMerakiUplink_CL', new Set(['TimeGenerated', 'Serial', 'PublicIp'])],
   ]);
 
-  it('accepts a query that uses only its table\'s columns and names it declares', () => {
+  it("accepts a query that uses only its table's columns and names it declares", () => {
     const query = [
       '// ActorUserID in a comment is ignored',
       'let threshold = 10;',
@@ -69,21 +86,31 @@ describe('the KQL tokenizer', () => {
 
   it('catches a misspelled column, with its line', () => {
     const query = 'SentrySlackAudit_CL\n| where ActorUserID == "U1"';
-    expect(checkQuery(query, { sources })).toEqual([{ line: 2, message: expect.stringContaining('unknown column ActorUserID') }]);
+    const problems = checkQuery(query, { sources });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.line).toBe(2);
+    expect(problems[0]?.message).toContain('unknown column ActorUserID');
   });
 
   it('catches a column that belongs to a table the query does not read', () => {
-    expect(checkQuery('SentryMerakiUplink_CL | where ActorUserId == "U1"', { sources })[0]?.message).toContain('ActorUserId');
+    expect(checkQuery('SentryMerakiUplink_CL | where ActorUserId == "U1"', { sources })[0]?.message).toContain(
+      'ActorUserId',
+    );
   });
 
   it('catches an unknown table and a query that reads none', () => {
-    expect(checkQuery('SentrySlackAdit_CL | take 1', { sources })[0]?.message).toContain('unknown table or function SentrySlackAdit_CL');
+    expect(checkQuery('SentrySlackAdit_CL | take 1', { sources })[0]?.message).toContain(
+      'unknown table or function SentrySlackAdit_CL',
+    );
     expect(checkQuery('print x = 1', { sources })[0]?.message).toContain('reads no Sentry table');
   });
 
   it('keeps strings whole (regexes with braces, quotes of the other kind) and dotted names out of columns', () => {
     const tokens = tokenize(`extract(@"\\.([A-Za-z0-9]{1,8})$", 1, Name) | where x == 'a"b' | mv-expand Tags.items`);
-    expect(tokens.filter((t) => t.kind === 'string').map((t) => t.text)).toEqual([`@"\\.([A-Za-z0-9]{1,8})$"`, `'a"b'`]);
+    expect(tokens.filter((t) => t.kind === 'string').map((t) => t.text)).toEqual([
+      `@"\\.([A-Za-z0-9]{1,8})$"`,
+      `'a"b'`,
+    ]);
     expect([...references('T_CL | extend a = Entity.Email').columns.keys()]).toEqual(['Entity']);
   });
 });
@@ -103,7 +130,9 @@ describe('KQL files against the stream schemas', () => {
 
   it('every .kql file is deployed by some Bicep file, and every loaded file exists', () => {
     const bicepFiles = filesUnder(BICEP_DIR, '.bicep').map((f) => readBicep(rel(f).replace(/^infra\/bicep\//, '')));
-    const loaded = new Set(bicepFiles.flatMap((b) => [...loadedFiles(b, 'loadTextContent'), ...loadedFiles(b, 'loadJsonContent')]));
+    const loaded = new Set(
+      bicepFiles.flatMap((b) => [...loadedFiles(b, 'loadTextContent'), ...loadedFiles(b, 'loadJsonContent')]),
+    );
     for (const path of loaded) expect(existsSync(path), `${rel(path)} is loaded but missing`).toBe(true);
     expect(files.filter((f) => !loaded.has(f)).map(rel), 'not deployed by any Bicep file').toEqual([]);
   });
@@ -151,7 +180,9 @@ describe('parser functions', () => {
     expect(fn).toMatch(/row\.EntityId === row\.ActorUserId/);
     expect(fn).toMatch(/row\.EntityName === undefined/);
     expect(fn).toMatch(/row\.Entity === undefined/);
-    expect(text).toContain('IsSelfAction = EntityType == "user" and isnotempty(EntityId) and EntityId == ActorUserId and isempty(EntityName) and isnull(Entity)');
+    expect(text).toContain(
+      'IsSelfAction = EntityType == "user" and isnotempty(EntityId) and EntityId == ActorUserId and isempty(EntityName) and isnull(Entity)',
+    );
     expect(text).toContain('EntityName = iff(IsSelfAction, ActorUserName, EntityName)');
     expect(text).toContain('EntityEmail = iff(IsSelfAction, ActorEmail,');
     expect(text).toContain('EntityTeam = iff(IsSelfAction, ActorTeam,');
@@ -160,8 +191,13 @@ describe('parser functions', () => {
 
 describe('analytics rules', () => {
   const queries = objectEntries(declaration(rulesModule, 'var', 'queries').body);
-  const rule = declarationsOf(rulesModule, 'resource').find((d) => d.target.startsWith('Microsoft.SecurityInsights/alertRules@'));
-  const detectionSources = [resolve(REPO, 'dev', 'scenario', 'catalogue.ts'), ...sourceFiles().filter((f) => f.includes('/detections/'))]
+  const rule = declarationsOf(rulesModule, 'resource').find((d) =>
+    d.target.startsWith('Microsoft.SecurityInsights/alertRules@'),
+  );
+  const detectionSources = [
+    resolve(REPO, 'dev', 'scenario', 'catalogue.ts'),
+    ...sourceFiles().filter((f) => f.includes('/detections/')),
+  ]
     .map((f) => readFileSync(f, 'utf8'))
     .join('\n');
 
@@ -180,13 +216,20 @@ describe('analytics rules', () => {
   });
 
   it('map entities and custom details to columns their query produces', () => {
-    const custom = objectEntries(/customDetails:\s*\{[^}]*\}/.exec(rule?.body ?? '')?.[0] ?? '').filter((e) => e.key !== 'customDetails');
+    const custom = objectEntries(/customDetails:\s*\{[^}]*\}/.exec(rule?.body ?? '')?.[0] ?? '').filter(
+      (e) => e.key !== 'customDetails',
+    );
     expect(custom.length).toBeGreaterThan(0);
     for (const r of rules) {
-      const refs = references(readFileSync(resolve(KQL_DIR, 'rules', `${r.query}.kql`), 'utf8'), new Set(schema.sources.keys()));
+      const refs = references(
+        readFileSync(resolve(KQL_DIR, 'rules', `${r.query}.kql`), 'utf8'),
+        new Set(schema.sources.keys()),
+      );
       const produced = new Set([...refs.columns.keys(), ...refs.declared]);
-      for (const m of r.entityMappings) for (const f of m.fieldMappings) expect(produced.has(f.columnName), `${r.query}: ${f.columnName}`).toBe(true);
-      for (const c of custom) expect(produced.has(c.value.replace(/'/g, '')), `${r.query}: custom detail ${c.value}`).toBe(true);
+      for (const m of r.entityMappings)
+        for (const f of m.fieldMappings) expect(produced.has(f.columnName), `${r.query}: ${f.columnName}`).toBe(true);
+      for (const c of custom)
+        expect(produced.has(c.value.replace(/'/g, '')), `${r.query}: custom detail ${c.value}`).toBe(true);
     }
   });
 
@@ -204,13 +247,14 @@ describe('analytics rules', () => {
     expect(rule?.body).toMatch(/enabled:\s*enabled\b/);
     expect(declaration(rulesModule, 'param', 'enabled').body).toBe('false');
     expect(declaration(main, 'param', 'analyticsRulesEnabled').body).toBe('false');
-    const mod = declarationsOf(main, 'module').find((d) => d.target === 'modules/sentinel-rules.bicep');
-    expect(mod?.body).toMatch(/enabled:\s*analyticsRulesEnabled\b/);
-    expect(dependsOn(mod!)).toEqual(expect.arrayContaining(['tables', 'sentinel', 'sentinelContent']));
-    const contentModule = declarationsOf(main, 'module').find((d) => d.target === 'modules/sentinel-content.bicep');
-    expect(dependsOn(contentModule!)).toContain('tables');
+    const mod = moduleFor('modules/sentinel-rules.bicep');
+    expect(mod.body).toMatch(/enabled:\s*analyticsRulesEnabled\b/);
+    expect(dependsOn(mod)).toEqual(expect.arrayContaining(['tables', 'sentinel', 'sentinelContent']));
+    expect(dependsOn(moduleFor('modules/sentinel-content.bicep'))).toContain('tables');
     expect(declarationsOf(main, 'module').find((d) => d.name === 'tables')?.target).toBe('modules/log-tables.bicep');
-    expect(declarationsOf(main, 'module').find((d) => d.name === 'sentinel')?.target).toBe('modules/sentinel-onboarding.bicep');
+    expect(declarationsOf(main, 'module').find((d) => d.name === 'sentinel')?.target).toBe(
+      'modules/sentinel-onboarding.bicep',
+    );
   });
 });
 
@@ -231,7 +275,7 @@ describe('hunting queries', () => {
 });
 
 describe('the workbook', () => {
-  it('has the seed\'s two dashboards, each query from kql/workbook, and every {Parameter} its queries use', () => {
+  it("has the seed's two dashboards, each query from kql/workbook, and every {Parameter} its queries use", () => {
     const body = declaration(workbookModule, 'var', 'content').body;
     expect(body).toContain("linkLabel: 'Daily downloads and risk tiers'");
     expect(body).toContain("linkLabel: 'Meraki failover'");
@@ -243,7 +287,6 @@ describe('the workbook', () => {
         expect(declared.has(m[1]), `${rel(file)} uses {${m[1] ?? ''}}, which the workbook does not declare`).toBe(true);
       }
     }
-    const mod = declarationsOf(main, 'module').find((d) => d.target === 'modules/sentinel-workbook.bicep');
-    expect(dependsOn(mod!)).toContain('sentinelContent');
+    expect(dependsOn(moduleFor('modules/sentinel-workbook.bicep'))).toContain('sentinelContent');
   });
 });

@@ -22,7 +22,7 @@ interface Manifest {
   features: { bot_user?: { display_name: string } };
 }
 
-const manifest = readJson<Manifest>(resolve(REPO, 'infra', 'slack', 'manifest.json'));
+const manifest = readJson(resolve(REPO, 'infra', 'slack', 'manifest.json')) as Manifest;
 
 /**
  * Method → scope. Slack emulator methods come from dev/emulators/slack/web-api.ts (the scope each
@@ -31,7 +31,8 @@ const manifest = readJson<Manifest>(resolve(REPO, 'infra', 'slack', 'manifest.js
 function methodScopes(): Map<string, string> {
   const emulator = readFileSync(resolve(REPO, 'dev', 'emulators', 'slack', 'web-api.ts'), 'utf8');
   const scopes = new Map<string, string>();
-  for (const m of emulator.matchAll(/'([a-z]+(?:\.[A-Za-z]+)+)':\s*\{\s*scope:\s*'([^']+)'/g)) scopes.set(m[1] ?? '', m[2] ?? '');
+  for (const m of emulator.matchAll(/'([a-z]+(?:\.[A-Za-z]+)+)':\s*\{\s*scope:\s*'([^']+)'/g))
+    scopes.set(m[1] ?? '', m[2] ?? '');
   const documented: Record<string, string> = {
     'admin.users.deactivate': 'admin.users:write', // the emulator makes it configurable: [UNVERIFIED]
     'admin.users.session.resetBulk': 'admin.users:write',
@@ -52,7 +53,8 @@ export interface SlackUse {
   file: string;
 }
 
-const METHOD_LITERAL = /'((?:chat|users|usergroups|files|admin|conversations|reactions|views|pins|team|auth)\.[A-Za-z]+(?:\.[A-Za-z]+)*)'/g;
+const METHOD_LITERAL =
+  /'((?:chat|users|usergroups|files|admin|conversations|reactions|views|pins|team|auth)\.[A-Za-z]+(?:\.[A-Za-z]+)*)'/g;
 const CALL = /callSlack\(\s*([^,]+?)\s*,\s*'([A-Za-z.]+)'/g;
 
 /** Slack methods and APIs a set of source files uses. */
@@ -66,7 +68,12 @@ export function slackUses(files: { path: string; text: string }[], scopes: Map<s
     }
     for (const m of text.matchAll(METHOD_LITERAL)) {
       const method = m[1] ?? '';
-      uses.push({ what: method, scope: scopes.get(method), token: tokens.get(method) ?? (method.startsWith('admin.') ? 'user' : 'either'), file: path });
+      uses.push({
+        what: method,
+        scope: scopes.get(method),
+        token: tokens.get(method) ?? (method.startsWith('admin.') ? 'user' : 'either'),
+        file: path,
+      });
     }
     if (/\/audit\/v1\/|auditApiUrl/.test(text) && !path.endsWith('config/index.ts')) {
       uses.push({ what: 'Audit Logs API', scope: 'auditlogs:read', token: 'user', file: path });
@@ -88,8 +95,14 @@ export function uncovered(uses: SlackUse[], m: Manifest): string[] {
       problems.push(`${u.file}: ${u.what} has no known scope; add it to methodScopes() and to the manifest`);
       continue;
     }
-    const granted = u.token === 'bot' ? bot.has(u.scope) : u.token === 'user' ? user.has(u.scope) : bot.has(u.scope) || user.has(u.scope);
-    if (!granted) problems.push(`${u.file}: ${u.what} needs ${u.token === 'either' ? '' : `${u.token} `}scope ${u.scope}`);
+    const granted =
+      u.token === 'bot'
+        ? bot.has(u.scope)
+        : u.token === 'user'
+          ? user.has(u.scope)
+          : bot.has(u.scope) || user.has(u.scope);
+    if (!granted)
+      problems.push(`${u.file}: ${u.what} needs ${u.token === 'either' ? '' : `${u.token} `}scope ${u.scope}`);
   }
   return [...new Set(problems)];
 }
@@ -109,7 +122,7 @@ describe('the Slack app manifest', () => {
     expect(uses.map((u) => u.what)).toContain('Audit Logs API');
   });
 
-  it('grants every scope the code\'s Slack calls need, on the token that makes them', () => {
+  it("grants every scope the code's Slack calls need, on the token that makes them", () => {
     expect(uncovered(uses, manifest)).toEqual([]);
   });
 
@@ -139,14 +152,20 @@ describe('the Slack app manifest', () => {
       ['files.info', 'bot'],
       ['admin.users.session.reset', 'user'],
     ]);
-    const withoutFiles = structuredClone(manifest);
-    withoutFiles.oauth_config.scopes.bot = (withoutFiles.oauth_config.scopes.bot ?? []).filter((s) => s !== 'files:read');
-    expect(uncovered(found, withoutFiles)).toEqual(['src/x.ts: files.info needs bot scope files:read']);
-    const adminOnBot = structuredClone(manifest);
-    adminOnBot.oauth_config.scopes.user = (adminOnBot.oauth_config.scopes.user ?? []).filter((s) => s !== 'admin.users:write');
-    adminOnBot.oauth_config.scopes.bot = [...(adminOnBot.oauth_config.scopes.bot ?? []), 'admin.users:write'];
-    expect(uncovered(found, adminOnBot)).toEqual(['src/y.ts: admin.users.session.reset needs user scope admin.users:write']);
-    expect(uncovered(slackUses([{ path: 'src/z.ts', text: "callSlack(bot, 'reactions.add', {})" }], scopes), manifest)[0]).toContain('no known scope');
+    const fixed = (user: string[], bot: string[]): Manifest => ({
+      ...manifest,
+      oauth_config: { scopes: { user, bot } },
+    });
+    expect(uncovered(found, fixed(['admin.users:write'], ['files:read']))).toEqual([]);
+    expect(uncovered(found, fixed(['admin.users:write'], ['chat:write']))).toEqual([
+      'src/x.ts: files.info needs bot scope files:read',
+    ]);
+    expect(uncovered(found, fixed([], ['files:read', 'admin.users:write']))).toEqual([
+      'src/y.ts: admin.users.session.reset needs user scope admin.users:write',
+    ]);
+    expect(
+      uncovered(slackUses([{ path: 'src/z.ts', text: "callSlack(bot, 'reactions.add', {})" }], scopes), manifest)[0],
+    ).toContain('no known scope');
   });
 
   it('is org-deployable over HTTP, with interactivity at the URL the deployment outputs', () => {
@@ -170,6 +189,7 @@ describe('the Slack app manifest', () => {
     const routes = sourceFiles()
       .map((f) => readFileSync(f, 'utf8'))
       .flatMap((t) => [...t.matchAll(/route:\s*'([^']+)'/g)].map((m) => `/api/${m[1] ?? ''}`));
-    for (const route of routes.filter((r) => /slack\/interact|meraki\/webhook/.test(r))) expect([path, webhook]).toContain(route);
+    for (const route of routes.filter((r) => /slack\/interact|meraki\/webhook/.test(r)))
+      expect([path, webhook]).toContain(route);
   });
 });

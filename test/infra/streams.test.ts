@@ -20,11 +20,15 @@ interface Flow {
   outputStream: string;
 }
 
-const declarations = readJson<Record<string, { columns: { name: string; type: string }[] }>>(
-  resolve(GENERATED_DIR, 'dcr-stream-declarations.json'),
-);
-const flows = readJson<Flow[]>(resolve(GENERATED_DIR, 'dcr-data-flows.json'));
-const tables = readJson<{ name: string; columns: { name: string; type: string }[] }[]>(resolve(GENERATED_DIR, 'tables.json'));
+const declarations = readJson(resolve(GENERATED_DIR, 'dcr-stream-declarations.json')) as Record<
+  string,
+  { columns: { name: string; type: string }[] }
+>;
+const flows = readJson(resolve(GENERATED_DIR, 'dcr-data-flows.json')) as Flow[];
+const tables = readJson(resolve(GENERATED_DIR, 'tables.json')) as {
+  name: string;
+  columns: { name: string; type: string }[];
+}[];
 
 const main = readBicep('main.bicep');
 
@@ -38,7 +42,9 @@ function moduleFor(path: string): ReturnType<typeof declaration> {
 describe('streams → generated JSON → Bicep', () => {
   it('the generated files are what the stream registry renders today (npm run gen:streams)', () => {
     for (const [name, content] of Object.entries(renderStreamArtifacts())) {
-      expect(readFileSync(resolve(GENERATED_DIR, name), 'utf8'), `${name} is stale: run npm run gen:streams`).toBe(content);
+      expect(readFileSync(resolve(GENERATED_DIR, name), 'utf8'), `${name} is stale: run npm run gen:streams`).toBe(
+        content,
+      );
     }
   });
 
@@ -46,8 +52,14 @@ describe('streams → generated JSON → Bicep', () => {
     expect(streamList.length).toBeGreaterThanOrEqual(7);
     for (const s of streamList) {
       const names = s.columns.map((c) => c.name);
-      expect(tables.find((t) => t.name === s.table)?.columns.map((c) => c.name), s.table).toEqual(names);
-      expect(declarations[s.stream]?.columns.map((c) => c.name), s.stream).toEqual(names);
+      expect(
+        tables.find((t) => t.name === s.table)?.columns.map((c) => c.name),
+        s.table,
+      ).toEqual(names);
+      expect(
+        declarations[s.stream]?.columns.map((c) => c.name),
+        s.stream,
+      ).toEqual(names);
       const flow = flows.filter((f) => f.streams.includes(s.stream));
       expect(flow, `${s.stream} has exactly one data flow`).toHaveLength(1);
       expect(flow[0]?.outputStream).toBe(`Custom-${s.table}`);
@@ -64,7 +76,9 @@ describe('streams → generated JSON → Bicep', () => {
   it('the tables module loads tables.json and creates every table from it', () => {
     const tablesModule = readBicep('modules/log-tables.bicep');
     expect(loadedFiles(tablesModule, 'loadJsonContent')).toEqual([resolve(GENERATED_DIR, 'tables.json')]);
-    const table = declarationsOf(tablesModule, 'resource').find((d) => d.target.startsWith('Microsoft.OperationalInsights/workspaces/tables@'));
+    const table = declarationsOf(tablesModule, 'resource').find((d) =>
+      d.target.startsWith('Microsoft.OperationalInsights/workspaces/tables@'),
+    );
     expect(table?.body).toMatch(/for\s+t\s+in\s+tables\s*:/);
     expect(table?.body).toMatch(/columns:\s*t\.columns/);
     expect(moduleFor('modules/log-tables.bicep').name).toBe('tables');
@@ -75,7 +89,9 @@ describe('streams → generated JSON → Bicep', () => {
     expect(loadedFiles(ingestion, 'loadJsonContent').sort()).toEqual(
       [resolve(GENERATED_DIR, 'dcr-data-flows.json'), resolve(GENERATED_DIR, 'dcr-stream-declarations.json')].sort(),
     );
-    const dcr = declarationsOf(ingestion, 'resource').find((d) => d.target.startsWith('Microsoft.Insights/dataCollectionRules@'));
+    const dcr = declarationsOf(ingestion, 'resource').find((d) =>
+      d.target.startsWith('Microsoft.Insights/dataCollectionRules@'),
+    );
     expect(dcr, 'a data collection rule').toBeDefined();
     expect(dcr?.body).toMatch(/streamDeclarations:\s*streamDeclarations\b/);
     expect(dcr?.body).toMatch(/dataFlows:\s*dataFlows\b/);
@@ -84,8 +100,12 @@ describe('streams → generated JSON → Bicep', () => {
     const destination = /logAnalytics:\s*\[\s*\{\s*name:\s*'([^']+)'/.exec(dcr?.body ?? '')?.[1];
     expect(destination).toBe(DCR_DESTINATION_NAME);
     expect(dcr?.body).toMatch(/dataCollectionEndpointId:\s*dataCollectionEndpoint\.id/);
-    expect(declaration(ingestion, 'output', 'logsIngestionEndpoint').body).toBe('dataCollectionEndpoint.properties.logsIngestion.endpoint');
-    expect(declaration(ingestion, 'output', 'dataCollectionRuleImmutableId').body).toBe('dataCollectionRule.properties.immutableId');
+    expect(declaration(ingestion, 'output', 'logsIngestionEndpoint').body).toBe(
+      'dataCollectionEndpoint.properties.logsIngestion.endpoint',
+    );
+    expect(declaration(ingestion, 'output', 'dataCollectionRuleImmutableId').body).toBe(
+      'dataCollectionRule.properties.immutableId',
+    );
   });
 
   it('main.bicep deploys the tables before the rule, explicitly (outputStream is only a string)', () => {
