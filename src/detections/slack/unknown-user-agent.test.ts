@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+
+import { ALICE, auditRow, BOB, Harness, slack, T0 } from '../testkit';
+import { unknownUserAgent } from './unknown-user-agent';
+
+const DAY = 86_400;
+const login = (t: number, ua: string, who = ALICE) => auditRow({ action: 'user_login', t, ua, actor: who });
+
+/** 15 days of the usual agents, then the given rows, evaluated as one cycle per day. */
+async function afterBaseline(rows: ReturnType<typeof login>[], overrides?: Record<string, unknown>) {
+  const harness = new Harness([unknownUserAgent.configure(overrides)]);
+  const raised = [];
+  for (let d = 0; d < 15; d++) {
+    raised.push(
+      ...(await harness.run(
+        slack([login(T0 + d * DAY, 'Slack/4.41 Mac'), login(T0 + d * DAY + 60, 'Slack/24.11 iPhone', BOB)]),
+        T0 + d * DAY + 3_600,
+      )),
+    );
+  }
+  raised.push(...(await harness.run(slack(rows))));
+  return raised;
+}
+
+describe('slack.audit.unknown-user-agent', () => {
+  it('raises for a sign-in agent nobody used during the 14-day baseline', async () => {
+    expect(unknownUserAgent.defaults).toMatchObject({ enabled: true, baselineDays: 14 });
+    const raised = await afterBaseline([login(T0 + 15 * DAY, 'python-requests/2.32')]);
+    expect(raised).toHaveLength(1);
+    expect(raised[0]?.subject).toMatchObject({ type: 'user-agent', id: 'python-requests/2.32' });
+    expect(raised[0]?.evidence.users).toEqual(['alice']);
+  });
+
+  it('stays silent while the baseline is being learned and for agents in the baseline', async () => {
+    expect(await afterBaseline([login(T0 + 15 * DAY, 'Slack/4.41 Mac', BOB)])).toEqual([]);
+    const harness = new Harness([unknownUserAgent]);
+    expect(await harness.run(slack([login(T0, 'python-requests/2.32')]))).toEqual([]);
+  });
+
+  it('grows the finding when more users adopt the new agent', async () => {
+    const harness = new Harness([unknownUserAgent.configure({ baselineDays: 1 })]);
+    await harness.run(slack([login(T0, 'Slack/4.41 Mac')]), T0 + 60);
+    const [first] = await harness.run(slack([login(T0 + 2 * DAY, 'curl/8.5')]));
+    const [second] = await harness.run(slack([login(T0 + 2 * DAY + 600, 'curl/8.5', BOB)]));
+    expect(first?.isNew).toBe(true);
+    expect(second?.isNew).toBe(false);
+    expect(second?.count).toBe(2);
+    expect(second?.dedupeKey).toBe(first?.dedupeKey);
+  });
+
+  it('honours ignored agent patterns', async () => {
+    expect(
+      await afterBaseline([login(T0 + 15 * DAY, 'Slack/4.50 Mac')], { ignoreUserAgentPatterns: ['slack/'] }),
+    ).toEqual([]);
+  });
+});
