@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { splitWindow } from '../collectors/slack-audit/pages';
 import { type Config, getConfig } from '../config';
 import { AppError, ErrorCode } from '../errors';
+import { CycleHourStore } from '../state/cycle-hours';
 import { CycleStore } from '../state/cycles';
 import { logAndRethrow, parseInput } from './collect-slack-audit';
 
@@ -88,7 +89,12 @@ export async function recordCycle(raw: unknown, store: CycleStore): Promise<{ re
 
 export async function recordCycleActivity(input: unknown, context: InvocationContext): Promise<{ recorded: number }> {
   try {
-    return await recordCycle(input, new CycleStore(getConfig()));
+    const config = getConfig();
+    const result = await recordCycle(input, new CycleStore(config));
+    // Hourly totals behind the ops status's last-24-hours figures (state/cycle-hours.ts).
+    const { cycleId, startedAt, outcomes } = RecordCycleInput.parse(input);
+    await new CycleHourStore(config).add(cycleId, new Date(startedAt), outcomes);
+    return result;
   } catch (error) {
     return logAndRethrow(context, 'recordCycle', error);
   }

@@ -9,7 +9,7 @@ import { azureCredential } from '../azure-credential';
 import type { Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
 
-export const STATE_TABLES = ['checkpoints', 'snapshots', 'windows', 'incidents', 'signatures', 'cycles'] as const;
+export const STATE_TABLES = ['checkpoints', 'snapshots', 'windows', 'incidents', 'signatures', 'cycles', 'cyclehours'] as const;
 export type StateTable = (typeof STATE_TABLES)[number];
 
 const clients = new Map<string, TableClient>();
