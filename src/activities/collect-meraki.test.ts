@@ -1,0 +1,196 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { DEMO_KEY, DEMO_ORG_ID, demoState, HQ_APPLIANCE_SERIAL, HQ_NETWORK_ID, type MerakiEmulator, startMerakiEmulator } from '../../dev/emulators/meraki';
+import { FakeIngestion, httpError, recordingObservers } from '../../test/helpers/pipeline';
+import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
+import { MerakiClient } from '../collectors/meraki/client';
+import type { Config } from '../config';
+import { ErrorCode } from '../errors';
+import { CheckpointStore } from '../state/checkpoints';
+import { MerakiNetworkStore, MerakiOrgStates, UplinkSnapshotStore } from '../state/meraki-state';
+import { stateTable } from '../state/tables';
+import { streams } from '../transforms/streams';
+import { collectMeraki, type CollectMerakiDeps } from './collect-meraki';
+
+const START = Date.parse('2026-11-23T10:00:00Z');
+const UPLINK = streams.merakiUplink.stream;
+const DEVICE = streams.merakiDevice.stream;
+const EVENT = streams.merakiEvent.stream;
+
+let t: TestAzurite;
+let meraki: MerakiEmulator;
+let config: Config;
+let ingestion: FakeIngestion;
+let observers: ReturnType<typeof recordingObservers>;
+let nowMs = START;
+
+beforeAll(async () => {
+  t = await startTestAzurite();
+}, 60_000);
+afterAll(async () => {
+  await t?.stop();
+});
+
+beforeEach(async () => {
+  nowMs = START;
+  meraki = await startMerakiEmulator({ state: demoState({ now: START, branches: 3 }), now: () => nowMs });
+  config = t.configWith({
+    SENTRY_MERAKI_API_KEY: DEMO_KEY,
+    SENTRY_MERAKI_BASE_URL: meraki.url,
+    SENTRY_MERAKI_ORG_IDS: DEMO_ORG_ID,
+    SENTRY_MERAKI_EVENTS_LOOKBACK_HOURS: '2',
+  });
+  // Each test starts from an org Sentry has never seen.
+  for (const name of ['checkpoints', 'snapshots'] as const) {
+    const table = await stateTable(config, name);
+    for await (const entity of table.listEntities()) {
+      if (String(entity.rowKey).includes(DEMO_ORG_ID) || String(entity.partitionKey).includes(DEMO_ORG_ID)) {
+        await table.deleteEntity(entity.partitionKey ?? '', entity.rowKey ?? '');
+      }
+    }
+  }
+  ingestion = new FakeIngestion();
+  observers = recordingObservers();
+});
+afterEach(async () => {
+  await meraki.close();
+});
+
+function deps(): CollectMerakiDeps {
+  const checkpoints = new CheckpointStore(config);
+  return {
+    config,
+    client: new MerakiClient({ baseUrl: meraki.url, apiKey: DEMO_KEY, backoffBaseMs: 1, backoffMaxMs: 5, maxRetries: 1 }),
+    ingestion,
+    orgStates: new MerakiOrgStates(checkpoints),
+    networks: new MerakiNetworkStore(config),
+    snapshots: new UplinkSnapshotStore(config),
+    createObserver: observers.factory,
+    clock: () => nowMs,
+    sleep: () => Promise.resolve(),
+  };
+}
+
+function apiRequests(): number {
+  return meraki.requests.filter((r) => r.path.startsWith('/api/v1/')).length;
+}
+
+async function cycle(n: number) {
+  nowMs = START + n * 60_000;
+  const before = apiRequests();
+  const result = await collectMeraki({ cycleId: `c${n}`, org: DEMO_ORG_ID, now: new Date(nowMs).toISOString() }, deps());
+  return { result, requests: apiRequests() - before };
+}
+
+describe('collectMeraki', () => {
+  it('spends at most 2 requests per cycle: baseline uplinks + networks, then devices, then events round-robin', async () => {
+    const c0 = await cycle(0);
+    expect(c0.result.calls).toEqual(['uplinkStatuses', 'networks']);
+    expect(c0.requests).toBe(2);
+    expect(c0.result.apiCalls).toBe(2);
+    expect(c0.result).toMatchObject({ baseline: true, fullSnapshot: true, orgCycle: 1 });
+    const baselineRows = ingestion.rows(UPLINK);
+    expect(baselineRows.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(baselineRows.map((r) => r.TimeGenerated))).toEqual(new Set([new Date(START).toISOString()]));
+    expect(c0.result.uplinkRows).toBe(baselineRows.length);
+
+    const c1 = await cycle(1);
+    expect(c1.result.calls).toEqual(['uplinkStatuses', 'devices']);
+    expect(c1.requests).toBe(2);
+    expect(c1.result.uplinkRows).toBe(0);
+    expect(ingestion.rows(DEVICE).length).toBeGreaterThan(0);
+
+    const polled: string[] = [];
+    for (let n = 2; n < 8; n += 1) {
+      const c = await cycle(n);
+      expect(c.requests).toBeLessThanOrEqual(2);
+      expect(c.result.calls[0]).toBe('uplinkStatuses');
+      polled.push(...c.result.eventNetworks);
+    }
+    // Every appliance network gets its turn.
+    const applianceNetworks = (await new MerakiNetworkStore(config).list(DEMO_ORG_ID)).filter((n) => n.productTypes.includes('appliance'));
+    expect(new Set(polled)).toEqual(new Set(applianceNetworks.map((n) => n.id)));
+  });
+
+  it('lands a failover and a public-IP change at once, as changed interfaces only', async () => {
+    await cycle(0);
+    await cycle(1);
+    const before = ingestion.rows(UPLINK).length;
+    meraki.state.failover(HQ_APPLIANCE_SERIAL, { to: 'cellular', publicIp: '100.64.250.9', webhook: false });
+    const c2 = await cycle(2);
+    expect(c2.result).toMatchObject({ failovers: 1, failoverSerials: [HQ_APPLIANCE_SERIAL] });
+    expect(c2.result.publicIpChanges).toBeGreaterThanOrEqual(1);
+    const landed = ingestion.rows(UPLINK).slice(before);
+    expect(landed.map((r) => `${String(r.Serial)}/${String(r.Interface)}:${String(r.Status)}`).sort()).toEqual([
+      `${HQ_APPLIANCE_SERIAL}/cellular:active`,
+      `${HQ_APPLIANCE_SERIAL}/wan1:failed`,
+    ]);
+    expect(landed.find((r) => r.Interface === 'cellular')?.PublicIp).toBe('100.64.250.9');
+    // Detections saw exactly those rows.
+    const seen = observers.record.observed.filter((o) => o.stream === 'merakiUplink').slice(-2);
+    expect(seen.map((o) => o.row.EventId).sort()).toEqual(landed.map((r) => r.EventId).sort());
+    // The next cycle compares with the new snapshot: nothing changed, nothing lands.
+    const c3 = await cycle(3);
+    expect(c3.result.failovers).toBe(0);
+    expect(c3.result.uplinkRows).toBe(0);
+  });
+
+  it('follows each network events cursor: new events land once, none twice', async () => {
+    await cycle(0);
+    await cycle(1);
+    meraki.state.addEvents(HQ_NETWORK_ID, [
+      { occurredAt: new Date(START + 30_000).toISOString(), type: 'vpn_connectivity_change', description: 'VPN down', productType: 'appliance' },
+    ]);
+    let hq = 0;
+    for (let n = 2; n < 14; n += 1) {
+      const c = await cycle(n);
+      if (c.result.eventNetworks.includes(HQ_NETWORK_ID)) {
+        hq += 1;
+        if (hq === 1) {
+          meraki.state.addEvents(HQ_NETWORK_ID, [
+            { occurredAt: new Date(nowMs - 1_000).toISOString(), type: 'dhcp_lease', description: 'late lease', productType: 'appliance' },
+          ]);
+        }
+      }
+    }
+    expect(hq).toBeGreaterThanOrEqual(2);
+    const hqEvents = ingestion.rows(EVENT).filter((r) => r.NetworkId === HQ_NETWORK_ID);
+    const ids = hqEvents.map((r) => r.EventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(hqEvents.map((r) => r.Description)).toEqual(expect.arrayContaining(['VPN down', 'late lease']));
+    const cursor = (await new MerakiNetworkStore(config).list(DEMO_ORG_ID)).find((n) => n.id === HQ_NETWORK_ID)?.eventsAfter;
+    expect(cursor).toBeDefined();
+  });
+
+  it('moves no state when the upload fails: the retry reports the same failover', async () => {
+    await cycle(0);
+    await cycle(1);
+    meraki.state.failover(HQ_APPLIANCE_SERIAL, { to: 'wan2', webhook: false });
+    ingestion.failWith = () => httpError(500);
+    await expect(cycle(2)).rejects.toMatchObject({ code: ErrorCode.IngestionFailed, retriable: true });
+    const state = await new MerakiOrgStates(new CheckpointStore(config)).load(DEMO_ORG_ID);
+    expect(state.state.cycle).toBe(2);
+    ingestion.failWith = undefined;
+    const retry = await cycle(2);
+    expect(retry.result).toMatchObject({ failovers: 1, orgCycle: 3 });
+  });
+
+  it('a failing events call delays only that network and keeps its cursor', async () => {
+    await cycle(0);
+    await cycle(1);
+    meraki.faults.add({ kind: 'status', status: 500, match: { path: '^/api/v1/networks/[^/]+/events' } });
+    const c2 = await cycle(2);
+    expect(c2.result.eventErrors).toBe(1);
+    expect(c2.result.orgCycle).toBe(3);
+    const networks = await new MerakiNetworkStore(config).list(DEMO_ORG_ID);
+    expect(networks.every((n) => n.eventsAfter === undefined)).toBe(true);
+  });
+
+  it('rejects bad input and organizations that are not configured', async () => {
+    for (const input of [undefined, { cycleId: 'c' }, { org: DEMO_ORG_ID }, { cycleId: 'c', org: DEMO_ORG_ID, rows: [1] }]) {
+      await expect(collectMeraki(input, deps())).rejects.toMatchObject({ code: ErrorCode.InputInvalid, retriable: false });
+    }
+    await expect(collectMeraki({ cycleId: 'c', org: '999' }, deps())).rejects.toMatchObject({ code: ErrorCode.InputInvalid });
+    expect(apiRequests()).toBe(0);
+  });
+});
