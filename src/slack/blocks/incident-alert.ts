@@ -165,9 +165,10 @@ function activityText(state: IncidentState): string | undefined {
   const lines = state.recent.map(
     (step) => `${STATUS_EMOJI[step.status]} ${slackDate(step.at)} ${actorText(step.by)}: ${escapeMrkdwn(plainText(step.summary, 400))}`,
   );
-  const last = Object.values(state.actions).filter((a) => a.status === 'failed' && a.error !== undefined);
-  for (const failed of last) {
-    lines.push(`⚠️ ${escapeMrkdwn(plainText(failed.summary, 200))} (${codeSpan(failed.error?.code ?? 'error', 60)}) can be retried.`);
+  const failures = Object.values(state.actions).filter((a) => a.status === 'failed' && a.error !== undefined);
+  for (const failed of failures) {
+    const why = failed.error === undefined ? '' : `: ${codeSpan(failed.error.message, 400)} (${codeSpan(failed.error.code, 60)})`;
+    lines.push(`⚠️ ${escapeMrkdwn(plainText(failed.summary, 200))}${why}; the button stays, so it can be retried.`);
   }
   return `*Activity*\n${lines.join('\n')}`;
 }
