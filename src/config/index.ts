@@ -168,6 +168,11 @@ const EnvSchema = z.object({
   // Detections: a JSON document of per-detection overrides (validated by the detections module)
   SENTRY_DETECTIONS_CONFIG: optionalText,
 
+  // Application Insights: the Functions host itself sends every log line there when this is set
+  // (main.bicep sets it; never needed locally). Read only so the ops status can say whether
+  // telemetry is on; its value is never logged or returned.
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
+
   // Collection (issue 4)
   SENTRY_SLACK_AUDIT_ORG: optionalText,
   SENTRY_SLACK_AUDIT_ACTIONS: csv,
@@ -237,6 +242,10 @@ export interface Config {
     readonly autoActions: readonly AutoActionRule[];
   };
   readonly detectionsConfig: string | undefined;
+  /** Telemetry the host sends on its own; only whether it is configured matters to the app. */
+  readonly observability: {
+    readonly applicationInsightsConnectionString: string | undefined;
+  };
   /** Collection tuning (Slack audit windows and filters, Meraki cadences). */
   readonly collection: {
     readonly slackAudit: {
@@ -386,6 +395,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
       autoActions: env.SENTRY_INCIDENT_AUTO_ACTIONS,
     },
     detectionsConfig: env.SENTRY_DETECTIONS_CONFIG,
+    observability: { applicationInsightsConnectionString: env.APPLICATIONINSIGHTS_CONNECTION_STRING },
     collection: {
       slackAudit: {
         org: env.SENTRY_SLACK_AUDIT_ORG ?? 'slack',
