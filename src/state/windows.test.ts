@@ -1,0 +1,237 @@
+import { TableClient } from '@azure/data-tables';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
+import { evaluateDetections } from '../activities/evaluate-detections';
+import { createRowObserver } from '../detections/row-observer';
+import { massDownload } from '../detections/slack/mass-download';
+import { ALICE, fileEntity, series, slack, T0 } from '../detections/testkit';
+import type { FindingRow } from '../transforms/streams';
+import { TableFindingStore } from './findings';
+import {
+  type BucketData,
+  MAX_ITEMS_CHARS,
+  MemoryWindowStore,
+  mergeBuckets,
+  overflowEstimate,
+  TableWindowStore,
+} from './windows';
+
+function bucket(
+  items: Record<string, [number, number] | [number, number, string]>,
+  extra: Partial<BucketData> = {},
+): BucketData {
+  return {
+    detectionId: 'slack.audit.mass-download',
+    dedupeKey: 'W0ALICE|203.0.113.5',
+    subject: { type: 'user', id: 'W0ALICE', name: 'alice' },
+    bucket: T0,
+    bucketSeconds: 86_400,
+    expiresAt: T0 + 3 * 86_400,
+    items,
+    ...extra,
+  };
+}
+
+describe('bucket merging (pure)', () => {
+  it('is a commutative, idempotent union keeping first/last times and the earliest label', () => {
+    const a = bucket({ e1: [T0 + 5, T0 + 5, 'a.pdf'], v: [T0 + 10, T0 + 20] });
+    const b = bucket({ e2: [T0 + 6, T0 + 6], v: [T0 + 2, T0 + 15, 'x'] }, { expiresAt: T0 + 9 * 86_400 });
+    const ab = mergeBuckets(a, b);
+    const ba = mergeBuckets(b, a);
+    expect(ab.items).toEqual(ba.items);
+    expect(ab.items.v).toEqual([T0 + 2, T0 + 20, 'x']);
+    expect(ab.expiresAt).toBe(T0 + 9 * 86_400);
+    expect(mergeBuckets(ab, a)).toEqual(ab);
+    expect(mergeBuckets(ab, b)).toEqual(ab);
+  });
+
+  it('stays bounded: items beyond the budget only feed an estimated count', () => {
+    let data = bucket({});
+    for (let i = 0; i < 5_000; i++)
+      data = mergeBuckets(
+        data,
+        bucket({
+          [`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`]: [T0 + i, T0 + i, `file-${String(i)}.pdf`],
+        }),
+      );
+    const kept = Object.keys(data.items).length;
+    expect(JSON.stringify(data.items).length).toBeLessThanOrEqual(MAX_ITEMS_CHARS);
+    expect(kept).toBeGreaterThan(200);
+    const estimate = overflowEstimate(data.overflow);
+    expect(Math.abs(kept + estimate - 5_000)).toBeLessThan(250);
+  });
+});
+
+describe('TableWindowStore on Azurite', () => {
+  let azurite: TestAzurite;
+  beforeAll(async () => {
+    azurite = await startTestAzurite();
+  }, 60_000);
+  afterAll(async () => {
+    await azurite.stop();
+  });
+
+  const downloads = (n: number, start = T0) =>
+    series(n, start, 120, (i) => ({
+      action: 'file_downloaded',
+      actor: ALICE,
+      ip: '203.0.113.5',
+      entity: fileEntity(`F${String(i)}`, `r${String(i)}.pdf`),
+    }));
+
+  function observer(store: TableWindowStore, nowMs = (T0 + 600) * 1000) {
+    return createRowObserver(
+      azurite.config,
+      { source: 'slackAudit', org: 'acme', cycleId: 'c1' },
+      {
+        windows: store,
+        detections: [massDownload.configure()],
+        now: () => nowMs,
+      },
+    );
+  }
+
+  it('replaying the same batch changes nothing (not even the ETag)', async () => {
+    const store = new TableWindowStore(azurite.config);
+    const rows = downloads(30);
+    const first = observer(store);
+    for (const r of rows) first.observe('slackAudit', r);
+    expect(await first.flush()).toEqual({ updates: 1 });
+    const table = TableClient.fromConnectionString(azurite.env.SENTRY_STORAGE_CONNECTION ?? '', 'windows', {
+      allowInsecureConnection: true,
+    });
+    const before = [];
+    for await (const e of table.listEntities()) before.push(e);
+
+    const replay = observer(store);
+    for (const r of rows) replay.observe('slackAudit', r);
+    expect(await replay.flush()).toEqual({ updates: 0 });
+    const after = [];
+    for await (const e of table.listEntities()) after.push(e);
+    expect(after.map((e) => e.etag)).toEqual(before.map((e) => e.etag));
+    const [stored] = await store.readAll(T0);
+    expect(Object.keys(stored?.items ?? {})).toHaveLength(30);
+  });
+
+  it('merges concurrent writers to one bucket (ETag retries): nothing is lost', async () => {
+    const store = new TableWindowStore(azurite.config);
+    const key = { dedupeKey: 'W0CONCURRENT|198.51.100.1' };
+    await Promise.all(
+      Array.from({ length: 12 }, (_, w) =>
+        new TableWindowStore(azurite.config).apply([
+          bucket({ [`w${String(w)}-a`]: [T0 + w, T0 + w], [`w${String(w)}-b`]: [T0 + 100 + w, T0 + 100 + w] }, key),
+        ]),
+      ),
+    );
+    const stored = (await store.readAll(T0)).find((b) => b.dedupeKey === key.dedupeKey);
+    expect(Object.keys(stored?.items ?? {})).toHaveLength(24);
+  });
+
+  it('expires buckets after the detection retention and purges them', async () => {
+    const store = new TableWindowStore(azurite.config);
+    const key = { dedupeKey: 'W0EXPIRY|198.51.100.2', expiresAt: T0 + 3_600 };
+    await store.apply([bucket({ e: [T0, T0] }, key)]);
+    expect((await store.readAll(T0 + 3_600)).some((b) => b.dedupeKey === key.dedupeKey)).toBe(true);
+    expect((await store.readAll(T0 + 3_601)).some((b) => b.dedupeKey === key.dedupeKey)).toBe(false);
+    expect(await store.purgeExpired(T0 + 3_601)).toBeGreaterThanOrEqual(1);
+    const memory = new MemoryWindowStore();
+    await memory.apply([bucket({ e: [T0, T0] }, key)]);
+    expect(await memory.purgeExpired(T0 + 3_601)).toBe(1);
+  });
+
+  it('keeps a late (backfilled) bucket at least six hours after it was written', async () => {
+    const store = new TableWindowStore(azurite.config);
+    const old = downloads(3, T0 - 30 * 86_400).map((r) => ({
+      ...r,
+      ActorUserId: 'W0LATE',
+      EventId: `late-${r.EventId}`,
+    }));
+    const obs = observer(store, T0 * 1000);
+    for (const r of old) obs.observe('slackAudit', r);
+    await obs.flush();
+    const late = (await store.readAll(T0 + 5 * 3_600)).filter((b) => b.dedupeKey.startsWith('W0LATE'));
+    expect(late).toHaveLength(1);
+    expect((await store.readAll(T0 + 7 * 3_600)).filter((b) => b.dedupeKey.startsWith('W0LATE'))).toHaveLength(0);
+  });
+
+  it('dedupe: evaluateDetections merges repeats into one growing finding, and a retried cycle reports it again', async () => {
+    const windows = new TableWindowStore(azurite.config);
+    const findings = new TableFindingStore(azurite.config);
+    const landed: FindingRow[] = [];
+    const deps = {
+      windows,
+      findings,
+      detections: [massDownload.configure()],
+      land: (rows: FindingRow[]) => {
+        landed.push(...rows);
+        return Promise.resolve();
+      },
+    };
+    const start = T0 + 40 * 86_400;
+    const rows = series(25, start, 60, (i) => ({
+      action: 'file_downloaded',
+      actor: { id: 'W0DEDUPE' },
+      ip: '192.0.2.9',
+      entity: fileEntity(`FD${String(i)}`, 'd.pdf'),
+    }));
+    const feed = async (batch: typeof rows) => {
+      const obs = createRowObserver(
+        azurite.config,
+        { source: 'slackAudit', org: 'acme', cycleId: 'x' },
+        { windows, detections: deps.detections, now: () => (start + 3_600) * 1000 },
+      );
+      for (const r of batch) obs.observe('slackAudit', r);
+      await obs.flush();
+    };
+    await feed(rows.slice(0, 22));
+    const at = (s: number) => new Date(s * 1000).toISOString();
+    const first = await evaluateDetections({ cycleId: 'd1', now: at(start + 1_800) }, deps);
+    const mine = (r: typeof first) => r.findings.filter((f) => f.dedupeKey === 'W0DEDUPE|192.0.2.9');
+    expect(mine(first)).toMatchObject([{ isNew: true, count: 22, severity: 'medium' }]);
+
+    await feed(rows.slice(22));
+    const second = await evaluateDetections({ cycleId: 'd2', now: at(start + 1_900) }, deps);
+    expect(mine(second)).toMatchObject([{ isNew: false, count: 25, incidentId: mine(first)[0]?.incidentId }]);
+
+    const retried = await evaluateDetections({ cycleId: 'd2', now: at(start + 1_900) }, deps);
+    expect(mine(retried)).toEqual(mine(second));
+    expect(mine(await evaluateDetections({ cycleId: 'd3', now: at(start + 2_000) }, deps))).toEqual([]);
+    expect(landed.filter((r) => r.DedupeKey === 'W0DEDUPE|192.0.2.9').map((r) => r.Count)).toEqual([22, 25, 25]);
+    const stored = (await findings.list()).filter((f) => f.record.dedupeKey === 'W0DEDUPE|192.0.2.9');
+    expect(stored).toHaveLength(1);
+  });
+
+  it('refuses a stale finding write with a retriable conflict', async () => {
+    const findings = new TableFindingStore(azurite.config);
+    const record = {
+      detectionId: 'slack.audit.anomaly',
+      dedupeKey: 'user:W0RACE',
+      findingId: 'f1',
+      incidentId: 'incident-slack.audit.anomaly-0',
+      severity: 'low' as const,
+      title: 't',
+      count: 1,
+      firstSeen: T0,
+      lastSeen: T0,
+      lastEventT: T0,
+      subject: { type: 'user', id: 'W0RACE' },
+      evidence: {},
+      eventIds: [],
+      sourceOrg: 'acme',
+      createdCycle: 'c',
+      updatedCycle: 'c',
+      isNew: true,
+      expiresAt: T0 + 86_400,
+    };
+    await findings.save(record, undefined);
+    await expect(findings.save(record, undefined)).rejects.toMatchObject({ code: 'state_conflict', retriable: true });
+    const [stored] = (await findings.list()).filter((f) => f.record.dedupeKey === 'user:W0RACE');
+    await findings.save({ ...record, count: 2 }, stored?.etag);
+    await expect(findings.save({ ...record, count: 3 }, stored?.etag)).rejects.toMatchObject({
+      code: 'state_conflict',
+      retriable: true,
+    });
+    expect(await findings.purgeExpired(T0 + 2 * 86_400)).toBeGreaterThanOrEqual(1);
+  });
+});
