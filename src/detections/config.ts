@@ -28,7 +28,7 @@ const WildcardSchema = z.strictObject({
 function readDocument(value: string | undefined, problems: string[]): Record<string, unknown> {
   if (value === undefined || value.trim() === '') return {};
   let text = value.trim();
-  if (!text.startsWith('{')) {
+  if (!text.startsWith('{') && !text.startsWith('[')) {
     try {
       text = readFileSync(text, 'utf8');
     } catch (error) {
