@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { nextCheckpoint, planSlackAuditWindow } from '../collectors/slack-audit/pages';
 import { uplinkSnapshot } from '../collectors/meraki/uplinks';
+import { recordCycle } from '../activities/cycle-activities';
 import { AppError, ErrorCode } from '../errors';
 import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
 import { CheckpointStore } from './checkpoints';
@@ -195,5 +196,23 @@ describe('cycle records', () => {
       ),
     );
     expect((await store.get('meraki', key))?.totals).toMatchObject({ rows: 4, cycles: 4 });
+  });
+});
+
+describe('recordCycle activity', () => {
+  it('records each target and the cycle as a whole, and rejects rows or bad input', async () => {
+    const store = new CycleStore(t.config);
+    const key = org();
+    const outcomes = [
+      { source: 'slackAudit', org: key, ok: true, counts: { rows: 5, quarantined: 1, apiCalls: 1, bytes: 500 } },
+      { source: 'meraki', org: key, ok: false, counts: { rows: 0, quarantined: 0, apiCalls: 2, bytes: 0 }, error: { code: 'collector_timeout', message: 'timed out' } },
+    ];
+    expect(await recordCycle({ cycleId: 'c9', startedAt: '2026-11-23T10:00:00.000Z', outcomes }, store)).toEqual({ recorded: 2 });
+    expect(await store.get('meraki', key)).toMatchObject({ lastOk: false, lastErrorCode: 'collector_timeout' });
+    expect(await store.get('cycle', 'latest')).toMatchObject({ lastCycleId: 'c9', lastOk: false, details: { targets: 2, failed: 1 } });
+    await expect(recordCycle({ cycleId: 'c9', startedAt: 'now', outcomes: [] }, store)).rejects.toMatchObject({ code: ErrorCode.InputInvalid });
+    await expect(recordCycle({ cycleId: 'c9', startedAt: '2026-11-23T10:00:00Z', outcomes: [{ ...outcomes[0], rows: [{}] }] }, store)).rejects.toMatchObject({
+      code: ErrorCode.InputInvalid,
+    });
   });
 });

@@ -11,7 +11,7 @@ import { type Config, parseConfig } from '../../src/config';
 
 export interface TestAzurite {
   azurite: AzuriteInstance;
-  env: Record<string, string>;
+  env: Record<string, string> & { SENTRY_STORAGE_CONNECTION: string };
   config: Config;
   /** A config for the same Azurite with more settings. */
   configWith(extra: Record<string, string>): Config;
