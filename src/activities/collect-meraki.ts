@@ -264,7 +264,11 @@ export function merakiDeps(config: Config, log?: (message: string) => void): Col
   const checkpoints = new CheckpointStore(config);
   const deps: CollectMerakiDeps = {
     config,
-    client: new MerakiClient({ baseUrl: config.meraki.baseUrl, apiKey: config.meraki.apiKey }),
+    client: new MerakiClient({
+      baseUrl: config.meraki.baseUrl,
+      apiKey: config.meraki.apiKey,
+      timeoutMs: config.collection.requestTimeoutSeconds * 1000,
+    }),
     ingestion: ingestionClient(config),
     orgStates: new MerakiOrgStates(checkpoints),
     networks: new MerakiNetworkStore(config),

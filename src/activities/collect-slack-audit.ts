@@ -200,6 +200,7 @@ export function slackAuditDeps(config: Config, log?: (message: string) => void):
       baseUrl: config.slack.auditApiUrl,
       token: config.slack.auditToken,
       budget: { org: config.collection.slackAudit.org },
+      timeoutMs: config.collection.requestTimeoutSeconds * 1000,
     }),
     ingestion: ingestionClient(config),
     checkpoints: new SlackAuditCheckpoints(new CheckpointStore(config)),

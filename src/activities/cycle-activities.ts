@@ -13,9 +13,6 @@ import { CycleHourStore } from '../state/cycle-hours';
 import { CycleStore } from '../state/cycles';
 import { logAndRethrow, parseInput } from './collect-slack-audit';
 
-/** Cycles never start closer together than this, whatever expedites them. */
-export const MIN_CYCLE_GAP_SECONDS = 15;
-
 export interface CycleTarget {
   source: 'slackAudit' | 'meraki';
   org: string;
@@ -31,7 +28,8 @@ export function planCycle(config: Config): CyclePlan {
   const targets: CycleTarget[] = [];
   if (config.sources.includes('slackAudit')) targets.push({ source: 'slackAudit', org: config.collection.slackAudit.org });
   if (config.sources.includes('meraki')) for (const org of config.meraki.orgIds) targets.push({ source: 'meraki', org });
-  return { targets, pollIntervalSeconds: config.pollIntervalSeconds, minGapSeconds: MIN_CYCLE_GAP_SECONDS };
+  // Cycles never start closer together than the gap, whatever expedites them.
+  return { targets, pollIntervalSeconds: config.pollIntervalSeconds, minGapSeconds: config.collection.minCycleGapSeconds };
 }
 
 export async function planCycleActivity(_input: unknown, context: InvocationContext): Promise<CyclePlan> {

@@ -182,6 +182,8 @@ const EnvSchema = z.object({
   SENTRY_SLACK_AUDIT_LOOKBACK_HOURS: intSetting(24, 1, 24 * 90),
   SENTRY_SLACK_AUDIT_WINDOW_SECONDS: intSetting(3600, 60, 86_400),
   SENTRY_SLACK_AUDIT_RUN_SECONDS: intSetting(120, 10, 540),
+  SENTRY_COLLECTOR_TIMEOUT_SECONDS: intSetting(30, 1, 120),
+  SENTRY_MIN_CYCLE_GAP_SECONDS: intSetting(15, 1, 3600),
   SENTRY_MERAKI_MAX_CALLS_PER_CYCLE: intSetting(2, 1, 50),
   SENTRY_MERAKI_EVENTS_LOOKBACK_HOURS: intSetting(24, 1, 24 * 31),
   SENTRY_MERAKI_INVENTORY_EVERY_CYCLES: intSetting(60, 1, 100_000),
@@ -248,6 +250,10 @@ export interface Config {
   };
   /** Collection tuning (Slack audit windows and filters, Meraki cadences). */
   readonly collection: {
+    /** Per-request timeout of the Slack audit and Meraki clients. */
+    readonly requestTimeoutSeconds: number;
+    /** Shortest time between two cycle starts when a cycle is expedited (Meraki failover webhooks). */
+    readonly minCycleGapSeconds: number;
     readonly slackAudit: {
       /** Key of the Slack enterprise: SourceOrg of its rows, checkpoint row, budget key. */
       readonly org: string;
@@ -295,6 +301,8 @@ const FIXES: Record<string, string> = {
   SENTRY_SLACK_AUDIT_LOOKBACK_HOURS: 'use a whole number of hours from 1 to 2160 (default 24)',
   SENTRY_SLACK_AUDIT_WINDOW_SECONDS: 'use a whole number of seconds from 60 to 86400 (default 3600)',
   SENTRY_SLACK_AUDIT_RUN_SECONDS: 'use a whole number of seconds from 10 to 540 (default 120)',
+  SENTRY_COLLECTOR_TIMEOUT_SECONDS: 'use a whole number of seconds from 1 to 120 (default 30)',
+  SENTRY_MIN_CYCLE_GAP_SECONDS: 'use a whole number of seconds from 1 to 3600 (default 15)',
   SENTRY_MERAKI_MAX_CALLS_PER_CYCLE: 'use a whole number of requests per organization per cycle from 1 to 50 (default 2)',
   SENTRY_INCIDENT_AUTO_ACTIONS: `use comma-separated detection[@severity[+]]=action rules, e.g. ${DEFAULT_AUTO_ACTIONS}, or none`,
   storage:
@@ -397,6 +405,8 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     detectionsConfig: env.SENTRY_DETECTIONS_CONFIG,
     observability: { applicationInsightsConnectionString: env.APPLICATIONINSIGHTS_CONNECTION_STRING },
     collection: {
+      requestTimeoutSeconds: env.SENTRY_COLLECTOR_TIMEOUT_SECONDS,
+      minCycleGapSeconds: env.SENTRY_MIN_CYCLE_GAP_SECONDS,
       slackAudit: {
         org: env.SENTRY_SLACK_AUDIT_ORG ?? 'slack',
         allowActions: env.SENTRY_SLACK_AUDIT_ACTIONS,
