@@ -33,7 +33,7 @@ export interface DispatchDeps {
   config: Config;
   isSnoozed(detectionId: string, subject: string, now: Date): Promise<boolean>;
   summary(incidentId: string): Promise<IncidentSummary | undefined>;
-  now(): Date;
+  now: () => Date;
   log?: ((message: string) => void) | undefined;
 }
 
@@ -54,7 +54,7 @@ async function statusOf(client: DurableClientLike, instanceId: string): Promise<
     return (await client.getStatus(instanceId)).runtimeStatus;
   } catch (error) {
     // DurableClient.getStatus throws for an unknown instance ("...replied with HTTP 404 response").
-    if (error instanceof Error && /HTTP 404/.test(error.message)) return undefined;
+    if (error instanceof Error && error.message.includes('HTTP 404')) return undefined;
     throw error;
   }
 }
@@ -74,7 +74,9 @@ function updateOf(finding: IncidentFinding): FindingUpdatedEvent {
 export async function dispatchIncidents(raw: unknown, deps: DispatchDeps): Promise<DispatchResult> {
   const parsed = DispatchIncidentsInput.safeParse(raw);
   if (!parsed.success) {
-    throw new AppError(ErrorCode.InputInvalid, `dispatchIncidents input is invalid: ${z.prettifyError(parsed.error)}`, { retriable: false });
+    throw new AppError(ErrorCode.InputInvalid, `dispatchIncidents input is invalid: ${z.prettifyError(parsed.error)}`, {
+      retriable: false,
+    });
   }
   const result: DispatchResult = { started: [], updated: [], skipped: [], rejected: [] };
   const failures: string[] = [];
@@ -118,11 +120,21 @@ export async function dispatchIncidents(raw: unknown, deps: DispatchDeps): Promi
       failures.push(`${id}: ${(error as Error).message}`);
     }
   }
-  if (result.rejected.length > 0) deps.log?.(`dispatchIncidents rejected ${result.rejected.length} finding(s): ${result.rejected.map((r) => r.reason).join('; ').slice(0, 2000)}`);
+  if (result.rejected.length > 0)
+    deps.log?.(
+      `dispatchIncidents rejected ${result.rejected.length} finding(s): ${result.rejected
+        .map((r) => r.reason)
+        .join('; ')
+        .slice(0, 2000)}`,
+    );
   if (failures.length > 0) {
-    throw new AppError(ErrorCode.StateUnavailable, `dispatchIncidents could not start or update ${failures.length} incident(s): ${failures.join('; ').slice(0, 2000)}`, {
-      retriable: true,
-    });
+    throw new AppError(
+      ErrorCode.StateUnavailable,
+      `dispatchIncidents could not start or update ${failures.length} incident(s): ${failures.join('; ').slice(0, 2000)}`,
+      {
+        retriable: true,
+      },
+    );
   }
   return result;
 }

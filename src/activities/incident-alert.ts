@@ -16,7 +16,9 @@ import { callSlack } from '../slack/web-client';
 import { incidentDeps, type IncidentDeps } from './incident-deps';
 
 function invalid(name: string, error: z.ZodError): AppError {
-  return new AppError(ErrorCode.InputInvalid, `${name} input is invalid: ${z.prettifyError(error)}`, { retriable: false });
+  return new AppError(ErrorCode.InputInvalid, `${name} input is invalid: ${z.prettifyError(error)}`, {
+    retriable: false,
+  });
 }
 
 const StateSchema = z.looseObject({
@@ -37,7 +39,11 @@ export interface PublishedAlert {
   ts: string;
 }
 
-export async function publishIncidentAlert(raw: unknown, deps: IncidentDeps = incidentDeps(), log?: (m: string) => void): Promise<PublishedAlert> {
+export async function publishIncidentAlert(
+  raw: unknown,
+  deps: IncidentDeps = incidentDeps(),
+  log?: (m: string) => void,
+): Promise<PublishedAlert> {
   const parsed = PublishIncidentAlertInput.safeParse(raw);
   if (!parsed.success) throw invalid('publishIncidentAlert', parsed.error);
   const state = parsed.data.state as unknown as IncidentState;
@@ -54,7 +60,12 @@ export async function publishIncidentAlert(raw: unknown, deps: IncidentDeps = in
     });
     published = { channel: String(result.channel), ts: String(result.ts) };
   } else {
-    await callSlack(bot, 'chat.update', { channel: state.message.channel, ts: state.message.ts, text: content.text, blocks: content.blocks });
+    await callSlack(bot, 'chat.update', {
+      channel: state.message.channel,
+      ts: state.message.ts,
+      text: content.text,
+      blocks: content.blocks,
+    });
     published = state.message;
   }
   try {
@@ -90,9 +101,13 @@ export const ReplySpecSchema: z.ZodType<ReplySpec> = z.union([
     minutes: z.number(),
     automaticAction: z.enum(ACTION_KINDS).optional(),
   }),
-]) as unknown as z.ZodType<ReplySpec>;
+]);
 
-export const PostIncidentReplyInput = z.object({ channel: z.string().min(1), threadTs: z.string().min(1), reply: ReplySpecSchema });
+export const PostIncidentReplyInput = z.object({
+  channel: z.string().min(1),
+  threadTs: z.string().min(1),
+  reply: ReplySpecSchema,
+});
 
 export async function postIncidentReply(raw: unknown, deps: IncidentDeps = incidentDeps()): Promise<{ ts: string }> {
   const parsed = PostIncidentReplyInput.safeParse(raw);
@@ -116,21 +131,30 @@ export const NotifyResponderInput = z.object({
   detail: z.string().max(1000).optional(),
 });
 
-export async function notifyResponder(raw: unknown, deps: IncidentDeps = incidentDeps()): Promise<{ via: 'response_url' | 'chat.postEphemeral' }> {
+export async function notifyResponder(
+  raw: unknown,
+  deps: IncidentDeps = incidentDeps(),
+): Promise<{ via: 'response_url' | 'chat.postEphemeral' }> {
   const parsed = NotifyResponderInput.safeParse(raw);
   if (!parsed.success) throw invalid('notifyResponder', parsed.error);
   const input = parsed.data;
   const text = noticeText(input.notice, input.detail);
   if (input.responseUrl !== undefined) {
     try {
-      const status = await deps.postJson(input.responseUrl, { response_type: 'ephemeral', replace_original: false, text });
+      const status = await deps.postJson(input.responseUrl, {
+        response_type: 'ephemeral',
+        replace_original: false,
+        text,
+      });
       if (status >= 200 && status < 300) return { via: 'response_url' };
     } catch {
       // expired or unreachable response_url: fall back to the Web API
     }
   }
   if (input.channel === undefined) {
-    throw new AppError(ErrorCode.InputInvalid, 'notifyResponder needs a channel when the response_url cannot be used', { retriable: false });
+    throw new AppError(ErrorCode.InputInvalid, 'notifyResponder needs a channel when the response_url cannot be used', {
+      retriable: false,
+    });
   }
   await callSlack(deps.bot(), 'chat.postEphemeral', { channel: input.channel, user: input.userId, text });
   return { via: 'chat.postEphemeral' };

@@ -28,7 +28,7 @@ export interface IncidentDeps {
   landResponses(rows: ResponseRow[]): Promise<void>;
   /** POSTs JSON to a Slack response_url. */
   postJson(url: string, body: unknown): Promise<number>;
-  now(): Date;
+  now: () => Date;
 }
 
 export function productionDeps(config: Config): IncidentDeps {
@@ -37,7 +37,8 @@ export function productionDeps(config: Config): IncidentDeps {
   return {
     config,
     bot: () => slackWebClient(config, 'bot') as unknown as SlackApi,
-    admin: () => (config.slack.adminToken === undefined ? undefined : (slackWebClient(config, 'admin') as unknown as SlackApi)),
+    admin: () =>
+      config.slack.adminToken === undefined ? undefined : (slackWebClient(config, 'admin') as unknown as SlackApi),
     scim: () => {
       if (config.slack.scimToken === undefined) return undefined;
       scim ??= new ScimClient({ baseUrl: config.slack.scimApiUrl, token: config.slack.scimToken });

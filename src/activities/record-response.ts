@@ -10,10 +10,13 @@ import { incidentDeps, type IncidentDeps } from './incident-deps';
 
 export const RecordResponseInput = z.object({ row: z.unknown() });
 
-export async function recordResponse(raw: unknown, deps: IncidentDeps = incidentDeps()): Promise<{ rows: number; eventId: string }> {
+export async function recordResponse(
+  raw: unknown,
+  deps: IncidentDeps = incidentDeps(),
+): Promise<{ rows: number; eventId: string }> {
   const parsed = RecordResponseInput.safeParse(raw);
   const row = parsed.success ? streams.response.schema.safeParse(parsed.data.row) : undefined;
-  if (row === undefined || !row.success) {
+  if (!row?.success) {
     const detail = row === undefined ? 'missing row' : z.prettifyError(row.error);
     throw new AppError(ErrorCode.InputInvalid, `recordResponse row is invalid: ${detail}`, { retriable: false });
   }

@@ -13,19 +13,33 @@ import { incidentDeps, type IncidentDeps } from './incident-deps';
 
 export const AuthorizeResponderInput = z.object({ userId: z.string().min(1).max(64) });
 
-export async function authorizeResponder(raw: unknown, deps: IncidentDeps = incidentDeps()): Promise<AuthorizationResult> {
+export async function authorizeResponder(
+  raw: unknown,
+  deps: IncidentDeps = incidentDeps(),
+): Promise<AuthorizationResult> {
   const parsed = AuthorizeResponderInput.safeParse(raw);
   if (!parsed.success) {
-    throw new AppError(ErrorCode.InputInvalid, `authorizeResponder input is invalid: ${z.prettifyError(parsed.error)}`, { retriable: false });
+    throw new AppError(
+      ErrorCode.InputInvalid,
+      `authorizeResponder input is invalid: ${z.prettifyError(parsed.error)}`,
+      { retriable: false },
+    );
   }
   const { responderIds, responderGroup } = deps.config.slack;
-  return authorize(parsed.data.userId, { responderIds, responderGroup }, responderGroup === undefined ? undefined : deps.bot(), deps.now().getTime());
+  return authorize(
+    parsed.data.userId,
+    { responderIds, responderGroup },
+    responderGroup === undefined ? undefined : deps.bot(),
+    deps.now().getTime(),
+  );
 }
 
 export async function runResponseAction(raw: unknown, deps: IncidentDeps = incidentDeps()): Promise<ActionOutcome> {
   const parsed = ActionRequest.safeParse(raw);
   if (!parsed.success) {
-    throw new AppError(ErrorCode.InputInvalid, `runResponseAction input is invalid: ${z.prettifyError(parsed.error)}`, { retriable: false });
+    throw new AppError(ErrorCode.InputInvalid, `runResponseAction input is invalid: ${z.prettifyError(parsed.error)}`, {
+      retriable: false,
+    });
   }
   return performOnce(parsed.data, {
     admin: deps.admin(),

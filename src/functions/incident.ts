@@ -7,7 +7,11 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 
 import { dispatchIncidentsActivity } from '../activities/dispatch-incidents';
-import { notifyResponderActivity, postIncidentReplyActivity, publishIncidentAlertActivity } from '../activities/incident-alert';
+import {
+  notifyResponderActivity,
+  postIncidentReplyActivity,
+  publishIncidentAlertActivity,
+} from '../activities/incident-alert';
 import { incidentDeps } from '../activities/incident-deps';
 import { recordResponseActivity } from '../activities/record-response';
 import { authorizeResponderActivity, runResponseActionActivity } from '../activities/response-action';

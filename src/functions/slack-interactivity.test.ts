@@ -17,7 +17,14 @@ const payload = {
   channel: { id: 'C0ALERTS1', name: 'security-alerts' },
   message: { ts: '1772445600.000100' },
   response_url: 'http://127.0.0.1:1/response_url/abc',
-  actions: [{ action_id: ActionIds.blockIp, block_id: 'incident-actions', type: 'button', value: encodeButtonValue('incident-meraki.x-1', '198.51.100.99') }],
+  actions: [
+    {
+      action_id: ActionIds.blockIp,
+      block_id: 'incident-actions',
+      type: 'button',
+      value: encodeButtonValue('incident-meraki.x-1', '198.51.100.99'),
+    },
+  ],
 };
 const BODY = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 
@@ -31,7 +38,10 @@ function request(body: string, headers: Record<string, string>): HttpRequest {
 }
 
 function signed(body = BODY, ts = NOW, secret = SECRET): HttpRequest {
-  return request(body, { 'x-slack-request-timestamp': String(ts), 'x-slack-signature': computeSlackSignature(secret, ts, body) });
+  return request(body, {
+    'x-slack-request-timestamp': String(ts),
+    'x-slack-signature': computeSlackSignature(secret, ts, body),
+  });
 }
 
 function setup(replay: ReplayGuard = new MemoryReplayGuard(), raise?: InteractivityDeps['raise']) {
@@ -83,7 +93,14 @@ describe('POST /api/slack/interactivity', () => {
 
   const refused: [string, () => HttpRequest][] = [
     ['a wrong secret', () => signed(BODY, NOW, 'not-the-secret')],
-    ['an altered body', () => request(BODY.replace('198.51.100.99', '198.51.100.98'), { 'x-slack-request-timestamp': String(NOW), 'x-slack-signature': computeSlackSignature(SECRET, NOW, BODY) })],
+    [
+      'an altered body',
+      () =>
+        request(BODY.replace('198.51.100.99', '198.51.100.98'), {
+          'x-slack-request-timestamp': String(NOW),
+          'x-slack-signature': computeSlackSignature(SECRET, NOW, BODY),
+        }),
+    ],
     ['a stale timestamp', () => signed(BODY, NOW - 301)],
     ['a future timestamp', () => signed(BODY, NOW + 301)],
     ['no signature header', () => request(BODY, { 'x-slack-request-timestamp': String(NOW) })],
@@ -112,13 +129,17 @@ describe('POST /api/slack/interactivity', () => {
     const { deps, raised } = setup();
     const other = new URLSearchParams({ payload: JSON.stringify({ type: 'view_submission' }) }).toString();
     expect((await handleSlackInteractivity(signed(other), deps)).status).toBe(200);
-    const foreign = new URLSearchParams({ payload: JSON.stringify({ ...payload, actions: [{ action_id: 'x', type: 'button', value: 'y' }] }) }).toString();
+    const foreign = new URLSearchParams({
+      payload: JSON.stringify({ ...payload, actions: [{ action_id: 'x', type: 'button', value: 'y' }] }),
+    }).toString();
     expect((await handleSlackInteractivity(signed(foreign), deps)).status).toBe(200);
     expect(raised).toEqual([]);
   });
 
   it('still answers 200 when the incident no longer exists', async () => {
-    const { deps, logs } = setup(new MemoryReplayGuard(), () => Promise.reject(new Error("No instance with ID 'incident-meraki.x-1' found.")));
+    const { deps, logs } = setup(new MemoryReplayGuard(), () =>
+      Promise.reject(new Error("No instance with ID 'incident-meraki.x-1' found.")),
+    );
     expect((await handleSlackInteractivity(signed(), deps)).status).toBe(200);
     expect(logs.some((l) => l.includes('could not hand blockIp to incident-meraki.x-1'))).toBe(true);
   });

@@ -26,9 +26,16 @@ export interface InteractivityDeps {
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
-const UNAUTHORIZED: HttpResponseInit = { status: 401, body: 'invalid request signature', headers: { 'cache-control': 'no-store' } };
+const UNAUTHORIZED: HttpResponseInit = {
+  status: 401,
+  body: 'invalid request signature',
+  headers: { 'cache-control': 'no-store' },
+};
 
-export async function handleSlackInteractivity(request: HttpRequest, deps: InteractivityDeps): Promise<HttpResponseInit> {
+export async function handleSlackInteractivity(
+  request: HttpRequest,
+  deps: InteractivityDeps,
+): Promise<HttpResponseInit> {
   const rawBody = await request.text();
   const verified = verifySlackSignature({
     signingSecret: deps.signingSecret,
@@ -68,7 +75,10 @@ export async function handleSlackInteractivity(request: HttpRequest, deps: Inter
       await deps.raise(incidentId, event);
     } catch (error) {
       // An incident that no longer exists cannot act; Slack still gets its 200 so the user sees no error page.
-      deps.log('warn', `slack interactivity: could not hand ${event.kind} to ${incidentId} (${(error as Error).message})`);
+      deps.log(
+        'warn',
+        `slack interactivity: could not hand ${event.kind} to ${incidentId} (${(error as Error).message})`,
+      );
     }
   }
   return { status: 200 };

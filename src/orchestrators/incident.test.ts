@@ -13,13 +13,21 @@ const MALLORY = { id: 'W0MALLORY', name: 'mallory' };
 function click(kind: string, target?: string, user = ALICE) {
   return {
     event: EventNames.responderAction,
-    data: { kind, ...(target === undefined ? {} : { target }), user, channel: 'C0ALERTS1', responseUrl: 'http://127.0.0.1:9/response_url/x', receivedAt: '2026-03-02T10:01:00.000Z' },
+    data: {
+      kind,
+      ...(target === undefined ? {} : { target }),
+      user,
+      channel: 'C0ALERTS1',
+      responseUrl: 'http://127.0.0.1:9/response_url/x',
+      receivedAt: '2026-03-02T10:01:00.000Z',
+    },
   };
 }
 
 function defaults(): Record<string, (input: unknown, call: number) => unknown> {
   return {
-    [A.publishIncidentAlert]: (input) => (input as { state: IncidentState }).state.message ?? { channel: 'C0ALERTS1', ts: '1772445600.000100' },
+    [A.publishIncidentAlert]: (input) =>
+      (input as { state: IncidentState }).state.message ?? { channel: 'C0ALERTS1', ts: '1772445600.000100' },
     [A.recordResponse]: (input) => ({ rows: 1, eventId: (input as { row: ResponseRow }).row.EventId }),
     [A.postIncidentReply]: () => ({ ts: '1772445601.000200' }),
     [A.notifyResponder]: () => ({ via: 'response_url' }),
@@ -28,11 +36,16 @@ function defaults(): Record<string, (input: unknown, call: number) => unknown> {
   };
 }
 
-function start(overrides: Record<string, (input: unknown, call: number) => unknown> = {}, finding = slackFinding(), policy = POLICY): FakeDurable {
-  return new FakeDurable({ finding, policy }, { ...defaults(), ...overrides }, T0).start(incidentOrchestrator as never);
+function start(
+  overrides: Record<string, (input: unknown, call: number) => unknown> = {},
+  finding = slackFinding(),
+  policy = POLICY,
+): FakeDurable {
+  return new FakeDurable({ finding, policy }, { ...defaults(), ...overrides }, T0).start(incidentOrchestrator);
 }
 
-const rows = (d: FakeDurable): ResponseRow[] => d.inputsOf(A.recordResponse).map((i) => (i as { row: ResponseRow }).row);
+const rows = (d: FakeDurable): ResponseRow[] =>
+  d.inputsOf(A.recordResponse).map((i) => (i as { row: ResponseRow }).row);
 const lastState = (d: FakeDurable): IncidentState => {
   const states = d.inputsOf(A.publishIncidentAlert).map((i) => (i as { state: IncidentState }).state);
   const last = states[states.length - 1];
@@ -44,8 +57,17 @@ describe('incident orchestration', () => {
   it('posts the alert, records it, and waits for a click, an update or the escalation timer', () => {
     const d = start();
     expect(d.names()).toEqual([A.publishIncidentAlert, A.recordResponse]);
-    expect(rows(d)[0]).toMatchObject({ Action: 'slack.alert.post', Result: 'succeeded', RequestedBy: 'sentry', EventId: 'incident-slack.audit.anomaly-3f2a9c1d:1' });
-    expect(d.pendingTasks?.map((t: FakeTask) => t.name ?? t.kind)).toEqual([EventNames.responderAction, EventNames.findingUpdated, 'timer']);
+    expect(rows(d)[0]).toMatchObject({
+      Action: 'slack.alert.post',
+      Result: 'succeeded',
+      RequestedBy: 'sentry',
+      EventId: 'incident-slack.audit.anomaly-3f2a9c1d:1',
+    });
+    expect(d.pendingTasks?.map((t: FakeTask) => t.name ?? t.kind)).toEqual([
+      EventNames.responderAction,
+      EventNames.findingUpdated,
+      'timer',
+    ]);
     expect(d.timers[0]?.at?.toISOString()).toBe('2026-03-02T10:15:00.000Z');
   });
 
@@ -53,7 +75,13 @@ describe('incident orchestration', () => {
     const d = start();
     const before = d.calls.length;
     d.push(click('resetSessions', 'W0BOB0001'));
-    expect(d.names(before)).toEqual([A.authorizeResponder, A.runResponseAction, A.publishIncidentAlert, A.recordResponse, A.postIncidentReply]);
+    expect(d.names(before)).toEqual([
+      A.authorizeResponder,
+      A.runResponseAction,
+      A.publishIncidentAlert,
+      A.recordResponse,
+      A.postIncidentReply,
+    ]);
     expect(d.inputsOf(A.runResponseAction)[0]).toMatchObject({
       incidentId: 'incident-slack.audit.anomaly-3f2a9c1d',
       kind: 'resetSessions',
@@ -63,7 +91,10 @@ describe('incident orchestration', () => {
       requestedAt: '2026-03-02T10:01:00.000Z',
     });
     expect(d.timers[0]?.canceled).toBe(true);
-    expect(lastState(d)).toMatchObject({ status: 'acknowledged', actions: { 'resetSessions:W0BOB0001': { status: 'succeeded', by: ALICE } } });
+    expect(lastState(d)).toMatchObject({
+      status: 'acknowledged',
+      actions: { 'resetSessions:W0BOB0001': { status: 'succeeded', by: ALICE } },
+    });
     expect(rows(d)[1]).toMatchObject({
       Action: 'slack.session.reset',
       TargetType: 'user',
@@ -75,14 +106,22 @@ describe('incident orchestration', () => {
       Result: 'succeeded',
       EventId: 'incident-slack.audit.anomaly-3f2a9c1d:2',
     });
-    expect(d.inputsOf(A.postIncidentReply)[0]).toMatchObject({ channel: 'C0ALERTS1', threadTs: '1772445600.000100', reply: { type: 'outcome', kind: 'resetSessions', status: 'succeeded' } });
+    expect(d.inputsOf(A.postIncidentReply)[0]).toMatchObject({
+      channel: 'C0ALERTS1',
+      threadTs: '1772445600.000100',
+      reply: { type: 'outcome', kind: 'resetSessions', status: 'succeeded' },
+    });
     // Acknowledged: no more escalation timer.
     expect(d.pendingTasks?.some((t: FakeTask) => t.kind === 'timer')).toBe(false);
 
     d.push(click('closeFalsePositive'));
     expect(d.done).toBe(true);
     expect(d.result).toMatchObject({ status: 'closed', closure: { as: 'falsePositive', by: ALICE } });
-    expect(rows(d).at(-1)).toMatchObject({ Action: 'incident.close.false-positive', TargetType: 'incident', Result: 'succeeded' });
+    expect(rows(d).at(-1)).toMatchObject({
+      Action: 'incident.close.false-positive',
+      TargetType: 'incident',
+      Result: 'succeeded',
+    });
   });
 
   it('timeout: escalates in the thread to on-call, then takes the policy’s automatic action', () => {
@@ -99,9 +138,21 @@ describe('incident orchestration', () => {
       A.postIncidentReply,
     ]);
     const replies = d.inputsOf(A.postIncidentReply) as { reply: Record<string, unknown> }[];
-    expect(replies[0]?.reply).toEqual({ type: 'escalation', oncallGroup: 'S0SECOPS1', minutes: 15, automaticAction: 'resetSessions' });
-    expect(d.inputsOf(A.runResponseAction)[0]).toMatchObject({ kind: 'resetSessions', requestedBy: { id: 'sentry', automatic: true } });
-    expect(rows(d).slice(1).map((r) => [r.Action, r.RequestedBy, r.Result])).toEqual([
+    expect(replies[0]?.reply).toEqual({
+      type: 'escalation',
+      oncallGroup: 'S0SECOPS1',
+      minutes: 15,
+      automaticAction: 'resetSessions',
+    });
+    expect(d.inputsOf(A.runResponseAction)[0]).toMatchObject({
+      kind: 'resetSessions',
+      requestedBy: { id: 'sentry', automatic: true },
+    });
+    expect(
+      rows(d)
+        .slice(1)
+        .map((r) => [r.Action, r.RequestedBy, r.Result]),
+    ).toEqual([
       ['incident.escalate', 'sentry', 'succeeded'],
       ['slack.session.reset', 'sentry', 'succeeded'],
     ]);
@@ -132,7 +183,12 @@ describe('incident orchestration', () => {
       status: 'failed',
       error: { code: 'action_failed', message: 'Slack SCIM DELETE answered HTTP 500: internal', retriable: true },
     });
-    expect(rows(d).at(-1)).toMatchObject({ Action: 'slack.user.deactivate', Result: 'failed', ErrorCode: 'action_failed', ErrorMessage: 'Slack SCIM DELETE answered HTTP 500: internal' });
+    expect(rows(d).at(-1)).toMatchObject({
+      Action: 'slack.user.deactivate',
+      Result: 'failed',
+      ErrorCode: 'action_failed',
+      ErrorMessage: 'Slack SCIM DELETE answered HTTP 500: internal',
+    });
     expect((d.inputsOf(A.postIncidentReply).at(-1) as { reply: { status: string } }).reply.status).toBe('failed');
 
     d.push(click('deactivateUser', 'W0BOB0001'));
@@ -142,7 +198,15 @@ describe('incident orchestration', () => {
 
   it('a refusal reported by the action (not thrown) is shown as a failure with its reason', () => {
     const d = start({
-      [A.runResponseAction]: () => ({ status: 'failed', summary: 'Session reset failed', error: { code: 'not_an_admin', message: 'Slack admin.users.session.reset answered not_an_admin', retriable: false } }),
+      [A.runResponseAction]: () => ({
+        status: 'failed',
+        summary: 'Session reset failed',
+        error: {
+          code: 'not_an_admin',
+          message: 'Slack admin.users.session.reset answered not_an_admin',
+          retriable: false,
+        },
+      }),
     });
     d.push(click('resetSessions', 'W0BOB0001'));
     expect(rows(d).at(-1)).toMatchObject({ Result: 'failed', ErrorCode: 'not_an_admin' });
@@ -150,18 +214,34 @@ describe('incident orchestration', () => {
   });
 
   it('an unauthorized clicker gets an ephemeral refusal, the attempt is recorded, nothing else happens', () => {
-    const d = start({ [A.authorizeResponder]: () => ({ authorized: false, via: null, reason: 'not a configured responder' }) });
+    const d = start({
+      [A.authorizeResponder]: () => ({ authorized: false, via: null, reason: 'not a configured responder' }),
+    });
     const before = d.calls.length;
     d.push(click('deactivateUser', 'W0BOB0001', MALLORY));
     expect(d.names(before)).toEqual([A.authorizeResponder, A.notifyResponder, A.recordResponse]);
-    expect(d.inputsOf(A.notifyResponder)[0]).toMatchObject({ userId: 'W0MALLORY', notice: 'unauthorized', channel: 'C0ALERTS1', responseUrl: 'http://127.0.0.1:9/response_url/x' });
-    expect(rows(d).at(-1)).toMatchObject({ Action: 'slack.user.deactivate', RequestedBy: 'W0MALLORY', Result: 'denied', ErrorCode: 'responder_not_authorized' });
+    expect(d.inputsOf(A.notifyResponder)[0]).toMatchObject({
+      userId: 'W0MALLORY',
+      notice: 'unauthorized',
+      channel: 'C0ALERTS1',
+      responseUrl: 'http://127.0.0.1:9/response_url/x',
+    });
+    expect(rows(d).at(-1)).toMatchObject({
+      Action: 'slack.user.deactivate',
+      RequestedBy: 'W0MALLORY',
+      Result: 'denied',
+      ErrorCode: 'responder_not_authorized',
+    });
     // Still open, timer still armed.
     expect(d.pendingTasks?.some((t: FakeTask) => t.kind === 'timer')).toBe(true);
   });
 
   it('fails closed when the responder check itself fails', () => {
-    const d = start({ [A.authorizeResponder]: () => { throw taskFailed(A.authorizeResponder, 'Slack usergroups.users.list answered invalid_auth'); } });
+    const d = start({
+      [A.authorizeResponder]: () => {
+        throw taskFailed(A.authorizeResponder, 'Slack usergroups.users.list answered invalid_auth');
+      },
+    });
     d.push(click('resetSessions', 'W0BOB0001'));
     expect(d.inputsOf(A.runResponseAction)).toEqual([]);
     expect(rows(d).at(-1)).toMatchObject({ Result: 'denied' });
@@ -174,7 +254,10 @@ describe('incident orchestration', () => {
     d.push(click('resetSessions', 'W0BOB0001'));
     expect(d.names(before)).toEqual([A.authorizeResponder, A.notifyResponder, A.recordResponse]);
     expect(d.inputsOf(A.runResponseAction)).toHaveLength(1);
-    expect(d.inputsOf(A.notifyResponder)[0]).toMatchObject({ notice: 'unavailable', detail: expect.stringContaining('already done') as unknown });
+    expect(d.inputsOf(A.notifyResponder)[0]).toMatchObject({
+      notice: 'unavailable',
+      detail: expect.stringContaining('already done') as unknown,
+    });
     expect(rows(d).at(-1)).toMatchObject({ Result: 'skipped' });
   });
 
@@ -199,9 +282,19 @@ describe('incident orchestration', () => {
   });
 
   it('snooze: computes the end from the orchestration clock and closes the incident', () => {
-    const d = start({ [A.runResponseAction]: (input) => ({ status: 'succeeded', summary: 'snoozed', details: { until: (input as { snoozeUntil: string }).snoozeUntil } }) });
+    const d = start({
+      [A.runResponseAction]: (input) => ({
+        status: 'succeeded',
+        summary: 'snoozed',
+        details: { until: (input as { snoozeUntil: string }).snoozeUntil },
+      }),
+    });
     d.push(click('snooze', 'W0BOB0001'));
-    expect(d.inputsOf(A.runResponseAction)[0]).toMatchObject({ kind: 'snooze', target: 'W0BOB0001', snoozeUntil: '2026-03-09T10:00:00.000Z' });
+    expect(d.inputsOf(A.runResponseAction)[0]).toMatchObject({
+      kind: 'snooze',
+      target: 'W0BOB0001',
+      snoozeUntil: '2026-03-09T10:00:00.000Z',
+    });
     expect(d.result).toMatchObject({ status: 'closed', closure: { as: 'snoozed', until: '2026-03-09T10:00:00.000Z' } });
   });
 
@@ -217,17 +310,28 @@ describe('incident orchestration', () => {
 
   it('trims its history with continueAsNew, carrying the state', () => {
     const d = start();
-    for (let i = 0; i < LOOPS_BEFORE_CONTINUE; i += 1) d.push({ event: EventNames.findingUpdated, data: { count: 3, lastSeen: '2026-03-02T09:55:00.000Z' } });
+    for (let i = 0; i < LOOPS_BEFORE_CONTINUE; i += 1)
+      d.push({ event: EventNames.findingUpdated, data: { count: 3, lastSeen: '2026-03-02T09:55:00.000Z' } });
     expect(d.done).toBe(true);
-    expect(d.continuedAsNew).toMatchObject({ state: { incidentId: 'incident-slack.audit.anomaly-3f2a9c1d', message: { ts: '1772445600.000100' }, status: 'open' } });
+    expect(d.continuedAsNew).toMatchObject({
+      state: {
+        incidentId: 'incident-slack.audit.anomaly-3f2a9c1d',
+        message: { ts: '1772445600.000100' },
+        status: 'open',
+      },
+    });
     // The next generation does not post again and keeps the escalation deadline.
-    const next = new FakeDurable(d.continuedAsNew, defaults(), T0).start(incidentOrchestrator as never);
+    const next = new FakeDurable(d.continuedAsNew, defaults(), T0).start(incidentOrchestrator);
     expect(next.names()).toEqual([]);
     expect(next.timers[0]?.at?.toISOString()).toBe('2026-03-02T10:15:00.000Z');
   });
 
   it('fails (for dispatch to restart it) when the alert cannot be posted at all', () => {
-    const d = start({ [A.publishIncidentAlert]: () => { throw taskFailed(A.publishIncidentAlert, 'Slack chat.postMessage answered channel_not_found'); } });
+    const d = start({
+      [A.publishIncidentAlert]: () => {
+        throw taskFailed(A.publishIncidentAlert, 'Slack chat.postMessage answered channel_not_found');
+      },
+    });
     expect(d.done).toBe(true);
     expect(String(d.error)).toContain('channel_not_found');
   });

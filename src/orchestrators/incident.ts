@@ -72,7 +72,9 @@ function failureMessage(error: unknown): string {
   return message.slice(0, 1000);
 }
 
-export function* incidentOrchestrator(context: OrchestrationContext): Generator<Task, IncidentResult | undefined, unknown> {
+export function* incidentOrchestrator(
+  context: OrchestrationContext,
+): Generator<Task, IncidentResult | undefined, unknown> {
   const dfx = context.df;
   const input = IncidentInput.parse(dfx.getInput());
   let state: IncidentState =
@@ -96,7 +98,9 @@ export function* incidentOrchestrator(context: OrchestrationContext): Generator<
   function* report(step: Omit<ResponseStep, 'step'>, reply: ReplySpec | undefined): Generator<Task, void, unknown> {
     const tasks: Task[] = [
       dfx.callActivityWithRetry(ActivityNames.publishIncidentAlert, ACTIVITY_RETRY, { state }),
-      dfx.callActivityWithRetry(ActivityNames.recordResponse, ACTIVITY_RETRY, { row: responseRow(state, { ...step, step: state.step }) }),
+      dfx.callActivityWithRetry(ActivityNames.recordResponse, ACTIVITY_RETRY, {
+        row: responseRow(state, { ...step, step: state.step }),
+      }),
     ];
     if (reply !== undefined && state.message !== undefined) {
       tasks.push(
@@ -114,7 +118,11 @@ export function* incidentOrchestrator(context: OrchestrationContext): Generator<
     }
   }
 
-  function* notify(event: ResponderActionEvent, notice: 'unauthorized' | 'unavailable', detail?: string): Generator<Task, void, unknown> {
+  function* notify(
+    event: ResponderActionEvent,
+    notice: 'unauthorized' | 'unavailable',
+    detail?: string,
+  ): Generator<Task, void, unknown> {
     const channel = event.channel ?? state.message?.channel;
     try {
       yield dfx.callActivityWithRetry(ActivityNames.notifyResponder, ACTIVITY_RETRY, {
@@ -134,7 +142,10 @@ export function* incidentOrchestrator(context: OrchestrationContext): Generator<
     if (action.kind === 'acknowledge') {
       outcome = { status: 'succeeded', summary: 'Acknowledged: a responder is on it' };
     } else if (action.kind === 'closeFalsePositive' || action.kind === 'closeBenignPositive') {
-      outcome = { status: 'succeeded', summary: `Closed as ${action.kind === 'closeFalsePositive' ? 'false' : 'benign'} positive` };
+      outcome = {
+        status: 'succeeded',
+        summary: `Closed as ${action.kind === 'closeFalsePositive' ? 'false' : 'benign'} positive`,
+      };
     } else {
       const meraki = state.finding.context.meraki;
       const user = state.finding.context.user;
@@ -179,7 +190,14 @@ export function* incidentOrchestrator(context: OrchestrationContext): Generator<
         error: outcome.error,
         details: outcome.details,
       },
-      { type: 'outcome', kind: action.kind, by: actor, status: outcome.status, summary: outcome.summary, error: outcome.error },
+      {
+        type: 'outcome',
+        kind: action.kind,
+        by: actor,
+        status: outcome.status,
+        summary: outcome.summary,
+        error: outcome.error,
+      },
     );
   }
 
@@ -201,18 +219,57 @@ export function* incidentOrchestrator(context: OrchestrationContext): Generator<
     }
     if (!authorization.authorized) {
       const summary = `Refused ${event.kind} from ${event.user.name ?? event.user.id}: ${authorization.reason ?? 'not a responder'}`;
-      state = recordStep(state, { at: now(), by: actor, kind: event.kind, target: event.target, status: 'denied', summary }, { visible: false });
+      state = recordStep(
+        state,
+        { at: now(), by: actor, kind: event.kind, target: event.target, status: 'denied', summary },
+        { visible: false },
+      );
       yield* notify(event, 'unauthorized');
-      yield* record({ at: now(), requestedAt: event.receivedAt, by: actor, kind: event.kind, target: event.target, result: 'denied', summary, error: { code: 'responder_not_authorized', message: authorization.reason ?? 'not a responder' } });
+      yield* record({
+        at: now(),
+        requestedAt: event.receivedAt,
+        by: actor,
+        kind: event.kind,
+        target: event.target,
+        result: 'denied',
+        summary,
+        error: { code: 'responder_not_authorized', message: authorization.reason ?? 'not a responder' },
+      });
       return;
     }
     const offered = findOffered(state, event.kind, event.target);
     if (offered === undefined) {
-      const done = Object.values(state.actions).find((a) => a.kind === event.kind && (a.target ?? '') === (event.target ?? '') && a.status !== 'failed');
-      const detail = done !== undefined ? `it was already done (${done.summary})` : state.status === 'closed' ? 'the incident is closed' : 'that action is not available on this incident';
-      state = recordStep(state, { at: now(), by: actor, kind: event.kind, target: event.target, status: 'skipped', summary: `Nothing to do: ${detail}` }, { visible: false });
+      const done = Object.values(state.actions).find(
+        (a) => a.kind === event.kind && (a.target ?? '') === (event.target ?? '') && a.status !== 'failed',
+      );
+      const detail =
+        done !== undefined
+          ? `it was already done (${done.summary})`
+          : state.status === 'closed'
+            ? 'the incident is closed'
+            : 'that action is not available on this incident';
+      state = recordStep(
+        state,
+        {
+          at: now(),
+          by: actor,
+          kind: event.kind,
+          target: event.target,
+          status: 'skipped',
+          summary: `Nothing to do: ${detail}`,
+        },
+        { visible: false },
+      );
       yield* notify(event, 'unavailable', detail);
-      yield* record({ at: now(), requestedAt: event.receivedAt, by: actor, kind: event.kind, target: event.target, result: 'skipped', summary: `Nothing to do: ${detail}` });
+      yield* record({
+        at: now(),
+        requestedAt: event.receivedAt,
+        by: actor,
+        kind: event.kind,
+        target: event.target,
+        result: 'skipped',
+        summary: `Nothing to do: ${detail}`,
+      });
       return;
     }
     yield* act(offered, actor, event.receivedAt);
@@ -230,7 +287,14 @@ export function* incidentOrchestrator(context: OrchestrationContext): Generator<
       summary: `No responder acted within ${state.policy.escalateAfterMinutes} min: escalated to on-call`,
     });
     yield* report(
-      { at, by: SENTRY_ACTOR, kind: 'escalate', target: state.policy.oncallGroup, result: 'succeeded', summary: 'Escalated to on-call' },
+      {
+        at,
+        by: SENTRY_ACTOR,
+        kind: 'escalate',
+        target: state.policy.oncallGroup,
+        result: 'succeeded',
+        summary: 'Escalated to on-call',
+      },
       {
         type: 'escalation',
         oncallGroup: state.policy.oncallGroup,
@@ -258,10 +322,23 @@ export function* incidentOrchestrator(context: OrchestrationContext): Generator<
   }
 
   if (state.message === undefined) {
-    const posted = PostedSchema.parse(yield dfx.callActivityWithRetry(ActivityNames.publishIncidentAlert, ACTIVITY_RETRY, { state }));
+    const posted = PostedSchema.parse(
+      yield dfx.callActivityWithRetry(ActivityNames.publishIncidentAlert, ACTIVITY_RETRY, { state }),
+    );
     state = withMessage(state, posted);
-    state = recordStep(state, { at: now(), by: SENTRY_ACTOR, kind: 'post', status: 'succeeded', summary: 'Alert posted' }, { visible: false });
-    yield* record({ at: now(), by: SENTRY_ACTOR, kind: 'post', result: 'succeeded', summary: 'Alert posted', details: { channel: posted.channel, ts: posted.ts } });
+    state = recordStep(
+      state,
+      { at: now(), by: SENTRY_ACTOR, kind: 'post', status: 'succeeded', summary: 'Alert posted' },
+      { visible: false },
+    );
+    yield* record({
+      at: now(),
+      by: SENTRY_ACTOR,
+      kind: 'post',
+      result: 'succeeded',
+      summary: 'Alert posted',
+      details: { channel: posted.channel, ts: posted.ts },
+    });
   }
 
   for (let loops = 0; state.status !== 'closed'; loops += 1) {
@@ -269,7 +346,12 @@ export function* incidentOrchestrator(context: OrchestrationContext): Generator<
       dfx.continueAsNew({ finding: state.finding, policy: state.policy, state });
       return undefined;
     }
-    dfx.setCustomStatus({ status: state.status, count: state.finding.count, messageTs: state.message?.ts, escalateAt: state.escalateAt });
+    dfx.setCustomStatus({
+      status: state.status,
+      count: state.finding.count,
+      messageTs: state.message?.ts,
+      escalateAt: state.escalateAt,
+    });
     const actionTask = dfx.waitForExternalEvent(EventNames.responderAction);
     const updateTask = dfx.waitForExternalEvent(EventNames.findingUpdated);
     const timer = state.escalateAt === undefined ? undefined : dfx.createTimer(new Date(state.escalateAt));
@@ -279,6 +361,11 @@ export function* incidentOrchestrator(context: OrchestrationContext): Generator<
     else if (winner === updateTask) yield* update(updateTask.result);
     else yield* respond(actionTask.result);
   }
-  dfx.setCustomStatus({ status: state.status, count: state.finding.count, messageTs: state.message?.ts, closure: state.closure?.as });
+  dfx.setCustomStatus({
+    status: state.status,
+    count: state.finding.count,
+    messageTs: state.message?.ts,
+    closure: state.closure?.as,
+  });
   return { incidentId: state.incidentId, status: state.status, closure: state.closure, steps: state.step };
 }

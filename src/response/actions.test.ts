@@ -29,13 +29,26 @@ let org: SampleOrg;
 let snoozes: Snooze[];
 
 beforeEach(async () => {
-  slack = await startSlackEmulator({ tokens: { extra: [{ token: 'xoxp-not-admin', type: 'user', userId: 'W0BOB0001', scopes: ['admin.users:write'] }] } });
+  slack = await startSlackEmulator({
+    tokens: { extra: [{ token: 'xoxp-not-admin', type: 'user', userId: 'W0BOB0001', scopes: ['admin.users:write'] }] },
+  });
   org = seedSampleOrg(slack.state);
   meraki = await startMerakiEmulator({ rateLimit: false });
   meraki.state.addOrganization({ id: ORG, name: 'Acme' });
   meraki.state.addNetwork({ id: NET, organizationId: ORG, name: 'HQ', productTypes: ['appliance'] });
   meraki.state.setFirewall(NET, {
-    rules: [{ comment: 'office printers', policy: 'allow', protocol: 'tcp', srcPort: 'Any', srcCidr: '10.0.0.0/24', destPort: '9100', destCidr: 'Any', syslogEnabled: false }],
+    rules: [
+      {
+        comment: 'office printers',
+        policy: 'allow',
+        protocol: 'tcp',
+        srcPort: 'Any',
+        srcCidr: '10.0.0.0/24',
+        destPort: '9100',
+        destCidr: 'Any',
+        syslogEnabled: false,
+      },
+    ],
     syslogDefaultRule: false,
   });
   meraki.state.addClient(NET, { id: 'k1a2b3', mac: 'aa:bb:cc:00:11:22', description: 'unknown-laptop' });
@@ -52,7 +65,10 @@ afterEach(async () => {
 function deps(overrides: Partial<ActionDeps> = {}, ledger = new MemoryLedger()): ActionDeps {
   const rapid = { retries: 0 };
   return {
-    admin: new WebClient(slack.tokens.audit, { slackApiUrl: slack.apiUrl, retryConfig: rapid }) as unknown as ActionDeps['admin'],
+    admin: new WebClient(slack.tokens.audit, {
+      slackApiUrl: slack.apiUrl,
+      retryConfig: rapid,
+    }) as unknown as ActionDeps['admin'],
     scim: new ScimClient({ baseUrl: slack.scimUrl, token: slack.tokens.scim }),
     meraki: new MerakiClient({ baseUrl: meraki.url, apiKey: MERAKI_KEY, maxRetries: 0 }),
     snoozes: {
@@ -85,7 +101,9 @@ function request(kind: ActionRequest['kind'], target: string, extra: Partial<Act
 }
 
 const calls = (emulator: { requests: { method: string; path: string }[] }, method: string, path: string | RegExp) =>
-  emulator.requests.filter((r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path))).length;
+  emulator.requests.filter(
+    (r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)),
+  ).length;
 
 describe('resetSessions', () => {
   it('signs the user out everywhere once; a retried activity sends no second reset', async () => {
@@ -103,12 +121,24 @@ describe('resetSessions', () => {
 
   it('a refusal (not an admin) is a failed outcome with Slack’s reason, and can be retried', async () => {
     const ledger = new MemoryLedger();
-    const weak = deps({ admin: new WebClient('xoxp-not-admin', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }) as unknown as ActionDeps['admin'] }, ledger);
+    const weak = deps(
+      {
+        admin: new WebClient('xoxp-not-admin', {
+          slackApiUrl: slack.apiUrl,
+          retryConfig: { retries: 0 },
+        }) as unknown as ActionDeps['admin'],
+      },
+      ledger,
+    );
     const failed = await runResponseAction(request('resetSessions', org.bob.id), weak);
     expect(failed).toEqual({
       status: 'failed',
       summary: 'Session reset failed',
-      error: { code: 'not_an_admin', message: 'Slack admin.users.session.reset answered not_an_admin', retriable: false },
+      error: {
+        code: 'not_an_admin',
+        message: 'Slack admin.users.session.reset answered not_an_admin',
+        retriable: false,
+      },
     });
     expect(slack.state.getSessions(org.bob.id)).toHaveLength(2);
     const retried = await runResponseAction(request('resetSessions', org.bob.id), deps({}, ledger));
@@ -118,13 +148,18 @@ describe('resetSessions', () => {
 
   it('without an admin token the outcome names the missing setting', async () => {
     const outcome = await runResponseAction(request('resetSessions', org.bob.id), deps({ admin: undefined }));
-    expect(outcome).toMatchObject({ status: 'failed', error: { code: 'config_invalid', message: expect.stringContaining('SENTRY_SLACK_ADMIN_TOKEN') as unknown } });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: { code: 'config_invalid', message: expect.stringContaining('SENTRY_SLACK_ADMIN_TOKEN') as unknown },
+    });
   });
 
   it('a transient failure is thrown (retriable) and leaves the action runnable', async () => {
     const ledger = new MemoryLedger();
     slack.faults.add({ kind: 'status', status: 500, count: 5, match: { path: '/api/admin.users.session.reset' } });
-    const error = await runResponseAction(request('resetSessions', org.bob.id), deps({}, ledger)).catch((e: unknown) => e);
+    const error = await runResponseAction(request('resetSessions', org.bob.id), deps({}, ledger)).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).retriable).toBe(true);
     expect(ledger.entries.get(`incident-test-1|resetSessions:${org.bob.id}`)?.status).toBe('started');
@@ -168,17 +203,29 @@ describe('deactivateUser (SCIM)', () => {
       status: 'failed',
       error: { code: 'http_403', message: expect.stringContaining('cannot_disable_primary_owner') as unknown },
     });
-    expect(await runResponseAction(request('deactivateUser', 'W0NOBODY1'), deps())).toMatchObject({ status: 'failed', error: { code: 'user_not_found' } });
+    expect(await runResponseAction(request('deactivateUser', 'W0NOBODY1'), deps())).toMatchObject({
+      status: 'failed',
+      error: { code: 'user_not_found' },
+    });
   });
 });
 
 describe('blockIp (MX L3 firewall)', () => {
   it('puts a deny rule first, keeps the others, and never adds a second one', async () => {
     const first = await runResponseAction(request('blockIp', '198.51.100.99'), deps());
-    expect(first).toMatchObject({ status: 'succeeded', summary: 'Deny rule for 198.51.100.99 added to the MX L3 firewall of HQ' });
+    expect(first).toMatchObject({
+      status: 'succeeded',
+      summary: 'Deny rule for 198.51.100.99 added to the MX L3 firewall of HQ',
+    });
     const rules = meraki.state.firewall(NET).rules;
     expect(rules).toHaveLength(2);
-    expect(rules[0]).toMatchObject({ policy: 'deny', protocol: 'any', srcCidr: 'Any', destCidr: '198.51.100.99/32', comment: 'Sentry incident-test-1' });
+    expect(rules[0]).toMatchObject({
+      policy: 'deny',
+      protocol: 'any',
+      srcCidr: 'Any',
+      destCidr: '198.51.100.99/32',
+      comment: 'Sentry incident-test-1',
+    });
     expect(rules[1]).toMatchObject({ comment: 'office printers' });
     const again = await runResponseAction(request('blockIp', '198.51.100.99'), deps());
     expect(again).toMatchObject({ status: 'skipped', summary: '198.51.100.99 was already denied on HQ' });
@@ -187,23 +234,36 @@ describe('blockIp (MX L3 firewall)', () => {
   });
 
   it('refuses what it cannot block, with the reason', async () => {
-    expect(await runResponseAction(request('blockIp', 'not-an-ip'), deps())).toMatchObject({ status: 'failed', error: { code: 'input_invalid' } });
-    expect(await runResponseAction(request('blockIp', '198.51.100.99', { networkId: 'N_MISSING' }), deps())).toMatchObject({ status: 'failed', error: { code: 'http_404' } });
+    expect(await runResponseAction(request('blockIp', 'not-an-ip'), deps())).toMatchObject({
+      status: 'failed',
+      error: { code: 'input_invalid' },
+    });
+    expect(
+      await runResponseAction(request('blockIp', '198.51.100.99', { networkId: 'N_MISSING' }), deps()),
+    ).toMatchObject({ status: 'failed', error: { code: 'http_404' } });
   });
 });
 
 describe('blockClient (client policy)', () => {
   it('blocks once; a repeat finds the client blocked', async () => {
-    expect(await runResponseAction(request('blockClient', 'aa:bb:cc:00:11:22'), deps())).toMatchObject({ status: 'succeeded' });
+    expect(await runResponseAction(request('blockClient', 'aa:bb:cc:00:11:22'), deps())).toMatchObject({
+      status: 'succeeded',
+    });
     expect(meraki.state.client(NET, 'k1a2b3')?.devicePolicy).toBe('Blocked');
-    expect(await runResponseAction(request('blockClient', 'aa:bb:cc:00:11:22'), deps())).toMatchObject({ status: 'skipped' });
+    expect(await runResponseAction(request('blockClient', 'aa:bb:cc:00:11:22'), deps())).toMatchObject({
+      status: 'skipped',
+    });
     expect(calls(meraki, 'PUT', /\/policy$/)).toBe(1);
   });
 
   it('moves the client to the configured group policy instead when one is set', async () => {
-    expect(await runResponseAction(request('blockClient', 'k1a2b3'), deps({ blockGroupPolicyId: '101' }))).toMatchObject({ status: 'succeeded', details: { devicePolicy: 'Group policy' } });
+    expect(
+      await runResponseAction(request('blockClient', 'k1a2b3'), deps({ blockGroupPolicyId: '101' })),
+    ).toMatchObject({ status: 'succeeded', details: { devicePolicy: 'Group policy' } });
     expect(meraki.state.client(NET, 'k1a2b3')).toMatchObject({ devicePolicy: 'Group policy', groupPolicyId: '101' });
-    expect(await runResponseAction(request('blockClient', 'k1a2b3'), deps({ blockGroupPolicyId: '101' }))).toMatchObject({ status: 'skipped' });
+    expect(
+      await runResponseAction(request('blockClient', 'k1a2b3'), deps({ blockGroupPolicyId: '101' })),
+    ).toMatchObject({ status: 'skipped' });
   });
 });
 
@@ -211,8 +271,21 @@ describe('snooze', () => {
   it('allowlists the subject for the detection until the given time, once', async () => {
     const ledger = new MemoryLedger();
     const until = '2026-03-09T10:00:00.000Z';
-    expect(await runResponseAction(request('snooze', org.bob.id, { snoozeUntil: until }), deps({}, ledger))).toMatchObject({ status: 'succeeded', details: { until } });
-    expect(await runResponseAction(request('snooze', org.bob.id, { snoozeUntil: until }), deps({}, ledger))).toMatchObject({ status: 'succeeded', details: { replayed: true } });
-    expect(snoozes).toEqual([{ detectionId: 'slack.audit.anomaly', subject: org.bob.id, until, by: 'W0ALICE01', incidentId: 'incident-test-1', createdAt: NOW.toISOString() }]);
+    expect(
+      await runResponseAction(request('snooze', org.bob.id, { snoozeUntil: until }), deps({}, ledger)),
+    ).toMatchObject({ status: 'succeeded', details: { until } });
+    expect(
+      await runResponseAction(request('snooze', org.bob.id, { snoozeUntil: until }), deps({}, ledger)),
+    ).toMatchObject({ status: 'succeeded', details: { replayed: true } });
+    expect(snoozes).toEqual([
+      {
+        detectionId: 'slack.audit.anomaly',
+        subject: org.bob.id,
+        until,
+        by: 'W0ALICE01',
+        incidentId: 'incident-test-1',
+        createdAt: NOW.toISOString(),
+      },
+    ]);
   });
 });

@@ -30,7 +30,12 @@ export interface MerakiActions {
   getL3FirewallRules(networkId: string, orgId: string): Promise<unknown>;
   putL3FirewallRules(networkId: string, orgId: string, rules: readonly unknown[]): Promise<unknown>;
   getClientPolicy(networkId: string, orgId: string, clientId: string): Promise<unknown>;
-  putClientPolicy(networkId: string, orgId: string, clientId: string, policy: { devicePolicy: string; groupPolicyId?: string }): Promise<unknown>;
+  putClientPolicy(
+    networkId: string,
+    orgId: string,
+    clientId: string,
+    policy: { devicePolicy: string; groupPolicyId?: string },
+  ): Promise<unknown>;
 }
 
 export interface ActionDeps {
@@ -41,10 +46,17 @@ export interface ActionDeps {
   snoozes: { snooze(snooze: Snooze): Promise<Snooze> };
   ledger: ActionLedger;
   blockGroupPolicyId?: string | undefined;
-  now(): Date;
+  now: () => Date;
 }
 
-export const RESPONSE_ACTIONS = ['resetSessions', 'invalidateSession', 'deactivateUser', 'blockIp', 'blockClient', 'snooze'] as const;
+export const RESPONSE_ACTIONS = [
+  'resetSessions',
+  'invalidateSession',
+  'deactivateUser',
+  'blockIp',
+  'blockClient',
+  'snooze',
+] as const;
 export type ResponseActionKind = (typeof RESPONSE_ACTIONS)[number];
 
 export const ActionRequest = z.object({
@@ -87,32 +99,58 @@ function requireValue<T>(value: T | undefined, what: string): T {
 async function resetSessions(req: ActionRequest, deps: ActionDeps): Promise<ActionOutcome> {
   const admin = requireValue(deps.admin, 'An admin user token (SENTRY_SLACK_ADMIN_TOKEN)');
   await callSlack(admin, 'admin.users.session.reset', { user_id: req.target });
-  return { status: 'succeeded', summary: `Signed ${req.userName ?? req.target} out of every session`, details: { userId: req.target } };
+  return {
+    status: 'succeeded',
+    summary: `Signed ${req.userName ?? req.target} out of every session`,
+    details: { userId: req.target },
+  };
 }
 
 async function invalidateSession(req: ActionRequest, deps: ActionDeps): Promise<ActionOutcome> {
   const admin = requireValue(deps.admin, 'An admin user token (SENTRY_SLACK_ADMIN_TOKEN)');
   if (!/^\d{1,20}$/.test(req.target) || req.userId === undefined) {
-    return refusal('Session invalidation needs a numeric session id and the user', ErrorCode.InputInvalid, 'session id or user missing');
+    return refusal(
+      'Session invalidation needs a numeric session id and the user',
+      ErrorCode.InputInvalid,
+      'session id or user missing',
+    );
   }
   try {
     await callSlack(admin, 'admin.users.session.invalidate', { session_id: Number(req.target), user_id: req.userId });
   } catch (error) {
     if (slackErrorOf(error) === 'session_not_found') {
-      return { status: 'skipped', summary: `Session ${req.target} had already ended`, details: { sessionId: req.target } };
+      return {
+        status: 'skipped',
+        summary: `Session ${req.target} had already ended`,
+        details: { sessionId: req.target },
+      };
     }
     throw error;
   }
-  return { status: 'succeeded', summary: `Session ${req.target} of ${req.userName ?? req.userId} invalidated`, details: { sessionId: req.target, userId: req.userId } };
+  return {
+    status: 'succeeded',
+    summary: `Session ${req.target} of ${req.userName ?? req.userId} invalidated`,
+    details: { sessionId: req.target, userId: req.userId },
+  };
 }
 
 async function deactivateUser(req: ActionRequest, deps: ActionDeps): Promise<ActionOutcome> {
   const scim = requireValue(deps.scim, 'The SCIM token (SENTRY_SLACK_SCIM_TOKEN)');
   const user = await scim.getUser(req.target);
-  if (user === undefined) return refusal('Deactivation failed', 'user_not_found', `SCIM does not know user ${req.target}`);
-  if (!user.active) return { status: 'skipped', summary: `${user.userName ?? req.target} was already deactivated`, details: { userId: req.target } };
+  if (user === undefined)
+    return refusal('Deactivation failed', 'user_not_found', `SCIM does not know user ${req.target}`);
+  if (!user.active)
+    return {
+      status: 'skipped',
+      summary: `${user.userName ?? req.target} was already deactivated`,
+      details: { userId: req.target },
+    };
   await scim.deactivate(req.target);
-  return { status: 'succeeded', summary: `${user.userName ?? req.userName ?? req.target} deactivated (SCIM)`, details: { userId: req.target } };
+  return {
+    status: 'succeeded',
+    summary: `${user.userName ?? req.userName ?? req.target} deactivated (SCIM)`,
+    details: { userId: req.target },
+  };
 }
 
 interface L3Rule {
@@ -135,24 +173,33 @@ function blocksIp(rule: L3Rule, ip: string): boolean {
   if (rule.policy?.toLowerCase() !== 'deny') return false;
   const cidrs = (rule.destCidr ?? '').split(',').map((c) => c.trim());
   const anyProtocol = (rule.protocol ?? 'any').toLowerCase() === 'any';
-  return anyProtocol && (rule.srcCidr ?? 'Any').toLowerCase() === 'any' && (cidrs.includes(ip) || cidrs.includes(`${ip}/32`));
+  return (
+    anyProtocol && (rule.srcCidr ?? 'Any').toLowerCase() === 'any' && (cidrs.includes(ip) || cidrs.includes(`${ip}/32`))
+  );
 }
 
 function rulesOf(body: unknown): L3Rule[] {
   const rules = (body as { rules?: unknown } | null)?.rules;
-  if (!Array.isArray(rules)) throw new AppError(ErrorCode.CollectorMalformed, 'Meraki returned no L3 firewall rules list', { retriable: true });
+  if (!Array.isArray(rules))
+    throw new AppError(ErrorCode.CollectorMalformed, 'Meraki returned no L3 firewall rules list', { retriable: true });
   return rules.filter((rule): rule is L3Rule => typeof rule === 'object' && rule !== null);
 }
 
 async function blockIp(req: ActionRequest, deps: ActionDeps): Promise<ActionOutcome> {
   const meraki = requireValue(deps.meraki, 'The Meraki API key (SENTRY_MERAKI_API_KEY)');
-  if (!isIpv4(req.target)) return refusal('Block IP failed', ErrorCode.InputInvalid, `${req.target} is not an IPv4 address`);
-  if (req.networkId === undefined) return refusal('Block IP failed', ErrorCode.InputInvalid, 'the incident names no Meraki network');
+  if (!isIpv4(req.target))
+    return refusal('Block IP failed', ErrorCode.InputInvalid, `${req.target} is not an IPv4 address`);
+  if (req.networkId === undefined)
+    return refusal('Block IP failed', ErrorCode.InputInvalid, 'the incident names no Meraki network');
   const org = req.organizationId ?? req.networkId;
   const where = req.networkName ?? req.networkId;
   const current = rulesOf(await meraki.getL3FirewallRules(req.networkId, org)).filter((rule) => !isDefaultRule(rule));
   if (current.some((rule) => blocksIp(rule, req.target))) {
-    return { status: 'skipped', summary: `${req.target} was already denied on ${where}`, details: { networkId: req.networkId, ip: req.target } };
+    return {
+      status: 'skipped',
+      summary: `${req.target} was already denied on ${where}`,
+      details: { networkId: req.networkId, ip: req.target },
+    };
   }
   const rule: L3Rule = {
     comment: `Sentry ${req.incidentId}`.slice(0, 255),
@@ -166,7 +213,11 @@ async function blockIp(req: ActionRequest, deps: ActionDeps): Promise<ActionOutc
   };
   const written = rulesOf(await meraki.putL3FirewallRules(req.networkId, org, [rule, ...current]));
   if (!written.some((r) => blocksIp(r, req.target))) {
-    return refusal('Block IP failed', 'meraki_rule_missing', `Meraki accepted the rules but no deny rule for ${req.target} came back`);
+    return refusal(
+      'Block IP failed',
+      'meraki_rule_missing',
+      `Meraki accepted the rules but no deny rule for ${req.target} came back`,
+    );
   }
   return {
     status: 'succeeded',
@@ -177,17 +228,27 @@ async function blockIp(req: ActionRequest, deps: ActionDeps): Promise<ActionOutc
 
 async function blockClient(req: ActionRequest, deps: ActionDeps): Promise<ActionOutcome> {
   const meraki = requireValue(deps.meraki, 'The Meraki API key (SENTRY_MERAKI_API_KEY)');
-  if (req.networkId === undefined) return refusal('Block client failed', ErrorCode.InputInvalid, 'the incident names no Meraki network');
+  if (req.networkId === undefined)
+    return refusal('Block client failed', ErrorCode.InputInvalid, 'the incident names no Meraki network');
   const org = req.organizationId ?? req.networkId;
   const where = req.networkName ?? req.networkId;
   const groupPolicyId = deps.blockGroupPolicyId;
-  const current = (await meraki.getClientPolicy(req.networkId, org, req.target)) as { devicePolicy?: string; groupPolicyId?: string } | null;
+  const current = (await meraki.getClientPolicy(req.networkId, org, req.target)) as {
+    devicePolicy?: string;
+    groupPolicyId?: string;
+  } | null;
   const already =
     groupPolicyId === undefined
       ? current?.devicePolicy === 'Blocked'
       : current?.devicePolicy === 'Group policy' && current.groupPolicyId === groupPolicyId;
-  if (already) return { status: 'skipped', summary: `Client ${req.target} was already blocked on ${where}`, details: { networkId: req.networkId, client: req.target } };
-  const policy = groupPolicyId === undefined ? { devicePolicy: 'Blocked' } : { devicePolicy: 'Group policy', groupPolicyId };
+  if (already)
+    return {
+      status: 'skipped',
+      summary: `Client ${req.target} was already blocked on ${where}`,
+      details: { networkId: req.networkId, client: req.target },
+    };
+  const policy =
+    groupPolicyId === undefined ? { devicePolicy: 'Blocked' } : { devicePolicy: 'Group policy', groupPolicyId };
   await meraki.putClientPolicy(req.networkId, org, req.target, policy);
   return {
     status: 'succeeded',
@@ -201,7 +262,8 @@ async function blockClient(req: ActionRequest, deps: ActionDeps): Promise<Action
 
 async function snooze(req: ActionRequest, deps: ActionDeps): Promise<ActionOutcome> {
   const until = req.snoozeUntil;
-  if (until === undefined || Number.isNaN(Date.parse(until))) return refusal('Snooze failed', ErrorCode.InputInvalid, 'no snooze end time');
+  if (until === undefined || Number.isNaN(Date.parse(until)))
+    return refusal('Snooze failed', ErrorCode.InputInvalid, 'no snooze end time');
   const saved = await deps.snoozes.snooze({
     detectionId: req.detectionId,
     subject: req.target,

@@ -13,8 +13,11 @@ let bot: SlackApi;
 beforeAll(async () => {
   slack = await startSlackEmulator();
   org = seedSampleOrg(slack.state);
-  slack.state.addUsers({ id: 'W0MALLORY', name: 'mallory', profile: {} } as never);
-  bot = new WebClient(slack.tokens.bot, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }) as unknown as SlackApi;
+  slack.state.addUsers({ id: 'W0MALLORY', name: 'mallory', profile: {} });
+  bot = new WebClient(slack.tokens.bot, {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 0 },
+  }) as unknown as SlackApi;
 });
 afterAll(async () => {
   await slack.close();
@@ -28,7 +31,9 @@ const groupCalls = () => slack.requests.filter((r) => r.path === '/api/usergroup
 describe('authorizeResponder', () => {
   it('accepts configured responder ids without calling Slack', async () => {
     const before = groupCalls();
-    expect(await authorizeResponder('W0CAROL01', { responderIds: ['W0CAROL01'], responderGroup: org.group.id }, bot, 0)).toEqual({ authorized: true, via: 'user' });
+    expect(
+      await authorizeResponder('W0CAROL01', { responderIds: ['W0CAROL01'], responderGroup: org.group.id }, bot, 0),
+    ).toEqual({ authorized: true, via: 'user' });
     expect(groupCalls()).toBe(before);
   });
 
@@ -41,7 +46,8 @@ describe('authorizeResponder', () => {
   it('resolves the group once per cache period, then again after it', async () => {
     const policy = { responderIds: [], responderGroup: org.group.id };
     const before = groupCalls();
-    for (const user of [org.alice.id, org.bob.id, 'W0MALLORY', org.alice.id]) await authorizeResponder(user, policy, bot, 1_000);
+    for (const user of [org.alice.id, org.bob.id, 'W0MALLORY', org.alice.id])
+      await authorizeResponder(user, policy, bot, 1_000);
     expect(groupCalls() - before).toBe(1);
     // Membership changes are seen once the cache expires.
     slack.state.getUserGroup(org.group.id)?.users.push('W0MALLORY');
@@ -51,10 +57,14 @@ describe('authorizeResponder', () => {
   });
 
   it('fails closed: nobody is a responder when nothing is configured, and a group lookup error is thrown', async () => {
-    expect(await authorizeResponder(org.alice.id, { responderIds: [], responderGroup: undefined }, bot, 0)).toMatchObject({
+    expect(
+      await authorizeResponder(org.alice.id, { responderIds: [], responderGroup: undefined }, bot, 0),
+    ).toMatchObject({
       authorized: false,
       reason: expect.stringContaining('no responders are configured') as unknown,
     });
-    await expect(authorizeResponder(org.alice.id, { responderIds: [], responderGroup: 'S0NOSUCH' }, bot, 0)).rejects.toThrow(/no_such_subteam/);
+    await expect(
+      authorizeResponder(org.alice.id, { responderIds: [], responderGroup: 'S0NOSUCH' }, bot, 0),
+    ).rejects.toThrow(/no_such_subteam/);
   });
 });

@@ -31,7 +31,12 @@ export function clearResponderCache(): void {
 export const GROUP_CACHE_MS = 60_000;
 
 /** Members of a user group, from the process cache when fresh. */
-export async function groupMembers(bot: SlackApi, groupId: string, now: number, ttlMs = GROUP_CACHE_MS): Promise<ReadonlySet<string>> {
+export async function groupMembers(
+  bot: SlackApi,
+  groupId: string,
+  now: number,
+  ttlMs = GROUP_CACHE_MS,
+): Promise<ReadonlySet<string>> {
   const cached = groupCache.get(groupId);
   if (cached !== undefined && cached.expiresAt > now) return cached.members;
   const result = await callSlack(bot, 'usergroups.users.list', { usergroup: groupId });
@@ -54,7 +59,11 @@ export async function authorizeResponder(
     return { authorized: false, via: null, reason: 'not a configured responder nor a member of the responder group' };
   }
   if (policy.responderIds.length === 0 && policy.responderGroup === undefined) {
-    return { authorized: false, via: null, reason: 'no responders are configured (SENTRY_SLACK_RESPONDER_IDS / SENTRY_SLACK_RESPONDER_GROUP)' };
+    return {
+      authorized: false,
+      via: null,
+      reason: 'no responders are configured (SENTRY_SLACK_RESPONDER_IDS / SENTRY_SLACK_RESPONDER_GROUP)',
+    };
   }
   return { authorized: false, via: null, reason: 'not a configured responder' };
 }

@@ -20,7 +20,11 @@ export async function runOnce(
 ): Promise<ActionOutcome> {
   const previous = await ledger.get(incidentId, key);
   if (previous !== undefined && (previous.status === 'succeeded' || previous.status === 'skipped')) {
-    return { status: previous.status, summary: previous.summary, details: { ...(previous.details ?? {}), replayed: true } };
+    return {
+      status: previous.status,
+      summary: previous.summary,
+      details: { ...(previous.details ?? {}), replayed: true },
+    };
   }
   const attempts = (previous?.attempts ?? 0) + 1;
   await ledger.put(incidentId, { key, status: 'started', summary: '', attempts, updatedAt: now().toISOString() });

@@ -114,11 +114,14 @@ export function applyFindingUpdate(
     ...finding,
     count: Math.max(finding.count, update.count),
     lastSeen: later ? update.lastSeen : finding.lastSeen,
-    firstSeen: update.firstSeen !== undefined && update.firstSeen < finding.firstSeen ? update.firstSeen : finding.firstSeen,
+    firstSeen:
+      update.firstSeen !== undefined && update.firstSeen < finding.firstSeen ? update.firstSeen : finding.firstSeen,
     severity,
     ...(update.title === undefined ? {} : { title: update.title }),
     ...(update.evidence === undefined ? {} : { evidence: update.evidence.slice(0, 20) }),
-    ...(update.eventIds === undefined ? {} : { eventIds: [...new Set([...finding.eventIds, ...update.eventIds])].slice(-20) }),
+    ...(update.eventIds === undefined
+      ? {}
+      : { eventIds: [...new Set([...finding.eventIds, ...update.eventIds])].slice(-20) }),
   };
   return { state: { ...state, finding: next, updates: state.updates + 1 }, changed: true };
 }
@@ -236,7 +239,11 @@ export function offeredActions(state: IncidentState): OfferedAction[] {
 }
 
 /** The offered action a click names, or undefined when it is not offered now (stale, done, forged). */
-export function findOffered(state: IncidentState, kind: ActionKind, target: string | undefined): OfferedAction | undefined {
+export function findOffered(
+  state: IncidentState,
+  kind: ActionKind,
+  target: string | undefined,
+): OfferedAction | undefined {
   return offeredActions(state).find((action) => action.kind === kind && (action.target ?? '') === (target ?? ''));
 }
 
@@ -247,14 +254,22 @@ function acknowledgedBy(state: IncidentState, actor: Actor, at: string): Inciden
 
 function pushStep(state: IncidentState, step: Omit<StepRecord, 'step'>, visible = true): IncidentState {
   const record: StepRecord = { ...step, step: state.step + 1 };
-  return { ...state, step: record.step, recent: visible ? [...state.recent, record].slice(-RECENT_STEPS) : state.recent };
+  return {
+    ...state,
+    step: record.step,
+    recent: visible ? [...state.recent, record].slice(-RECENT_STEPS) : state.recent,
+  };
 }
 
 /**
  * Records a step that is not an action outcome (alert posted, escalation, refused or stale click).
  * Invisible steps (refusals) only take a step number: they are landed as rows, not shown in the message.
  */
-export function recordStep(state: IncidentState, step: Omit<StepRecord, 'step'>, options: { visible?: boolean } = {}): IncidentState {
+export function recordStep(
+  state: IncidentState,
+  step: Omit<StepRecord, 'step'>,
+  options: { visible?: boolean } = {},
+): IncidentState {
   return pushStep(state, step, options.visible ?? true);
 }
 
@@ -287,9 +302,15 @@ export function applyOutcome(
   };
   next = acknowledgedBy(next, actor, at);
   if (CLOSING_ACTIONS.includes(kind) && outcome.status !== 'failed') {
-    const as: Closure = kind === 'closeFalsePositive' ? 'falsePositive' : kind === 'closeBenignPositive' ? 'benignPositive' : 'snoozed';
+    const as: Closure =
+      kind === 'closeFalsePositive' ? 'falsePositive' : kind === 'closeBenignPositive' ? 'benignPositive' : 'snoozed';
     const until = typeof outcome.details?.until === 'string' ? outcome.details.until : undefined;
-    next = { ...next, status: 'closed', escalateAt: undefined, closure: { as, by: actor, at, ...(until === undefined ? {} : { until }) } };
+    next = {
+      ...next,
+      status: 'closed',
+      escalateAt: undefined,
+      closure: { as, by: actor, at, ...(until === undefined ? {} : { until }) },
+    };
   }
   return pushStep(next, { at, by: actor, kind, target, status: outcome.status, summary: outcome.summary });
 }

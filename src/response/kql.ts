@@ -6,10 +6,12 @@
  */
 import type { IncidentFinding } from './model';
 
+// eslint-disable-next-line no-control-regex -- control characters cannot appear in a one-line literal
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
 /** A KQL double-quoted string literal. */
 export function kqlString(value: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters cannot appear in a one-line literal
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/[\u0000-\u001f\u007f]/g, ' ')}"`;
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(CONTROL, ' ')}"`;
 }
 
 function kqlDatetime(iso: string, padMs: number): string | undefined {
@@ -21,7 +23,9 @@ function kqlDatetime(iso: string, padMs: number): string | undefined {
 function timeFilter(finding: IncidentFinding): string {
   const from = kqlDatetime(finding.firstSeen, -3_600_000);
   const to = kqlDatetime(finding.lastSeen, 3_600_000);
-  return from !== undefined && to !== undefined ? `| where TimeGenerated between (${from} .. ${to})` : '| where TimeGenerated > ago(1d)';
+  return from !== undefined && to !== undefined
+    ? `| where TimeGenerated between (${from} .. ${to})`
+    : '| where TimeGenerated > ago(1d)';
 }
 
 function inList(values: readonly string[]): string {
@@ -36,7 +40,8 @@ export function incidentQuery(finding: IncidentFinding): string {
   if (finding.detectionId.startsWith('meraki.') || (meraki?.deviceSerial !== undefined && context.user === undefined)) {
     lines.push('union SentryMerakiEvent_CL, SentryMerakiUplink_CL', timeFilter(finding));
     const serial = meraki?.deviceSerial;
-    if (serial !== undefined) lines.push(`| where Serial == ${kqlString(serial)} or DeviceSerial == ${kqlString(serial)}`);
+    if (serial !== undefined)
+      lines.push(`| where Serial == ${kqlString(serial)} or DeviceSerial == ${kqlString(serial)}`);
     else if (meraki?.networkId !== undefined) lines.push(`| where NetworkId == ${kqlString(meraki.networkId)}`);
     lines.push(
       '| project TimeGenerated, Type, EventType, Description, Interface, Status, PublicIp, Ip, DeviceSerial, Serial, DeviceName, NetworkId',
@@ -47,12 +52,15 @@ export function incidentQuery(finding: IncidentFinding): string {
     const ips = context.ips ?? [];
     if (user !== undefined) lines.push(`| where ActorUserId == ${kqlString(user)} or EntityId == ${kqlString(user)}`);
     else if (ips.length > 0) lines.push(`| where SrcIpAddr in ${inList(ips)}`);
-    if (context.actions !== undefined && context.actions.length > 0) lines.push(`| where Action in ${inList(context.actions)}`);
+    if (context.actions !== undefined && context.actions.length > 0)
+      lines.push(`| where Action in ${inList(context.actions)}`);
     lines.push(
       '| project TimeGenerated, Action, ActorUserName, ActorEmail, SrcIpAddr, UserAgent, SessionId, EntityType, EntityName, Details',
     );
   }
   lines.push('| order by TimeGenerated desc');
-  lines.push(`// Finding and responses: union SentryFinding_CL, SentryResponse_CL | where IncidentId == ${kqlString(finding.incidentId)}`);
+  lines.push(
+    `// Finding and responses: union SentryFinding_CL, SentryResponse_CL | where IncidentId == ${kqlString(finding.incidentId)}`,
+  );
   return lines.join('\n');
 }

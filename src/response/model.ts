@@ -22,7 +22,9 @@ const optionalText = (max: number) =>
   z
     .union([z.string(), z.number(), z.null()])
     .optional()
-    .transform((value) => (value === undefined || value === null || value === '' ? undefined : String(value).slice(0, max)));
+    .transform((value) =>
+      value === undefined || value === null || value === '' ? undefined : String(value).slice(0, max),
+    );
 const list = (max: number, itemMax: number) =>
   z
     .array(z.union([z.string(), z.number()]))
@@ -57,9 +59,7 @@ export const MerakiContextSchema = z.object({
 export const IncidentContextSchema = z.object({
   source: optionalText(64),
   org: optionalText(256),
-  user: z
-    .object({ id: text(64), name: optionalText(256), email: optionalText(256) })
-    .optional(),
+  user: z.object({ id: text(64), name: optionalText(256), email: optionalText(256) }).optional(),
   ips: list(20, 64),
   userAgents: list(10, 1024),
   sessionIds: list(10, 32),
@@ -100,15 +100,16 @@ export interface IncidentContext {
 const SubjectSchema = z.object({ type: text(32), id: text(256), name: optionalText(256) });
 
 const EvidenceSchema = z
-  .union([
-    z.array(z.object({ label: z.string(), value: z.unknown() })),
-    z.record(z.string(), z.unknown()),
-  ])
+  .union([z.array(z.object({ label: z.string(), value: z.unknown() })), z.record(z.string(), z.unknown())])
   .optional()
   .transform((value) => {
     if (value === undefined) return undefined;
-    const pairs = Array.isArray(value) ? value.map((entry) => [entry.label, entry.value] as const) : Object.entries(value);
-    return pairs.slice(0, 20).map(([label, raw]) => ({ label: label.slice(0, 100), value: renderValue(raw).slice(0, 2000) }));
+    const pairs = Array.isArray(value)
+      ? value.map((entry) => [entry.label, entry.value] as const)
+      : Object.entries(value);
+    return pairs
+      .slice(0, 20)
+      .map(([label, raw]) => ({ label: label.slice(0, 100), value: renderValue(raw).slice(0, 2000) }));
   });
 
 function renderValue(value: unknown): string {
@@ -117,7 +118,7 @@ function renderValue(value: unknown): string {
   try {
     return JSON.stringify(value);
   } catch {
-    return String(value);
+    return '[unserializable]';
   }
 }
 
@@ -125,7 +126,9 @@ function renderValue(value: unknown): string {
 export const IncidentFindingInput = z.object({
   detectionId: text(256).pipe(z.string().min(1)),
   dedupeKey: text(1024).pipe(z.string().min(1)),
-  incidentId: z.string().regex(/^incident-[A-Za-z0-9._:-]{1,200}$/, 'incidentId must be incident-<detection id>-<hash>'),
+  incidentId: z
+    .string()
+    .regex(/^incident-[A-Za-z0-9._:-]{1,200}$/, 'incidentId must be incident-<detection id>-<hash>'),
   severity: z.enum(SEVERITIES),
   title: text(1024),
   count: z.number().int().nonnegative(),
@@ -178,7 +181,7 @@ export const IncidentFindingSchema: z.ZodType<IncidentFinding> = z.object({
   eventIds: z.array(z.string()),
   mitre: z.array(z.string()),
   isNew: z.boolean().optional(),
-}) as unknown as z.ZodType<IncidentFinding>;
+});
 
 const FACT_ALIASES: Record<string, readonly string[]> = {
   email: ['email', 'actorEmail', 'userEmail'],
@@ -220,22 +223,45 @@ export function normalizeFinding(raw: unknown): IncidentFinding {
   const input = IncidentFindingInput.parse(raw);
   const facts = input.facts;
   const context: IncidentContext = { ...(input.context ?? {}) };
-  const subject: { type: string; id: string; name?: string | undefined } = input.subject ?? { type: 'key', id: input.dedupeKey };
+  const subject: { type: string; id: string; name?: string | undefined } = input.subject ?? {
+    type: 'key',
+    id: input.dedupeKey,
+  };
 
   const userId = context.user?.id ?? (subject.type === 'user' ? subject.id : fact(facts, 'userId'));
   if (userId !== undefined) {
     context.user = {
       id: userId.slice(0, 64),
-      name: context.user?.name ?? (subject.type === 'user' ? subject.name : undefined) ?? fact(facts, 'userName')?.slice(0, 256),
+      name:
+        context.user?.name ??
+        (subject.type === 'user' ? subject.name : undefined) ??
+        fact(facts, 'userName')?.slice(0, 256),
       email: context.user?.email ?? fact(facts, 'email')?.slice(0, 256),
     };
   }
-  context.ips = merged(context.ips, [fact(facts, 'ip') ?? '', subject.type === 'ip' ? subject.id : ''].map((v) => v.slice(0, 64)));
+  context.ips = merged(
+    context.ips,
+    [fact(facts, 'ip') ?? '', subject.type === 'ip' ? subject.id : ''].map((v) => v.slice(0, 64)),
+  );
   context.userAgents = merged(context.userAgents, [fact(facts, 'userAgent')?.slice(0, 1024) ?? '']);
   const sessionId = fact(facts, 'sessionId');
-  context.sessionIds = merged(context.sessionIds, sessionId !== undefined && /^\d{1,20}$/.test(sessionId) ? [sessionId] : []);
+  context.sessionIds = merged(
+    context.sessionIds,
+    sessionId !== undefined && /^\d{1,20}$/.test(sessionId) ? [sessionId] : [],
+  );
   const meraki: MerakiContext = { ...(context.meraki ?? {}) };
-  for (const key of ['organizationId', 'networkId', 'networkName', 'deviceSerial', 'deviceName', 'deviceModel', 'uplink', 'clientId', 'clientMac', 'clientDescription'] as const) {
+  for (const key of [
+    'organizationId',
+    'networkId',
+    'networkName',
+    'deviceSerial',
+    'deviceName',
+    'deviceModel',
+    'uplink',
+    'clientId',
+    'clientMac',
+    'clientDescription',
+  ] as const) {
     meraki[key] ??= fact(facts, key)?.slice(0, 256);
   }
   if (subject.type === 'device') meraki.deviceSerial ??= subject.id;
@@ -243,9 +269,9 @@ export function normalizeFinding(raw: unknown): IncidentFinding {
   const hasMeraki = Object.values(meraki).some((v) => v !== undefined);
   if (hasMeraki) context.meraki = meraki;
   else delete context.meraki;
-  for (const key of Object.keys(context) as (keyof IncidentContext)[]) {
-    if (context[key] === undefined) delete context[key];
-  }
+  const cleaned = Object.fromEntries(
+    Object.entries(context).filter(([, value]) => value !== undefined),
+  ) as IncidentContext;
 
   return {
     detectionId: input.detectionId,
@@ -258,7 +284,7 @@ export function normalizeFinding(raw: unknown): IncidentFinding {
     firstSeen: input.firstSeen,
     lastSeen: input.lastSeen,
     subject: subject.name === undefined ? { type: subject.type, id: subject.id } : subject,
-    context,
+    context: cleaned,
     evidence: input.evidence ?? [],
     eventIds: input.eventIds ?? [],
     mitre: input.mitre ?? [],
@@ -350,7 +376,9 @@ export const IncidentPolicySchema = z.object({
   channel: z.string().min(1),
   escalateAfterMinutes: z.number().int().positive(),
   oncallGroup: z.string().optional(),
-  automaticAction: z.enum(['resetSessions', 'invalidateSession', 'deactivateUser', 'blockIp', 'blockClient']).optional(),
+  automaticAction: z
+    .enum(['resetSessions', 'invalidateSession', 'deactivateUser', 'blockIp', 'blockClient'])
+    .optional(),
   snoozeDays: z.number().int().positive(),
 });
 export type IncidentPolicy = z.infer<typeof IncidentPolicySchema>;

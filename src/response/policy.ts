@@ -9,7 +9,8 @@ import { type IncidentPolicy, type Severity, severityRank } from './model';
 
 export function ruleMatches(rule: AutoActionRule, detectionId: string, severity: Severity): boolean {
   const pattern = rule.detection;
-  const detectionOk = pattern === '*' || (pattern.endsWith('*') ? detectionId.startsWith(pattern.slice(0, -1)) : detectionId === pattern);
+  const detectionOk =
+    pattern === '*' || (pattern.endsWith('*') ? detectionId.startsWith(pattern.slice(0, -1)) : detectionId === pattern);
   if (!detectionOk) return false;
   if (rule.severity === undefined) return true;
   return rule.orHigher ? severityRank(severity) >= severityRank(rule.severity) : severity === rule.severity;
@@ -18,7 +19,10 @@ export function ruleMatches(rule: AutoActionRule, detectionId: string, severity:
 export function resolvePolicy(config: Config, detectionId: string, severity: Severity): IncidentPolicy {
   const channel = config.slack.incidentChannel;
   if (channel === undefined) {
-    throw new AppError(ErrorCode.ConfigInvalid, 'SENTRY_SLACK_INCIDENT_CHANNEL is not set: incidents have nowhere to be posted');
+    throw new AppError(
+      ErrorCode.ConfigInvalid,
+      'SENTRY_SLACK_INCIDENT_CHANNEL is not set: incidents have nowhere to be posted',
+    );
   }
   const rule = config.incident.autoActions.find((candidate) => ruleMatches(candidate, detectionId, severity));
   return {

@@ -7,7 +7,7 @@
 import type { ResponseRow } from '../transforms/streams';
 import type { IncidentState, StepKind } from './incident-state';
 import { snoozeSubject, targetUser } from './incident-state';
-import type { ActionKind, Actor } from './model';
+import type { Actor } from './model';
 
 export const ACTION_COLUMN: Readonly<Record<StepKind, string>> = {
   post: 'slack.alert.post',
@@ -36,11 +36,15 @@ export interface ResponseStep {
   details?: Record<string, string | number | boolean> | undefined;
 }
 
-function targetOf(state: IncidentState, kind: StepKind, target: string | undefined): { type: string; id: string; name?: string | undefined } {
+function targetOf(
+  state: IncidentState,
+  kind: StepKind,
+  target: string | undefined,
+): { type: string; id: string; name?: string | undefined } {
   const user = state.finding.context.user;
   const meraki = state.finding.context.meraki;
   const network = meraki?.networkName ?? meraki?.networkId;
-  switch (kind as ActionKind | 'post' | 'escalate') {
+  switch (kind) {
     case 'resetSessions':
     case 'deactivateUser':
       return { type: 'user', id: target ?? targetUser(state) ?? 'unknown', name: user?.name ?? user?.email };

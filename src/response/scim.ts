@@ -60,10 +60,14 @@ export class ScimClient {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
     } catch (error) {
-      throw new AppError(ErrorCode.SlackApiError, `Slack SCIM ${method} could not be reached: ${(error as Error).message}`, {
-        retriable: true,
-        cause: error,
-      });
+      throw new AppError(
+        ErrorCode.SlackApiError,
+        `Slack SCIM ${method} could not be reached: ${(error as Error).message}`,
+        {
+          retriable: true,
+          cause: error,
+        },
+      );
     }
   }
 

@@ -56,5 +56,7 @@ export function decodeButtonValue(value: string | undefined): { incidentId: stri
   }
   const parsed = ButtonValue.safeParse(json);
   if (!parsed.success) return undefined;
-  return parsed.data.t === undefined ? { incidentId: parsed.data.i } : { incidentId: parsed.data.i, target: parsed.data.t };
+  return parsed.data.t === undefined
+    ? { incidentId: parsed.data.i }
+    : { incidentId: parsed.data.i, target: parsed.data.t };
 }

@@ -47,8 +47,10 @@ export function codeBlock(value: string, max = 3000): string {
   return `\`\`\`${truncate(safe, Math.max(3, max - 6))}\`\`\``;
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what we remove
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+
 /** Plain text for `plain_text` objects and the notification fallback: no control characters, one line. */
 export function plainText(value: string, max: number): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what we remove
-  return truncate(value.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').replace(/\s+/g, ' ').trim(), max);
+  return truncate(value.replace(CONTROL, '').replace(/\s+/g, ' ').trim(), max);
 }

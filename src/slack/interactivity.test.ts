@@ -23,7 +23,16 @@ const click = (actions: unknown[], extra: Record<string, unknown> = {}) => ({
 describe('parseInteraction', () => {
   it('turns a click on a Sentry button into a responderAction for its incident', () => {
     const parsed = parseInteraction(
-      body(click([{ action_id: ActionIds.resetSessions, block_id: 'incident-actions', type: 'button', value: encodeButtonValue('incident-x-1', 'W0BOB0001') }])),
+      body(
+        click([
+          {
+            action_id: ActionIds.resetSessions,
+            block_id: 'incident-actions',
+            type: 'button',
+            value: encodeButtonValue('incident-x-1', 'W0BOB0001'),
+          },
+        ]),
+      ),
       NOW,
     );
     expect(parsed).toEqual({
@@ -62,21 +71,29 @@ describe('parseInteraction', () => {
   });
 
   it('passes other interaction types through as ignorable', () => {
-    expect(parseInteraction(body({ type: 'view_submission', view: {} }), NOW)).toEqual({ type: 'other', interactionType: 'view_submission' });
+    expect(parseInteraction(body({ type: 'view_submission', view: {} }), NOW)).toEqual({
+      type: 'other',
+      interactionType: 'view_submission',
+    });
   });
 
   it('rejects malformed bodies with a clear error', () => {
     expect(() => parseInteraction('', NOW)).toThrow(/no payload/);
     expect(() => parseInteraction('payload=%7Bnot', NOW)).toThrow(/not JSON/);
     expect(() => parseInteraction(body({ no: 'type' }), NOW)).toThrow(/no type/);
-    expect(() => parseInteraction(body(click([]) ), NOW)).toThrow(/block_actions payload is invalid/);
-    expect(() => parseInteraction(body(click([{ action_id: ActionIds.acknowledge, type: 'button' }], { user: {} })), NOW)).toThrow(/user/);
+    expect(() => parseInteraction(body(click([])), NOW)).toThrow(/block_actions payload is invalid/);
+    expect(() =>
+      parseInteraction(body(click([{ action_id: ActionIds.acknowledge, type: 'button' }], { user: {} })), NOW),
+    ).toThrow(/user/);
   });
 });
 
 describe('button values', () => {
   it('round-trip, and refuse anything else', () => {
-    expect(decodeButtonValue(encodeButtonValue('incident-a.b-1', '10.0.0.1'))).toEqual({ incidentId: 'incident-a.b-1', target: '10.0.0.1' });
+    expect(decodeButtonValue(encodeButtonValue('incident-a.b-1', '10.0.0.1'))).toEqual({
+      incidentId: 'incident-a.b-1',
+      target: '10.0.0.1',
+    });
     expect(decodeButtonValue('{"i":"incident-a","x":1}')).toBeUndefined();
     expect(decodeButtonValue(`{"i":"incident-${'a'.repeat(300)}"}`)).toBeUndefined();
     expect(decodeButtonValue(undefined)).toBeUndefined();

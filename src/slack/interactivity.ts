@@ -26,7 +26,11 @@ export const BlockActionsPayload = z.object({
     team_id: z.string().max(64).optional(),
   }),
   container: z
-    .object({ type: z.string().max(64), message_ts: z.string().max(64).optional(), channel_id: z.string().max(64).optional() })
+    .object({
+      type: z.string().max(64),
+      message_ts: z.string().max(64).optional(),
+      channel_id: z.string().max(64).optional(),
+    })
     .optional(),
   channel: z.object({ id: z.string().max(64), name: z.string().max(256).optional() }).nullish(),
   message: z.object({ ts: z.string().max(64) }).optional(),
@@ -44,7 +48,8 @@ export type Interaction =
 /** Parses the raw form body; throws AppError(input_invalid) for anything malformed. */
 export function parseInteraction(rawBody: string, receivedAt: Date): Interaction {
   const payloadText = new URLSearchParams(rawBody).get('payload');
-  if (payloadText === null || payloadText === '') throw new AppError(ErrorCode.InputInvalid, 'interactivity body has no payload field');
+  if (payloadText === null || payloadText === '')
+    throw new AppError(ErrorCode.InputInvalid, 'interactivity body has no payload field');
   let json: unknown;
   try {
     json = JSON.parse(payloadText);
@@ -55,7 +60,8 @@ export function parseInteraction(rawBody: string, receivedAt: Date): Interaction
   if (!kind.success) throw new AppError(ErrorCode.InputInvalid, 'interactivity payload has no type');
   if (kind.data.type !== 'block_actions') return { type: 'other', interactionType: kind.data.type };
   const parsed = BlockActionsPayload.safeParse(json);
-  if (!parsed.success) throw new AppError(ErrorCode.InputInvalid, `block_actions payload is invalid: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new AppError(ErrorCode.InputInvalid, `block_actions payload is invalid: ${z.prettifyError(parsed.error)}`);
   const payload = parsed.data;
   const channel = payload.channel?.id ?? payload.container?.channel_id;
   const messageTs = payload.message?.ts ?? payload.container?.message_ts;

@@ -13,7 +13,14 @@ function sign(body: string, ts: number | string, secret = SECRET): string {
 }
 
 const verify = (over: Partial<Parameters<typeof verifySlackSignature>[0]> = {}) =>
-  verifySlackSignature({ signingSecret: SECRET, rawBody: BODY, signature: sign(BODY, NOW), timestamp: String(NOW), nowSec: NOW, ...over });
+  verifySlackSignature({
+    signingSecret: SECRET,
+    rawBody: BODY,
+    signature: sign(BODY, NOW),
+    timestamp: String(NOW),
+    nowSec: NOW,
+    ...over,
+  });
 
 describe('verifySlackSignature', () => {
   it('accepts a request signed with the secret, and returns the signature as the replay key', () => {
@@ -37,11 +44,17 @@ describe('verifySlackSignature', () => {
   });
 
   it('refuses a signature made with another secret', () => {
-    expect(verify({ signature: sign(BODY, NOW, 'another-secret') })).toEqual({ ok: false, reason: 'signature_mismatch' });
+    expect(verify({ signature: sign(BODY, NOW, 'another-secret') })).toEqual({
+      ok: false,
+      reason: 'signature_mismatch',
+    });
   });
 
   it('refuses an altered body (one character, or a smuggled payload)', () => {
-    expect(verify({ rawBody: BODY.replace('block_actions', 'block_actionz') })).toEqual({ ok: false, reason: 'signature_mismatch' });
+    expect(verify({ rawBody: BODY.replace('block_actions', 'block_actionz') })).toEqual({
+      ok: false,
+      reason: 'signature_mismatch',
+    });
     expect(verify({ rawBody: `${BODY}&payload=%7B%7D` })).toEqual({ ok: false, reason: 'signature_mismatch' });
   });
 
@@ -62,7 +75,10 @@ describe('verifySlackSignature', () => {
     expect(verify({ timestamp: null })).toEqual({ ok: false, reason: 'missing_headers' });
     expect(verify({ signature: '' })).toEqual({ ok: false, reason: 'missing_headers' });
     expect(verify({ timestamp: '17724456e2' })).toEqual({ ok: false, reason: 'bad_timestamp' });
-    expect(verify({ signature: sign(BODY, NOW).replace('v0=', 'v1=') })).toEqual({ ok: false, reason: 'bad_signature_format' });
+    expect(verify({ signature: sign(BODY, NOW).replace('v0=', 'v1=') })).toEqual({
+      ok: false,
+      reason: 'bad_signature_format',
+    });
     expect(verify({ signature: 'v0=abc' })).toEqual({ ok: false, reason: 'bad_signature_format' });
   });
 

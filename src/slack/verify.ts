@@ -11,12 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const SIGNATURE_TOLERANCE_SEC = 300;
 
 export type VerifyFailure =
-  | 'no_secret'
-  | 'missing_headers'
-  | 'bad_timestamp'
-  | 'stale_timestamp'
-  | 'bad_signature_format'
-  | 'signature_mismatch';
+  'no_secret' | 'missing_headers' | 'bad_timestamp' | 'stale_timestamp' | 'bad_signature_format' | 'signature_mismatch';
 
 export type VerifyResult = { ok: true; timestamp: number; signature: string } | { ok: false; reason: VerifyFailure };
 
@@ -49,8 +44,11 @@ export function verifySlackSignature(input: VerifyInput): VerifyResult {
   }
   const match = /^v0=([0-9a-f]{64})$/i.exec(signature);
   if (match?.[1] === undefined) return { ok: false, reason: 'bad_signature_format' };
-  const expected = createHmac('sha256', input.signingSecret).update(`v0:${timestampText}:${input.rawBody}`, 'utf8').digest();
+  const expected = createHmac('sha256', input.signingSecret)
+    .update(`v0:${timestampText}:${input.rawBody}`, 'utf8')
+    .digest();
   const given = Buffer.from(match[1], 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signature_mismatch' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'signature_mismatch' };
   return { ok: true, timestamp, signature: match[1].toLowerCase() };
 }

@@ -6,12 +6,24 @@
  * out each request after 10 s. `ok:false` platform errors are never retried by the SDK; they become
  * coded errors here, with the Slack error string kept (`not_an_admin`, `user_not_found`…).
  */
-import { ErrorCode as SlackErrorCode, type FetchFunction, LogLevel, type RetryOptions, WebClient } from '@slack/web-api';
+import {
+  ErrorCode as SlackErrorCode,
+  type FetchFunction,
+  LogLevel,
+  type RetryOptions,
+  WebClient,
+} from '@slack/web-api';
 
 import type { Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
 
-export const ACTIVITY_RETRY: RetryOptions = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3_000, randomize: true };
+export const ACTIVITY_RETRY: RetryOptions = {
+  retries: 2,
+  factor: 2,
+  minTimeout: 500,
+  maxTimeout: 3_000,
+  randomize: true,
+};
 export const REQUEST_TIMEOUT_MS = 10_000;
 
 /** The part of WebClient the response code calls (tests may pass the real client at an emulator). */
@@ -72,28 +84,64 @@ export interface DescribedSlackError {
 
 /** Names what went wrong in a Web API call, without request details (no tokens, no bodies). */
 export function describeSlackError(method: string, error: unknown): DescribedSlackError {
-  const coded = error as { code?: string; data?: { error?: string; needed?: string }; statusCode?: number; retryAfter?: number; original?: Error };
+  const coded = error as {
+    code?: string;
+    data?: { error?: string; needed?: string };
+    statusCode?: number;
+    retryAfter?: number;
+    original?: Error;
+  };
   if (coded.code === SlackErrorCode.PlatformError) {
     const slackError = coded.data?.error ?? 'unknown_error';
     const needed = coded.data?.needed === undefined ? '' : ` (needs scope ${coded.data.needed})`;
-    return { code: slackError, message: `Slack ${method} answered ${slackError}${needed}`, retriable: TRANSIENT_PLATFORM_ERRORS.has(slackError), platform: true };
+    return {
+      code: slackError,
+      message: `Slack ${method} answered ${slackError}${needed}`,
+      retriable: TRANSIENT_PLATFORM_ERRORS.has(slackError),
+      platform: true,
+    };
   }
   if (coded.code === SlackErrorCode.RateLimitedError) {
-    return { code: 'ratelimited', message: `Slack ${method} was rate limited (retry after ${coded.retryAfter ?? '?'} s)`, retriable: true, platform: false };
+    return {
+      code: 'ratelimited',
+      message: `Slack ${method} was rate limited (retry after ${coded.retryAfter ?? '?'} s)`,
+      retriable: true,
+      platform: false,
+    };
   }
   if (coded.code === SlackErrorCode.HTTPError) {
     const status = coded.statusCode ?? 0;
-    return { code: `http_${status}`, message: `Slack ${method} answered HTTP ${status}`, retriable: status >= 500 || status === 429 || status === 408, platform: false };
+    return {
+      code: `http_${status}`,
+      message: `Slack ${method} answered HTTP ${status}`,
+      retriable: status >= 500 || status === 429 || status === 408,
+      platform: false,
+    };
   }
   if (coded.code === SlackErrorCode.RequestError) {
-    return { code: 'request_error', message: `Slack ${method} could not be reached: ${coded.original?.message ?? 'request failed'}`, retriable: true, platform: false };
+    return {
+      code: 'request_error',
+      message: `Slack ${method} could not be reached: ${coded.original?.message ?? 'request failed'}`,
+      retriable: true,
+      platform: false,
+    };
   }
-  if (error instanceof AppError) return { code: error.code, message: error.message, retriable: error.retriable, platform: false };
-  return { code: 'unknown', message: `Slack ${method} failed: ${error instanceof Error ? error.message : String(error)}`, retriable: true, platform: false };
+  if (error instanceof AppError)
+    return { code: error.code, message: error.message, retriable: error.retriable, platform: false };
+  return {
+    code: 'unknown',
+    message: `Slack ${method} failed: ${error instanceof Error ? error.message : String(error)}`,
+    retriable: true,
+    platform: false,
+  };
 }
 
 /** Calls a Web API method; any failure becomes an AppError (`slack_api_error`) that says whether to retry. */
-export async function callSlack(api: SlackApi, method: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
+export async function callSlack(
+  api: SlackApi,
+  method: string,
+  args: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   try {
     return await api.apiCall(method, args);
   } catch (error) {

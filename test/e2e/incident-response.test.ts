@@ -72,7 +72,14 @@ beforeAll(async () => {
   const network = stack.scenario.meraki.networks.find((n) => n.productTypes.includes('appliance'));
   const responder = meta.responderUserIds[0];
   const session = sessions.find((s) => s.user_id === victim?.id);
-  if (victim === undefined || secondVictim === undefined || outsider === undefined || network === undefined || responder === undefined || session === undefined) {
+  if (
+    victim === undefined ||
+    secondVictim === undefined ||
+    outsider === undefined ||
+    network === undefined ||
+    responder === undefined ||
+    session === undefined
+  ) {
     throw new Error('the scenario lacks the people or network this test needs');
   }
   stack.meraki.state.addClient(network.id, { id: 'kE2E01', mac: 'aa:bb:cc:de:ad:01', description: 'unknown-laptop' });
@@ -92,19 +99,37 @@ beforeAll(async () => {
   };
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage();
 }, 180_000);
 
 afterAll(async () => {
+  // Either may be unset when beforeAll failed half-way.
+  /* eslint-disable @typescript-eslint/no-unnecessary-condition -- see above */
   await browser?.close();
   await stack?.stop();
+  /* eslint-enable @typescript-eslint/no-unnecessary-condition */
   rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);
 
 function policy(overrides: Partial<IncidentPolicy> = {}): IncidentPolicy {
-  return { channel: cast.channel, escalateAfterMinutes: 60, oncallGroup: cast.oncallGroup, snoozeDays: 7, ...overrides };
+  return {
+    channel: cast.channel,
+    escalateAfterMinutes: 60,
+    oncallGroup: cast.oncallGroup,
+    snoozeDays: 7,
+    ...overrides,
+  };
 }
 
 function finding(id: string, user: string, extra: Record<string, unknown> = {}) {
@@ -126,11 +151,14 @@ function finding(id: string, user: string, extra: Record<string, unknown> = {}) 
 
 /** Starts the incident orchestration the way dispatchIncidents does (through the durable HTTP API). */
 async function startIncident(input: unknown, id: string): Promise<void> {
-  const response = await fetch(`${stack.urls.app}/runtime/webhooks/durabletask/orchestrators/incident/${id}?code=${SYSTEM_KEY}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(input),
-  });
+  const response = await fetch(
+    `${stack.urls.app}/runtime/webhooks/durabletask/orchestrators/incident/${id}?code=${SYSTEM_KEY}`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+    },
+  );
   expect(response.status, await response.clone().text()).toBeLessThan(300);
 }
 
@@ -179,10 +207,16 @@ function responses(id: string) {
 
 async function expectRow(id: string, action: string, result: string, by?: string): Promise<void> {
   await expect
-    .poll(() => responses(id).some((r) => r.Action === action && r.Result === result && (by === undefined || r.RequestedBy === by)), {
-      timeout: 30_000,
-      message: `no ${action}/${result} row for ${id}: ${JSON.stringify(responses(id).map((r) => [r.Action, r.Result]))}\n${hostLines.slice(-20).join('\n')}`,
-    })
+    .poll(
+      () =>
+        responses(id).some(
+          (r) => r.Action === action && r.Result === result && (by === undefined || r.RequestedBy === by),
+        ),
+      {
+        timeout: 30_000,
+        message: `no ${action}/${result} row for ${id}: ${JSON.stringify(responses(id).map((r) => [r.Action, r.Result]))}\n${hostLines.slice(-20).join('\n')}`,
+      },
+    )
     .toBe(true);
 }
 
@@ -194,20 +228,31 @@ describe('incident response on the local stack, through the channel page', () =>
         user: { id: cast.victim, name: cast.victimName },
         ips: ['198.51.100.77'],
         sessionIds: [cast.victimSession],
-        meraki: { organizationId: cast.orgId, networkId: cast.networkId, networkName: cast.networkName, clientMac: cast.clientMac },
+        meraki: {
+          organizationId: cast.orgId,
+          networkId: cast.networkId,
+          networkName: cast.networkName,
+          clientMac: cast.clientMac,
+        },
       },
     });
     await startIncident({ finding: f, policy: policy() }, id);
     const ts = await messageTs(id);
     await openChannel();
-    await expect.poll(() => alert(ts).locator('.b-header').textContent(), { timeout: 15_000 }).toContain('E2E anomalous session');
+    await expect
+      .poll(() => alert(ts).locator('.b-header').textContent(), { timeout: 15_000 })
+      .toContain('E2E anomalous session');
     await expectRow(id, 'slack.alert.post', 'succeeded', 'sentry');
 
     // Someone outside the responders: refused privately, recorded, nothing done.
     const sessionsBefore = stack.slack.state.getSessions(cast.victim).length;
     await click(ts, 'Reset sessions', cast.outsider);
     await expectRow(id, 'slack.session.reset', 'denied', cast.outsider);
-    await expect.poll(() => page.locator('.msg.ephemeral').filter({ hasText: 'not an authorized responder' }).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator('.msg.ephemeral').filter({ hasText: 'not an authorized responder' }).count(), {
+        timeout: 15_000,
+      })
+      .toBeGreaterThan(0);
     expect(stack.slack.state.getSessions(cast.victim)).toHaveLength(sessionsBefore);
 
     await click(ts, 'Acknowledge', cast.responder);
@@ -216,16 +261,23 @@ describe('incident response on the local stack, through the channel page', () =>
 
     await click(ts, 'Invalidate session', cast.responder);
     await expectRow(id, 'slack.session.invalidate', 'succeeded');
-    expect(stack.slack.state.getSessions(cast.victim).some((s) => String(s.session_id) === cast.victimSession)).toBe(false);
+    expect(stack.slack.state.getSessions(cast.victim).some((s) => String(s.session_id) === cast.victimSession)).toBe(
+      false,
+    );
 
     await click(ts, 'Reset sessions', cast.responder);
     await expectRow(id, 'slack.session.reset', 'succeeded', cast.responder);
     expect(stack.slack.state.getSessions(cast.victim)).toEqual([]);
-    await expect.poll(() => content(ts).getByRole('button', { name: 'Reset sessions', exact: true }).count(), { timeout: 15_000 }).toBe(0);
+    await expect
+      .poll(() => content(ts).getByRole('button', { name: 'Reset sessions', exact: true }).count(), { timeout: 15_000 })
+      .toBe(0);
 
     await click(ts, 'Block 198.51.100.77 on MX', cast.responder, 'Block');
     await expectRow(id, 'meraki.block-ip', 'succeeded');
-    expect(stack.meraki.state.firewall(cast.networkId).rules[0]).toMatchObject({ policy: 'deny', destCidr: '198.51.100.77/32' });
+    expect(stack.meraki.state.firewall(cast.networkId).rules[0]).toMatchObject({
+      policy: 'deny',
+      destCidr: '198.51.100.77/32',
+    });
 
     await click(ts, 'Block client', cast.responder, 'Block');
     await expectRow(id, 'meraki.block-client', 'succeeded');
@@ -254,7 +306,12 @@ describe('incident response on the local stack, through the channel page', () =>
 
     // Each row says who, what, target, when and the result.
     const reset = responses(id).find((r) => r.Action === 'slack.session.reset' && r.Result === 'succeeded');
-    expect(reset).toMatchObject({ TargetType: 'user', TargetId: cast.victim, RequestedBy: cast.responder, DetectionId: 'slack.audit.anomaly' });
+    expect(reset).toMatchObject({
+      TargetType: 'user',
+      TargetId: cast.victim,
+      RequestedBy: cast.responder,
+      DetectionId: 'slack.audit.anomaly',
+    });
     expect(typeof reset?.RequestedAt).toBe('string');
 
     // Slack got its 200 well within 3 s on every click.

@@ -45,14 +45,19 @@ export class FakeDurable {
   }
 
   context(): OrchestrationContext {
-    const self = this;
+    const clock = (): Date => this.now;
     const df = {
       getInput: () => this.input,
       get currentUtcDateTime() {
-        return self.now;
+        return clock();
       },
       isReplaying: false,
-      callActivityWithRetry: (name: string, retry: unknown, input: unknown): FakeTask => ({ kind: 'activity', name, retry, input }),
+      callActivityWithRetry: (name: string, retry: unknown, input: unknown): FakeTask => ({
+        kind: 'activity',
+        name,
+        retry,
+        input,
+      }),
       callActivity: (name: string, input: unknown): FakeTask => ({ kind: 'activity', name, input }),
       createTimer: (at: Date): FakeTask => {
         const timer: FakeTask = { kind: 'timer', at, canceled: false };
@@ -72,7 +77,12 @@ export class FakeDurable {
         this.continuedAsNew = input;
       },
     };
-    return { df, log: () => undefined, warn: () => undefined, error: () => undefined } as unknown as OrchestrationContext;
+    return {
+      df,
+      log: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    } as unknown as OrchestrationContext;
   }
 
   start(orchestrator: (context: OrchestrationContext) => Generator<unknown, unknown, unknown>): this {

@@ -1,6 +1,11 @@
 /** Builders for incident tests: findings with sensible defaults, policies, states. */
 import { openIncident, type IncidentState } from '../../src/response/incident-state';
-import { normalizeFinding, type IncidentFinding, type IncidentFindingInput, type IncidentPolicy } from '../../src/response/model';
+import {
+  normalizeFinding,
+  type IncidentFinding,
+  type IncidentFindingInput,
+  type IncidentPolicy,
+} from '../../src/response/model';
 
 export const T0 = new Date('2026-03-02T10:00:00.000Z');
 

@@ -33,8 +33,19 @@ const env = {
 
 beforeAll(async () => {
   (globalThis as unknown as { __dispatchEnv: typeof env }).__dispatchEnv = env;
-  h = await startHarness({ appPath: join(__dirname, '../fixtures/incident-dispatch-app/index.js'), systemKey: 'dispatch-key', settings: { hubName: 'DispatchHub' } });
-  await h.invoker.invoke('ClientHolder', { trigger: { http: { method: 'GET', url: `${h.baseUrl}/api/client`, headers: {}, query: {}, params: {} } } });
+  h = await startHarness({
+    appPath: join(__dirname, '../fixtures/incident-dispatch-app/index.js'),
+    systemKey: 'dispatch-key',
+    settings: {
+      hubName: 'DispatchHub',
+      maxConcurrentActivityFunctions: 4,
+      maxConcurrentOrchestratorFunctions: 4,
+      maxConcurrentEntityFunctions: 4,
+    },
+  });
+  await h.invoker.invoke('ClientHolder', {
+    trigger: { http: { method: 'GET', url: `${h.baseUrl}/api/client`, headers: {}, query: {}, params: {} } },
+  });
   client = (globalThis as unknown as { __durableClient: DurableClient }).__durableClient;
 });
 afterAll(async () => {
@@ -44,7 +55,8 @@ afterAll(async () => {
 async function dispatch(findings: unknown[]): Promise<DispatchResult> {
   const id = await client.startNew('driveDispatch', { input: { findings } });
   const doc = await waitForStatus(h.extension, id);
-  if (doc.runtimeStatus !== 'Completed') throw new Error(`dispatch ${doc.runtimeStatus}: ${JSON.stringify(doc.failureDetails ?? doc.output)}`);
+  if (doc.runtimeStatus !== 'Completed')
+    throw new Error(`dispatch ${doc.runtimeStatus}: ${JSON.stringify(doc.failureDetails ?? doc.output)}`);
   return JSON.parse(doc.output ?? 'null') as DispatchResult;
 }
 
@@ -56,28 +68,46 @@ describe('dispatchIncidents through the durable client binding', () => {
   const finding = slackFinding({ incidentId: 'incident-slack.audit.anomaly-host1', isNew: true });
 
   it('starts the incident with the finding’s instance id and the configured policy', async () => {
-    expect(await dispatch([finding])).toEqual({ started: ['incident-slack.audit.anomaly-host1'], updated: [], skipped: [], rejected: [] });
+    expect(await dispatch([finding])).toEqual({
+      started: ['incident-slack.audit.anomaly-host1'],
+      updated: [],
+      skipped: [],
+      rejected: [],
+    });
     await waitForStatus(h.extension, finding.incidentId, ['Running']);
     const status = await client.getStatus(finding.incidentId, { showInput: true });
     expect(status.input).toMatchObject({
       finding: { incidentId: finding.incidentId, count: 3, context: { user: { id: 'W0BOB0001' } } },
-      policy: { channel: 'C0ALERTS1', escalateAfterMinutes: 20, oncallGroup: 'S0SECOPS1', automaticAction: 'resetSessions', snoozeDays: 7 },
+      policy: {
+        channel: 'C0ALERTS1',
+        escalateAfterMinutes: 20,
+        oncallGroup: 'S0SECOPS1',
+        automaticAction: 'resetSessions',
+        snoozeDays: 7,
+      },
     });
   });
 
   it('a repeat raises findingUpdated on the open incident instead of opening another', async () => {
     const grown = { ...finding, count: 9, lastSeen: '2026-03-02T10:10:00.000Z', isNew: false };
     expect(await dispatch([grown])).toEqual({ started: [], updated: [finding.incidentId], skipped: [], rejected: [] });
-    await expect.poll(async () => (await customStatus(finding.incidentId)).updates.map((u) => u.count), { timeout: 10_000 }).toEqual([9]);
+    await expect
+      .poll(async () => (await customStatus(finding.incidentId)).updates.map((u) => u.count), { timeout: 10_000 })
+      .toEqual([9]);
     // Nothing grew since the message showed it: no event.
     env.summaries.set(finding.incidentId, { count: 9, lastSeen: '2026-03-02T10:10:00.000Z' });
-    expect(await dispatch([grown])).toMatchObject({ updated: [], skipped: [{ incidentId: finding.incidentId, reason: 'unchanged' }] });
+    expect(await dispatch([grown])).toMatchObject({
+      updated: [],
+      skipped: [{ incidentId: finding.incidentId, reason: 'unchanged' }],
+    });
   });
 
   it('leaves a closed incident closed when the finding merely grows, and opens a new one for a new finding', async () => {
     await client.raiseEvent(finding.incidentId, 'close', {});
     await waitForStatus(h.extension, finding.incidentId, ['Completed']);
-    expect(await dispatch([{ ...finding, isNew: false, count: 12 }])).toMatchObject({ skipped: [{ incidentId: finding.incidentId, reason: 'closed' }] });
+    expect(await dispatch([{ ...finding, isNew: false, count: 12 }])).toMatchObject({
+      skipped: [{ incidentId: finding.incidentId, reason: 'closed' }],
+    });
     expect(await dispatch([{ ...finding, isNew: true, count: 1 }])).toMatchObject({ started: [finding.incidentId] });
     await waitForStatus(h.extension, finding.incidentId, ['Running']);
   });
@@ -93,12 +123,17 @@ describe('dispatchIncidents through the durable client binding', () => {
 
   it('skips snoozed subjects and reports malformed findings without dropping the others', async () => {
     env.snoozed.add('slack.audit.anomaly|W0CAROL01');
-    const snoozed = slackFinding({ incidentId: 'incident-slack.audit.anomaly-host3', subject: { type: 'user', id: 'W0CAROL01' } });
+    const snoozed = slackFinding({
+      incidentId: 'incident-slack.audit.anomaly-host3',
+      subject: { type: 'user', id: 'W0CAROL01' },
+    });
     const fresh = slackFinding({ incidentId: 'incident-slack.audit.anomaly-host4' });
     const result = await dispatch([snoozed, { incidentId: 'incident-bad', title: 'no detection id' }, fresh]);
     expect(result.started).toEqual(['incident-slack.audit.anomaly-host4']);
     expect(result.skipped).toEqual([{ incidentId: 'incident-slack.audit.anomaly-host3', reason: 'snoozed' }]);
-    expect(result.rejected).toMatchObject([{ incidentId: 'incident-bad', reason: expect.stringContaining('detectionId') as unknown }]);
+    expect(result.rejected).toMatchObject([
+      { incidentId: 'incident-bad', reason: expect.stringContaining('detectionId') as unknown },
+    ]);
     await expect(client.getStatus('incident-slack.audit.anomaly-host3')).rejects.toThrow(/404/);
   });
 });

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { checkBlocks } from '../../../dev/emulators/slack/blocks';
 import { merakiFinding, POLICY, slackFinding, stateOf, T0 } from '../../../test/helpers/incidents';
 import { ActionIds, decodeButtonValue } from '../action-ids';
-import { applyOutcome, markEscalated, recordStep, SENTRY_ACTOR, type IncidentState } from '../../response/incident-state';
+import {
+  applyOutcome,
+  markEscalated,
+  recordStep,
+  SENTRY_ACTOR,
+  type IncidentState,
+} from '../../response/incident-state';
 import { normalizeFinding } from '../../response/model';
 import { buildIncidentMessage } from './incident-alert';
 import { replyText } from './replies';
@@ -35,10 +41,18 @@ const ALLOWED_CONTROL = [
 ];
 
 function assertSafe(message: { text: string; blocks: Block[] }): void {
-  const all = [message.text, ...texts(message.blocks).filter((t): t is MrkdwnText => t.type === 'mrkdwn').map((t) => t.text)];
+  const all = [
+    message.text,
+    ...texts(message.blocks)
+      .filter((t): t is MrkdwnText => t.type === 'mrkdwn')
+      .map((t) => t.text),
+  ];
   for (const text of all) {
     for (const control of text.match(/<[^>]*>/g) ?? []) {
-      expect(ALLOWED_CONTROL.some((pattern) => pattern.test(control)), `unexpected control sequence ${control}`).toBe(true);
+      expect(
+        ALLOWED_CONTROL.some((pattern) => pattern.test(control)),
+        `unexpected control sequence ${control}`,
+      ).toBe(true);
     }
     expect(text).not.toMatch(/@(channel|here|everyone)\b/i);
     for (const line of text.split('\n').filter((l) => !l.startsWith('```') && !l.endsWith('```'))) {
@@ -52,10 +66,29 @@ function assertSafe(message: { text: string; blocks: Block[] }): void {
 
 const states: [string, () => IncidentState][] = [
   ['open (Slack anomaly)', () => stateOf()],
-  ['acknowledged', () => applyOutcome(stateOf(), 'acknowledge', undefined, { status: 'succeeded', summary: 'Acknowledged: a responder is on it' }, BOB, at(2))],
+  [
+    'acknowledged',
+    () =>
+      applyOutcome(
+        stateOf(),
+        'acknowledge',
+        undefined,
+        { status: 'succeeded', summary: 'Acknowledged: a responder is on it' },
+        BOB,
+        at(2),
+      ),
+  ],
   [
     'sessions reset',
-    () => applyOutcome(stateOf(), 'resetSessions', 'W0BOB0001', { status: 'succeeded', summary: 'Signed bob out of every session' }, BOB, at(3)),
+    () =>
+      applyOutcome(
+        stateOf(),
+        'resetSessions',
+        'W0BOB0001',
+        { status: 'succeeded', summary: 'Signed bob out of every session' },
+        BOB,
+        at(3),
+      ),
   ],
   [
     'action failed, retry offered',
@@ -64,7 +97,15 @@ const states: [string, () => IncidentState][] = [
         stateOf(),
         'deactivateUser',
         'W0BOB0001',
-        { status: 'failed', summary: 'Deactivation failed', error: { code: 'http_403', message: 'Slack SCIM DELETE answered HTTP 403: cannot_disable_primary_owner', retriable: false } },
+        {
+          status: 'failed',
+          summary: 'Deactivation failed',
+          error: {
+            code: 'http_403',
+            message: 'Slack SCIM DELETE answered HTTP 403: cannot_disable_primary_owner',
+            retriable: false,
+          },
+        },
         BOB,
         at(4),
       ),
@@ -73,12 +114,47 @@ const states: [string, () => IncidentState][] = [
     'escalated, automatic reset',
     () => {
       let s = markEscalated(stateOf(), at(15));
-      s = recordStep(s, { at: at(15), by: SENTRY_ACTOR, kind: 'escalate', status: 'succeeded', summary: 'No responder acted within 15 min: escalated to on-call' });
-      return applyOutcome(s, 'resetSessions', 'W0BOB0001', { status: 'succeeded', summary: 'Signed bob out of every session' }, SENTRY_ACTOR, at(15));
+      s = recordStep(s, {
+        at: at(15),
+        by: SENTRY_ACTOR,
+        kind: 'escalate',
+        status: 'succeeded',
+        summary: 'No responder acted within 15 min: escalated to on-call',
+      });
+      return applyOutcome(
+        s,
+        'resetSessions',
+        'W0BOB0001',
+        { status: 'succeeded', summary: 'Signed bob out of every session' },
+        SENTRY_ACTOR,
+        at(15),
+      );
     },
   ],
-  ['closed as false positive', () => applyOutcome(stateOf(), 'closeFalsePositive', undefined, { status: 'succeeded', summary: 'Closed as false positive' }, BOB, at(5))],
-  ['closed as benign positive', () => applyOutcome(stateOf(), 'closeBenignPositive', undefined, { status: 'succeeded', summary: 'Closed as benign positive' }, BOB, at(5))],
+  [
+    'closed as false positive',
+    () =>
+      applyOutcome(
+        stateOf(),
+        'closeFalsePositive',
+        undefined,
+        { status: 'succeeded', summary: 'Closed as false positive' },
+        BOB,
+        at(5),
+      ),
+  ],
+  [
+    'closed as benign positive',
+    () =>
+      applyOutcome(
+        stateOf(),
+        'closeBenignPositive',
+        undefined,
+        { status: 'succeeded', summary: 'Closed as benign positive' },
+        BOB,
+        at(5),
+      ),
+  ],
   [
     'snoozed',
     () =>
@@ -86,7 +162,11 @@ const states: [string, () => IncidentState][] = [
         stateOf(),
         'snooze',
         'W0BOB0001',
-        { status: 'succeeded', summary: 'slack.audit.anomaly will not alert on W0BOB0001 until 2026-03-09T10:05:00.000Z', details: { until: '2026-03-09T10:05:00.000Z' } },
+        {
+          status: 'succeeded',
+          summary: 'slack.audit.anomaly will not alert on W0BOB0001 until 2026-03-09T10:05:00.000Z',
+          details: { until: '2026-03-09T10:05:00.000Z' },
+        },
         BOB,
         at(5),
       ),
@@ -94,7 +174,15 @@ const states: [string, () => IncidentState][] = [
   ['open (Meraki uplink)', () => stateOf(merakiFinding())],
   [
     'Meraki, IP blocked',
-    () => applyOutcome(stateOf(merakiFinding()), 'blockIp', '198.51.100.99', { status: 'succeeded', summary: 'Deny rule for 198.51.100.99 added to the MX L3 firewall of HQ' }, BOB, at(6)),
+    () =>
+      applyOutcome(
+        stateOf(merakiFinding()),
+        'blockIp',
+        '198.51.100.99',
+        { status: 'succeeded', summary: 'Deny rule for 198.51.100.99 added to the MX L3 firewall of HQ' },
+        BOB,
+        at(6),
+      ),
   ],
   [
     'bare FindingSummary (no context yet)',
@@ -139,7 +227,14 @@ describe('incident message per state', () => {
     expect(buttons(states[2]?.[1]() ?? stateOf())).not.toContain('Reset sessions');
     expect(buttons(states[3]?.[1]() ?? stateOf())).toContain('Retry: Deactivate user');
     for (const index of [5, 6, 7]) expect(buttons(states[index]?.[1]() ?? stateOf())).toEqual([]);
-    expect(buttons(stateOf(merakiFinding()))).toEqual(['Acknowledge', 'Block 198.51.100.99 on MX', 'Block client', 'Snooze 7d', 'False positive', 'Benign positive']);
+    expect(buttons(stateOf(merakiFinding()))).toEqual([
+      'Acknowledge',
+      'Block 198.51.100.99 on MX',
+      'Block client',
+      'Snooze 7d',
+      'False positive',
+      'Benign positive',
+    ]);
   });
 
   it('encodes the incident and the target in every button, and a confirm dialog on destructive ones', () => {
@@ -150,22 +245,47 @@ describe('incident message per state', () => {
       expect(decodeButtonValue(element.value)?.incidentId).toBe('incident-slack.audit.anomaly-3f2a9c1d');
     }
     const deactivate = actions.elements.find((e) => e.action_id === ActionIds.deactivateUser);
-    expect(decodeButtonValue(deactivate?.value)).toEqual({ incidentId: 'incident-slack.audit.anomaly-3f2a9c1d', target: 'W0BOB0001' });
+    expect(decodeButtonValue(deactivate?.value)).toEqual({
+      incidentId: 'incident-slack.audit.anomaly-3f2a9c1d',
+      target: 'W0BOB0001',
+    });
     expect(deactivate?.confirm?.title.text).toBe('Deactivate this user?');
     expect(deactivate?.style).toBe('danger');
   });
 
   it('shows who, what, when and where, and a ready KQL query over Sentry tables', () => {
     const message = buildIncidentMessage(stateOf());
-    const all = texts(message.blocks).map((t) => t.text).join('\n');
-    for (const expected of ['`bob`', '`bob@sentry-test.example`', '`203.0.113.5`', '`Mozilla/5.0 (Macintosh) Slack/4.36.0`', '*Events*\n3', '`1001`', 'SentrySlackAudit_CL', 'ActorUserId == "W0BOB0001"', '<!date^1772444400^']) {
+    const all = texts(message.blocks)
+      .map((t) => t.text)
+      .join('\n');
+    for (const expected of [
+      '`bob`',
+      '`bob@sentry-test.example`',
+      '`203.0.113.5`',
+      '`Mozilla/5.0 (Macintosh) Slack/4.36.0`',
+      '*Events*\n3',
+      '`1001`',
+      'SentrySlackAudit_CL',
+      'ActorUserId == "W0BOB0001"',
+      '<!date^1772444400^',
+    ]) {
       expect(all).toContain(expected);
     }
-    const meraki = texts(buildIncidentMessage(stateOf(merakiFinding())).blocks).map((t) => t.text).join('\n');
-    for (const expected of ['`hq-mx` `Q2XX-AAAA-0001` `MX68`', '`cellular` `198.51.100.99`', '`HQ`', 'union SentryMerakiEvent_CL, SentryMerakiUplink_CL', 'Serial == "Q2XX-AAAA-0001"']) {
+    const meraki = texts(buildIncidentMessage(stateOf(merakiFinding())).blocks)
+      .map((t) => t.text)
+      .join('\n');
+    for (const expected of [
+      '`hq-mx` `Q2XX-AAAA-0001` `MX68`',
+      '`cellular` `198.51.100.99`',
+      '`HQ`',
+      'union SentryMerakiEvent_CL, SentryMerakiUplink_CL',
+      'Serial == "Q2XX-AAAA-0001"',
+    ]) {
       expect(meraki).toContain(expected);
     }
-    expect(message.text).toBe('[CRITICAL] Slack flagged an anomalous session for bob | bob | 3 events | open | incident-slack.audit.anomaly-3f2a9c1d');
+    expect(message.text).toBe(
+      '[CRITICAL] Slack flagged an anomalous session for bob | bob | 3 events | open | incident-slack.audit.anomaly-3f2a9c1d',
+    );
   });
 });
 
@@ -196,9 +316,23 @@ describe('hostile data', () => {
         eventIds: [EVIL],
       }),
     );
-    const failed = applyOutcome(state, 'resetSessions', 'W0BOB0001', { status: 'failed', summary: `failed ${EVIL}`, error: { code: EVIL, message: EVIL, retriable: false } }, { id: 'W0ALICE01', name: EVIL }, at(1));
+    const failed = applyOutcome(
+      state,
+      'resetSessions',
+      'W0BOB0001',
+      { status: 'failed', summary: `failed ${EVIL}`, error: { code: EVIL, message: EVIL, retriable: false } },
+      { id: 'W0ALICE01', name: EVIL },
+      at(1),
+    );
     for (const s of [state, failed]) assertSafe(buildIncidentMessage(s));
-    const reply = replyText({ type: 'outcome', kind: 'resetSessions', by: { id: EVIL }, status: 'failed', summary: EVIL, error: { code: EVIL, message: EVIL } });
+    const reply = replyText({
+      type: 'outcome',
+      kind: 'resetSessions',
+      by: { id: EVIL },
+      status: 'failed',
+      summary: EVIL,
+      error: { code: EVIL, message: EVIL },
+    });
     expect(reply.match(/<[^>]*>/g) ?? []).toEqual([]);
   });
 
@@ -209,7 +343,12 @@ describe('hostile data', () => {
         ...slackFinding(),
         title: huge,
         isNew: true,
-        context: { user: { id: 'W0BOB0001', name: huge }, ips: Array.from({ length: 50 }, (_, i) => `10.0.0.${i}`), userAgents: [huge, huge], files: Array.from({ length: 40 }, () => huge) },
+        context: {
+          user: { id: 'W0BOB0001', name: huge },
+          ips: Array.from({ length: 50 }, (_, i) => `10.0.0.${i}`),
+          userAgents: [huge, huge],
+          files: Array.from({ length: 40 }, () => huge),
+        },
         evidence: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, huge])),
       }),
     );
@@ -223,7 +362,9 @@ describe('hostile data', () => {
   });
 
   it('still names the responder group policy in the escalation reply only through Sentry’s own mention', () => {
-    expect(replyText({ type: 'escalation', oncallGroup: POLICY.oncallGroup, minutes: 15, automaticAction: 'resetSessions' })).toBe(
+    expect(
+      replyText({ type: 'escalation', oncallGroup: POLICY.oncallGroup, minutes: 15, automaticAction: 'resetSessions' }),
+    ).toBe(
       ':rotating_light: <!subteam^S0SECOPS1>: nobody acted on this incident within 15 min. Sentry is taking the automatic action: reset the user’s sessions.',
     );
     expect(replyText({ type: 'escalation', oncallGroup: '<!channel>', minutes: 15 })).toBe(

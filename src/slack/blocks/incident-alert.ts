@@ -13,14 +13,7 @@ import { codeBlock, codeSpan, escapeMrkdwn, plainText, truncate } from '../escap
 import { incidentQuery } from '../../response/kql';
 import type { Actor, Severity } from '../../response/model';
 import { type IncidentState, offeredActions, type StepRecord } from '../../response/incident-state';
-import {
-  type ActionsBlock,
-  type Block,
-  type Button,
-  type MrkdwnText,
-  LIMITS,
-  type SlackMessageContent,
-} from './types';
+import { type ActionsBlock, type Block, type Button, type MrkdwnText, LIMITS, type SlackMessageContent } from './types';
 
 const SEVERITY_EMOJI: Record<Severity, string> = {
   critical: '🔴',
@@ -30,7 +23,11 @@ const SEVERITY_EMOJI: Record<Severity, string> = {
   informational: '⚪',
 };
 
-const CLOSURE_TEXT = { falsePositive: 'false positive', benignPositive: 'benign positive', snoozed: 'snoozed' } as const;
+const CLOSURE_TEXT = {
+  falsePositive: 'false positive',
+  benignPositive: 'benign positive',
+  snoozed: 'snoozed',
+} as const;
 
 const STATUS_EMOJI: Record<StepRecord['status'], string> = {
   succeeded: '✅',
@@ -100,13 +97,21 @@ function whoWhatWhereFields(state: IncidentState): MrkdwnText[] {
   const userText =
     user === undefined
       ? undefined
-      : [codeSpan(user.name ?? user.id, 120), user.email === undefined ? '' : codeSpan(user.email, 160), user.name === undefined ? '' : codeSpan(user.id, 40)]
+      : [
+          codeSpan(user.name ?? user.id, 120),
+          user.email === undefined ? '' : codeSpan(user.email, 160),
+          user.name === undefined ? '' : codeSpan(user.id, 40),
+        ]
           .filter((p) => p !== '')
           .join(' ');
   const device =
     meraki?.deviceSerial === undefined && meraki?.deviceName === undefined
       ? undefined
-      : [codeSpan(meraki.deviceName ?? meraki.deviceSerial ?? '', 120), meraki.deviceName !== undefined && meraki.deviceSerial !== undefined ? codeSpan(meraki.deviceSerial, 40) : '', meraki.deviceModel === undefined ? '' : codeSpan(meraki.deviceModel, 40)]
+      : [
+          codeSpan(meraki.deviceName ?? meraki.deviceSerial ?? '', 120),
+          meraki.deviceName !== undefined && meraki.deviceSerial !== undefined ? codeSpan(meraki.deviceSerial, 40) : '',
+          meraki.deviceModel === undefined ? '' : codeSpan(meraki.deviceModel, 40),
+        ]
           .filter((p) => p !== '')
           .join(' ');
   const network = meraki?.networkName ?? meraki?.networkId;
@@ -116,17 +121,32 @@ function whoWhatWhereFields(state: IncidentState): MrkdwnText[] {
     field('User', userText),
     field(
       'Subject',
-      finding.subject.type === 'user' ? undefined : `${codeSpan(finding.subject.type, 32)} ${codeSpan(finding.subject.name ?? finding.subject.id, 200)}`,
+      finding.subject.type === 'user'
+        ? undefined
+        : `${codeSpan(finding.subject.type, 32)} ${codeSpan(finding.subject.name ?? finding.subject.id, 200)}`,
     ),
     field('Source IPs', list(context.ips)),
     field('User agents', list(context.userAgents, 3)),
     field('Events', String(finding.count)),
     field('Time span', `${slackDate(finding.firstSeen)} → ${slackDate(finding.lastSeen)}`),
     field('Device', device),
-    field('Uplink', meraki?.uplink === undefined ? undefined : `${codeSpan(meraki.uplink, 40)}${meraki.publicIps === undefined ? '' : ` ${list(meraki.publicIps, 3) ?? ''}`}`),
+    field(
+      'Uplink',
+      meraki?.uplink === undefined
+        ? undefined
+        : `${codeSpan(meraki.uplink, 40)}${meraki.publicIps === undefined ? '' : ` ${list(meraki.publicIps, 3) ?? ''}`}`,
+    ),
     field('Network', network === undefined ? undefined : codeSpan(network, 200)),
     field('Session', list(context.sessionIds, 3)),
-    field('Client', meraki?.clientId === undefined && meraki?.clientMac === undefined ? undefined : codeSpan([meraki.clientDescription, meraki.clientMac ?? meraki.clientId].filter((v) => v !== undefined).join(' '), 200)),
+    field(
+      'Client',
+      meraki?.clientId === undefined && meraki?.clientMac === undefined
+        ? undefined
+        : codeSpan(
+            [meraki.clientDescription, meraki.clientMac ?? meraki.clientId].filter((v) => v !== undefined).join(' '),
+            200,
+          ),
+    ),
   ];
   return candidates.filter((f): f is MrkdwnText => f !== undefined).slice(0, LIMITS.fields);
 }
@@ -134,7 +154,8 @@ function whoWhatWhereFields(state: IncidentState): MrkdwnText[] {
 function evidenceText(state: IncidentState): string | undefined {
   const finding = state.finding;
   const lines: string[] = [];
-  for (const item of finding.evidence) lines.push(`• *${escapeMrkdwn(plainText(item.label, 100))}:* ${codeSpan(item.value, 400)}`);
+  for (const item of finding.evidence)
+    lines.push(`• *${escapeMrkdwn(plainText(item.label, 100))}:* ${codeSpan(item.value, 400)}`);
   const extra: [string, readonly string[] | undefined][] = [
     ['Files', finding.context.files],
     ['Channels', finding.context.channels],
@@ -163,11 +184,13 @@ function evidenceText(state: IncidentState): string | undefined {
 function activityText(state: IncidentState): string | undefined {
   if (state.recent.length === 0) return undefined;
   const lines = state.recent.map(
-    (step) => `${STATUS_EMOJI[step.status]} ${slackDate(step.at)} ${actorText(step.by)}: ${escapeMrkdwn(plainText(step.summary, 400))}`,
+    (step) =>
+      `${STATUS_EMOJI[step.status]} ${slackDate(step.at)} ${actorText(step.by)}: ${escapeMrkdwn(plainText(step.summary, 400))}`,
   );
   const failures = Object.values(state.actions).filter((a) => a.status === 'failed' && a.error !== undefined);
   for (const failed of failures) {
-    const why = failed.error === undefined ? '' : `: ${codeSpan(failed.error.message, 400)} (${codeSpan(failed.error.code, 60)})`;
+    const why =
+      failed.error === undefined ? '' : `: ${codeSpan(failed.error.message, 400)} (${codeSpan(failed.error.code, 60)})`;
     lines.push(`⚠️ ${escapeMrkdwn(plainText(failed.summary, 200))}${why}; the button stays, so it can be retried.`);
   }
   return `*Activity*\n${lines.join('\n')}`;
@@ -197,9 +220,13 @@ function button(state: IncidentState, action: ReturnType<typeof offeredActions>[
 export function fallbackText(state: IncidentState): string {
   const finding = state.finding;
   const who = finding.context.user?.name ?? finding.context.user?.id ?? finding.subject.name ?? finding.subject.id;
-  const status = state.status === 'closed' ? `closed (${CLOSURE_TEXT[state.closure?.as ?? 'falsePositive']})` : state.status;
+  const status =
+    state.status === 'closed' ? `closed (${CLOSURE_TEXT[state.closure?.as ?? 'falsePositive']})` : state.status;
   return escapeMrkdwn(
-    plainText(`[${finding.severity.toUpperCase()}] ${finding.title} | ${who} | ${finding.count} events | ${status} | ${state.incidentId}`, LIMITS.fallbackText),
+    plainText(
+      `[${finding.severity.toUpperCase()}] ${finding.title} | ${who} | ${finding.count} events | ${status} | ${state.incidentId}`,
+      LIMITS.fallbackText,
+    ),
   );
 }
 
@@ -209,14 +236,24 @@ export function buildIncidentMessage(state: IncidentState): SlackMessageContent 
   const blocks: Block[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: plainText(`${SEVERITY_EMOJI[finding.severity]} ${finding.severity.toUpperCase()} · ${finding.title}`, LIMITS.header), emoji: true },
+      text: {
+        type: 'plain_text',
+        text: plainText(
+          `${SEVERITY_EMOJI[finding.severity]} ${finding.severity.toUpperCase()} · ${finding.title}`,
+          LIMITS.header,
+        ),
+        emoji: true,
+      },
     },
     { type: 'section', text: mrkdwn(statusLine(state)), fields: whoWhatWhereFields(state) },
   ];
   const evidence = evidenceText(state);
   if (evidence !== undefined) blocks.push({ type: 'section', text: mrkdwn(evidence) });
   const query = incidentQuery(finding);
-  blocks.push({ type: 'section', text: mrkdwn(`*Investigate in Sentinel* (Log Analytics)\n${codeBlock(query, LIMITS.sectionText - 60)}`) });
+  blocks.push({
+    type: 'section',
+    text: mrkdwn(`*Investigate in Sentinel* (Log Analytics)\n${codeBlock(query, LIMITS.sectionText - 60)}`),
+  });
   blocks.push({
     type: 'context',
     elements: [
@@ -230,10 +267,17 @@ export function buildIncidentMessage(state: IncidentState): SlackMessageContent 
   if (activity !== undefined) blocks.push({ type: 'divider' }, { type: 'section', text: mrkdwn(activity) });
   const buttons = offeredActions(state).map((action) => button(state, action));
   if (buttons.length > 0) {
-    const actions: ActionsBlock = { type: 'actions', block_id: ACTIONS_BLOCK_ID, elements: buttons.slice(0, LIMITS.actionsElements) };
+    const actions: ActionsBlock = {
+      type: 'actions',
+      block_id: ACTIONS_BLOCK_ID,
+      elements: buttons.slice(0, LIMITS.actionsElements),
+    };
     blocks.push(actions);
   } else if (state.status === 'closed') {
-    blocks.push({ type: 'context', elements: [mrkdwn('No further actions: this incident is closed.', LIMITS.contextText)] });
+    blocks.push({
+      type: 'context',
+      elements: [mrkdwn('No further actions: this incident is closed.', LIMITS.contextText)],
+    });
   }
   return { text: fallbackText(state), blocks: blocks.slice(0, LIMITS.blocks) };
 }

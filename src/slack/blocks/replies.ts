@@ -35,14 +35,25 @@ export type ReplySpec =
 /** The thread reply for a step. */
 export function replyText(spec: ReplySpec): string {
   if (spec.type === 'escalation') {
-    const group = spec.oncallGroup !== undefined && USERGROUP_ID.test(spec.oncallGroup) ? `<!subteam^${spec.oncallGroup}>` : 'On-call';
-    const auto = spec.automaticAction === undefined ? '' : ` Sentry is taking the automatic action: ${ACTION_NAMES[spec.automaticAction]}.`;
-    return plainTextLimit(`:rotating_light: ${group}: nobody acted on this incident within ${spec.minutes} min.${auto}`);
+    const group =
+      spec.oncallGroup !== undefined && USERGROUP_ID.test(spec.oncallGroup)
+        ? `<!subteam^${spec.oncallGroup}>`
+        : 'On-call';
+    const auto =
+      spec.automaticAction === undefined
+        ? ''
+        : ` Sentry is taking the automatic action: ${ACTION_NAMES[spec.automaticAction]}.`;
+    return plainTextLimit(
+      `:rotating_light: ${group}: nobody acted on this incident within ${spec.minutes} min.${auto}`,
+    );
   }
   const summary = escapeMrkdwn(plainText(spec.summary, 500));
   if (spec.status === 'failed') {
-    const why = spec.error === undefined ? '' : ` (${escapeMrkdwn(plainText(`${spec.error.code}: ${spec.error.message}`, 500))})`;
-    return plainTextLimit(`:x: ${actorText(spec.by)} tried to ${verb(spec.kind)}: failed${why}. ${summary} The button stays available to retry.`);
+    const why =
+      spec.error === undefined ? '' : ` (${escapeMrkdwn(plainText(`${spec.error.code}: ${spec.error.message}`, 500))})`;
+    return plainTextLimit(
+      `:x: ${actorText(spec.by)} tried to ${verb(spec.kind)}: failed${why}. ${summary} The button stays available to retry.`,
+    );
   }
   if (spec.status === 'skipped') return plainTextLimit(`:heavy_minus_sign: ${actorText(spec.by)}: ${summary}`);
   return plainTextLimit(`:white_check_mark: ${actorText(spec.by)} ${ACTION_NAMES[spec.kind]}. ${summary}`);

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+
+import { parseAutoActionRules, parseConfig } from '../config';
+import { slackFinding } from '../../test/helpers/incidents';
+import { incidentQuery, kqlString } from './kql';
+import { resolvePolicy, ruleMatches } from './policy';
+
+const BASE = {
+  SENTRY_SOURCES: 'slackAudit',
+  SENTRY_SLACK_AUDIT_TOKEN: 'xoxp-test',
+  SENTRY_INGESTION_ENDPOINT: 'https://ingest.example',
+  SENTRY_DCR_IMMUTABLE_ID: 'dcr-test',
+  SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
+  SENTRY_SLACK_INCIDENT_CHANNEL: 'C0ALERTS1',
+};
+
+describe('automatic-action rules (SENTRY_INCIDENT_AUTO_ACTIONS)', () => {
+  it('parses detection[@severity[+]]=action lists, and none', () => {
+    expect(
+      parseAutoActionRules('slack.audit.anomaly@critical=resetSessions, meraki.*@high+=blockIp; *=blockClient'),
+    ).toEqual([
+      { detection: 'slack.audit.anomaly', severity: 'critical', orHigher: false, action: 'resetSessions' },
+      { detection: 'meraki.*', severity: 'high', orHigher: true, action: 'blockIp' },
+      { detection: '*', severity: undefined, orHigher: false, action: 'blockClient' },
+    ]);
+    expect(parseAutoActionRules('none')).toEqual([]);
+    expect(() => parseAutoActionRules('slack.audit.anomaly@urgent=resetSessions')).toThrow(/severity/);
+    expect(() => parseAutoActionRules('slack.audit.anomaly=closeFalsePositive')).toThrow(/action of/);
+  });
+
+  it('defaults to resetting sessions on a critical Slack anomaly, and reports a bad value by setting name', () => {
+    expect(parseConfig(BASE).incident).toEqual({
+      escalationMinutes: 15,
+      snoozeDays: 7,
+      autoActions: [
+        { detection: 'slack.audit.anomaly', severity: 'critical', orHigher: false, action: 'resetSessions' },
+      ],
+    });
+    expect(() => parseConfig({ ...BASE, SENTRY_INCIDENT_AUTO_ACTIONS: 'x=y' })).toThrow(
+      /SENTRY_INCIDENT_AUTO_ACTIONS is invalid/,
+    );
+  });
+
+  it('matches exact ids, prefixes and severities', () => {
+    const [exact, prefix] = parseAutoActionRules('slack.audit.anomaly@critical=resetSessions,meraki.*@high+=blockIp');
+    if (exact === undefined || prefix === undefined) throw new Error('rules missing');
+    expect(ruleMatches(exact, 'slack.audit.anomaly', 'critical')).toBe(true);
+    expect(ruleMatches(exact, 'slack.audit.anomaly', 'high')).toBe(false);
+    expect(ruleMatches(exact, 'slack.audit.anomaly-2', 'critical')).toBe(false);
+    expect(ruleMatches(prefix, 'meraki.uplink.public-ip-change', 'critical')).toBe(true);
+    expect(ruleMatches(prefix, 'meraki.uplink.public-ip-change', 'medium')).toBe(false);
+  });
+
+  it('resolves an incident policy from configuration; without a channel it is a config error', () => {
+    const config = parseConfig({
+      ...BASE,
+      SENTRY_SLACK_ONCALL_GROUP: 'S0ONCALL1',
+      SENTRY_INCIDENT_ESCALATION_MINUTES: '5',
+    });
+    expect(resolvePolicy(config, 'slack.audit.anomaly', 'critical')).toEqual({
+      channel: 'C0ALERTS1',
+      escalateAfterMinutes: 5,
+      oncallGroup: 'S0ONCALL1',
+      automaticAction: 'resetSessions',
+      snoozeDays: 7,
+    });
+    expect(resolvePolicy(config, 'slack.audit.anomaly', 'high').automaticAction).toBeUndefined();
+    const noChannel = parseConfig({ ...BASE, SENTRY_SLACK_INCIDENT_CHANNEL: '' });
+    expect(() => resolvePolicy(noChannel, 'slack.audit.anomaly', 'high')).toThrow(/SENTRY_SLACK_INCIDENT_CHANNEL/);
+  });
+});
+
+describe('incidentQuery', () => {
+  it('quotes values as KQL literals so data cannot change the query', () => {
+    expect(kqlString('a"b\\c\nd')).toBe('"a\\"b\\\\c d"');
+    const query = incidentQuery(slackFinding({ context: { user: { id: 'W0BOB0001" or 1==1 //' } } }));
+    expect(query).toContain(
+      '| where ActorUserId == "W0BOB0001\\" or 1==1 //" or EntityId == "W0BOB0001\\" or 1==1 //"',
+    );
+  });
+
+  it('falls back to the IPs when no user is known, and to a day when times are unparseable', () => {
+    const query = incidentQuery(
+      slackFinding({
+        firstSeen: 'yesterday',
+        subject: { type: 'ip', id: '203.0.113.5' },
+        context: { ips: ['203.0.113.5'] },
+      }),
+    );
+    expect(query).toContain('| where TimeGenerated > ago(1d)');
+    expect(query).toContain('| where SrcIpAddr in ("203.0.113.5")');
+  });
+});
