@@ -12,7 +12,6 @@ import type {
   MerakiDeviceRow,
   MerakiEventRow,
   MerakiUplinkRow,
-  RowsByStream,
   SlackAuditRow,
 } from '../transforms/streams';
 import type { ConfiguredDetection, Detection, Severity } from './define';
@@ -226,7 +225,7 @@ export class Harness {
       { source: 'slackAudit', org: 'acme', cycleId: 'test' },
       deps,
     );
-    for (const r of rows) observer.observe(r.stream, r.row as RowsByStream[typeof r.stream]);
+    for (const r of rows) observer.observe(r.stream, r.row);
     return observer.flush();
   }
 

@@ -5,7 +5,7 @@ import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
 import { evaluateDetections } from '../activities/evaluate-detections';
 import { createRowObserver } from '../detections/row-observer';
 import { massDownload } from '../detections/slack/mass-download';
-import { ALICE, fileEntity, series, slack, T0 } from '../detections/testkit';
+import { ALICE, fileEntity, series, T0 } from '../detections/testkit';
 import type { FindingRow } from '../transforms/streams';
 import { TableFindingStore } from './findings';
 import {
@@ -98,7 +98,7 @@ describe('TableWindowStore on Azurite', () => {
     const first = observer(store);
     for (const r of rows) first.observe('slackAudit', r);
     expect(await first.flush()).toEqual({ updates: 1 });
-    const table = TableClient.fromConnectionString(azurite.env.SENTRY_STORAGE_CONNECTION ?? '', 'windows', {
+    const table = TableClient.fromConnectionString(azurite.azurite.connectionString, 'windows', {
       allowInsecureConnection: true,
     });
     const before = [];

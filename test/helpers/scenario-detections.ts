@@ -88,7 +88,7 @@ export function scenarioDays(scenario: Scenario): DayBatch[] {
     for (const e of events) {
       const t = Date.parse(e.occurredAt) / 1000;
       if (t < from || t >= to) continue;
-      const r = toMerakiNetworkEventRow(e, { sourceOrg: orgKey(networkOrg.get(e.networkId ?? '')) });
+      const r = toMerakiNetworkEventRow(e, { sourceOrg: orgKey(networkOrg.get(e.networkId)) });
       if (!r.ok) throw new Error(r.reason);
       rows.push({ stream: 'merakiEvent', row: r.row });
     }

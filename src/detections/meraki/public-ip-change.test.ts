@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { deviceRow, devices, events, raise, T0, uplinkRows, uplinks, webhookRow } from '../testkit';
+import { deviceRow, devices, events, Harness, raise, T0, uplinkRows, uplinks, webhookRow } from '../testkit';
 import { publicIpChange } from './public-ip-change';
 
 const SERIAL = 'Q2GY-AAAA-BBBB';
@@ -46,7 +46,6 @@ describe('meraki.uplink.public-ip-change', () => {
   });
 
   it('raises on a webhook failover alert before any poll sees the change, and merges the poll into it', async () => {
-    const { Harness } = await import('../testkit');
     const harness = new Harness([publicIpChange]);
     const [fromAlert] = await harness.run(events([webhookRow(SERIAL, T0, 'failover_event')]));
     expect(fromAlert?.isNew).toBe(true);

@@ -4,7 +4,7 @@ import { thresholdSuite } from '../../../test/helpers/detection-suite';
 import { ALICE, BOB, raise, series, T0, userEntity } from '../testkit';
 import { sessionResetBurst } from './session-reset-burst';
 
-const resets = (n: number, target = BOB) =>
+const resets = (n: number, target: { id: string; name?: string } = BOB) =>
   series(n, T0, 60, (i) => ({
     action: i % 3 === 0 ? 'user_session_invalidated' : 'user_session_reset_by_admin',
     actor: ALICE,

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+
+import { MemoryWindowStore } from '../state/windows';
+import { massDownload } from './slack/mass-download';
+import { sensitiveFileDownloads } from './slack/sensitive-file-downloads';
+import { createRowObserver } from './row-observer';
+import { ALICE, auditRow, fileEntity, series, T0, uplinkRows } from './testkit';
+
+const config = { detectionsConfig: undefined } as never;
+const ctx = { source: 'slackAudit' as const, org: 'acme', cycleId: 'c' };
+
+describe('createRowObserver', () => {
+  it('observes synchronously and writes nothing until flush', async () => {
+    const windows = new MemoryWindowStore();
+    const observer = createRowObserver(config, ctx, {
+      windows,
+      detections: [massDownload.configure()],
+      now: () => T0 * 1000,
+    });
+    for (const r of series(5, T0, 60, (i) => ({
+      action: 'file_downloaded',
+      entity: fileEntity(`F${String(i)}`, 'a.pdf'),
+    })))
+      observer.observe('slackAudit', r);
+    expect(windows.entities.size).toBe(0);
+    expect(await observer.flush()).toEqual({ updates: 1 });
+    expect(await observer.flush()).toEqual({ updates: 0 });
+    const [bucket] = await windows.readAll(T0);
+    expect(bucket?.facts?.values).toMatchObject({ org: 'acme', actorEmail: ALICE.email, ip: '198.51.100.10' });
+  });
+
+  it('skips streams and actions no enabled detection reads', async () => {
+    const windows = new MemoryWindowStore();
+    const observer = createRowObserver(config, ctx, {
+      windows,
+      detections: [massDownload.configure(), sensitiveFileDownloads.configure({ enabled: false })],
+    });
+    observer.observe('slackAudit', auditRow({ action: 'user_login' }));
+    observer.observe(
+      'merakiUplink',
+      uplinkRows('Q', T0, [{ interface: 'wan1', status: 'active', publicIp: '1.2.3.4' }])[0] as never,
+    );
+    observer.observe('quarantine', {
+      TimeGenerated: '',
+      EventId: '',
+      SourceOrg: '',
+      Source: '',
+      Reason: '',
+      Raw: '',
+      RawBytes: 0,
+    });
+    expect(await observer.flush()).toEqual({ updates: 0 });
+  });
+
+  it('keeps a failed flush retryable: a resolver error leaves the observations pending', async () => {
+    const windows = new MemoryWindowStore();
+    let fail = true;
+    const observer = createRowObserver(config, ctx, {
+      windows,
+      detections: [sensitiveFileDownloads.configure({ sensitiveChannelIds: ['C0LEGAL'] })],
+      resolveFileChannels: () => (fail ? Promise.reject(new Error('files.info 503')) : Promise.resolve(['C0LEGAL'])),
+    });
+    observer.observe('slackAudit', auditRow({ action: 'file_downloaded', entity: fileEntity('F1', 'a.pdf') }));
+    await expect(observer.flush()).rejects.toThrow('files.info 503');
+    fail = false;
+    expect(await observer.flush()).toEqual({ updates: 1 });
+  });
+
+  it('loads the registry from the configuration document when no detections are injected', async () => {
+    const windows = new MemoryWindowStore();
+    const observer = createRowObserver(
+      { detectionsConfig: '{"*":{"enabled":false},"slack.audit.empty-user-agent":{"enabled":true}}' } as never,
+      ctx,
+      { windows },
+    );
+    observer.observe('slackAudit', auditRow({ ua: '' }));
+    observer.observe('slackAudit', series(30, T0, 1, () => ({ action: 'file_downloaded' }))[0] as never);
+    await observer.flush();
+    expect([...windows.entities.values()].map((e) => e.data.detectionId)).toEqual(['slack.audit.empty-user-agent']);
+  });
+});
