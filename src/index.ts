@@ -8,6 +8,7 @@ import './functions/collection';
 import './functions/detections';
 import './functions/health';
 import './functions/incident';
+import './functions/ops';
 import './functions/slack-interactivity';
 
 app.setup({ enableHttpStream: false });

@@ -40,7 +40,14 @@ export interface HourOutcome {
   counts: { rows: number; quarantined: number; apiCalls: number; bytes: number };
 }
 
-export const ZERO_HOUR_COUNTS: Readonly<HourCounts> = Object.freeze({ rows: 0, quarantined: 0, apiCalls: 0, bytes: 0, cycles: 0, failures: 0 });
+export const ZERO_HOUR_COUNTS: Readonly<HourCounts> = Object.freeze({
+  rows: 0,
+  quarantined: 0,
+  apiCalls: 0,
+  bytes: 0,
+  cycles: 0,
+  failures: 0,
+});
 
 /** `yyyyMMddHH` of a UTC time: sorts as time, so a range of hours is a range of partitions. */
 export function hourKey(at: Date): string {
@@ -66,7 +73,8 @@ interface HourEntity {
   Applied: string;
 }
 
-const int = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0);
+const int = (value: unknown): number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 
 function appliedOf(text: unknown): string[] {
   if (typeof text !== 'string') return [];
@@ -81,8 +89,8 @@ function appliedOf(text: unknown): string[] {
 function toBucket(entity: Partial<HourEntity> & { partitionKey?: string }): HourBucket {
   return {
     hour: hourOfKey(entity.partitionKey ?? ''),
-    source: String(entity.Source ?? ''),
-    org: String(entity.Org ?? ''),
+    source: entity.Source ?? '',
+    org: entity.Org ?? '',
     rows: int(entity.Rows),
     quarantined: int(entity.Quarantined),
     apiCalls: int(entity.ApiCalls),
@@ -120,24 +128,50 @@ export function sumHours(buckets: readonly HourBucket[], now: Date, hours = 24):
   return out;
 }
 
+/** Bucket row of the whole cycle (all targets summed). */
+export const CYCLE_TOTAL = { source: 'cycle', org: 'all' } as const;
+
+function cycleTotal(outcomes: readonly HourOutcome[]): HourOutcome {
+  const sum = (pick: (o: HourOutcome) => number) => outcomes.reduce((total, o) => total + int(pick(o)), 0);
+  return {
+    ...CYCLE_TOTAL,
+    ok: outcomes.every((o) => o.ok),
+    counts: {
+      rows: sum((o) => o.counts.rows),
+      quarantined: sum((o) => o.counts.quarantined),
+      apiCalls: sum((o) => o.counts.apiCalls),
+      bytes: sum((o) => o.counts.bytes),
+    },
+  };
+}
+
 export class CycleHourStore {
   constructor(private readonly config: Config) {}
 
-  /** Counts one cycle's outcomes into the hour of `startedAt`; a cycle already counted there is skipped. */
-  async add(cycleId: string, startedAt: Date, outcomes: readonly HourOutcome[]): Promise<{ applied: number; skipped: number }> {
+  /**
+   * Counts one cycle's outcomes into the hour of `startedAt`, plus their sum as `cycle|all` (one
+   * cycle, failed if any target failed); a cycle already counted in a bucket is skipped there.
+   */
+  async add(
+    cycleId: string,
+    startedAt: Date,
+    outcomes: readonly HourOutcome[],
+  ): Promise<{ applied: number; skipped: number }> {
     const table = await stateTable(this.config, 'cyclehours');
     const partitionKey = hourKey(startedAt);
     let applied = 0;
     let skipped = 0;
     let createdBucket = false;
-    for (const outcome of outcomes) {
+    const all = outcomes.length === 0 ? [] : [...outcomes, cycleTotal(outcomes)];
+    for (const outcome of all) {
       const rowKey = `${safeKey(outcome.source)}|${safeKey(outcome.org)}`;
       for (let attempt = 1; ; attempt += 1) {
         let existing: (HourEntity & { etag: string }) | undefined;
         try {
           existing = await table.getEntity<HourEntity>(partitionKey, rowKey);
         } catch (error) {
-          if (statusOf(error) !== 404) throw asStateError(error, `reading the ${outcome.source}/${outcome.org} hourly totals`);
+          if (statusOf(error) !== 404)
+            throw asStateError(error, `reading the ${outcome.source}/${outcome.org} hourly totals`);
         }
         const ids = appliedOf(existing?.Applied);
         if (ids.includes(cycleId)) {
@@ -182,7 +216,10 @@ export class CycleHourStore {
     const out: HourBucket[] = [];
     try {
       for await (const entity of table.listEntities<Partial<HourEntity>>({
-        queryOptions: { filter, select: ['PartitionKey', 'Source', 'Org', 'Rows', 'Quarantined', 'ApiCalls', 'Bytes', 'Cycles', 'Failures'] },
+        queryOptions: {
+          filter,
+          select: ['PartitionKey', 'Source', 'Org', 'Rows', 'Quarantined', 'ApiCalls', 'Bytes', 'Cycles', 'Failures'],
+        },
       })) {
         out.push(toBucket(entity));
       }

@@ -1,0 +1,39 @@
+/**
+ * Ops: `GET /api/ops/status` and `POST /api/ops/cycle` (function key; `POST /api/ops/backfill`
+ * lives with collection), and the hook that tags every activity and orchestration log line with its
+ * orchestration instance and cycle id. Logic lives in ops/; this module only registers.
+ */
+import * as df from 'durable-functions';
+
+import { handleOpsStatus, handleRunCycle } from '../ops/handlers';
+import { registerLogScopeHook, scopedLogger } from '../ops/log';
+import { CYCLE_INSTANCE_ID } from '../orchestrators/names';
+
+registerLogScopeHook();
+
+df.app.client.http('opsStatus', {
+  route: 'ops/status',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: (_request, client, context) => {
+    const log = scopedLogger(context);
+    return handleOpsStatus({
+      durable: client,
+      log: (message) => {
+        log.warn(message);
+      },
+    });
+  },
+});
+
+df.app.client.http('runCycle', {
+  route: 'ops/cycle',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: (request, client, context) => {
+    const log = scopedLogger(context, { instanceId: CYCLE_INSTANCE_ID });
+    return handleRunCycle(request, client, new Date(), (message) => {
+      log.info(message);
+    });
+  },
+});
