@@ -43,7 +43,7 @@ interface Setup {
 }
 
 async function setup(settings: Record<string, string> = {}, entries: Record<string, unknown>[] = []): Promise<Setup> {
-  slack = await startSlackEmulator({ tokens: { audit: BASE_TEST_ENV.SENTRY_SLACK_AUDIT_TOKEN } });
+  slack = await startSlackEmulator({ tokens: { audit: BASE_TEST_ENV.SENTRY_SLACK_AUDIT_TOKEN ?? '' } });
   slack.state.addAuditEntries(entries as never);
   const org = `E${randomUUID().slice(0, 8)}`;
   const config = t.configWith({
@@ -79,7 +79,7 @@ async function setup(settings: Record<string, string> = {}, entries: Record<stri
       config,
       client: new SlackAuditClient({
         baseUrl: server.auditUrl,
-        token: BASE_TEST_ENV.SENTRY_SLACK_AUDIT_TOKEN,
+        token: BASE_TEST_ENV.SENTRY_SLACK_AUDIT_TOKEN ?? '',
         budget: { org, perMinute: 6000, burst: 100 },
         backoffBaseMs: 1,
         backoffMaxMs: 5,
