@@ -1,0 +1,147 @@
+/**
+ * Worker (one core, a fresh process so nothing else is on its heap): peak RSS of a backfill of
+ * `events` audit entries. The real `backfillOrchestrator` generator is driven step by step — its
+ * `planBackfill` and `collectSlackAudit` calls run the real activities in this process, one window
+ * after another, `continueAsNew` every 50 windows — the way the Durable host would run them, minus
+ * the host. Deps as in throughput.ts: production `slackAuditDeps`, raised Slack budget, no-op observer.
+ */
+import type { OrchestrationContext } from 'durable-functions';
+
+import { collectSlackAudit, slackAuditDeps } from '../src/activities/collect-slack-audit';
+import { planBackfill } from '../src/activities/cycle-activities';
+import { RequestBudget } from '../src/collectors/budget';
+import { SlackAuditClient } from '../src/collectors/slack-audit/client';
+import { parseConfig } from '../src/config';
+import type { RowObserver } from '../src/detections/observer';
+import { backfillOrchestrator, type BackfillCarried, type BackfillOutput } from '../src/orchestrators/backfill';
+import { ActivityNames } from '../src/orchestrators/names';
+import type { EmulatorInfo } from './emulators';
+import { perSecond, RssSampler } from './lib/measure';
+import { reportAndExit } from './lib/proc';
+
+export interface BackfillTask {
+  emulators: EmulatorInfo;
+  startSec: number;
+  spanSec: number;
+  events: number;
+}
+
+export interface BackfillResult {
+  events: number;
+  rows: number;
+  windows: number;
+  windowSeconds: number;
+  continuedAsNew: number;
+  wallMs: number;
+  eventsPerSec: number;
+  rssBeforeMb: number;
+  peakRssMb: number;
+  maxRssMb: number;
+  rssSamples: number;
+}
+
+interface FakeTask {
+  name: string;
+  input: unknown;
+}
+
+/** Runs one orchestration episode; returns the output, or the continueAsNew input. */
+export async function driveOrchestration(
+  orchestrator: (context: OrchestrationContext) => Generator<unknown, unknown, unknown>,
+  input: unknown,
+  activities: Record<string, (input: unknown) => unknown>,
+  statuses: unknown[] = [],
+): Promise<{ output: unknown; continued?: unknown }> {
+  let continued: unknown;
+  const df = {
+    instanceId: 'bench-backfill',
+    getInput: () => input,
+    callActivity: (name: string, activityInput: unknown): FakeTask => ({ name, input: activityInput }),
+    callActivityWithRetry: (name: string, _retry: unknown, activityInput: unknown): FakeTask => ({ name, input: activityInput }),
+    setCustomStatus: (status: unknown) => {
+      statuses.push(status);
+    },
+    continueAsNew: (next: unknown) => {
+      continued = next;
+    },
+  };
+  const generator = orchestrator({ df } as unknown as OrchestrationContext);
+  let step = generator.next();
+  while (step.done !== true) {
+    const task = step.value as FakeTask;
+    const activity = activities[task.name];
+    if (activity === undefined) throw new Error(`no activity ${task.name}`);
+    step = generator.next(await activity(task.input));
+  }
+  return continued === undefined ? { output: step.value } : { output: step.value, continued };
+}
+
+const noopObserver: RowObserver = {
+  observe() {
+    // detections are not part of this measurement
+  },
+  flush: () => Promise.resolve({ updates: 0 }),
+};
+
+export async function measureBackfill(task: BackfillTask): Promise<BackfillResult> {
+  const info = task.emulators;
+  const config = parseConfig({
+    ...info.env,
+    SENTRY_SLACK_AUDIT_TOKEN: info.slackAuditToken,
+    SENTRY_SLACK_AUDIT_API_URL: info.slackAuditUrl,
+    SENTRY_SOURCES: 'slackAudit',
+    SENTRY_SLACK_AUDIT_PAGE_SIZE: '9999',
+    SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
+  });
+  const deps = slackAuditDeps(config);
+  deps.client = new SlackAuditClient({
+    baseUrl: config.slack.auditApiUrl,
+    token: info.slackAuditToken,
+    budget: new RequestBudget({ ratePerSec: 1_000_000, capacity: 1_000_000, label: 'bench (raised)' }),
+  });
+  deps.createObserver = () => noopObserver;
+  const activities: Record<string, (input: unknown) => unknown> = {
+    [ActivityNames.planBackfill]: (input) => planBackfill(input),
+    [ActivityNames.collectSlackAudit]: (input) => collectSlackAudit(input, deps),
+  };
+
+  const windowSeconds = 3600;
+  let carried: BackfillCarried = {
+    request: { source: 'slackAudit', oldest: task.startSec, latest: task.startSec + task.spanSec - 1, windowSeconds },
+  };
+  const rssBefore = process.memoryUsage.rss();
+  const sampler = new RssSampler(10).start();
+  const t0 = process.hrtime.bigint();
+  let continuedAsNew = 0;
+  let output: BackfillOutput | undefined;
+  for (;;) {
+    const episode = await driveOrchestration(backfillOrchestrator as never, carried, activities);
+    if (episode.continued === undefined) {
+      output = episode.output as BackfillOutput;
+      break;
+    }
+    continuedAsNew += 1;
+    carried = episode.continued as BackfillCarried;
+  }
+  const wallNs = process.hrtime.bigint() - t0;
+  const { peakSampled, maxRss } = sampler.stop();
+  if (output.rows !== task.events) throw new Error(`backfill landed ${output.rows} rows, expected ${task.events}`);
+  return {
+    events: task.events,
+    rows: output.rows,
+    windows: output.windows,
+    windowSeconds,
+    continuedAsNew,
+    wallMs: Number(wallNs) / 1e6,
+    eventsPerSec: perSecond(output.rows, wallNs),
+    rssBeforeMb: rssBefore / 1024 / 1024,
+    // The kernel's maxRSS catches spikes between samples; the process did little else before.
+    peakRssMb: Math.max(peakSampled, maxRss) / 1024 / 1024,
+    maxRssMb: maxRss / 1024 / 1024,
+    rssSamples: sampler.samples,
+  };
+}
+
+if (require.main === module) {
+  reportAndExit(() => measureBackfill(JSON.parse(process.env.BENCH_TASK ?? '{}') as BackfillTask));
+}

@@ -1,0 +1,315 @@
+/**
+ * The bench's counting and comparison functions, kept pure so a test can check them on tiny inputs:
+ * percentiles, rates, the seed's Logstash row (gopuff `slack.conf`) for the billable-bytes
+ * comparison, the fields the seed dropped that every row of ours must keep, gzip bytes per event
+ * the way the uploader chunks rows, and Meraki API calls attributed to organizations.
+ */
+import { gzipSync } from 'node:zlib';
+
+import { billableBytes } from '../../src/transforms/billable-size';
+import { isoFromUnixSeconds } from '../../src/transforms/slack-audit';
+
+/** Nearest-rank percentile (p in 0..100) of a non-empty list; NaN for an empty one. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** Events per second from a count and nanoseconds (or microseconds of CPU via `perSecondFromUs`). */
+export function perSecond(events: number, elapsedNs: bigint | number): number {
+  const ns = typeof elapsedNs === 'bigint' ? Number(elapsedNs) : elapsedNs;
+  return ns <= 0 ? Number.NaN : events / (ns / 1e9);
+}
+
+export function perSecondFromUs(events: number, cpuUs: number): number {
+  return cpuUs <= 0 ? Number.NaN : events / (cpuUs / 1e6);
+}
+
+/** `PASS`/`MISS` for a value against a bound. */
+export function verdict(value: number, bound: number, direction: 'atLeast' | 'atMost'): 'PASS' | 'MISS' {
+  if (!Number.isFinite(value)) return 'MISS';
+  return (direction === 'atLeast' ? value >= bound : value <= bound) ? 'PASS' : 'MISS';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The seed's row: Logstash `slack.conf` wrote 16 keys as strings through the legacy Data Collector
+// API (anchors.md §1.1), which adds TimeGenerated (ingest time). sprintf renders a hash as JSON
+// (`entity_body`), a number as digits, an array comma-joined, and a missing field as the literal
+// `%{[raw][…]}` reference. `details`, session id, app and team were dropped.
+// ---------------------------------------------------------------------------------------------
+
+type Bag = Record<string, unknown>;
+
+function sprintf(entry: Bag, path: readonly string[]): string {
+  let v: unknown = entry;
+  for (const key of path) v = typeof v === 'object' && v !== null ? (v as Bag)[key] : undefined;
+  if (v === undefined || v === null) return `%{[raw]${path.map((k) => `[${k}]`).join('')}}`;
+  if (Array.isArray(v)) return v.map(String).join(',');
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+/** The seed's `slack_CL` row for one audit entry (Event Hubs enqueue 5 s and ingestion 65 s after the event). */
+export function seedLogstashRow(entry: Bag): Record<string, string> {
+  const created = typeof entry.date_create === 'number' ? entry.date_create : 0;
+  const f = (...path: string[]) => sprintf(entry, path);
+  return {
+    id: f('id'),
+    date_create: f('date_create'),
+    action: f('action'),
+    actor_user_id: f('actor', 'user', 'id'),
+    actor_user_name: f('actor', 'user', 'name'),
+    actor_user_email: f('actor', 'user', 'email'),
+    actor_type: f('actor', 'type'),
+    context_location_type: f('context', 'location', 'type'),
+    context_location_id: f('context', 'location', 'id'),
+    context_location_name: f('context', 'location', 'name'),
+    context_location_domain: f('context', 'location', 'domain'),
+    context_ua: f('context', 'ua'),
+    context_ip_address: f('context', 'ip_address'),
+    entity_type: f('entity', 'type'),
+    entity_body: f('entity'),
+    event_hub_timestamp: String(created + 5),
+    // Formatted like ours so the timestamp format itself does not tilt the comparison.
+    TimeGenerated: isoFromUnixSeconds(created + 65),
+  };
+}
+
+/**
+ * Fields the seed dropped that our row must still carry for this entry: details, session id, the
+ * acting app, the actor's team. Returns the names of those present in the entry but absent in the row.
+ */
+export function droppedFieldsMissing(entry: Bag, row: Bag): string[] {
+  const missing: string[] = [];
+  const present = (v: unknown) => v !== undefined && v !== null && v !== '';
+  const context = (typeof entry.context === 'object' && entry.context !== null ? entry.context : {}) as Bag;
+  const actor = (typeof entry.actor === 'object' && entry.actor !== null ? entry.actor : {}) as Bag;
+  const user = (typeof actor.user === 'object' && actor.user !== null ? actor.user : {}) as Bag;
+  const details = entry.details;
+  const hasDetails =
+    present(details) && !(typeof details === 'object' && details !== null && Object.keys(details).length === 0);
+  if (hasDetails && !present(row.Details)) missing.push('details');
+  if (present(context.session_id) && !present(row.SessionId)) missing.push('session_id');
+  if (present(context.app) && !present(row.App)) missing.push('app');
+  if (present(user.team) && !present(row.ActorTeam)) missing.push('team');
+  return missing;
+}
+
+export interface BillableComparison {
+  events: number;
+  oursBillablePerEvent: number;
+  seedBillablePerEvent: number;
+  billableRatio: number;
+  /** Our rows without the columns the seed never had (SourceOrg, SessionId, ActorTeam, App, ActingAgent, Details, Extra, TruncatedColumns). */
+  oursSeedFieldsPerEvent: number;
+  /** Entries whose row lost a field the seed dropped (must be 0). */
+  rowsMissingDroppedFields: number;
+  missingExamples: string[];
+}
+
+const BEYOND_SEED = new Set(['SourceOrg', 'SessionId', 'ActorTeam', 'App', 'ActingAgent', 'Details', 'Extra', 'TruncatedColumns']);
+
+export function compareBillable(pairs: readonly { entry: Bag; row: Bag }[]): BillableComparison {
+  let ours = 0;
+  let oursSeedFields = 0;
+  let seed = 0;
+  let missingRows = 0;
+  const examples: string[] = [];
+  for (const { entry, row } of pairs) {
+    ours += billableBytes(row);
+    const seedFieldsOnly: Bag = {};
+    for (const [k, v] of Object.entries(row)) if (!BEYOND_SEED.has(k)) seedFieldsOnly[k] = v;
+    oursSeedFields += billableBytes(seedFieldsOnly);
+    seed += billableBytes(seedLogstashRow(entry));
+    const missing = droppedFieldsMissing(entry, row);
+    if (missing.length > 0) {
+      missingRows += 1;
+      if (examples.length < 5) examples.push(`${String(entry.id)}: ${missing.join(',')}`);
+    }
+  }
+  const n = pairs.length;
+  return {
+    events: n,
+    oursBillablePerEvent: n === 0 ? Number.NaN : ours / n,
+    seedBillablePerEvent: n === 0 ? Number.NaN : seed / n,
+    billableRatio: seed === 0 ? Number.NaN : ours / seed,
+    oursSeedFieldsPerEvent: n === 0 ? Number.NaN : oursSeedFields / n,
+    rowsMissingDroppedFields: missingRows,
+    missingExamples: examples,
+  };
+}
+
+/**
+ * Gzip bytes per row when rows are sent as the uploader sends them: JSON arrays whose rows'
+ * serialized bytes stay under `chunkBytes`, each array gzipped on its own at `level`.
+ */
+export function gzipBytesPerRow(rows: readonly unknown[], level: number, chunkBytes = 999_000): { raw: number; gzip: number; chunks: number } {
+  let raw = 0;
+  let gz = 0;
+  let chunks = 0;
+  let current: string[] = [];
+  let currentBytes = 0;
+  const flush = () => {
+    if (current.length === 0) return;
+    const body = `[${current.join(',')}]`;
+    raw += Buffer.byteLength(body);
+    gz += gzipSync(body, { level }).length;
+    chunks += 1;
+    current = [];
+    currentBytes = 0;
+  };
+  for (const row of rows) {
+    const text = JSON.stringify(row);
+    const size = Buffer.byteLength(text);
+    if (current.length > 0 && currentBytes + size >= chunkBytes) flush();
+    current.push(text);
+    currentBytes += size;
+  }
+  flush();
+  const n = rows.length;
+  return { raw: n === 0 ? Number.NaN : raw / n, gzip: n === 0 ? Number.NaN : gz / n, chunks };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meraki: API calls seen by the emulator, attributed to organizations.
+// ---------------------------------------------------------------------------------------------
+
+/** The organization a Dashboard API path belongs to (`/organizations/{org}/…` or `/networks/{net}/…`). */
+export function merakiOrgOfPath(path: string, networkOrg: ReadonlyMap<string, string>): string | undefined {
+  const org = /\/api\/v1\/organizations\/([^/]+)/.exec(path);
+  if (org?.[1] !== undefined) return decodeURIComponent(org[1]);
+  const net = /\/api\/v1\/networks\/([^/]+)/.exec(path);
+  if (net?.[1] !== undefined) return networkOrg.get(decodeURIComponent(net[1]));
+  return undefined;
+}
+
+export interface MerakiCallStats {
+  cycles: number;
+  orgs: number;
+  /** Calls per org per cycle, over every (org, cycle). */
+  mean: number;
+  max: number;
+  /** Calls that could not be attributed to an org (must be 0). */
+  unattributed: number;
+  byOrg: Record<string, { calls: number; cycles: number; max: number }>;
+}
+
+/**
+ * Per-cycle call counts: `perCycle[i]` lists the API paths requested during cycle i (all orgs).
+ * Every configured org counts in every cycle, also one that made no call.
+ */
+export function merakiCallsPerOrgCycle(
+  perCycle: readonly (readonly string[])[],
+  orgs: readonly string[],
+  networkOrg: ReadonlyMap<string, string>,
+): MerakiCallStats {
+  const byOrg: MerakiCallStats['byOrg'] = {};
+  for (const org of orgs) byOrg[org] = { calls: 0, cycles: perCycle.length, max: 0 };
+  let unattributed = 0;
+  let total = 0;
+  let max = 0;
+  for (const paths of perCycle) {
+    const counts = new Map<string, number>();
+    for (const path of paths) {
+      const org = merakiOrgOfPath(path, networkOrg);
+      if (org === undefined || byOrg[org] === undefined) {
+        unattributed += 1;
+        continue;
+      }
+      counts.set(org, (counts.get(org) ?? 0) + 1);
+    }
+    for (const org of orgs) {
+      const n = counts.get(org) ?? 0;
+      const stats = byOrg[org];
+      if (stats === undefined) continue;
+      stats.calls += n;
+      stats.max = Math.max(stats.max, n);
+      total += n;
+      max = Math.max(max, n);
+    }
+  }
+  const slots = perCycle.length * orgs.length;
+  return { cycles: perCycle.length, orgs: orgs.length, mean: slots === 0 ? Number.NaN : total / slots, max, unattributed, byOrg };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alert latency: from the moment the triggering event became visible to the alert being posted.
+// ---------------------------------------------------------------------------------------------
+
+export interface LatencySample {
+  incident: string;
+  kind: string;
+  visibleAt: number;
+  postedAt: number | undefined;
+}
+
+export function latencySummary(samples: readonly LatencySample[]): {
+  incidents: number;
+  alerted: number;
+  missing: string[];
+  latenciesMs: number[];
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+} {
+  const latencies: number[] = [];
+  const missing: string[] = [];
+  for (const s of samples) {
+    if (s.postedAt === undefined) missing.push(s.incident);
+    else latencies.push(s.postedAt - s.visibleAt);
+  }
+  return {
+    incidents: samples.length,
+    alerted: latencies.length,
+    missing,
+    latenciesMs: latencies,
+    // An incident that never alerted counts as infinitely late: it can only push p95 up.
+    p50Ms: percentile([...latencies, ...missing.map(() => Number.POSITIVE_INFINITY)], 50),
+    p95Ms: percentile([...latencies, ...missing.map(() => Number.POSITIVE_INFINITY)], 95),
+    maxMs: missing.length > 0 ? Number.POSITIVE_INFINITY : Math.max(...latencies),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory: RSS sampled on a timer plus the kernel's max RSS.
+// ---------------------------------------------------------------------------------------------
+
+export class RssSampler {
+  private timer: NodeJS.Timeout | undefined;
+  peak = 0;
+  samples = 0;
+
+  constructor(private readonly everyMs = 10) {}
+
+  start(): this {
+    this.sample();
+    this.timer = setInterval(() => {
+      this.sample();
+    }, this.everyMs);
+    this.timer.unref();
+    return this;
+  }
+
+  sample(): void {
+    this.samples += 1;
+    this.peak = Math.max(this.peak, process.memoryUsage.rss());
+  }
+
+  stop(): { peakSampled: number; maxRss: number } {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.sample();
+    // resourceUsage().maxRSS is in KiB.
+    return { peakSampled: this.peak, maxRss: process.resourceUsage().maxRSS * 1024 };
+  }
+}
+
+export const MB = 1024 * 1024;

@@ -1,0 +1,275 @@
+/**
+ * `npm run bench`: the collection pipeline's and the alert path's numbers, measured in one run.
+ *
+ * Issue 4 asks for one core: this process re-executes itself under `taskset -c 0`, and the
+ * collector workers it starts inherit that core (V8's GC threads and libuv's zlib pool included).
+ * The emulators standing in for Slack, Entra and Azure run in their own process on core 1 (remote
+ * services have their own CPUs). The alert-latency stack (issue 6) runs on both cores, as a
+ * deployed app would. Without taskset it warns and runs unpinned.
+ *
+ * Sections (all by default; `BENCH_ONLY=throughput,backfill,billable,meraki,latency` picks some):
+ *   throughput  collect → transform → upload events/s and its ratio to the in-run ceiling
+ *   backfill    peak RSS of a 1M-event backfill through the backfill orchestrator and the collect activity
+ *   billable    billable and gzip bytes per event vs the seed's Logstash row, on the scenario's events
+ *   meraki      API calls per Meraki org per poll cycle against the Meraki emulator
+ *   latency     event visible (or webhook sent) → alert posted, on the local stack at a 15 s poll
+ * Sizes: BENCH_EVENTS (throughput, default 200000), BENCH_REPS (3), BENCH_BACKFILL_EVENTS (1000000),
+ * BENCH_MERAKI_CYCLES (120), BENCH_LATENCY_INCIDENTS (10). Results: bench/results/latest.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { ensureLocalCa } from '../dev/emulators/tls';
+import type { BackfillResult, BackfillTask } from './backfill';
+import { measureBillable, type BillableResult } from './billable';
+import type { EmulatorInfo, EmulatorSpec } from './emulators';
+import type { LatencyResult } from './latency';
+import { MB, verdict } from './lib/measure';
+import { currentAffinity, hasTaskset, nextMessage, runWorker, spawnTs } from './lib/proc';
+import type { MerakiResult } from './meraki';
+import type { ThroughputResult, ThroughputTask } from './throughput';
+
+const SECTIONS = ['throughput', 'backfill', 'billable', 'meraki', 'latency'] as const;
+type Section = (typeof SECTIONS)[number];
+
+export const TARGETS = {
+  eventsPerSec: 40_000,
+  ceilingRatio: 0.6,
+  backfillPeakRssMb: 256,
+  billableRatio: 0.8,
+  merakiCallsPerOrgCycle: 2,
+  alertP95Seconds: 30,
+} as const;
+
+const int = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return value;
+};
+
+/** Fixed event times (2026-11-01), far from the scenario's and the stack's clocks. */
+const START_SEC = Date.parse('2026-11-01T00:00:00Z') / 1000;
+
+function reexecPinned(): never | undefined {
+  if (process.env.BENCH_PINNED === '1') return undefined;
+  if (!hasTaskset()) {
+    process.stderr.write('bench: WARNING taskset is not available: running unpinned, numbers are not one-core numbers\n');
+    return undefined;
+  }
+  const result = spawnSync('taskset', ['-c', '0', process.execPath, '--import', 'tsx', __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_PINNED: '1' },
+  });
+  process.exit(result.status ?? 1);
+}
+
+async function withEmulators<T>(caDir: string, spec: Omit<EmulatorSpec, 'caDir'>, work: (info: EmulatorInfo) => Promise<T>): Promise<T> {
+  const child = spawnTs(join(__dirname, 'emulators.ts'), {
+    cpus: '1',
+    ...(process.env.BENCH_CPU_PROF === '1' ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', join(tmpdir(), 'sentry-bench-prof', 'emulators')] } : {}),
+    env: { BENCH_EMULATORS: JSON.stringify({ ...spec, caDir } satisfies EmulatorSpec) },
+  });
+  try {
+    const { info } = await nextMessage<{ info: EmulatorInfo }>(child, 'ready', 300_000);
+    return await work(info);
+  } finally {
+    if (child.exitCode === null) {
+      child.send({ type: 'close' });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+        }, 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}
+
+const fmt = (n: number, digits = 0): string =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : String(n);
+
+interface Line {
+  label: string;
+  value: string;
+  target?: string;
+  verdict?: 'PASS' | 'MISS';
+}
+
+function print(title: string, lines: Line[], notes: string[] = []): void {
+  process.stdout.write(`\n${title}\n`);
+  const width = Math.max(...lines.map((l) => l.label.length));
+  for (const l of lines) {
+    const target = l.target === undefined ? '' : `   target ${l.target}`;
+    const mark = l.verdict === undefined ? '' : `   ${l.verdict}`;
+    process.stdout.write(`  ${l.label.padEnd(width)}  ${l.value}${target}${mark}\n`);
+  }
+  for (const note of notes) process.stdout.write(`  · ${note}\n`);
+}
+
+async function main(): Promise<void> {
+  reexecPinned();
+  const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const run = (section: Section) => only.length === 0 || only.includes(section);
+  const startedAt = new Date();
+  const affinity = currentAffinity();
+  process.stdout.write(
+    `Sentry bench ${startedAt.toISOString()} · Node ${process.version} · collector pinned to CPU ${affinity ?? 'unpinned (no taskset)'}\n`,
+  );
+  const caDir = join(tmpdir(), 'sentry-bench-ca');
+  const ca = await ensureLocalCa(caDir);
+  const trust = { NODE_EXTRA_CA_CERTS: ca.caPath };
+  const results: Record<string, unknown> = { startedAt: startedAt.toISOString(), node: process.version, affinity: affinity ?? null, targets: TARGETS };
+  const verdicts: Record<string, 'PASS' | 'MISS'> = {};
+
+  if (run('throughput')) {
+    const events = int('BENCH_EVENTS', 200_000);
+    const spanSec = 7200;
+    const t = await withEmulators(caDir, { events, startSec: START_SEC, spanSec }, (info) =>
+      runWorker<ThroughputResult>(join(__dirname, 'throughput.ts'), {
+        env: {
+          ...trust,
+          BENCH_TASK: JSON.stringify({ emulators: info, startSec: START_SEC, spanSec, events, reps: int('BENCH_REPS', 3) } satisfies ThroughputTask),
+        },
+        nodeArgs: ['--expose-gc', ...(process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', join(tmpdir(), 'sentry-bench-prof')] : [])],
+      }),
+    );
+    results.throughput = t;
+    verdicts.eventsPerSec = verdict(t.pipelineEventsPerSec, TARGETS.eventsPerSec, 'atLeast');
+    verdicts.ceilingRatio = verdict(t.ratio, TARGETS.ceilingRatio, 'atLeast');
+    print(
+      `1. collect → transform → upload (collectSlackAudit, ${fmt(events)} events, ${t.pages} pages of ≤9,999, median of ${t.pipeline.length})`,
+      [
+        { label: 'pipeline events/s (wall)', value: fmt(t.pipelineEventsPerSec), target: `≥ ${fmt(TARGETS.eventsPerSec)}`, verdict: verdicts.eventsPerSec },
+        { label: 'ceiling events/s (wall)', value: fmt(t.ceilingEventsPerSec) },
+        { label: 'ratio to ceiling', value: fmt(t.ratio, 2), target: `≥ ${TARGETS.ceilingRatio}`, verdict: verdicts.ceilingRatio },
+        { label: 'pipeline events per CPU-s', value: fmt(t.pipelineEventsPerCpuSec) },
+        { label: 'ceiling events per CPU-s', value: fmt(t.ceilingEventsPerCpuSec) },
+        { label: 'ratio (CPU)', value: fmt(t.ratioCpu, 2) },
+        { label: 'upload requests / run', value: fmt(t.pipeline[0]?.uploadRequests ?? 0) },
+        { label: 'pipeline peak RSS', value: `${fmt(Math.max(...t.pipeline.map((p) => p.peakRssMb)))} MB` },
+      ],
+      [
+        'ceiling = JSON.parse of the same page texts + zod SlackAuditEntrySchema + JSON.stringify once per row into <1 MB arrays + gzip level 1 (the app\'s level), same process, same core',
+        'bench-only: Slack audit budget raised (emulator and client) from ~50 calls/min; Logs Ingestion DCR budget 10x Azure\'s; detections observer no-op',
+        'emulators (Slack, Entra, Logs Ingestion over HTTPS) run on CPU 1; every run verified: rows reported = rows landed = events',
+        `per run (wall ev/s): pipeline ${t.pipeline.map((p) => fmt(p.eventsPerSec)).join(', ')}; ceiling ${t.ceiling.map((c) => fmt(c.eventsPerSec)).join(', ')}`,
+      ],
+    );
+  }
+
+  if (run('backfill')) {
+    const events = int('BENCH_BACKFILL_EVENTS', 1_000_000);
+    const spanSec = 24 * 3600;
+    const b = await withEmulators(caDir, { events, startSec: START_SEC, spanSec }, (info) =>
+      runWorker<BackfillResult>(join(__dirname, 'backfill.ts'), {
+        env: { ...trust, BENCH_TASK: JSON.stringify({ emulators: info, startSec: START_SEC, spanSec, events } satisfies BackfillTask) },
+      }),
+    );
+    results.backfill = b;
+    verdicts.backfillPeakRss = verdict(b.peakRssMb, TARGETS.backfillPeakRssMb, 'atMost');
+    print(
+      `2. backfill of ${fmt(events)} events (backfillOrchestrator → collectSlackAudit per ${b.windowSeconds / 3600} h window, ${b.windows} windows)`,
+      [
+        { label: 'peak RSS', value: `${fmt(b.peakRssMb)} MB`, target: `≤ ${TARGETS.backfillPeakRssMb} MB`, verdict: verdicts.backfillPeakRss },
+        { label: 'RSS before the backfill', value: `${fmt(b.rssBeforeMb)} MB` },
+        { label: 'rows landed', value: fmt(b.rows) },
+        { label: 'events/s (wall)', value: fmt(b.eventsPerSec) },
+        { label: 'kernel max RSS (whole process life)', value: `${fmt(b.maxRssMb)} MB` },
+      ],
+      ['peak = max of process RSS sampled every 10 ms during the backfill and the kernel\'s maxRSS'],
+    );
+  }
+
+  if (run('billable')) {
+    const billable: BillableResult = measureBillable();
+    results.billable = billable;
+    verdicts.billableRatio = verdict(billable.billable.billableRatio, TARGETS.billableRatio, 'atMost');
+    verdicts.keepsDroppedFields = billable.billable.rowsMissingDroppedFields === 0 ? 'PASS' : 'MISS';
+    const b = billable.billable;
+    print(
+      `3. bytes per event vs the seed's Logstash row (${fmt(b.events)} scenario events)`,
+      [
+        { label: 'billable bytes/event, ours', value: fmt(b.oursBillablePerEvent, 1) },
+        { label: 'billable bytes/event, seed', value: fmt(b.seedBillablePerEvent, 1) },
+        { label: 'billable ratio ours/seed', value: fmt(b.billableRatio, 3), target: `≤ ${TARGETS.billableRatio}`, verdict: verdicts.billableRatio },
+        { label: 'ours, seed columns only', value: `${fmt(b.oursSeedFieldsPerEvent, 1)} (${fmt(b.oursSeedFieldsPerEvent / b.seedBillablePerEvent, 3)} of seed)` },
+        {
+          label: 'rows missing a field the seed dropped',
+          value: fmt(b.rowsMissingDroppedFields),
+          target: '0',
+          verdict: verdicts.keepsDroppedFields,
+        },
+        { label: 'gzip bytes/event, ours (level 1)', value: fmt(billable.gzip.ours, 1) },
+        { label: 'gzip bytes/event, seed (level 1)', value: `${fmt(billable.gzip.seed, 1)} → ratio ${fmt(billable.gzip.ours / billable.gzip.seed, 3)}` },
+        { label: 'JSON bytes/event ours / seed', value: `${fmt(billable.gzip.oursRaw, 1)} / ${fmt(billable.gzip.seedRaw, 1)}` },
+        ...(results.throughput === undefined
+          ? []
+          : [{ label: 'wire bytes/event measured (throughput run)', value: fmt((results.throughput as ThroughputResult).wireBytesPerEvent, 1) }]),
+      ],
+      [
+        'billable = sum of the non-empty column values in string form (src/transforms/billable-size.ts); seed = 16 string columns + TimeGenerated, entity_body as JSON, missing fields as Logstash\'s literal %{[raw][…]}',
+        'dropped fields checked per event: details, session id, app, actor team',
+        ...b.missingExamples.map((e) => `missing: ${e}`),
+        ...billable.byAction.map((a) => `${a.action}: ${fmt(a.events)} events, ratio ${fmt(a.ratio, 3)}`),
+      ],
+    );
+  }
+
+  if (run('meraki')) {
+    const m = await runWorker<MerakiResult>(join(__dirname, 'meraki.ts'), {
+      env: { BENCH_MERAKI_CYCLES: String(int('BENCH_MERAKI_CYCLES', 120)) },
+    });
+    results.meraki = m;
+    verdicts.merakiCalls = verdict(m.stats.max, TARGETS.merakiCallsPerOrgCycle, 'atMost');
+    print(
+      `4. Meraki API calls per org per poll cycle (${m.stats.cycles} cycles × ${m.stats.orgs} scenario orgs, counted at the emulator)`,
+      [
+        { label: 'max calls per org per cycle', value: fmt(m.stats.max), target: `≤ ${TARGETS.merakiCallsPerOrgCycle}`, verdict: verdicts.merakiCalls },
+        { label: 'mean calls per org per cycle', value: fmt(m.stats.mean, 2) },
+        { label: 'unattributed calls', value: fmt(m.stats.unattributed) },
+        { label: '429 answers', value: fmt(m.rateLimited) },
+      ],
+      [`per org: ${Object.entries(m.stats.byOrg).map(([org, s]) => `${org} ${s.calls} calls`).join(', ')}; call mix: ${m.mix}`],
+    );
+  }
+
+  if (run('latency')) {
+    const l = await runWorker<LatencyResult>(join(__dirname, 'latency.ts'), {
+      cpus: '0-1',
+      env: { BENCH_LATENCY_INCIDENTS: String(int('BENCH_LATENCY_INCIDENTS', 10)) },
+      timeoutMs: 600_000,
+    });
+    results.latency = l;
+    verdicts.alertP95 = verdict(l.summary.p95Ms / 1000, TARGETS.alertP95Seconds, 'atMost');
+    print(
+      `5. alert latency on the local stack (poll interval ${l.pollIntervalSeconds} s, audit lag ${l.lagSeconds} s, ${l.summary.incidents} incidents)`,
+      [
+        { label: 'p50', value: `${fmt(l.summary.p50Ms / 1000, 1)} s` },
+        { label: 'p95', value: `${fmt(l.summary.p95Ms / 1000, 1)} s`, target: `≤ ${TARGETS.alertP95Seconds} s`, verdict: verdicts.alertP95 },
+        { label: 'max', value: `${fmt(l.summary.maxMs / 1000, 1)} s` },
+        { label: 'alerted', value: `${l.summary.alerted} of ${l.summary.incidents}` },
+      ],
+      [...l.samples.map((s) => `${s.incident}: ${s.postedAt === undefined ? 'no alert' : `${fmt((s.postedAt - s.visibleAt) / 1000, 1)} s`}`), ...l.notes],
+    );
+  }
+
+  results.verdicts = verdicts;
+  const misses = Object.entries(verdicts).filter(([, v]) => v === 'MISS');
+  process.stdout.write(`\n${misses.length === 0 ? 'All targets met' : `MISSED: ${misses.map(([k]) => k).join(', ')}`} (${Object.keys(verdicts).length} checked)\n`);
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`Wrote bench/results/latest.json (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s)\n`);
+  void MB;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

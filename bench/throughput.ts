@@ -1,0 +1,235 @@
+/**
+ * Worker (pinned to one core by the parent): collect → transform → upload events/s through the
+ * real `collectSlackAudit` activity — production deps from `slackAuditDeps(config)`: the real
+ * SlackAuditClient over HTTP to the Slack emulator (full 9,999-entry pages) and the real
+ * LogsIngestionClient (with the app's gzip policy) over HTTPS to the ingestion emulator, with a
+ * ClientSecretCredential against the Entra emulator — and, in the same process on the same core,
+ * the ceiling: JSON.parse of the same page texts + zod validation of every entry
+ * (SlackAuditEntrySchema) + JSON.stringify once per row into <1 MB arrays + gzip at the level the
+ * app uploads with, nothing else.
+ *
+ * Two seams differ from production, both outside "collect → transform → upload": the client's
+ * org-wide request budget is raised (Slack's ~50 calls/min would cap any measurement at ~8.3k
+ * events/s), and the detections' observer is a no-op (it is the detection step, measured apart).
+ */
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+
+import { collectSlackAudit, slackAuditDeps } from '../src/activities/collect-slack-audit';
+import { RequestBudget } from '../src/collectors/budget';
+import { SlackAuditClient } from '../src/collectors/slack-audit/client';
+import { parseConfig } from '../src/config';
+import type { RowObserver } from '../src/detections/observer';
+import { SlackAuditEntrySchema } from '../src/transforms/slack-audit';
+import type { EmulatorInfo } from './emulators';
+import { median, perSecond, perSecondFromUs, RssSampler } from './lib/measure';
+import { reportAndExit } from './lib/proc';
+
+const gzip = promisify(gzipCallback);
+/** The level `src/ingestion/client.ts` swaps the SDK's gzip to. */
+export const APP_GZIP_LEVEL = 1;
+const PAGE = 9999;
+const CHUNK_BYTES = 999_000;
+
+export interface ThroughputTask {
+  emulators: EmulatorInfo;
+  startSec: number;
+  spanSec: number;
+  events: number;
+  reps: number;
+}
+
+export interface RunFigures {
+  events: number;
+  wallMs: number;
+  cpuMs: number;
+  eventsPerSec: number;
+  eventsPerCpuSec: number;
+  peakRssMb: number;
+}
+
+export interface ThroughputResult {
+  events: number;
+  pages: number;
+  pageBytes: number;
+  ceiling: RunFigures[];
+  pipeline: (RunFigures & { rows: number; landed: number; uploadRequests: number; apiCalls: number; wireBytes: number; rawBytes: number })[];
+  ceilingEventsPerSec: number;
+  pipelineEventsPerSec: number;
+  pipelineEventsPerCpuSec: number;
+  ceilingEventsPerCpuSec: number;
+  ratio: number;
+  ratioCpu: number;
+  wireBytesPerEvent: number;
+  rawBytesPerEvent: number;
+}
+
+const noopObserver: RowObserver = {
+  observe() {
+    // detections are measured apart
+  },
+  flush: () => Promise.resolve({ updates: 0 }),
+};
+
+async function tableStats(ingestionUrl: string): Promise<{ rows: number; wireBytes: number; rawBytes: number; requests: number }> {
+  const response = await fetch(`${ingestionUrl}/_tables`);
+  const body = (await response.json()) as { tables: { table: string; rows: number; wireBytes: number; rawBytes: number; requests: number }[] };
+  const t = body.tables.find((x) => x.table === 'SentrySlackAudit_CL');
+  return { rows: t?.rows ?? 0, wireBytes: t?.wireBytes ?? 0, rawBytes: t?.rawBytes ?? 0, requests: t?.requests ?? 0 };
+}
+
+/** The page texts the emulator serves for the window (same query as the collector's). */
+async function fetchPages(info: EmulatorInfo, oldest: number, latest: number): Promise<string[]> {
+  const pages: string[] = [];
+  let cursor = '';
+  for (;;) {
+    const url = new URL('logs', info.slackAuditUrl);
+    url.searchParams.set('oldest', String(oldest));
+    url.searchParams.set('latest', String(latest));
+    url.searchParams.set('limit', String(PAGE));
+    if (cursor !== '') url.searchParams.set('cursor', cursor);
+    const response = await fetch(url, { headers: { authorization: `Bearer ${info.slackAuditToken}` } });
+    if (!response.ok) throw new Error(`fetching a page for the ceiling: HTTP ${response.status}`);
+    const text = await response.text();
+    pages.push(text);
+    cursor = (JSON.parse(text) as { response_metadata?: { next_cursor?: string } }).response_metadata?.next_cursor ?? '';
+    if (cursor === '') return pages;
+  }
+}
+
+/** The ceiling: parse + zod + stringify once + gzip (≤4 in flight, like the uploader). Returns events seen. */
+export async function ceilingPass(pages: readonly string[]): Promise<{ events: number; valid: number; gzipBytes: number }> {
+  let events = 0;
+  let valid = 0;
+  let gzipBytes = 0;
+  let parts: string[] = [];
+  let bytes = 0;
+  const inFlight = new Set<Promise<void>>();
+  const send = async () => {
+    const body = `[${parts.join(',')}]`;
+    parts = [];
+    bytes = 0;
+    while (inFlight.size >= 4) await Promise.race(inFlight);
+    const task: Promise<void> = gzip(body, { level: APP_GZIP_LEVEL }).then((out) => {
+      gzipBytes += out.length;
+      inFlight.delete(task);
+    });
+    inFlight.add(task);
+  };
+  for (const text of pages) {
+    const page = JSON.parse(text) as { entries: unknown[] };
+    for (const entry of page.entries) {
+      events += 1;
+      const parsed = SlackAuditEntrySchema.safeParse(entry);
+      if (!parsed.success) continue;
+      valid += 1;
+      const json = JSON.stringify(parsed.data);
+      const size = Buffer.byteLength(json);
+      if (parts.length > 0 && bytes + size >= CHUNK_BYTES) await send();
+      parts.push(json);
+      bytes += size;
+    }
+  }
+  if (parts.length > 0) await send();
+  await Promise.all(inFlight);
+  return { events, valid, gzipBytes };
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; wallNs: bigint; cpuUs: number; peakRss: number }> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const sampler = new RssSampler(10).start();
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const value = await work();
+  const wallNs = process.hrtime.bigint() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const { peakSampled } = sampler.stop();
+  return { value, wallNs, cpuUs: cpu.user + cpu.system, peakRss: peakSampled };
+}
+
+function figures(events: number, run: { wallNs: bigint; cpuUs: number; peakRss: number }): RunFigures {
+  return {
+    events,
+    wallMs: Number(run.wallNs) / 1e6,
+    cpuMs: run.cpuUs / 1000,
+    eventsPerSec: perSecond(events, run.wallNs),
+    eventsPerCpuSec: perSecondFromUs(events, run.cpuUs),
+    peakRssMb: run.peakRss / 1024 / 1024,
+  };
+}
+
+export async function measureThroughput(task: ThroughputTask): Promise<ThroughputResult> {
+  const info = task.emulators;
+  const config = parseConfig({
+    ...info.env,
+    SENTRY_SLACK_AUDIT_TOKEN: info.slackAuditToken,
+    SENTRY_SLACK_AUDIT_API_URL: info.slackAuditUrl,
+    SENTRY_SOURCES: 'slackAudit',
+    SENTRY_SLACK_AUDIT_PAGE_SIZE: String(PAGE),
+    SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
+  });
+  const deps = slackAuditDeps(config);
+  deps.client = new SlackAuditClient({
+    baseUrl: config.slack.auditApiUrl,
+    token: info.slackAuditToken,
+    budget: new RequestBudget({ ratePerSec: 1_000_000, capacity: 1_000_000, label: 'bench (raised)' }),
+  });
+  deps.createObserver = () => noopObserver;
+
+  const window = { oldest: task.startSec, latest: task.startSec + task.spanSec - 1 };
+  const pages = await fetchPages(info, window.oldest, window.latest);
+  const pageBytes = pages.reduce((sum, p) => sum + Buffer.byteLength(p), 0);
+
+  // Warm-up of both paths: JIT, TLS handshakes, the Entra token, the zod schema.
+  const warmWindow = { oldest: task.startSec, latest: task.startSec + Math.max(1, Math.floor(task.spanSec / 10)) };
+  await collectSlackAudit({ cycleId: 'bench-warmup', window: warmWindow }, deps);
+  await ceilingPass(pages.slice(0, 2));
+
+  const ceiling: RunFigures[] = [];
+  const pipeline: ThroughputResult['pipeline'] = [];
+  for (let rep = 0; rep < task.reps; rep += 1) {
+    const c = await timed(() => ceilingPass(pages));
+    ceiling.push(figures(c.value.events, c));
+
+    const before = await tableStats(info.ingestionUrl);
+    const p = await timed(() => collectSlackAudit({ cycleId: `bench-${rep}`, window }, deps));
+    const after = await tableStats(info.ingestionUrl);
+    const landed = after.rows - before.rows;
+    if (p.value.rows !== task.events || landed !== task.events) {
+      throw new Error(`pipeline run ${rep}: ${p.value.rows} rows reported, ${landed} landed, ${task.events} expected`);
+    }
+    pipeline.push({
+      ...figures(p.value.rows, p),
+      rows: p.value.rows,
+      landed,
+      uploadRequests: p.value.uploadRequests,
+      apiCalls: p.value.apiCalls,
+      wireBytes: after.wireBytes - before.wireBytes,
+      rawBytes: after.rawBytes - before.rawBytes,
+    });
+  }
+  const ceilingRate = median(ceiling.map((c) => c.eventsPerSec));
+  const pipelineRate = median(pipeline.map((p) => p.eventsPerSec));
+  const ceilingCpu = median(ceiling.map((c) => c.eventsPerCpuSec));
+  const pipelineCpu = median(pipeline.map((p) => p.eventsPerCpuSec));
+  const last = pipeline[pipeline.length - 1];
+  return {
+    events: task.events,
+    pages: pages.length,
+    pageBytes,
+    ceiling,
+    pipeline,
+    ceilingEventsPerSec: ceilingRate,
+    pipelineEventsPerSec: pipelineRate,
+    ceilingEventsPerCpuSec: ceilingCpu,
+    pipelineEventsPerCpuSec: pipelineCpu,
+    ratio: pipelineRate / ceilingRate,
+    ratioCpu: pipelineCpu / ceilingCpu,
+    wireBytesPerEvent: last === undefined ? Number.NaN : last.wireBytes / last.rows,
+    rawBytesPerEvent: last === undefined ? Number.NaN : last.rawBytes / last.rows,
+  };
+}
+
+if (require.main === module) {
+  reportAndExit(() => measureThroughput(JSON.parse(process.env.BENCH_TASK ?? '{}') as ThroughputTask));
+}
