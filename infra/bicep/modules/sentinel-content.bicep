@@ -57,6 +57,8 @@ var huntingQueryText = {
   'slack-logins-via-single-ip': loadTextContent('../kql/hunting/slack-logins-via-single-ip.kql')
   'slack-user-multiple-ips': loadTextContent('../kql/hunting/slack-user-multiple-ips.kql')
   'meraki-device-public-ips': loadTextContent('../kql/hunting/meraki-device-public-ips.kql')
+  'slack-blocked-mfa-logins': loadTextContent('../kql/hunting/slack-blocked-mfa-logins.kql')
+  'slack-failed-logins-one-ip': loadTextContent('../kql/hunting/slack-failed-logins-one-ip.kql')
 }
 
 resource workspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' existing = {
