@@ -1,6 +1,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { DEMO_KEY, DEMO_ORG_ID, demoState, HQ_APPLIANCE_SERIAL, HQ_NETWORK_ID, type MerakiEmulator, startMerakiEmulator } from '../../dev/emulators/meraki';
+import {
+  DEMO_KEY,
+  DEMO_ORG_ID,
+  demoState,
+  HQ_APPLIANCE_SERIAL,
+  HQ_NETWORK_ID,
+  type MerakiEmulator,
+  startMerakiEmulator,
+} from '../../dev/emulators/meraki';
 import { FakeIngestion, httpError, recordingObservers } from '../../test/helpers/pipeline';
 import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
 import { MerakiClient } from '../collectors/meraki/client';
@@ -28,7 +36,7 @@ beforeAll(async () => {
   t = await startTestAzurite();
 }, 60_000);
 afterAll(async () => {
-  await t?.stop();
+  await t.stop();
 });
 
 beforeEach(async () => {
@@ -60,7 +68,13 @@ function deps(): CollectMerakiDeps {
   const checkpoints = new CheckpointStore(config);
   return {
     config,
-    client: new MerakiClient({ baseUrl: meraki.url, apiKey: DEMO_KEY, backoffBaseMs: 1, backoffMaxMs: 5, maxRetries: 1 }),
+    client: new MerakiClient({
+      baseUrl: meraki.url,
+      apiKey: DEMO_KEY,
+      backoffBaseMs: 1,
+      backoffMaxMs: 5,
+      maxRetries: 1,
+    }),
     ingestion,
     orgStates: new MerakiOrgStates(checkpoints),
     networks: new MerakiNetworkStore(config),
@@ -78,7 +92,10 @@ function apiRequests(): number {
 async function cycle(n: number) {
   nowMs = START + n * 60_000;
   const before = apiRequests();
-  const result = await collectMeraki({ cycleId: `c${n}`, org: DEMO_ORG_ID, now: new Date(nowMs).toISOString() }, deps());
+  const result = await collectMeraki(
+    { cycleId: `c${n}`, org: DEMO_ORG_ID, now: new Date(nowMs).toISOString() },
+    deps(),
+  );
   return { result, requests: apiRequests() - before };
 }
 
@@ -108,7 +125,9 @@ describe('collectMeraki', () => {
       polled.push(...c.result.eventNetworks);
     }
     // Every appliance network gets its turn.
-    const applianceNetworks = (await new MerakiNetworkStore(config).list(DEMO_ORG_ID)).filter((n) => n.productTypes.includes('appliance'));
+    const applianceNetworks = (await new MerakiNetworkStore(config).list(DEMO_ORG_ID)).filter((n) =>
+      n.productTypes.includes('appliance'),
+    );
     expect(new Set(polled)).toEqual(new Set(applianceNetworks.map((n) => n.id)));
   });
 
@@ -139,7 +158,12 @@ describe('collectMeraki', () => {
     await cycle(0);
     await cycle(1);
     meraki.state.addEvents(HQ_NETWORK_ID, [
-      { occurredAt: new Date(START + 30_000).toISOString(), type: 'vpn_connectivity_change', description: 'VPN down', productType: 'appliance' },
+      {
+        occurredAt: new Date(START + 30_000).toISOString(),
+        type: 'vpn_connectivity_change',
+        description: 'VPN down',
+        productType: 'appliance',
+      },
     ]);
     let hq = 0;
     for (let n = 2; n < 14; n += 1) {
@@ -148,7 +172,12 @@ describe('collectMeraki', () => {
         hq += 1;
         if (hq === 1) {
           meraki.state.addEvents(HQ_NETWORK_ID, [
-            { occurredAt: new Date(nowMs - 1_000).toISOString(), type: 'dhcp_lease', description: 'late lease', productType: 'appliance' },
+            {
+              occurredAt: new Date(nowMs - 1_000).toISOString(),
+              type: 'dhcp_lease',
+              description: 'late lease',
+              productType: 'appliance',
+            },
           ]);
         }
       }
@@ -158,7 +187,9 @@ describe('collectMeraki', () => {
     const ids = hqEvents.map((r) => r.EventId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(hqEvents.map((r) => r.Description)).toEqual(expect.arrayContaining(['VPN down', 'late lease']));
-    const cursor = (await new MerakiNetworkStore(config).list(DEMO_ORG_ID)).find((n) => n.id === HQ_NETWORK_ID)?.eventsAfter;
+    const cursor = (await new MerakiNetworkStore(config).list(DEMO_ORG_ID)).find(
+      (n) => n.id === HQ_NETWORK_ID,
+    )?.eventsAfter;
     expect(cursor).toBeDefined();
   });
 
@@ -187,10 +218,20 @@ describe('collectMeraki', () => {
   });
 
   it('rejects bad input and organizations that are not configured', async () => {
-    for (const input of [undefined, { cycleId: 'c' }, { org: DEMO_ORG_ID }, { cycleId: 'c', org: DEMO_ORG_ID, rows: [1] }]) {
-      await expect(collectMeraki(input, deps())).rejects.toMatchObject({ code: ErrorCode.InputInvalid, retriable: false });
+    for (const input of [
+      undefined,
+      { cycleId: 'c' },
+      { org: DEMO_ORG_ID },
+      { cycleId: 'c', org: DEMO_ORG_ID, rows: [1] },
+    ]) {
+      await expect(collectMeraki(input, deps())).rejects.toMatchObject({
+        code: ErrorCode.InputInvalid,
+        retriable: false,
+      });
     }
-    await expect(collectMeraki({ cycleId: 'c', org: '999' }, deps())).rejects.toMatchObject({ code: ErrorCode.InputInvalid });
+    await expect(collectMeraki({ cycleId: 'c', org: '999' }, deps())).rejects.toMatchObject({
+      code: ErrorCode.InputInvalid,
+    });
     expect(apiRequests()).toBe(0);
   });
 });

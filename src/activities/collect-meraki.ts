@@ -106,7 +106,10 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
   const { org, cycleId } = input;
   const settings = deps.config.collection.meraki;
   if (!deps.config.meraki.orgIds.includes(org)) {
-    throw new AppError(ErrorCode.InputInvalid, `collectMeraki: organization ${org} is not configured (SENTRY_MERAKI_ORG_IDS)`);
+    throw new AppError(
+      ErrorCode.InputInvalid,
+      `collectMeraki: organization ${org} is not configured (SENTRY_MERAKI_ORG_IDS)`,
+    );
   }
   const clock = deps.clock ?? Date.now;
   const at = new Date(input.now === undefined ? clock() : Date.parse(input.now)).toISOString();
@@ -168,7 +171,14 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
         const valid: { raw: unknown; item: UplinkStatusLike }[] = [];
         for (const item of listing.items) {
           const parsed = MerakiUplinkStatusSchema.safeParse(item);
-          if (parsed.success) valid.push({ raw: item, item: { ...parsed.data, uplinks: parsed.data.uplinks.map((u) => ({ ...u, status: u.status ?? 'unknown' })) } });
+          if (parsed.success)
+            valid.push({
+              raw: item,
+              item: {
+                ...parsed.data,
+                uplinks: parsed.data.uplinks.map((u) => ({ ...u, status: u.status ?? 'unknown' })),
+              },
+            });
           else {
             const mapped = toMerakiUplinkRows(item, { sourceOrg: org, at });
             await sink.quarantine('merakiUplink', item, mapped.ok ? 'invalid Meraki uplink status' : mapped.reason);
@@ -181,7 +191,9 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
           listing.complete,
         );
         const diff = diffUplinks(previous, current);
-        const changed = new Set(diff.changes.filter((c) => c.kind !== 'removed').map((c) => uplinkKey(c.serial, c.interface)));
+        const changed = new Set(
+          diff.changes.filter((c) => c.kind !== 'removed').map((c) => uplinkKey(c.serial, c.interface)),
+        );
         const full = diff.baseline || state.cycle % settings.uplinkFullSnapshotCycles === 0;
         result.baseline = diff.baseline;
         result.fullSnapshot = full;
@@ -206,11 +218,13 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
       } else if (call.kind === 'devices') {
         const listing = await deps.client.getDevices(org, { maxPages: call.maxPages });
         nextPlan = { ...nextPlan, devicePages: listing.complete ? listing.pages : listing.pages + 1 };
-        for (const item of listing.items) await sink.accept('merakiDevice', toMerakiDeviceRow(item, { sourceOrg: org, at }), item);
+        for (const item of listing.items)
+          await sink.accept('merakiDevice', toMerakiDeviceRow(item, { sourceOrg: org, at }), item);
       } else {
         const network = known.find((n) => n.id === call.networkId);
         if (network === undefined) continue;
-        const startingAfter = network.eventsAfter ?? new Date(Date.parse(at) - settings.eventsLookbackHours * 3_600_000).toISOString();
+        const startingAfter =
+          network.eventsAfter ?? new Date(Date.parse(at) - settings.eventsLookbackHours * 3_600_000).toISOString();
         result.eventNetworks.push(network.id);
         let page;
         try {
@@ -218,12 +232,18 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
         } catch (error) {
           // The planner's rule: this network waits for its next turn; its cursor has not moved.
           result.eventErrors += 1;
-          deps.log?.(`collectMeraki ${org}: events of ${network.id} failed, retried on its next turn: ${redactSecrets(ensureError(error).message)}`);
+          deps.log?.(
+            `collectMeraki ${org}: events of ${network.id} failed, retried on its next turn: ${redactSecrets(ensureError(error).message)}`,
+          );
           continue;
         }
         let newest: string | undefined;
         for (const event of page.events) {
-          const landed = await sink.accept('merakiEvent', toMerakiNetworkEventRow(event, { sourceOrg: org, networkId: network.id }), event);
+          const landed = await sink.accept(
+            'merakiEvent',
+            toMerakiNetworkEventRow(event, { sourceOrg: org, networkId: network.id }),
+            event,
+          );
           const occurredAt = (event as { occurredAt?: unknown }).occurredAt;
           if (landed && typeof occurredAt === 'string') newest = newer(newest, occurredAt);
         }
@@ -292,4 +312,3 @@ export async function collectMerakiActivity(input: unknown, context: InvocationC
     return logAndRethrow(context, 'collectMeraki', error);
   }
 }
-

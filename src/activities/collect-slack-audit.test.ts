@@ -24,7 +24,7 @@ beforeAll(async () => {
   t = await startTestAzurite();
 }, 60_000);
 afterAll(async () => {
-  await t?.stop();
+  await t.stop();
 });
 afterEach(async () => {
   await slack?.close();
@@ -44,7 +44,7 @@ interface Setup {
 
 async function setup(settings: Record<string, string> = {}, entries: Record<string, unknown>[] = []): Promise<Setup> {
   slack = await startSlackEmulator({ tokens: { audit: BASE_TEST_ENV.SENTRY_SLACK_AUDIT_TOKEN ?? '' } });
-  slack.state.addAuditEntries(entries as never);
+  slack.state.addAuditEntries(entries);
   const org = `E${randomUUID().slice(0, 8)}`;
   const config = t.configWith({
     SENTRY_SLACK_AUDIT_ORG: org,
@@ -105,7 +105,15 @@ describe('collectSlackAudit', () => {
     const s = await setup({}, entries);
     const result = await collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps());
 
-    expect(result).toMatchObject({ source: 'slackAudit', org: s.org, mode: 'live', windows: 1, caughtUp: true, rows: 3, quarantined: 0 });
+    expect(result).toMatchObject({
+      source: 'slackAudit',
+      org: s.org,
+      mode: 'live',
+      windows: 1,
+      caughtUp: true,
+      rows: 3,
+      quarantined: 0,
+    });
     expect(result.checkpointAt).toBe(T + 3600);
     expect(result.apiCalls).toBe(1);
     const landed = s.ingestion.rows(AUDIT);
@@ -148,7 +156,12 @@ describe('collectSlackAudit', () => {
       expect(String(row.Reason)).toMatch(/id|actor/);
       expect(typeof row.Raw).toBe('string');
     }
-    expect(s.ingestion.rows(AUDIT).map((r) => r.EventId).sort()).toEqual(good.map((g) => g.id).sort());
+    expect(
+      s.ingestion
+        .rows(AUDIT)
+        .map((r) => r.EventId)
+        .sort(),
+    ).toEqual(good.map((g) => g.id).sort());
     // Quarantined records are not fed to detections.
     expect(s.observers.record.observed).toHaveLength(2);
   });
@@ -156,7 +169,11 @@ describe('collectSlackAudit', () => {
   it('applies the deny list client-side and the allow list as action= batches', async () => {
     const s = await setup(
       { SENTRY_SLACK_AUDIT_ACTIONS: 'file_downloaded,user_login', SENTRY_SLACK_AUDIT_DENY_ACTIONS: 'user_login' },
-      [auditEntry({ date_create: T + 1 }), auditEntry({ date_create: T + 2, action: 'user_login' }), auditEntry({ date_create: T + 3, action: 'user_logout' })],
+      [
+        auditEntry({ date_create: T + 1 }),
+        auditEntry({ date_create: T + 2, action: 'user_login' }),
+        auditEntry({ date_create: T + 3, action: 'user_logout' }),
+      ],
     );
     const result = await collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps());
     expect(result.rows).toBe(1);
@@ -178,14 +195,21 @@ describe('collectSlackAudit', () => {
     s.ingestion.failWith = undefined;
     const retried = await collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps());
     expect(retried.rows).toBe(2);
-    expect(s.ingestion.rows(AUDIT).map((r) => r.EventId).sort()).toEqual(entries.map((e) => e.id).sort());
+    expect(
+      s.ingestion
+        .rows(AUDIT)
+        .map((r) => r.EventId)
+        .sort(),
+    ).toEqual(entries.map((e) => e.id).sort());
     expect((await s.checkpoints.load(s.org)).checkpoint?.at).toBe(T + 3600);
   });
 
   it('never advances the checkpoint when the observations cannot be persisted', async () => {
     const s = await setup({}, [auditEntry({ date_create: T + 5 })]);
     s.observers.failFlush.value = new AppError(ErrorCode.StateUnavailable, 'windows table down', { retriable: true });
-    await expect(collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps())).rejects.toMatchObject({ code: ErrorCode.StateUnavailable });
+    await expect(collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps())).rejects.toMatchObject({
+      code: ErrorCode.StateUnavailable,
+    });
     expect((await s.checkpoints.load(s.org)).checkpoint).toBeUndefined();
   });
 
@@ -206,12 +230,19 @@ describe('collectSlackAudit', () => {
         };
       },
     });
-    await expect(collectSlackAudit({ cycleId: 'c1', now: NOW }, deps)).rejects.toMatchObject({ code: ErrorCode.StateConflict, retriable: true });
+    await expect(collectSlackAudit({ cycleId: 'c1', now: NOW }, deps)).rejects.toMatchObject({
+      code: ErrorCode.StateConflict,
+      retriable: true,
+    });
     expect((await s.checkpoints.load(s.org)).checkpoint?.at).toBe(T + 100);
   });
 
   it('reads a backlog window by window until the run budget is spent, checkpointing each', async () => {
-    const entries = [auditEntry({ date_create: T + 100 }), auditEntry({ date_create: T + 1000 }), auditEntry({ date_create: T + 3000 })];
+    const entries = [
+      auditEntry({ date_create: T + 100 }),
+      auditEntry({ date_create: T + 1000 }),
+      auditEntry({ date_create: T + 3000 }),
+    ];
     const s = await setup({ SENTRY_SLACK_AUDIT_WINDOW_SECONDS: '600', SENTRY_SLACK_AUDIT_RUN_SECONDS: '10' }, entries);
     let clock = 0;
     const deps = s.deps({
@@ -227,16 +258,25 @@ describe('collectSlackAudit', () => {
     const saves = s.events.filter((e) => e.startsWith('checkpoint.save'));
     expect(saves).toHaveLength(first.windows);
     let last = first;
-    for (let i = 0; i < 10 && !last.caughtUp; i += 1) last = await collectSlackAudit({ cycleId: `c${i + 2}`, now: NOW }, s.deps());
+    for (let i = 0; i < 10 && !last.caughtUp; i += 1)
+      last = await collectSlackAudit({ cycleId: `c${i + 2}`, now: NOW }, s.deps());
     expect(last.caughtUp).toBe(true);
     expect(last.checkpointAt).toBe(T + 3600);
-    expect(s.ingestion.rows(AUDIT).map((r) => r.EventId).sort()).toEqual(entries.map((e) => e.id).sort());
+    expect(
+      s.ingestion
+        .rows(AUDIT)
+        .map((r) => r.EventId)
+        .sort(),
+    ).toEqual(entries.map((e) => e.id).sort());
   });
 
   it('backfills exactly the given window without touching the checkpoint', async () => {
     const inside = auditEntry({ date_create: T - 86_400 + 10 });
     const s = await setup({}, [inside, auditEntry({ date_create: T - 10 })]);
-    const result = await collectSlackAudit({ cycleId: 'backfill:x', window: { oldest: T - 86_400, latest: T - 86_400 + 3599 } }, s.deps());
+    const result = await collectSlackAudit(
+      { cycleId: 'backfill:x', window: { oldest: T - 86_400, latest: T - 86_400 + 3599 } },
+      s.deps(),
+    );
     expect(result).toMatchObject({ mode: 'backfill', windows: 1, rows: 1, checkpointAt: null });
     expect(s.ingestion.rows(AUDIT).map((r) => r.EventId)).toEqual([inside.id]);
     expect((await s.checkpoints.load(s.org)).checkpoint).toBeUndefined();
@@ -244,12 +284,20 @@ describe('collectSlackAudit', () => {
 
   it('rejects bad input with a clear, non-retriable error and calls nothing', async () => {
     const s = await setup();
-    for (const input of [undefined, {}, { cycleId: '' }, { cycleId: 'c', rows: [] }, { cycleId: 'c', window: { oldest: 10, latest: 5 } }]) {
+    for (const input of [
+      undefined,
+      {},
+      { cycleId: '' },
+      { cycleId: 'c', rows: [] },
+      { cycleId: 'c', window: { oldest: 10, latest: 5 } },
+    ]) {
       const error = await collectSlackAudit(input, s.deps()).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: ErrorCode.InputInvalid, retriable: false });
       expect((error as Error).message).toContain('collectSlackAudit input is invalid');
     }
-    await expect(collectSlackAudit({ cycleId: 'c', org: 'Eother' }, s.deps())).rejects.toMatchObject({ code: ErrorCode.InputInvalid });
+    await expect(collectSlackAudit({ cycleId: 'c', org: 'Eother' }, s.deps())).rejects.toMatchObject({
+      code: ErrorCode.InputInvalid,
+    });
     expect(s.slack.requests.filter((r) => r.path.startsWith('/audit'))).toHaveLength(0);
   });
 

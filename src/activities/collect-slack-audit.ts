@@ -13,7 +13,12 @@ import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 
 import { SlackAuditClient } from '../collectors/slack-audit/client';
-import { planSlackAuditWindow, slackAuditPages, type SlackAuditCheckpoint, type TimeWindow } from '../collectors/slack-audit/pages';
+import {
+  planSlackAuditWindow,
+  slackAuditPages,
+  type SlackAuditCheckpoint,
+  type TimeWindow,
+} from '../collectors/slack-audit/pages';
 import { type Config, getConfig, redactSecrets } from '../config';
 import { createRowObserver } from '../detections/row-observer';
 import type { ObserverContext, RowObserver } from '../detections/observer';
@@ -83,7 +88,9 @@ export interface CollectSlackAuditDeps {
 export function parseInput<T>(schema: z.ZodType<T>, raw: unknown, activity: string): T {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new AppError(ErrorCode.InputInvalid, `${activity} input is invalid: ${z.prettifyError(parsed.error)}`, { retriable: false });
+    throw new AppError(ErrorCode.InputInvalid, `${activity} input is invalid: ${z.prettifyError(parsed.error)}`, {
+      retriable: false,
+    });
   }
   return parsed.data;
 }
@@ -93,7 +100,10 @@ export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDep
   const settings = deps.config.collection.slackAudit;
   const org = input.org ?? settings.org;
   if (org !== settings.org) {
-    throw new AppError(ErrorCode.InputInvalid, `collectSlackAudit: org ${org} is not the configured enterprise (${settings.org})`);
+    throw new AppError(
+      ErrorCode.InputInvalid,
+      `collectSlackAudit: org ${org} is not the configured enterprise (${settings.org})`,
+    );
   }
   const clock = deps.clock ?? Date.now;
   const nowSec = Math.floor((input.now === undefined ? clock() : Date.parse(input.now)) / 1000);
@@ -139,7 +149,8 @@ export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDep
       result.duplicates += page.dropped.duplicate;
       result.denied += page.dropped.denied;
       result.rawBytes += page.rawBytes;
-      for (const entry of page.entries) await sink.accept('slackAudit', toSlackAuditRow(entry, { sourceOrg: org }), entry);
+      for (const entry of page.entries)
+        await sink.accept('slackAudit', toSlackAuditRow(entry, { sourceOrg: org }), entry);
       if (page.checkpoint !== undefined) final = page.checkpoint;
     }
     const landed = await sink.flush();
@@ -204,7 +215,8 @@ export function slackAuditDeps(config: Config, log?: (message: string) => void):
     }),
     ingestion: ingestionClient(config),
     checkpoints: new SlackAuditCheckpoints(new CheckpointStore(config)),
-    createObserver: (ctx) => createRowObserver(config, ctx, resolveFileChannels === undefined ? {} : { resolveFileChannels }),
+    createObserver: (ctx) =>
+      createRowObserver(config, ctx, resolveFileChannels === undefined ? {} : { resolveFileChannels }),
   };
   if (log !== undefined) deps.log = log;
   return deps;
@@ -224,7 +236,10 @@ export function logAndRethrow(context: InvocationContext, activity: string, erro
 }
 
 /** The registered handler. */
-export async function collectSlackAuditActivity(input: unknown, context: InvocationContext): Promise<CollectSlackAuditResult> {
+export async function collectSlackAuditActivity(
+  input: unknown,
+  context: InvocationContext,
+): Promise<CollectSlackAuditResult> {
   try {
     return await collectSlackAudit(
       input,

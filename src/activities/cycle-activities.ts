@@ -26,15 +26,21 @@ export interface CyclePlan {
 
 export function planCycle(config: Config): CyclePlan {
   const targets: CycleTarget[] = [];
-  if (config.sources.includes('slackAudit')) targets.push({ source: 'slackAudit', org: config.collection.slackAudit.org });
-  if (config.sources.includes('meraki')) for (const org of config.meraki.orgIds) targets.push({ source: 'meraki', org });
+  if (config.sources.includes('slackAudit'))
+    targets.push({ source: 'slackAudit', org: config.collection.slackAudit.org });
+  if (config.sources.includes('meraki'))
+    for (const org of config.meraki.orgIds) targets.push({ source: 'meraki', org });
   // Cycles never start closer together than the gap, whatever expedites them.
-  return { targets, pollIntervalSeconds: config.pollIntervalSeconds, minGapSeconds: config.collection.minCycleGapSeconds };
+  return {
+    targets,
+    pollIntervalSeconds: config.pollIntervalSeconds,
+    minGapSeconds: config.collection.minCycleGapSeconds,
+  };
 }
 
 export async function planCycleActivity(_input: unknown, context: InvocationContext): Promise<CyclePlan> {
   try {
-    return Promise.resolve(planCycle(getConfig()));
+    return await Promise.resolve(planCycle(getConfig()));
   } catch (error) {
     return logAndRethrow(context, 'planCycle', error);
   }
@@ -69,7 +75,8 @@ export async function recordCycle(raw: unknown, store: CycleStore): Promise<{ re
   const input = parseInput(RecordCycleInput, raw, 'recordCycle');
   const at = new Date(input.startedAt);
   for (const outcome of input.outcomes) await store.record(input.cycleId, at, outcome);
-  const sum = (pick: (o: RecordCycleInput['outcomes'][number]) => number) => input.outcomes.reduce((s, o) => s + pick(o), 0);
+  const sum = (pick: (o: RecordCycleInput['outcomes'][number]) => number) =>
+    input.outcomes.reduce((s, o) => s + pick(o), 0);
   await store.record(input.cycleId, at, {
     source: 'cycle',
     org: 'latest',
@@ -134,7 +141,8 @@ export interface BackfillSlice {
 export function planBackfill(raw: unknown): BackfillSlice {
   const input = parseInput(PlanBackfillInput, raw, 'planBackfill');
   const total = Math.ceil((input.latest - input.oldest + 1) / input.windowSeconds);
-  if (total > MAX_WINDOWS) throw new AppError(ErrorCode.InputInvalid, `planBackfill: ${total} windows is more than ${MAX_WINDOWS}`);
+  if (total > MAX_WINDOWS)
+    throw new AppError(ErrorCode.InputInvalid, `planBackfill: ${total} windows is more than ${MAX_WINDOWS}`);
   const start = input.oldest + input.from * input.windowSeconds;
   if (start > input.latest) return { total, windows: [] };
   const end = Math.min(input.latest, start + input.limit * input.windowSeconds - 1);
@@ -143,7 +151,7 @@ export function planBackfill(raw: unknown): BackfillSlice {
 
 export async function planBackfillActivity(input: unknown, context: InvocationContext): Promise<BackfillSlice> {
   try {
-    return Promise.resolve(planBackfill(input));
+    return await Promise.resolve(planBackfill(input));
   } catch (error) {
     return logAndRethrow(context, 'planBackfill', error);
   }

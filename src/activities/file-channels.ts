@@ -36,7 +36,11 @@ function channelsOf(file: unknown): string[] {
 }
 
 /** A resolver over `api` (the bot WebClient), or undefined when no bot token is configured. */
-export function fileChannelsResolver(config: Config, api?: SlackApi, now: () => number = Date.now): FileChannelsResolver | undefined {
+export function fileChannelsResolver(
+  config: Config,
+  api?: SlackApi,
+  now: () => number = Date.now,
+): FileChannelsResolver | undefined {
   if (api === undefined && config.slack.botToken === undefined) return undefined;
   const client = api ?? (slackWebClient(config, 'bot') as unknown as SlackApi);
   return async (fileId) => {

@@ -49,7 +49,11 @@ export class RowSink {
   constructor(private readonly options: RowSinkOptions) {}
 
   /** A transform result: the row, or the raw record into quarantine with the reason. */
-  async accept<K extends DataStream>(stream: K, result: TransformResult<RowsByStream[K]>, raw: unknown): Promise<boolean> {
+  async accept<K extends DataStream>(
+    stream: K,
+    result: TransformResult<RowsByStream[K]>,
+    raw: unknown,
+  ): Promise<boolean> {
     if (result.ok) {
       await this.row(stream, result.row);
       return true;
@@ -60,11 +64,14 @@ export class RowSink {
 
   async row<K extends DataStream>(stream: K, row: RowsByStream[K]): Promise<void> {
     this.options.observer.observe(stream, row);
-    await this.uploader(stream).add(row as Record<string, unknown>);
+    await this.uploader(stream).add(row);
   }
 
   async quarantine(source: StreamKey, raw: unknown, reason: string): Promise<void> {
-    const row = toQuarantineRow(source, raw, reason, { sourceOrg: this.options.sourceOrg, at: this.options.now().toISOString() });
+    const row = toQuarantineRow(source, raw, reason, {
+      sourceOrg: this.options.sourceOrg,
+      at: this.options.now().toISOString(),
+    });
     await this.quarantineStream().add(row);
   }
 
@@ -129,5 +136,5 @@ export class RowSink {
 
 /** Sum of rows over streams. */
 export function totalRows(summary: SinkSummary): number {
-  return Object.values(summary.rows).reduce((sum, n) => sum + (n ?? 0), 0);
+  return Object.values(summary.rows).reduce((sum, n) => sum + n, 0);
 }

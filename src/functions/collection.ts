@@ -34,9 +34,12 @@ df.app.client.timer('cycleWatchdog', {
   handler: async (_timer, client, context) => {
     try {
       const { result, previous } = await ensureCycleRunning(client);
-      if (result !== 'running') context.log(`cycleWatchdog: ${result} ${CYCLE_INSTANCE_ID} (was ${previous ?? 'absent'})`);
+      if (result !== 'running')
+        context.log(`cycleWatchdog: ${result} ${CYCLE_INSTANCE_ID} (was ${previous ?? 'absent'})`);
     } catch (error) {
-      context.error(`cycleWatchdog: could not check or start ${CYCLE_INSTANCE_ID}: ${redactSecrets(ensureError(error).message)}`);
+      context.error(
+        `cycleWatchdog: could not check or start ${CYCLE_INSTANCE_ID}: ${redactSecrets(ensureError(error).message)}`,
+      );
       throw error;
     }
   },

@@ -37,7 +37,9 @@ export interface BackfillOutput extends BackfillTotals {
 const ZERO: BackfillTotals = { windows: 0, rows: 0, quarantined: 0, apiCalls: 0, bytes: 0 };
 const n = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
-export function* backfillOrchestrator(context: OrchestrationContext): Generator<Task, BackfillOutput | undefined, unknown> {
+export function* backfillOrchestrator(
+  context: OrchestrationContext,
+): Generator<Task, BackfillOutput | undefined, unknown> {
   const carried = context.df.getInput<BackfillCarried>();
   const { request } = carried;
   const next = carried.next ?? 0;

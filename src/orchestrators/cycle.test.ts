@@ -41,16 +41,36 @@ describe('cycle orchestrator', () => {
 
     const all = expectTask(gen.next(plan).value, 'all') as { tasks: FakeTask[] };
     expect(all.tasks).toEqual([
-      { kind: 'activity', name: ActivityNames.collectSlackAudit, retry: true, input: { cycleId, org: 'E1', now: START.toISOString() } },
-      { kind: 'activity', name: ActivityNames.collectMeraki, retry: true, input: { cycleId, org: '111', now: START.toISOString() } },
+      {
+        kind: 'activity',
+        name: ActivityNames.collectSlackAudit,
+        retry: true,
+        input: { cycleId, org: 'E1', now: START.toISOString() },
+      },
+      {
+        kind: 'activity',
+        name: ActivityNames.collectMeraki,
+        retry: true,
+        input: { cycleId, org: '111', now: START.toISOString() },
+      },
     ]);
-    const slack = { source: 'slackAudit', rows: 10, quarantined: 1, apiCalls: 2, bytes: 5000, checkpointAt: 1_800_000_000, caughtUp: true };
+    const slack = {
+      source: 'slackAudit',
+      rows: 10,
+      quarantined: 1,
+      apiCalls: 2,
+      bytes: 5000,
+      checkpointAt: 1_800_000_000,
+      caughtUp: true,
+    };
     const meraki = { source: 'meraki', rows: 3, quarantined: 0, apiCalls: 2, bytes: 900, failovers: 1 };
     // Fan-in: each target's own task is yielded for its result.
     expect(gen.next([slack, meraki]).value).toBe(all.tasks[0]);
     expect(gen.next(slack).value).toBe(all.tasks[1]);
 
-    const record = expectTask(gen.next(meraki).value, 'activity', ActivityNames.recordCycle) as { input: { outcomes: unknown[] } };
+    const record = expectTask(gen.next(meraki).value, 'activity', ActivityNames.recordCycle) as {
+      input: { outcomes: unknown[] };
+    };
     expect(record.input).toMatchObject({ cycleId, startedAt: START.toISOString() });
     expect(record.input.outcomes).toEqual([
       {
@@ -60,7 +80,13 @@ describe('cycle orchestrator', () => {
         counts: { rows: 10, quarantined: 1, apiCalls: 2, bytes: 5000 },
         details: { checkpointAt: 1_800_000_000, caughtUp: true },
       },
-      { source: 'meraki', org: '111', ok: true, counts: { rows: 3, quarantined: 0, apiCalls: 2, bytes: 900 }, details: { failovers: 1 } },
+      {
+        source: 'meraki',
+        org: '111',
+        ok: true,
+        counts: { rows: 3, quarantined: 0, apiCalls: 2, bytes: 900 },
+        details: { failovers: 1 },
+      },
     ]);
 
     expect(expectTask(gen.next({ recorded: 2 }).value, 'activity', ActivityNames.evaluateDetections)).toMatchObject({
@@ -94,29 +120,45 @@ describe('cycle orchestrator', () => {
     // Task.all fails fast; the orchestrator then collects each target's outcome.
     expect(gen.throw(failure).value).toBe(all.tasks[0]);
     expect(gen.throw(failure).value).toBe(all.tasks[1]);
-    const record = gen.next({ rows: 1, quarantined: 0, apiCalls: 1, bytes: 10 }).value as { input: { outcomes: { ok: boolean; error?: unknown }[] } };
+    const record = gen.next({ rows: 1, quarantined: 0, apiCalls: 1, bytes: 10 }).value as {
+      input: { outcomes: { ok: boolean; error?: unknown }[] };
+    };
     expect(record.input.outcomes[0]).toEqual({
       source: 'slackAudit',
       org: 'E1',
       ok: false,
       counts: { rows: 0, quarantined: 0, apiCalls: 0, bytes: 0 },
-      error: { code: 'collector_auth_failed', message: '[collector_auth_failed] Slack Audit Logs answered HTTP 401: invalid_auth' },
+      error: {
+        code: 'collector_auth_failed',
+        message: '[collector_auth_failed] Slack Audit Logs answered HTTP 401: invalid_auth',
+      },
     });
     expect(record.input.outcomes[1]).toMatchObject({ ok: true, counts: { rows: 1 } });
     expectTask(gen.next({ recorded: 2 }).value, 'activity', ActivityNames.evaluateDetections);
     // No findings: no dispatch.
     expectTask(gen.next({ findings: [] }).value, 'any');
-    expect(fake.status.at(-1)).toMatchObject({ targets: [{ source: 'slackAudit', ok: false, error: 'collector_auth_failed' }, { ok: true }] });
+    expect(fake.status.at(-1)).toMatchObject({
+      targets: [{ source: 'slackAudit', ok: false, error: 'collector_auth_failed' }, { ok: true }],
+    });
   });
 
   it('keeps cycling when planning or detection fails (the eternal instance never fails)', () => {
     const fake = fakeOrchestrationContext('', START);
     const gen = cycleOrchestrator(fake.context) as Generator<unknown, unknown, unknown>;
     gen.next();
-    expectTask(gen.throw(taskFailed('[config_invalid] Configuration is invalid')).value, 'activity', ActivityNames.evaluateDetections);
-    const any = gen.throw(taskFailed('evaluateDetections is not registered')).value as { kind: string; tasks: FakeTask[] };
+    expectTask(
+      gen.throw(taskFailed('[config_invalid] Configuration is invalid')).value,
+      'activity',
+      ActivityNames.evaluateDetections,
+    );
+    const any = gen.throw(taskFailed('evaluateDetections is not registered')).value as {
+      kind: string;
+      tasks: FakeTask[];
+    };
     expect(any.kind).toBe('any');
-    expect(fake.status.at(-1)).toMatchObject({ problems: [expect.stringContaining('planCycle'), expect.stringContaining('detections')] });
+    expect(fake.status.at(-1)).toMatchObject({
+      problems: [expect.stringContaining('planCycle'), expect.stringContaining('detections')],
+    });
     expect(gen.next(any.tasks[0]).done).toBe(true);
     expect(fake.continuedWith).toEqual([{ cycle: 1 }]);
   });
@@ -159,7 +201,12 @@ describe('cycle orchestrator', () => {
 });
 
 describe('backfill orchestrator', () => {
-  const request = { source: 'slackAudit' as const, oldest: 1_800_000_000, latest: 1_800_000_000 + 3 * 3600 - 1, windowSeconds: 3600 };
+  const request = {
+    source: 'slackAudit' as const,
+    oldest: 1_800_000_000,
+    latest: 1_800_000_000 + 3 * 3600 - 1,
+    windowSeconds: 3600,
+  };
 
   it('collects every window in order with retries, shows progress, and returns totals', () => {
     const fake = fakeOrchestrationContext({ request }, START, 'backfill-x');
@@ -167,10 +214,18 @@ describe('backfill orchestrator', () => {
     expect(expectTask(gen.next().value, 'activity', ActivityNames.planBackfill)).toMatchObject({
       input: { oldest: request.oldest, latest: request.latest, windowSeconds: 3600, from: 0, limit: SLICE },
     });
-    const windows = [0, 1, 2].map((i) => ({ oldest: request.oldest + i * 3600, latest: request.oldest + i * 3600 + 3599 }));
+    const windows = [0, 1, 2].map((i) => ({
+      oldest: request.oldest + i * 3600,
+      latest: request.oldest + i * 3600 + 3599,
+    }));
     let step = gen.next({ total: 3, windows });
     for (const [i, window] of windows.entries()) {
-      expect(step.value).toMatchObject({ kind: 'activity', name: ActivityNames.collectSlackAudit, retry: true, input: { cycleId: 'backfill:backfill-x', window } });
+      expect(step.value).toMatchObject({
+        kind: 'activity',
+        name: ActivityNames.collectSlackAudit,
+        retry: true,
+        input: { cycleId: 'backfill:backfill-x', window },
+      });
       expect(fake.status.at(-1)).toMatchObject({ windowsDone: i, windowsTotal: 3, window });
       step = gen.next({ rows: 5, quarantined: 1, apiCalls: 1, bytes: 100 });
     }
@@ -188,7 +243,9 @@ describe('backfill orchestrator', () => {
     gen.next({ total: 3, windows: [window] });
     const end = gen.next({ rows: 2, quarantined: 0, apiCalls: 1, bytes: 10 });
     expect(end.done).toBe(true);
-    expect(fake.continuedWith).toEqual([{ request, next: 1, totals: { windows: 1, rows: 2, quarantined: 0, apiCalls: 1, bytes: 10 } }]);
+    expect(fake.continuedWith).toEqual([
+      { request, next: 1, totals: { windows: 1, rows: 2, quarantined: 0, apiCalls: 1, bytes: 10 } },
+    ]);
   });
 
   it('fails with the window when a window still fails after its retries', () => {

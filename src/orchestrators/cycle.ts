@@ -46,13 +46,23 @@ export function carriedOf(input: unknown): CycleCarried {
   return { cycle: 0 };
 }
 
-const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0);
+const num = (value: unknown): number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0;
 
 /** A collector summary reduced to what the cycle records. */
 export function outcomeOf(target: CycleTarget, summary: unknown): CycleOutcome {
   const s = (typeof summary === 'object' && summary !== null ? summary : {}) as Record<string, unknown>;
   const details: Record<string, string | number | boolean | null> = {};
-  for (const key of ['checkpointAt', 'windows', 'caughtUp', 'duplicates', 'orgCycle', 'uplinkChanges', 'failovers', 'eventErrors']) {
+  for (const key of [
+    'checkpointAt',
+    'windows',
+    'caughtUp',
+    'duplicates',
+    'orgCycle',
+    'uplinkChanges',
+    'failovers',
+    'eventErrors',
+  ]) {
     const value = s[key];
     if (typeof value === 'number' || typeof value === 'boolean' || value === null) details[key] = value;
   }
@@ -68,7 +78,12 @@ export function outcomeOf(target: CycleTarget, summary: unknown): CycleOutcome {
 /** A failed target: the coded message the activity threw (`[code] message`), cut to size. */
 export function failureOf(target: CycleTarget, error: unknown): CycleOutcome {
   const details = (error as { failureDetails?: { errorMessage?: unknown } } | undefined)?.failureDetails;
-  const raw = typeof details?.errorMessage === 'string' ? details.errorMessage : error instanceof Error ? error.message : String(error);
+  const raw =
+    typeof details?.errorMessage === 'string'
+      ? details.errorMessage
+      : error instanceof Error
+        ? error.message
+        : String(error);
   const code = /\[([a-z_]+)\]/.exec(raw)?.[1] ?? 'unknown';
   return {
     source: target.source,
@@ -108,8 +123,9 @@ export function* cycleOrchestrator(context: OrchestrationContext): Generator<Tas
       } catch {
         // One target failed; the loop below collects every target's own result or failure.
       }
-      for (const [index, task] of tasks.entries()) {
-        const target = plan.targets[index] as CycleTarget;
+      for (const [index, target] of plan.targets.entries()) {
+        const task = tasks[index];
+        if (task === undefined) continue;
         try {
           outcomes.push(outcomeOf(target, yield task));
         } catch (error) {
@@ -136,7 +152,10 @@ export function* cycleOrchestrator(context: OrchestrationContext): Generator<Tas
     const list = Array.isArray(evaluated.findings) ? evaluated.findings : [];
     findings = list.length;
     if (list.length > 0) {
-      yield context.df.callActivityWithRetry(ActivityNames.dispatchIncidents, collectorRetry(), { cycleId, findings: list });
+      yield context.df.callActivityWithRetry(ActivityNames.dispatchIncidents, collectorRetry(), {
+        cycleId,
+        findings: list,
+      });
     }
   } catch (error) {
     problems.push(`detections: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500));
@@ -149,7 +168,13 @@ export function* cycleOrchestrator(context: OrchestrationContext): Generator<Tas
     cycleId,
     phase: 'waiting',
     nextAt: nextAt.toISOString(),
-    targets: outcomes.map((o) => ({ source: o.source, org: o.org, ok: o.ok, rows: o.counts.rows, error: o.error?.code })),
+    targets: outcomes.map((o) => ({
+      source: o.source,
+      org: o.org,
+      ok: o.ok,
+      rows: o.counts.rows,
+      error: o.error?.code,
+    })),
     findings,
     ...(problems.length === 0 ? {} : { problems }),
   });

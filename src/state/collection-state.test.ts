@@ -18,7 +18,7 @@ beforeAll(async () => {
   t = await startTestAzurite();
 }, 60_000);
 afterAll(async () => {
-  await t?.stop();
+  await t.stop();
 });
 
 const now = new Date('2026-11-23T10:00:00Z');
@@ -40,7 +40,9 @@ describe('Slack audit checkpoints', () => {
     expect(loaded.etag).toBe(etag1);
     const etag2 = await store.save(key, { at: 160, seenIds: ['c'] }, etag1, now);
     // A late run holding the old ETag cannot move it back.
-    await expect(store.save(key, { at: 130, seenIds: [] }, etag1, now)).rejects.toMatchObject({ code: ErrorCode.StateConflict });
+    await expect(store.save(key, { at: 130, seenIds: [] }, etag1, now)).rejects.toMatchObject({
+      code: ErrorCode.StateConflict,
+    });
     expect((await store.load(key)).checkpoint).toEqual({ at: 160, seenIds: ['c'] });
     expect(etag2).not.toBe(etag1);
   });
@@ -80,7 +82,9 @@ describe('Meraki org state', () => {
     expect(first).toEqual({ state: { cycle: 0, plan: {} }, etag: undefined });
     const etag = await states.save(key, { cycle: 1, plan: { networksAt: 0, eventsCursor: 'N_1' } }, undefined, now);
     await states.save(key, { cycle: 2, plan: { networksAt: 0 } }, etag, now);
-    await expect(states.save(key, { cycle: 2, plan: {} }, etag, now)).rejects.toMatchObject({ code: ErrorCode.StateConflict });
+    await expect(states.save(key, { cycle: 2, plan: {} }, etag, now)).rejects.toMatchObject({
+      code: ErrorCode.StateConflict,
+    });
     expect((await states.load(key)).state).toEqual({ cycle: 2, plan: { networksAt: 0 } });
   });
 });
@@ -89,10 +93,14 @@ describe('Meraki networks and events cursors', () => {
   it('replaces the list, keeps cursors of remaining networks, and guards cursor writes', async () => {
     const store = new MerakiNetworkStore(t.config);
     const key = org();
-    await store.replace(key, [
-      { id: 'N_2', productTypes: ['appliance'] },
-      { id: 'N_1', productTypes: ['appliance', 'switch'] },
-    ], []);
+    await store.replace(
+      key,
+      [
+        { id: 'N_2', productTypes: ['appliance'] },
+        { id: 'N_1', productTypes: ['appliance', 'switch'] },
+      ],
+      [],
+    );
     let list = await store.list(key);
     expect(list.map((n) => [n.id, n.productTypes, n.eventsAfter])).toEqual([
       ['N_1', ['appliance', 'switch'], undefined],
@@ -102,10 +110,19 @@ describe('Meraki networks and events cursors', () => {
     if (n1 === undefined) throw new Error('missing N_1');
     await store.saveCursor(key, n1, '2026-11-23T09:00:00.000000Z');
     // Stale ETag: a racing run cannot move the cursor.
-    await expect(store.saveCursor(key, n1, '2026-11-23T08:00:00Z')).rejects.toMatchObject({ code: ErrorCode.StateConflict });
+    await expect(store.saveCursor(key, n1, '2026-11-23T08:00:00Z')).rejects.toMatchObject({
+      code: ErrorCode.StateConflict,
+    });
 
     list = await store.list(key);
-    await store.replace(key, [{ id: 'N_1', productTypes: ['switch', 'appliance'] }, { id: 'N_3', productTypes: ['wireless'] }], list);
+    await store.replace(
+      key,
+      [
+        { id: 'N_1', productTypes: ['switch', 'appliance'] },
+        { id: 'N_3', productTypes: ['wireless'] },
+      ],
+      list,
+    );
     list = await store.list(key);
     expect(list.map((n) => [n.id, n.eventsAfter])).toEqual([
       ['N_1', '2026-11-23T09:00:00.000000Z'],
@@ -140,7 +157,9 @@ describe('uplink snapshots', () => {
   it('holds 3,000 devices without any entity nearing the property limit', async () => {
     const store = new UplinkSnapshotStore(t.config);
     const key = org();
-    const devices = Array.from({ length: 3000 }, (_, i) => device(`Q-${String(i).padStart(5, '0')}`, `100.64.${i >> 8}.${i & 255}`));
+    const devices = Array.from({ length: 3000 }, (_, i) =>
+      device(`Q-${String(i).padStart(5, '0')}`, `100.64.${i >> 8}.${i & 255}`),
+    );
     const snapshot = uplinkSnapshot(devices, '2026-11-23T10:00:00Z');
     await store.save(key, undefined, snapshot);
     const loaded = await store.load(key);
@@ -185,6 +204,14 @@ describe('cycle records', () => {
       lastErrorCode: 'collector_http_error',
     });
     expect(await store.get('slackAudit', key)).toEqual(failed);
+    // The same cycle recorded again (a re-run activity) counts once.
+    await store.record('c2', new Date('2026-11-23T10:01:00Z'), {
+      source: 'slackAudit',
+      org: key,
+      ok: false,
+      counts: { rows: 0, quarantined: 0, apiCalls: 3, bytes: 0 },
+    });
+    expect((await store.get('slackAudit', key))?.totals).toMatchObject({ apiCalls: 5, cycles: 2 });
   });
 
   it('merges concurrent records without losing either', async () => {
@@ -192,7 +219,12 @@ describe('cycle records', () => {
     const key = org();
     await Promise.all(
       Array.from({ length: 4 }, (_, i) =>
-        store.record(`c${i}`, now, { source: 'meraki', org: key, ok: true, counts: { rows: 1, quarantined: 0, apiCalls: 1, bytes: 10 } }),
+        store.record(`c${i}`, now, {
+          source: 'meraki',
+          org: key,
+          ok: true,
+          counts: { rows: 1, quarantined: 0, apiCalls: 1, bytes: 10 },
+        }),
       ),
     );
     expect((await store.get('meraki', key))?.totals).toMatchObject({ rows: 4, cycles: 4 });
@@ -205,13 +237,32 @@ describe('recordCycle activity', () => {
     const key = org();
     const outcomes = [
       { source: 'slackAudit', org: key, ok: true, counts: { rows: 5, quarantined: 1, apiCalls: 1, bytes: 500 } },
-      { source: 'meraki', org: key, ok: false, counts: { rows: 0, quarantined: 0, apiCalls: 2, bytes: 0 }, error: { code: 'collector_timeout', message: 'timed out' } },
+      {
+        source: 'meraki',
+        org: key,
+        ok: false,
+        counts: { rows: 0, quarantined: 0, apiCalls: 2, bytes: 0 },
+        error: { code: 'collector_timeout', message: 'timed out' },
+      },
     ];
-    expect(await recordCycle({ cycleId: 'c9', startedAt: '2026-11-23T10:00:00.000Z', outcomes }, store)).toEqual({ recorded: 2 });
+    expect(await recordCycle({ cycleId: 'c9', startedAt: '2026-11-23T10:00:00.000Z', outcomes }, store)).toEqual({
+      recorded: 2,
+    });
     expect(await store.get('meraki', key)).toMatchObject({ lastOk: false, lastErrorCode: 'collector_timeout' });
-    expect(await store.get('cycle', 'latest')).toMatchObject({ lastCycleId: 'c9', lastOk: false, details: { targets: 2, failed: 1 } });
-    await expect(recordCycle({ cycleId: 'c9', startedAt: 'now', outcomes: [] }, store)).rejects.toMatchObject({ code: ErrorCode.InputInvalid });
-    await expect(recordCycle({ cycleId: 'c9', startedAt: '2026-11-23T10:00:00Z', outcomes: [{ ...outcomes[0], rows: [{}] }] }, store)).rejects.toMatchObject({
+    expect(await store.get('cycle', 'latest')).toMatchObject({
+      lastCycleId: 'c9',
+      lastOk: false,
+      details: { targets: 2, failed: 1 },
+    });
+    await expect(recordCycle({ cycleId: 'c9', startedAt: 'now', outcomes: [] }, store)).rejects.toMatchObject({
+      code: ErrorCode.InputInvalid,
+    });
+    await expect(
+      recordCycle(
+        { cycleId: 'c9', startedAt: '2026-11-23T10:00:00Z', outcomes: [{ ...outcomes[0], rows: [{}] }] },
+        store,
+      ),
+    ).rejects.toMatchObject({
       code: ErrorCode.InputInvalid,
     });
   });

@@ -100,9 +100,12 @@ export class CycleStore {
       try {
         existing = await table.getEntity<CycleEntity>(partitionKey, rowKey);
       } catch (error) {
-        if (statusOf(error) !== 404) throw asStateError(error, `reading the ${outcome.source}/${outcome.org} cycle record`);
+        if (statusOf(error) !== 404)
+          throw asStateError(error, `reading the ${outcome.source}/${outcome.org} cycle record`);
       }
       const before = existing === undefined ? undefined : toRecord(existing);
+      // recordCycle is an activity and may run twice for one cycle: count each cycle once.
+      if (before?.lastCycleId === cycleId) return before;
       const totals = before?.totals ?? { ...ZERO, cycles: 0, failures: 0 };
       const entity: CycleEntity = {
         partitionKey,

@@ -87,7 +87,7 @@ async function listPartition(table: TableClient, partition: string, doing: strin
   const out: Entity[] = [];
   const filter = `PartitionKey eq '${partition.replace(/'/g, "''")}'`;
   try {
-    for await (const entity of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) out.push(entity);
+    for await (const entity of table.listEntities({ queryOptions: { filter } })) out.push(entity);
   } catch (error) {
     throw asStateError(error, doing);
   }
@@ -119,7 +119,8 @@ export class MerakiNetworkStore {
         return {
           id: typeof entity.NetworkId === 'string' ? entity.NetworkId : (entity.rowKey ?? ''),
           productTypes: Array.isArray(types) ? types.filter((t): t is string => typeof t === 'string') : [],
-          eventsAfter: typeof entity.EventsAfter === 'string' && entity.EventsAfter !== '' ? entity.EventsAfter : undefined,
+          eventsAfter:
+            typeof entity.EventsAfter === 'string' && entity.EventsAfter !== '' ? entity.EventsAfter : undefined,
           etag: entity.etag,
         };
       })
@@ -209,7 +210,11 @@ export class UplinkSnapshotStore {
   }
 
   /** Writes `next`, rewriting only devices whose interfaces differ from `previous`. */
-  async save(org: string, previous: UplinkSnapshot | undefined, next: UplinkSnapshot): Promise<{ written: number; deleted: number }> {
+  async save(
+    org: string,
+    previous: UplinkSnapshot | undefined,
+    next: UplinkSnapshot,
+  ): Promise<{ written: number; deleted: number }> {
     const table = await stateTable(this.config, 'snapshots');
     const partitionKey = this.partition(org);
     const before = bySerial(previous);
@@ -231,7 +236,10 @@ export class UplinkSnapshotStore {
     }
     await submitAll(table, actions, `saving the uplink snapshot of ${org}`);
     try {
-      await table.upsertEntity({ partitionKey, rowKey: META_ROW, TakenAt: next.takenAt, Complete: next.complete }, 'Replace');
+      await table.upsertEntity(
+        { partitionKey, rowKey: META_ROW, TakenAt: next.takenAt, Complete: next.complete },
+        'Replace',
+      );
     } catch (error) {
       throw asStateError(error, `saving the uplink snapshot of ${org}`);
     }

@@ -53,16 +53,21 @@ beforeAll(async () => {
 afterAll(async () => {
   // E2E_LOG_FILE=path keeps the host's output for inspection.
   if (process.env.E2E_LOG_FILE !== undefined) writeFileSync(process.env.E2E_LOG_FILE, lines.join('\n'));
-  await stack?.stop();
-  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+  await stack.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 45_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 45_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}\n${lines.slice(-30).join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}\n${lines.slice(-30).join('\n')}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -97,7 +102,7 @@ async function expedite(): Promise<void> {
     alertId: `e2e-${webhookCount}-${randomUUID()}`,
     occurredAt: new Date().toISOString(),
     alertData: { uplink: '0' },
-  } as never);
+  });
 }
 
 function landedIds(table: string): Map<string, number> {
@@ -131,12 +136,17 @@ describe('collection on the local stack', () => {
     // Meraki: the baseline uplink snapshot of every configured org landed, within 2 calls per org per cycle.
     const orgs = stack.scenario.meta.merakiOrganizationIds;
     await waitFor('uplink rows of every Meraki org', () => {
-      const seen = new Set(stack.ingestion.query('SentryMerakiUplink_CL', { limit: Number.POSITIVE_INFINITY }).map((r) => r.SourceOrg));
+      const seen = new Set(
+        stack.ingestion.query('SentryMerakiUplink_CL', { limit: Number.POSITIVE_INFINITY }).map((r) => r.SourceOrg),
+      );
       return orgs.every((o) => seen.has(o)) ? true : undefined;
     });
     const records = await waitFor('cycle records', async () => {
       const list = await new CycleStore(config).list();
-      return list.some((r) => r.source === 'slackAudit' && r.lastOk) && list.some((r) => r.source === 'meraki' && r.lastOk) ? list : undefined;
+      return list.some((r) => r.source === 'slackAudit' && r.lastOk) &&
+        list.some((r) => r.source === 'meraki' && r.lastOk)
+        ? list
+        : undefined;
     });
     for (const record of records.filter((r) => r.source === 'meraki')) {
       expect(record.last?.apiCalls).toBeLessThanOrEqual(2);
@@ -145,8 +155,10 @@ describe('collection on the local stack', () => {
 
   it('loses nothing through 429 storms, 5xx bursts, dropped connections and timeouts on every side', async () => {
     const base = Math.floor(Date.now() / 1000) + 1;
-    const entries = Array.from({ length: 300 }, (_, i) => auditEntry({ date_create: base + (i % 3), action: i % 7 === 0 ? 'user_login' : 'file_downloaded' }));
-    stack.slack.state.addAuditEntries(entries as never);
+    const entries = Array.from({ length: 300 }, (_, i) =>
+      auditEntry({ date_create: base + (i % 3), action: i % 7 === 0 ? 'user_login' : 'file_downloaded' }),
+    );
+    stack.slack.state.addAuditEntries(entries);
     const audit = { path: '/audit/v1/logs' };
     stack.slack.faults.add({ kind: 'status', status: 429, retryAfterSec: 1, count: 3, match: audit });
     stack.slack.faults.add({ kind: 'status', status: 503, count: 2, match: audit });
@@ -156,7 +168,13 @@ describe('collection on the local stack', () => {
     stack.ingestion.faults.add({ kind: 'status', status: 429, retryAfterSec: 1, count: 3, match: ingest });
     stack.ingestion.faults.add({ kind: 'status', status: 500, count: 3, match: ingest });
     stack.ingestion.faults.add({ kind: 'drop', count: 1, match: ingest });
-    stack.meraki.faults.add({ kind: 'status', status: 429, retryAfterSec: 1, count: 2, match: { path: '/api/v1/organizations' } });
+    stack.meraki.faults.add({
+      kind: 'status',
+      status: 429,
+      retryAfterSec: 1,
+      count: 2,
+      match: { path: '/api/v1/organizations' },
+    });
 
     await new Promise((r) => setTimeout(r, (LAG_SECONDS + 3) * 1000));
     await expedite();
@@ -172,7 +190,7 @@ describe('collection on the local stack', () => {
     const base = Math.floor(Date.now() / 1000) + 1;
     const entries = Array.from({ length: 4_000 }, (_, i) => auditEntry({ date_create: base + (i % 2) }));
     const ids = new Set(entries.map((e) => String(e.id)));
-    stack.slack.state.addAuditEntries(entries as never);
+    stack.slack.state.addAuditEntries(entries);
     // Slow pages (4 of 1,000 entries, read one after another) and slow uploads, so the kill lands
     // while the window is partly uploaded and its checkpoint unsaved.
     stack.slack.faults.add({ kind: 'latency', ms: 1_500, count: 4, match: { path: '/audit/v1/logs' } });
@@ -208,11 +226,18 @@ describe('collection on the local stack', () => {
     const wrong = await fetch(`${stack.urls.app}/api/meraki/webhook`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ sharedSecret: 'not-the-secret', alertTypeId: 'failover_event', occurredAt: new Date().toISOString() }),
+      body: JSON.stringify({
+        sharedSecret: 'not-the-secret',
+        alertTypeId: 'failover_event',
+        occurredAt: new Date().toISOString(),
+      }),
     });
     expect(wrong.status).toBe(401);
     const webhookRows = await waitFor('webhook rows', () => {
-      const rows = stack.ingestion.query('SentryMerakiEvent_CL', { filter: { EventSource: 'webhook' }, limit: Number.POSITIVE_INFINITY });
+      const rows = stack.ingestion.query('SentryMerakiEvent_CL', {
+        filter: { EventSource: 'webhook' },
+        limit: Number.POSITIVE_INFINITY,
+      });
       return rows.length >= webhookCount ? rows : undefined;
     });
     expect(webhookRows.every((r) => r.EventType === 'failover_event')).toBe(true);
@@ -232,7 +257,9 @@ describe('collection on the local stack', () => {
     if (accountKey !== undefined) secrets.add(accountKey);
     expect(lines.length).toBeGreaterThan(20);
     expect(lines.some((l) => l.includes('collectSlackAudit'))).toBe(true);
-    const leaks = [...secrets].flatMap((secret) => lines.filter((l) => l.includes(secret)).map((l) => `${secret.slice(0, 4)}…: ${l.slice(0, 200)}`));
+    const leaks = [...secrets].flatMap((secret) =>
+      lines.filter((l) => l.includes(secret)).map((l) => `${secret.slice(0, 4)}…: ${l.slice(0, 200)}`),
+    );
     expect(leaks).toEqual([]);
   });
 });

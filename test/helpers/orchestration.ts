@@ -27,7 +27,12 @@ export function fakeOrchestrationContext(input: unknown, now: Date, instanceId =
       return current;
     },
     getInput: () => input,
-    callActivity: (name: string, activityInput?: unknown): FakeTask => ({ kind: 'activity', name, input: activityInput, retry: false }),
+    callActivity: (name: string, activityInput?: unknown): FakeTask => ({
+      kind: 'activity',
+      name,
+      input: activityInput,
+      retry: false,
+    }),
     callActivityWithRetry: (name: string, _retry: unknown, activityInput?: unknown): FakeTask => ({
       kind: 'activity',
       name,

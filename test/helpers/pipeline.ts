@@ -59,7 +59,7 @@ export function recordingObservers(events: string[] = []): {
     record.contexts.push(ctx);
     return {
       observe(stream, row) {
-        record.observed.push({ stream, row: row as unknown as Row });
+        record.observed.push({ stream, row: row });
       },
       flush() {
         events.push('observer.flush');

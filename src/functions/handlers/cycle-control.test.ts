@@ -16,7 +16,9 @@ class FakeClient implements CycleClientLike {
   getStatus(instanceId: string) {
     const status = this.statuses.get(instanceId);
     if (status === undefined) {
-      return Promise.reject(new Error(`Webhook returned unexpected status code 404 for instance ${instanceId}: HTTP 404 response`));
+      return Promise.reject(
+        new Error(`Webhook returned unexpected status code 404 for instance ${instanceId}: HTTP 404 response`),
+      );
     }
     return Promise.resolve({ runtimeStatus: status });
   }
@@ -29,7 +31,10 @@ class FakeClient implements CycleClientLike {
   }
 
   createCheckStatusResponse(_request: HttpRequest | undefined, instanceId: string) {
-    return new HttpResponse({ status: 202, jsonBody: { id: instanceId, statusQueryGetUri: `https://x/instances/${instanceId}` } });
+    return new HttpResponse({
+      status: 202,
+      jsonBody: { id: instanceId, statusQueryGetUri: `https://x/instances/${instanceId}` },
+    });
   }
 
   createHttpManagementPayload(instanceId: string) {
@@ -41,7 +46,9 @@ describe('cycle watchdog', () => {
   it('starts the cycle under its fixed id when absent, and not again while it runs', async () => {
     const client = new FakeClient();
     expect(await ensureCycleRunning(client)).toEqual({ result: 'started', previous: undefined });
-    expect(client.started).toEqual([{ name: OrchestratorNames.cycle, instanceId: CYCLE_INSTANCE_ID, input: { cycle: 0 } }]);
+    expect(client.started).toEqual([
+      { name: OrchestratorNames.cycle, instanceId: CYCLE_INSTANCE_ID, input: { cycle: 0 } },
+    ]);
     for (const status of ['Pending', 'Running', 'ContinuedAsNew', 'Suspended']) {
       client.statuses.set(CYCLE_INSTANCE_ID, status);
       expect((await ensureCycleRunning(client)).result).toBe('running');
@@ -59,7 +66,9 @@ describe('cycle watchdog', () => {
 
   it('tolerates losing the start race to another instance, and surfaces other failures', async () => {
     const client = new FakeClient();
-    client.startError = new Error('Webhook returned unexpected status code 409: An Orchestration instance with the status Pending already exists.');
+    client.startError = new Error(
+      'Webhook returned unexpected status code 409: An Orchestration instance with the status Pending already exists.',
+    );
     expect((await ensureCycleRunning(client)).result).toBe('raced');
     client.startError = new Error('connect ECONNREFUSED');
     await expect(ensureCycleRunning(client)).rejects.toThrow(/ECONNREFUSED/);
@@ -67,7 +76,11 @@ describe('cycle watchdog', () => {
 });
 
 function post(body: unknown): HttpRequest {
-  return new HttpRequest({ method: 'POST', url: 'https://x/api/ops/backfill', body: { string: typeof body === 'string' ? body : JSON.stringify(body) } });
+  return new HttpRequest({
+    method: 'POST',
+    url: 'https://x/api/ops/backfill',
+    body: { string: typeof body === 'string' ? body : JSON.stringify(body) },
+  });
 }
 
 describe('POST /api/ops/backfill', () => {
@@ -75,7 +88,11 @@ describe('POST /api/ops/backfill', () => {
 
   it('starts a backfill with a stable id and answers with the check-status payload', async () => {
     const client = new FakeClient();
-    const response = (await handleBackfill(post({ from: '2026-11-20T00:00:00Z', to: '2026-11-21T00:00:00Z', windowMinutes: 30 }), client, now)) as HttpResponse;
+    const response = (await handleBackfill(
+      post({ from: '2026-11-20T00:00:00Z', to: '2026-11-21T00:00:00Z', windowMinutes: 30 }),
+      client,
+      now,
+    )) as HttpResponse;
     expect(response.status).toBe(202);
     const oldest = Date.parse('2026-11-20T00:00:00Z') / 1000;
     const latest = Date.parse('2026-11-21T00:00:00Z') / 1000;
@@ -96,7 +113,14 @@ describe('POST /api/ops/backfill', () => {
     const client = new FakeClient();
     await handleBackfill(post({ from: '2026-11-23T00:00:00Z', to: '2027-01-01T00:00:00Z' }), client, now);
     expect(client.started[0]?.input).toMatchObject({ request: { latest: now / 1000 } });
-    for (const body of ['nope', {}, { from: 'yesterday', to: 'today' }, { from: now / 1000, to: now / 1000 - 10 }, { from: '2026-01-01T00:00:00Z', to: '2026-11-01T00:00:00Z' }, { from: 1, to: 2, rows: [] }]) {
+    for (const body of [
+      'nope',
+      {},
+      { from: 'yesterday', to: 'today' },
+      { from: now / 1000, to: now / 1000 - 10 },
+      { from: '2026-01-01T00:00:00Z', to: '2026-11-01T00:00:00Z' },
+      { from: 1, to: 2, rows: [] },
+    ]) {
       const response = await handleBackfill(post(body), client, now);
       expect(response.status).toBe(400);
     }
@@ -117,11 +141,18 @@ describe('planBackfill and planCycle', () => {
       { oldest: 1_800_032_400, latest: 1_800_035_999 },
     ]);
     expect(planBackfill({ ...input, from: 10, limit: 4 }).windows).toEqual([]);
-    expect(() => planBackfill({ ...input, from: 0, limit: 0 })).toThrow(expect.objectContaining({ code: ErrorCode.InputInvalid }));
+    expect(() => planBackfill({ ...input, from: 0, limit: 0 })).toThrow(
+      expect.objectContaining({ code: ErrorCode.InputInvalid }),
+    );
   });
 
   it('turns configuration into one target per source and org', () => {
-    const config = parseConfig({ ...BASE_TEST_ENV, SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true', SENTRY_MERAKI_ORG_IDS: '1,2', SENTRY_POLL_INTERVAL_SECONDS: '15' });
+    const config = parseConfig({
+      ...BASE_TEST_ENV,
+      SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
+      SENTRY_MERAKI_ORG_IDS: '1,2',
+      SENTRY_POLL_INTERVAL_SECONDS: '15',
+    });
     expect(planCycle(config)).toEqual({
       targets: [
         { source: 'slackAudit', org: 'slack' },
@@ -131,7 +162,11 @@ describe('planBackfill and planCycle', () => {
       pollIntervalSeconds: 15,
       minGapSeconds: 15,
     });
-    const slackOnly = parseConfig({ ...BASE_TEST_ENV, SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true', SENTRY_SOURCES: 'slackAudit' });
+    const slackOnly = parseConfig({
+      ...BASE_TEST_ENV,
+      SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
+      SENTRY_SOURCES: 'slackAudit',
+    });
     expect(planCycle(slackOnly).targets).toEqual([{ source: 'slackAudit', org: 'slack' }]);
   });
 });

@@ -41,7 +41,9 @@ async function statusOf(client: CycleClientLike, instanceId: string): Promise<st
 export type WatchdogResult = 'running' | 'started' | 'raced';
 
 /** Starts the cycle under its fixed id unless it is alive; a concurrent start winning is not an error. */
-export async function ensureCycleRunning(client: CycleClientLike): Promise<{ result: WatchdogResult; previous: string | undefined }> {
+export async function ensureCycleRunning(
+  client: CycleClientLike,
+): Promise<{ result: WatchdogResult; previous: string | undefined }> {
   const previous = await statusOf(client, CYCLE_INSTANCE_ID);
   if (previous !== undefined && ALIVE.has(previous)) return { result: 'running', previous };
   try {
@@ -66,14 +68,25 @@ export const BackfillBody = z.strictObject({
   windowMinutes: z.number().int().min(1).max(1440).optional(),
 });
 
-const json = (status: number, body: unknown): HttpResponseInit => ({ status, jsonBody: body, headers: { 'cache-control': 'no-store' } });
+const json = (status: number, body: unknown): HttpResponseInit => ({
+  status,
+  jsonBody: body,
+  headers: { 'cache-control': 'no-store' },
+});
 
-export async function handleBackfill(request: HttpRequest, client: CycleClientLike, nowMs: number): Promise<HttpResponseInit | HttpResponse> {
+export async function handleBackfill(
+  request: HttpRequest,
+  client: CycleClientLike,
+  nowMs: number,
+): Promise<HttpResponseInit | HttpResponse> {
   let raw: unknown;
   try {
     raw = JSON.parse(await request.text());
   } catch {
-    return json(400, { error: 'invalid_json', message: 'Send { "from": ISO-8601 or Unix seconds, "to": …, "windowMinutes"?: 1..1440 }' });
+    return json(400, {
+      error: 'invalid_json',
+      message: 'Send { "from": ISO-8601 or Unix seconds, "to": …, "windowMinutes"?: 1..1440 }',
+    });
   }
   const body = BackfillBody.safeParse(raw);
   if (!body.success) return json(400, { error: 'invalid_request', message: z.prettifyError(body.error) });
@@ -94,7 +107,8 @@ export async function handleBackfill(request: HttpRequest, client: CycleClientLi
   try {
     await client.startNew(OrchestratorNames.backfill, { instanceId, input: { request: req } });
   } catch (error) {
-    if (isConflict(error)) return json(409, { error: 'already_running', ...client.createHttpManagementPayload(instanceId) });
+    if (isConflict(error))
+      return json(409, { error: 'already_running', ...client.createHttpManagementPayload(instanceId) });
     throw error;
   }
   return client.createCheckStatusResponse(request, instanceId);

@@ -8,11 +8,19 @@ import { FakeIngestion, httpError, recordingObservers } from '../../../test/help
 import { BASE_TEST_ENV } from '../../../test/helpers/state';
 import { parseConfig } from '../../config';
 import { streams } from '../../transforms/streams';
-import { handleMerakiWebhook, type MerakiWebhookDeps, resetWebhookState, secretMatches, webhookCounters } from './meraki-webhook';
+import {
+  handleMerakiWebhook,
+  type MerakiWebhookDeps,
+  resetWebhookState,
+  secretMatches,
+  webhookCounters,
+} from './meraki-webhook';
 
 const SECRET = BASE_TEST_ENV.SENTRY_MERAKI_WEBHOOK_SECRET ?? '';
 const config = parseConfig({ ...BASE_TEST_ENV, SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true' });
-const failover = JSON.parse(readFileSync(resolve(__dirname, '../../../test/fixtures/meraki/webhook-failover-event.json'), 'utf8')) as Record<string, unknown>;
+const failover = JSON.parse(
+  readFileSync(resolve(__dirname, '../../../test/fixtures/meraki/webhook-failover-event.json'), 'utf8'),
+) as Record<string, unknown>;
 
 function request(body: unknown, headers: Record<string, string> = {}): HttpRequest {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -86,7 +94,11 @@ describe('POST /api/meraki/webhook', () => {
   });
 
   it('refuses everything with 401 when no secret is configured', async () => {
-    const open = parseConfig({ ...BASE_TEST_ENV, SENTRY_MERAKI_WEBHOOK_SECRET: '', SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true' });
+    const open = parseConfig({
+      ...BASE_TEST_ENV,
+      SENTRY_MERAKI_WEBHOOK_SECRET: '',
+      SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
+    });
     const response = await handleMerakiWebhook(request({ ...failover, sharedSecret: '' }), { ...deps, config: open });
     expect(response.status).toBe(401);
     expect(logs.join('\n')).toContain('SENTRY_MERAKI_WEBHOOK_SECRET is not set');
@@ -95,14 +107,20 @@ describe('POST /api/meraki/webhook', () => {
   it('answers 400 to bodies that are not JSON objects and 413 to oversized ones, landing nothing', async () => {
     expect((await handleMerakiWebhook(request('{"sharedSecret": '), deps)).status).toBe(400);
     expect((await handleMerakiWebhook(request([failover]), deps)).status).toBe(400);
-    expect((await handleMerakiWebhook(request({ ...failover, sharedSecret: SECRET, pad: 'x'.repeat(300_000) }), deps)).status).toBe(413);
+    expect(
+      (await handleMerakiWebhook(request({ ...failover, sharedSecret: SECRET, pad: 'x'.repeat(300_000) }), deps))
+        .status,
+    ).toBe(413);
     expect((await handleMerakiWebhook(request('{}', { 'content-length': '9999999' }), deps)).status).toBe(413);
     expect(ingestion.calls).toBe(0);
     expect(webhookCounters().malformed).toBe(4);
   });
 
   it('quarantines an authenticated alert that does not validate (secret redacted) and answers 202', async () => {
-    const response = await handleMerakiWebhook(request({ ...failover, occurredAt: 'yesterday', sharedSecret: SECRET }), deps);
+    const response = await handleMerakiWebhook(
+      request({ ...failover, occurredAt: 'yesterday', sharedSecret: SECRET }),
+      deps,
+    );
     expect(response.status).toBe(202);
     const quarantined = ingestion.rows(streams.quarantine.stream);
     expect(quarantined).toHaveLength(1);
@@ -127,7 +145,10 @@ describe('POST /api/meraki/webhook', () => {
     await handleMerakiWebhook(request({ ...failover, alertId: '123', sharedSecret: SECRET }), deps);
     expect(expedites).toHaveLength(1);
     clock += 6_000;
-    const failing = { ...deps, raiseExpedite: () => Promise.reject(new Error('No instance with ID sentry-cycle (HTTP 404)')) };
+    const failing = {
+      ...deps,
+      raiseExpedite: () => Promise.reject(new Error('No instance with ID sentry-cycle (HTTP 404)')),
+    };
     const response = await handleMerakiWebhook(request({ ...failover, alertId: '124', sharedSecret: SECRET }), failing);
     expect(response.status).toBe(200);
     expect(response.jsonBody).toMatchObject({ expedited: false });

@@ -46,7 +46,14 @@ export interface WebhookCounters {
   expedited: number;
 }
 
-const counters: WebhookCounters = { accepted: 0, quarantined: 0, unauthorized: 0, malformed: 0, failed: 0, expedited: 0 };
+const counters: WebhookCounters = {
+  accepted: 0,
+  quarantined: 0,
+  unauthorized: 0,
+  malformed: 0,
+  failed: 0,
+  expedited: 0,
+};
 let lastExpediteAt = Number.NEGATIVE_INFINITY;
 
 /** This process's webhook counts since start (for logs and tests). */
@@ -141,7 +148,10 @@ export async function handleMerakiWebhook(request: HttpRequest, deps: MerakiWebh
 
   const alertTypeId = mapped.row.EventType ?? '';
   let expedited = false;
-  if (deps.config.collection.meraki.expediteAlertTypes.includes(alertTypeId) && now() - lastExpediteAt >= EXPEDITE_DEBOUNCE_MS) {
+  if (
+    deps.config.collection.meraki.expediteAlertTypes.includes(alertTypeId) &&
+    now() - lastExpediteAt >= EXPEDITE_DEBOUNCE_MS
+  ) {
     lastExpediteAt = now();
     try {
       await deps.raiseExpedite({ reason: 'merakiWebhook', alertTypeId, eventId });
