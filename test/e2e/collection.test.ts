@@ -13,6 +13,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { DEFAULT_HOST_KEYS } from '../../dev/host/http';
 import { type Stack, startStack } from '../../dev/stack';
 import { type Config, parseConfig, SECRET_SETTINGS } from '../../src/config';
 import { CheckpointStore } from '../../src/state/checkpoints';
@@ -243,6 +244,34 @@ describe('collection on the local stack', () => {
     expect(webhookRows.every((r) => r.EventType === 'failover_event')).toBe(true);
     expect(JSON.stringify(webhookRows)).not.toContain(stack.secrets.merakiWebhookSecret);
   });
+
+  it('backfills a past range through POST /api/ops/backfill, with progress and without moving the live checkpoint', async () => {
+    const checkpointBefore = await slackCheckpointAt();
+    const latest = Math.floor(stack.scenario.meta.now / 1000) - 3600;
+    const oldest = latest - 6 * 3600 + 1;
+    const expected = scenarioEntriesUpTo(latest).filter((e) => e.date_create >= oldest);
+    const unauthorized = await fetch(`${stack.urls.app}/api/ops/backfill`, { method: 'POST', body: '{}' });
+    expect(unauthorized.status).toBe(401);
+    const started = await fetch(`${stack.urls.app}/api/ops/backfill?code=${DEFAULT_HOST_KEYS.function}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: oldest, to: latest, windowMinutes: 120 }),
+    });
+    expect(started.status).toBe(202);
+    const { statusQueryGetUri } = (await started.json()) as { statusQueryGetUri: string };
+    const final = await waitFor('the backfill to complete', async () => {
+      const status = (await (await fetch(statusQueryGetUri)).json()) as {
+        runtimeStatus: string;
+        customStatus?: { windowsDone?: number; windowsTotal?: number };
+        output?: { windows: number; rows: number; total: number };
+      };
+      if (status.runtimeStatus === 'Failed') throw new Error(`backfill failed: ${JSON.stringify(status.output)}`);
+      return status.runtimeStatus === 'Completed' ? status : undefined;
+    });
+    expect(final.output).toMatchObject({ windows: 3, total: 3, rows: expected.length });
+    expect(final.customStatus).toMatchObject({ windowsDone: 3, windowsTotal: 3 });
+    expect(await slackCheckpointAt()).toBeGreaterThanOrEqual(checkpointBefore ?? 0);
+  }, 60_000);
 
   it('never writes a secret to a log line', () => {
     const secrets = new Set<string>(Object.values(stack.secrets));
