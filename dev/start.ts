@@ -57,6 +57,7 @@ async function main(): Promise<void> {
       `  App (local Functions host)   ${urls.app}`,
       `  Health                       ${urls.health}`,
       `  Ops status                   ${urls.ops}`,
+      ...(urls.opsPage === '' ? [] : [`  Ops page                     ${urls.opsPage}`]),
       `  Slack channel page           ${urls.channelPage}`,
       `  Landed rows (ingestion)      ${urls.ingestionTables}`,
       `  Slack emulator               ${urls.slack}`,

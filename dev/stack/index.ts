@@ -19,7 +19,9 @@ import { type IngestionEmulator, startIngestionEmulator } from '../emulators/ing
 import { type MerakiEmulator, startMerakiEmulator } from '../emulators/meraki';
 import { type SlackEmulator, startSlackEmulator } from '../emulators/slack';
 import { ensureLocalCa, type LocalCa } from '../emulators/tls';
+import { DEFAULT_HOST_KEYS } from '../host/http';
 import { createLiveFeed, generateScenario, type LiveFeed, type Scenario } from '../scenario';
+import { type OpsPage, startOpsPage } from './ops-page';
 import { applyLiveBatch, incidentChannelOf, merakiSeed, slackOrg, slackSeed, type StackSecrets } from './seed';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
@@ -47,6 +49,10 @@ export interface StackOptions {
   /** Receives every line the host prints (default: process stdout/stderr). */
   onHostOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
   hostStartTimeoutMs?: number;
+  /** Serve the ops page (default: when the host starts). */
+  opsPage?: boolean;
+  /** Ops page port (default: the host port + 10, or a free one). */
+  opsPagePort?: number;
 }
 
 export interface StackUrls {
@@ -59,6 +65,8 @@ export interface StackUrls {
   ingestionTables: string;
   durableStatus: string;
   ops: string;
+  /** The local ops page ('' when it is not served). */
+  opsPage: string;
 }
 
 export interface Stack {
@@ -76,6 +84,7 @@ export interface Stack {
   ca: LocalCa;
   liveFeed: LiveFeed;
   host: HostProcess | undefined;
+  opsPage: OpsPage | undefined;
   /** Applies the live feed up to now (or a given time) at once; the timer does the same every tick. */
   tick(toMs?: number): Promise<void>;
   /** Writes the emulators' state to the data folder. */
@@ -243,6 +252,30 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       cleanups.push(() => stopApp('SIGTERM'));
     }
 
+    let opsPage: OpsPage | undefined;
+    if (options.opsPage ?? options.host !== false) {
+      const appBase = () => host?.url ?? `http://localhost:${options.port ?? 7071}`;
+      const pageOptions = {
+        appUrl: appBase,
+        functionKey:
+          appSettings.SENTRY_HOST_FUNCTION_KEY ?? process.env.SENTRY_HOST_FUNCTION_KEY ?? DEFAULT_HOST_KEYS.function,
+        links: {
+          channelPage: `${slack.url}/`,
+          ingestionTables: `${ingestion.url}/_tables`,
+          health: `${appBase()}/api/health`,
+        },
+      };
+      const preferred = options.opsPagePort ?? (options.port === 0 ? 0 : (options.port ?? 7071) + 10);
+      try {
+        opsPage = await startOpsPage({ ...pageOptions, port: preferred });
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'EADDRINUSE' || options.opsPagePort !== undefined) throw error;
+        opsPage = await startOpsPage({ ...pageOptions, port: 0 });
+      }
+      const page = opsPage;
+      cleanups.push(() => page.close());
+    }
+
     let ticking = Promise.resolve();
     const tick = (toMs = Date.now()) => {
       ticking = ticking.then(async () => {
@@ -291,6 +324,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       get ops() {
         return `${appUrl()}/api/ops/status`;
       },
+      opsPage: opsPage?.url ?? '',
     };
 
     return {
@@ -309,6 +343,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       get host() {
         return host;
       },
+      opsPage,
       tick,
       persist,
       crashHost: async () => {

@@ -189,7 +189,7 @@ describe('buildOpsStatus', () => {
       apiBudget: { lastCycle: 3, last24h: 15, perCycleLimit: null, vendorCallsPerMinute: 50 },
     });
     // 15 calls of the 72,000 the Tier 3 limit allows in a day.
-    expect(slack?.apiBudget.last24hPercentOfVendorLimit).toBeCloseTo((15 / 72_000) * 100, 2);
+    expect(slack?.apiBudget.last24hPercentOfVendorLimit).toBe(0.0208);
 
     const meraki = status.sources[1];
     // The Meraki org state carries no event time: its checkpoint is when the poll last completed.
@@ -226,7 +226,7 @@ describe('buildOpsStatus', () => {
       ['inc-orphan', null, 'open'],
     ]);
     expect(incidents?.list[0]).toMatchObject({
-      detectedAt: new Date(1_763_700_000 * 1000).toISOString(),
+      firstSeen: new Date(1_763_700_000 * 1000).toISOString(),
       title: 'title of inc-critical',
       count: 3,
     });

@@ -101,7 +101,8 @@ export interface IncidentStatus {
   title: string | null;
   severity: string | null;
   status: string;
-  detectedAt: string | null;
+  /** Time of the first event that matched (the finding's firstSeen). */
+  firstSeen: string | null;
   lastSeen: string | null;
   count: number;
 }
@@ -258,7 +259,9 @@ function targetStatus(
       perCycleLimit: target.source === 'meraki' ? snapshot.merakiMaxCallsPerCycle : null,
       vendorCallsPerMinute: vendor,
       last24hPercentOfVendorLimit:
-        vendor === null || last24h === null ? null : Math.round((last24h.apiCalls / (vendor * 1440)) * 10_000) / 100,
+        vendor === null || last24h === null
+          ? null
+          : Math.round((last24h.apiCalls / (vendor * 1440)) * 1_000_000) / 10_000,
     },
   };
 }
@@ -279,7 +282,7 @@ function incidentsOf(snapshot: OpsSnapshot): OpsStatus['incidents'] {
       title: finding?.title ?? null,
       severity: finding?.severity ?? null,
       status: incident.status,
-      detectedAt: finding === undefined ? null : iso(finding.firstSeen * 1000),
+      firstSeen: finding === undefined ? null : iso(finding.firstSeen * 1000),
       lastSeen: incident.lastSeen === '' ? null : incident.lastSeen,
       count: incident.count,
     };
@@ -287,7 +290,7 @@ function incidentsOf(snapshot: OpsSnapshot): OpsStatus['incidents'] {
   list.sort(
     (a, b) =>
       (SEVERITY_RANK[b.severity ?? ''] ?? -1) - (SEVERITY_RANK[a.severity ?? ''] ?? -1) ||
-      (b.detectedAt ?? '').localeCompare(a.detectedAt ?? '') ||
+      (b.firstSeen ?? '').localeCompare(a.firstSeen ?? '') ||
       a.incidentId.localeCompare(b.incidentId),
   );
   const bySeverity: Record<string, number> = {};
