@@ -154,6 +154,15 @@ describe('collectMeraki', () => {
     expect(c3.result.uplinkRows).toBe(0);
   });
 
+  it('lands every interface again once the full-snapshot interval (15 min) has passed', async () => {
+    const c0 = await cycle(0);
+    const all = c0.result.uplinkRows;
+    expect((await cycle(1)).result).toMatchObject({ uplinkRows: 0, fullSnapshot: false });
+    expect((await cycle(14)).result).toMatchObject({ uplinkRows: 0, fullSnapshot: false });
+    expect((await cycle(15)).result).toMatchObject({ uplinkRows: all, fullSnapshot: true });
+    expect((await cycle(16)).result).toMatchObject({ uplinkRows: 0, fullSnapshot: false });
+  });
+
   it('follows each network events cursor: new events land once, none twice', async () => {
     await cycle(0);
     await cycle(1);

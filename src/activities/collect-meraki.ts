@@ -5,7 +5,8 @@
  * (round-robin; networks whose events arrive by webhook are skipped).
  * - Uplinks: the listing is diffed against the previous per-device snapshot; interfaces whose status
  *   or public IP changed land every cycle (so detections see failovers and IP changes as they
- *   happen), every interface lands on the baseline and every `uplinkFullSnapshotCycles` cycles.
+ *   happen), every interface lands on the baseline and at least every `uplinkFullSnapshotMinutes`
+ *   (so "distinct public IPs in 30 min" still sees the address a device left).
  *   Rows are stamped with the cycle's time, so a retried run lands the same EventIds.
  * - Events: forward time paging from the network's cursor; the cursor moves to the newest landed
  *   `occurredAt` (`startingAfter` is exclusive and a page never splits one instant).
@@ -159,6 +160,7 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
   };
 
   let nextPlan: MerakiPlanState = plan.state;
+  let uplinksFullAt = state.uplinksFullAt;
   let snapshotWrite: (() => Promise<unknown>) | undefined;
   let fetchedNetworks: MerakiNetworkRef[] | undefined;
   const cursors: { network: NetworkRecord; eventsAfter: string }[] = [];
@@ -194,7 +196,12 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
         const changed = new Set(
           diff.changes.filter((c) => c.kind !== 'removed').map((c) => uplinkKey(c.serial, c.interface)),
         );
-        const full = diff.baseline || state.cycle % settings.uplinkFullSnapshotCycles === 0;
+        const full =
+          diff.baseline ||
+          state.uplinksFullAt === undefined ||
+          Date.parse(at) - Date.parse(state.uplinksFullAt) >= settings.uplinkFullSnapshotMinutes * 60_000 ||
+          Date.parse(at) < Date.parse(state.uplinksFullAt);
+        if (full) uplinksFullAt = at;
         result.baseline = diff.baseline;
         result.fullSnapshot = full;
         result.uplinkChanges = diff.changes.length;
@@ -265,7 +272,12 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
     for (const { network, eventsAfter } of cursors) await deps.networks.saveCursor(org, network, eventsAfter);
     if (fetchedNetworks !== undefined) await deps.networks.replace(org, fetchedNetworks, await deps.networks.list(org));
     if (snapshotWrite !== undefined) await snapshotWrite();
-    await deps.orgStates.save(org, { cycle: state.cycle + 1, plan: nextPlan }, etag, new Date(clock()));
+    await deps.orgStates.save(
+      org,
+      { cycle: state.cycle + 1, plan: nextPlan, ...(uplinksFullAt === undefined ? {} : { uplinksFullAt }) },
+      etag,
+      new Date(clock()),
+    );
   } finally {
     result.apiCalls = deps.client.callsUsed(org) - callsBefore;
   }

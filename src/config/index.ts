@@ -187,7 +187,7 @@ const EnvSchema = z.object({
   SENTRY_MERAKI_MAX_CALLS_PER_CYCLE: intSetting(2, 1, 50),
   SENTRY_MERAKI_EVENTS_LOOKBACK_HOURS: intSetting(24, 1, 24 * 31),
   SENTRY_MERAKI_INVENTORY_EVERY_CYCLES: intSetting(60, 1, 100_000),
-  SENTRY_MERAKI_UPLINK_FULL_SNAPSHOT_CYCLES: intSetting(60, 1, 100_000),
+  SENTRY_MERAKI_UPLINK_FULL_SNAPSHOT_MINUTES: intSetting(15, 1, 1440),
   SENTRY_MERAKI_WEBHOOK_NETWORKS: csv,
   SENTRY_MERAKI_EXPEDITE_ALERT_TYPES: z
     .string()
@@ -275,8 +275,12 @@ export interface Config {
       readonly eventsLookbackHours: number;
       /** Cycles between network-list and device-inventory refreshes. */
       readonly inventoryEveryCycles: number;
-      /** Every interface lands every N cycles; in between only changed interfaces land. */
-      readonly uplinkFullSnapshotCycles: number;
+      /**
+       * Every interface lands at least this often; in between only changed interfaces land. Keep it
+       * under the shortest uplink detection window (public-IP change: 30 min), so the address an
+       * appliance left is still in the window when the new one lands.
+       */
+      readonly uplinkFullSnapshotMinutes: number;
       /** Networks whose events arrive by webhook (not polled); ['all'] = every network. */
       readonly webhookNetworks: readonly string[];
       readonly expediteAlertTypes: readonly string[];
@@ -421,7 +425,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
         maxCallsPerCycle: env.SENTRY_MERAKI_MAX_CALLS_PER_CYCLE,
         eventsLookbackHours: env.SENTRY_MERAKI_EVENTS_LOOKBACK_HOURS,
         inventoryEveryCycles: env.SENTRY_MERAKI_INVENTORY_EVERY_CYCLES,
-        uplinkFullSnapshotCycles: env.SENTRY_MERAKI_UPLINK_FULL_SNAPSHOT_CYCLES,
+        uplinkFullSnapshotMinutes: env.SENTRY_MERAKI_UPLINK_FULL_SNAPSHOT_MINUTES,
         webhookNetworks: env.SENTRY_MERAKI_WEBHOOK_NETWORKS,
         expediteAlertTypes: env.SENTRY_MERAKI_EXPEDITE_ALERT_TYPES,
       },

@@ -35,6 +35,8 @@ export const MerakiOrgStateSchema = z.object({
   /** Cycles this org has completed; the planner's clock for slower cadences. */
   cycle: z.number().int().nonnegative(),
   plan: PlanStateSchema,
+  /** When every interface last landed (ISO-8601); changed interfaces land in between. */
+  uplinksFullAt: z.string().optional(),
 });
 export type MerakiOrgState = z.infer<typeof MerakiOrgStateSchema>;
 
