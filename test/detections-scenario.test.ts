@@ -88,7 +88,7 @@ describe('the default scenario through transforms, observer and evaluation on Ta
     // A fresh finding store over the same windows: every finding is new again for this evaluation.
     const detections = parseDetectionsConfig(JSON.stringify(scenarioDetectionsConfig(scenario.meta)));
     const result = await evaluateDetections(
-      { cycleId, now: new Date(scenario.meta.now).toISOString() },
+      { cycleId, now: new Date(scenario.meta.now).toISOString(), full: true },
       {
         windows: new TableWindowStore(azurite.config),
         findings: new (class extends TableFindingStore {

@@ -88,17 +88,16 @@ describe('evaluateDetections activity', () => {
   });
 
   it('rethrows when state cannot be read', async () => {
-    const { deps } = await depsWithBurst();
-    const broken = {
-      ...deps,
-      windows: {
-        ...deps.windows,
-        readAll: () => Promise.reject(new AppError('state_unavailable', 'down', { retriable: true })),
-      },
-    };
-    await expect(evaluateDetections({ cycleId: 'c1', now }, broken)).rejects.toMatchObject({
-      code: 'state_unavailable',
-    });
+    for (const method of ['readIndex', 'readWindows', 'readAll'] as const) {
+      const { deps } = await depsWithBurst();
+      // The store's own methods, but the one under test fails.
+      const windows = Object.assign(Object.create(deps.windows) as typeof deps.windows, {
+        [method]: () => Promise.reject(new AppError('state_unavailable', 'down', { retriable: true })),
+      });
+      await expect(
+        evaluateDetections({ cycleId: 'c1', now, full: method === 'readAll' }, { ...deps, windows }),
+      ).rejects.toMatchObject({ code: 'state_unavailable' });
+    }
   });
 
   it('skips disabled detections', async () => {

@@ -1,6 +1,6 @@
 /**
- * Activity `evaluateDetections`, called once per cycle: reads the windows once, applies every
- * enabled detection's threshold step, merges repeats into open findings, saves them, lands them as
+ * Activity `evaluateDetections`, called once per cycle: reads the windows touched since the last
+ * evaluation (see evaluate-state.ts), applies every enabled detection's threshold step, merges repeats into open findings, saves them, lands them as
  * `SentryFinding_CL` rows, and returns their small summaries (never rows) to the orchestrator.
  *
  * Order matters for retries: findings are saved before they are landed and returned; a retried
@@ -14,7 +14,8 @@ import { z } from 'zod';
 import { type Config, getConfig } from '../config';
 import { configuredDetections } from '../detections/config';
 import type { ConfiguredDetection } from '../detections/define';
-import { evaluateWindows, type FindingRecord, recordKey, toFindingRow, toSummary } from '../detections/evaluate';
+import { type FindingRecord, toFindingRow, toSummary } from '../detections/evaluate';
+import { evaluateState } from '../detections/evaluate-state';
 import type { FindingSummary } from '../detections/observer';
 import { AppError, ErrorCode } from '../errors';
 import { ingestionClient } from '../ingestion/client';
@@ -27,6 +28,8 @@ export const EvaluateDetectionsInput = z.strictObject({
   cycleId: z.string().min(1).max(256),
   /** The orchestrator's current time: an ISO-8601 string or epoch milliseconds. */
   now: z.union([z.iso.datetime({ offset: true }), z.number().int().positive()]),
+  /** Judge every live window, not only those touched since the last evaluation (after a configuration change). */
+  full: z.boolean().optional(),
 });
 export type EvaluateDetectionsInput = z.infer<typeof EvaluateDetectionsInput>;
 
@@ -63,17 +66,14 @@ export async function evaluateDetections(
   const nowMs = typeof parsed.data.now === 'number' ? parsed.data.now : Date.parse(parsed.data.now);
   const now = Math.floor(nowMs / 1000);
 
-  const [buckets, stored] = await Promise.all([deps.windows.readAll(now), deps.findings.list()]);
-  const etags = new Map(stored.map((s) => [recordKey(s.record.detectionId, s.record.dedupeKey), s.etag] as const));
-  const { changed, replayed } = evaluateWindows({
+  const { changed, replayed, windows, buckets } = await evaluateState({
+    windows: deps.windows,
+    findings: deps.findings,
     detections: deps.detections,
-    buckets,
-    findings: stored.map((s) => s.record),
     now,
     cycleId,
+    full: parsed.data.full === true,
   });
-  for (const record of changed)
-    await deps.findings.save(record, etags.get(recordKey(record.detectionId, record.dedupeKey)));
 
   const reported: FindingRecord[] = [...replayed, ...changed];
   const mitre = new Map(deps.detections.map((d) => [d.detection.id, d.detection.mitre] as const));
@@ -82,7 +82,7 @@ export async function evaluateDetections(
   const limit = deps.purgeLimit ?? 500;
   const purged = (await deps.windows.purgeExpired(now, limit)) + (await deps.findings.purgeExpired(now, limit));
   deps.log?.(
-    `evaluateDetections ${cycleId}: ${buckets.length} buckets, ${changed.filter((r) => r.isNew).length} new and ` +
+    `evaluateDetections ${cycleId}: ${windows} windows (${buckets} buckets), ${changed.filter((r) => r.isNew).length} new and ` +
       `${changed.filter((r) => !r.isNew).length} grown findings, ${replayed.length} replayed, ${purged} expired entries purged`,
   );
   return { findings: reported.map(toSummary) };

@@ -123,6 +123,11 @@ export interface EvaluateArgs {
   /** Unix seconds. */
   now: number;
   cycleId: string;
+  /**
+   * Per detection, its oldest live bucket when `buckets` holds only some windows (the dirty ones);
+   * without it, the oldest of `buckets` is used.
+   */
+  earliest?: ReadonlyMap<string, number>;
 }
 
 export function evaluateWindows(args: EvaluateArgs): EvaluationResult {
@@ -139,7 +144,7 @@ export function evaluateWindows(args: EvaluateArgs): EvaluationResult {
     const crossing = detection.evaluate(window, {
       now: args.now,
       since: prev?.lastEventT,
-      earliestBucket: earliest.get(window.detectionId),
+      earliestBucket: args.earliest?.get(window.detectionId) ?? earliest.get(window.detectionId),
     });
     if (crossing === null || (prev !== undefined && crossing.newItems === 0)) continue;
     const shown = detection.present(crossing, window);

@@ -15,7 +15,8 @@ import type {
   SlackAuditRow,
 } from '../transforms/streams';
 import type { ConfiguredDetection, Detection, Severity } from './define';
-import { evaluateWindows, type FindingRecord, recordKey } from './evaluate';
+import type { FindingRecord } from './evaluate';
+import { evaluateState } from './evaluate-state';
 import { createRowObserver, type FileChannelsResolver } from './row-observer';
 
 export const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
@@ -230,17 +231,15 @@ export class Harness {
   }
 
   /** One evaluation (a cycle) at `now` (Unix seconds); returns the findings it created or grew. */
-  async evaluate(now: number, cycleId = `cycle-${String(++this.cycle)}`): Promise<FindingRecord[]> {
-    const stored = await this.findings.list();
-    const etags = new Map(stored.map((s) => [recordKey(s.record.detectionId, s.record.dedupeKey), s.etag] as const));
-    const result = evaluateWindows({
+  async evaluate(now: number, cycleId = `cycle-${String(++this.cycle)}`, full = false): Promise<FindingRecord[]> {
+    const result = await evaluateState({
+      windows: this.windows,
+      findings: this.findings,
       detections: this.detections,
-      buckets: await this.windows.readAll(now),
-      findings: stored.map((s) => s.record),
       now,
       cycleId,
+      full,
     });
-    for (const r of result.changed) await this.findings.save(r, etags.get(recordKey(r.detectionId, r.dedupeKey)));
     return [...result.replayed, ...result.changed];
   }
 

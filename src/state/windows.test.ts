@@ -101,15 +101,23 @@ describe('TableWindowStore on Azurite', () => {
     const table = TableClient.fromConnectionString(azurite.azurite.connectionString, 'windows', {
       allowInsecureConnection: true,
     });
-    const before = [];
-    for await (const e of table.listEntities()) before.push(e);
+    // Buckets only: the window's dirty mark is rewritten by design (a retried flush re-marks what a
+    // crash between writing buckets and marking them could have left unmarked).
+    const buckets = async () => {
+      const out = [];
+      for await (const e of table.listEntities()) if (!(e.partitionKey ?? '').startsWith('~index~')) out.push(e);
+      return out;
+    };
+    const before = await buckets();
+    expect(before).toHaveLength(1);
 
     const replay = observer(store);
     for (const r of rows) replay.observe('slackAudit', r);
     expect(await replay.flush()).toEqual({ updates: 0 });
-    const after = [];
-    for await (const e of table.listEntities()) after.push(e);
+    const after = await buckets();
     expect(after.map((e) => e.etag)).toEqual(before.map((e) => e.etag));
+    const { marks } = await store.readIndex(T0);
+    expect(marks.map((m) => m.dedupeKey)).toEqual(['W0ALICE|203.0.113.5']);
     const [stored] = await store.readAll(T0);
     expect(Object.keys(stored?.items ?? {})).toHaveLength(30);
   });

@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 
-import type { TableClient } from '@azure/data-tables';
+import type { TableClient, TransactionAction } from '@azure/data-tables';
 
 import type { Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
@@ -62,11 +62,40 @@ export interface StoredBucket extends BucketData {
   overflowEstimate: number;
 }
 
+/** A (detection, dedupe key) window touched since an evaluation last cleared it. */
+export interface DirtyMark {
+  detectionId: string;
+  dedupeKey: string;
+  /** Version of the mark as read: clearing is conditional on it, so a window touched again stays dirty. */
+  etag: string;
+}
+
+export interface WindowIndex {
+  marks: DirtyMark[];
+  /** Per detection, the start of the oldest bucket not expired at `now` (what `readAll` would return). */
+  earliest: Map<string, number>;
+}
+
+export interface WindowKey {
+  detectionId: string;
+  dedupeKey: string;
+}
+
 export interface WindowStore {
-  /** Merges each bucket into state; returns how many entities changed (0 on a replay). */
+  /**
+   * Merges each bucket into state, then marks every (detection, dedupe key) it touched as dirty
+   * (even when nothing changed: a retried flush re-marks what a crash may have left unmarked).
+   * Returns how many bucket entities changed (0 on a replay).
+   */
   apply(buckets: readonly BucketData[]): Promise<{ updates: number }>;
   /** Every bucket not yet expired at `now` (Unix seconds). */
   readAll(now: number): Promise<StoredBucket[]>;
+  /** The dirty marks and each detection's oldest live bucket: one small query. */
+  readIndex(now: number): Promise<WindowIndex>;
+  /** The buckets (not expired at `now`) of the given windows only. */
+  readWindows(keys: readonly WindowKey[], now: number): Promise<StoredBucket[]>;
+  /** Clears marks read by `readIndex`; a mark rewritten since then is kept (returns how many cleared). */
+  clearMarks(marks: readonly DirtyMark[]): Promise<number>;
   /** Deletes up to `limit` expired buckets; returns how many were deleted. */
   purgeExpired(now: number, limit?: number): Promise<number>;
 }
@@ -217,13 +246,69 @@ export function sameBucket(a: BucketData, b: BucketData): boolean {
   return encodeEntity(a).signature === encodeEntity(b).signature;
 }
 
-function rowKeyOf(dedupeKey: string, bucket: number): string {
+function subjectKeyOf(dedupeKey: string): string {
   const safe = safeKey(dedupeKey).replace(/'/g, '%27');
-  const subject = safe.length <= 200 ? safe : `h-${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 40)}`;
-  return `${subject}~${String(bucket).padStart(11, '0')}`;
+  return safe.length <= 200 ? safe : `h-${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 40)}`;
 }
 
-interface WindowEntity {
+function rowKeyOf(dedupeKey: string, bucket: number): string {
+  return `${subjectKeyOf(dedupeKey)}~${String(bucket).padStart(11, '0')}`;
+}
+
+/**
+ * The dirty index lives beside the buckets, one partition per detection (`~index~<detection id>`,
+ * which no detection id can collide with): a mark per touched window (row `m~<subject key>`) and one
+ * `meta` row holding, per bucket start, the latest expiry written there, so each detection's oldest
+ * live bucket is known without reading its buckets. Index rows carry no ExpiresAt, so the expiry
+ * queries over buckets never see them.
+ */
+const INDEX_PREFIX = '~index~';
+const META_ROW = 'meta';
+
+function indexPartition(detectionId: string): string {
+  return `${INDEX_PREFIX}${safeKey(detectionId)}`;
+}
+
+/** Per bucket start, the latest ExpiresAt written there (Unix seconds). */
+type BucketExpiries = Record<string, number>;
+
+/**
+ * Union (max per bucket) that forgets bucket starts expired before the newest bucket start it
+ * knows: events are not from the future, so those are expired for any evaluation. Commutative.
+ */
+export function mergeExpiries(a: BucketExpiries, b: BucketExpiries): BucketExpiries {
+  const out: BucketExpiries = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = Math.max(out[k] ?? -Infinity, v);
+  const newest = Math.max(...Object.keys(out).map(Number));
+  for (const [k, v] of Object.entries(out)) if (v < newest) delete out[k];
+  return Object.fromEntries(Object.entries(out).sort(([x], [y]) => Number(x) - Number(y)));
+}
+
+function earliestLive(expiries: BucketExpiries, now: number): number | undefined {
+  let earliest: number | undefined;
+  for (const [k, v] of Object.entries(expiries)) {
+    const bucket = Number(k);
+    if (v >= now && (earliest === undefined || bucket < earliest)) earliest = bucket;
+  }
+  return earliest;
+}
+
+/** Per detection: the touched dedupe keys and the expiry of each bucket start written. */
+function touchedOf(buckets: readonly BucketData[]): Map<string, { keys: Set<string>; expiries: BucketExpiries }> {
+  const out = new Map<string, { keys: Set<string>; expiries: BucketExpiries }>();
+  for (const b of buckets) {
+    let t = out.get(b.detectionId);
+    if (t === undefined) {
+      t = { keys: new Set(), expiries: {} };
+      out.set(b.detectionId, t);
+    }
+    t.keys.add(b.dedupeKey.slice(0, MAX_DEDUPE_KEY_CHARS));
+    t.expiries[String(b.bucket)] = Math.max(t.expiries[String(b.bucket)] ?? -Infinity, b.expiresAt);
+  }
+  return out;
+}
+
+type WindowEntity = {
   partitionKey: string;
   rowKey: string;
   DetectionId: string;
@@ -237,7 +322,7 @@ interface WindowEntity {
   Items: string;
   Overflow?: string;
   Facts?: string;
-}
+};
 
 function sortedItems(items: Record<string, ItemTimes>): Record<string, ItemTimes> {
   return Object.fromEntries(Object.entries(items).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -294,6 +379,34 @@ function toStored(b: BucketData): StoredBucket {
 }
 
 const MAX_ATTEMPTS = 8;
+/** Entity group transactions: at most 100 operations, one partition, a 4 MiB body. */
+const TRANSACTION_LIMIT = 100;
+const TRANSACTION_CHARS = 2_000_000;
+
+/** Groups items by partition into transaction-sized chunks. */
+function chunkByPartition<T>(items: readonly T[], partition: (item: T) => string, cost: (item: T) => number): T[][] {
+  const byPartition = new Map<string, T[]>();
+  for (const item of items) {
+    const key = partition(item);
+    byPartition.set(key, [...(byPartition.get(key) ?? []), item]);
+  }
+  const chunks: T[][] = [];
+  for (const list of byPartition.values()) {
+    let chunk: T[] = [];
+    let chars = 0;
+    for (const item of list) {
+      if (chunk.length > 0 && (chunk.length >= TRANSACTION_LIMIT || chars + cost(item) > TRANSACTION_CHARS)) {
+        chunks.push(chunk);
+        chunk = [];
+        chars = 0;
+      }
+      chunk.push(item);
+      chars += cost(item);
+    }
+    if (chunk.length > 0) chunks.push(chunk);
+  }
+  return chunks;
+}
 
 async function mapLimit<T>(list: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -328,11 +441,160 @@ export class TableWindowStore implements WindowStore {
 
   async apply(buckets: readonly BucketData[]): Promise<{ updates: number }> {
     const table = await this.table();
-    let updates = 0;
-    await mapLimit(coalesce(buckets), this.options.concurrency ?? 8, async (bucket) => {
-      if (await this.applyOne(table, bucket)) updates++;
+    const merged = coalesce(buckets);
+    const concurrency = this.options.concurrency ?? 8;
+    // Read every target once (point reads), merge, then write each partition's changes in entity
+    // group transactions; a transaction that loses a race (409/412) is atomic, so its buckets are
+    // simply redone one by one through the re-reading path.
+    const reads: { bucket: BucketData; entity: WindowEntity; etag: string | undefined }[] = [];
+    await mapLimit(merged, concurrency, async (bucket) => {
+      const { entity: probe } = encodeEntity(bucket);
+      let existing: (Partial<WindowEntity> & Entity) | undefined;
+      try {
+        existing = await table.getEntity<Partial<WindowEntity>>(probe.partitionKey, probe.rowKey);
+      } catch (error) {
+        if (statusOf(error) !== 404) throw asStateError(error, `reading window ${bucket.detectionId}/${probe.rowKey}`);
+      }
+      const before = existing === undefined ? undefined : decodeEntity(existing);
+      const after = mergeBuckets(before, bucket);
+      if (before !== undefined && sameBucket(before, after)) return;
+      reads.push({ bucket, entity: encodeEntity(after).entity, etag: existing?.etag });
     });
+    const chunks = chunkByPartition(reads, (r) => r.entity.partitionKey, (r) => r.entity.Items.length + 512);
+    let updates = 0;
+    await mapLimit(chunks, concurrency, async (chunk) => {
+      if (chunk.length > 1) {
+        try {
+          await table.submitTransaction(
+            chunk.map(
+              (r): TransactionAction =>
+                r.etag === undefined ? ['create', r.entity] : ['update', r.entity, 'Replace', { etag: r.etag }],
+            ),
+          );
+          updates += chunk.length;
+          return;
+        } catch (error) {
+          const status = statusOf(error);
+          if (status !== 409 && status !== 412) throw asStateError(error, 'writing detection windows');
+        }
+      }
+      for (const r of chunk) if (await this.applyOne(table, r.bucket)) updates++;
+    });
+    await this.mark(table, merged);
     return { updates };
+  }
+
+  /** Marks the touched windows dirty and records the bucket starts written, per detection. */
+  private async mark(table: TableClient, buckets: readonly BucketData[]): Promise<void> {
+    await mapLimit([...touchedOf(buckets)], this.options.concurrency ?? 8, async ([detectionId, touched]) => {
+      const partitionKey = indexPartition(detectionId);
+      const marks = [...touched.keys].map((dedupeKey) => ({
+        partitionKey,
+        rowKey: `m~${subjectKeyOf(dedupeKey)}`,
+        DetectionId: detectionId,
+        DedupeKey: dedupeKey,
+      }));
+      // The meta row goes in the first transaction (read-merge-write on its ETag); marks are blind
+      // upserts: writing one again only changes its ETag, which keeps it dirty, as it should be.
+      for (let attempt = 1; ; attempt++) {
+        let meta: (Entity & { Buckets?: string }) | undefined;
+        try {
+          meta = await table.getEntity<{ Buckets?: string }>(partitionKey, META_ROW);
+        } catch (error) {
+          if (statusOf(error) !== 404) throw asStateError(error, `reading the window index of ${detectionId}`);
+        }
+        const known = JSON.parse(meta?.Buckets ?? '{}') as BucketExpiries;
+        const next = mergeExpiries(known, touched.expiries);
+        const metaEntity = { partitionKey, rowKey: META_ROW, DetectionId: detectionId, Buckets: JSON.stringify(next) };
+        const first = marks.slice(0, TRANSACTION_LIMIT - 1).map((m): TransactionAction => ['upsert', m, 'Replace']);
+        const unchanged = meta !== undefined && meta.Buckets === metaEntity.Buckets;
+        const actions: TransactionAction[] = unchanged
+          ? [...first]
+          : [
+              meta === undefined ? ['create', metaEntity] : ['update', metaEntity, 'Replace', { etag: meta.etag }],
+              ...first,
+            ];
+        try {
+          await table.submitTransaction(actions);
+          break;
+        } catch (error) {
+          const status = statusOf(error);
+          if ((status !== 409 && status !== 412) || attempt >= MAX_ATTEMPTS)
+            throw asStateError(error, `marking windows of ${detectionId}`);
+          await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 20 * attempt)));
+        }
+      }
+      for (let i = TRANSACTION_LIMIT - 1; i < marks.length; i += TRANSACTION_LIMIT) {
+        const chunk = marks.slice(i, i + TRANSACTION_LIMIT).map((m): TransactionAction => ['upsert', m, 'Replace']);
+        try {
+          await table.submitTransaction(chunk);
+        } catch (error) {
+          throw asStateError(error, `marking windows of ${detectionId}`);
+        }
+      }
+    });
+  }
+
+  async readIndex(now: number): Promise<WindowIndex> {
+    const table = await this.table();
+    const filter = `PartitionKey ge '${INDEX_PREFIX}' and PartitionKey lt '~index\u007f'`;
+    const marks: DirtyMark[] = [];
+    const earliest = new Map<string, number>();
+    try {
+      for await (const e of table.listEntities<{ DetectionId?: string; DedupeKey?: string; Buckets?: string }>({
+        queryOptions: { filter },
+      })) {
+        if (typeof e.DetectionId !== 'string') continue;
+        if (e.rowKey === META_ROW) {
+          const first = earliestLive(JSON.parse(e.Buckets ?? '{}') as BucketExpiries, now);
+          if (first !== undefined) earliest.set(e.DetectionId, first);
+        } else if (typeof e.DedupeKey === 'string') {
+          marks.push({ detectionId: e.DetectionId, dedupeKey: e.DedupeKey, etag: e.etag });
+        }
+      }
+    } catch (error) {
+      throw asStateError(error, 'reading the detection window index');
+    }
+    return { marks, earliest };
+  }
+
+  async readWindows(keys: readonly WindowKey[], now: number): Promise<StoredBucket[]> {
+    const table = await this.table();
+    const out: StoredBucket[] = [];
+    const expiry = `ExpiresAt ge datetime'${new Date(now * 1000).toISOString()}'`;
+    await mapLimit(keys, this.options.concurrency ?? 8, async (key) => {
+      // One window's buckets are a row-key range of its detection's partition; a longer subject
+      // key sharing the prefix (`a` and `a~b`) is dropped by its DedupeKey.
+      const subject = subjectKeyOf(key.dedupeKey);
+      const filter =
+        `PartitionKey eq '${safeKey(key.detectionId)}' and RowKey ge '${subject}~' and ` +
+        `RowKey lt '${subject}\u007f' and ${expiry}`;
+      try {
+        for await (const e of table.listEntities<Partial<WindowEntity>>({ queryOptions: { filter } })) {
+          const data = decodeEntity(e);
+          if (data.dedupeKey === key.dedupeKey.slice(0, MAX_DEDUPE_KEY_CHARS)) out.push(toStored(data));
+        }
+      } catch (error) {
+        throw asStateError(error, `reading window ${key.detectionId}/${subject}`);
+      }
+    });
+    return out;
+  }
+
+  async clearMarks(marks: readonly DirtyMark[]): Promise<number> {
+    const table = await this.table();
+    let cleared = 0;
+    // Conditional deletes one by one: a transaction's delete cannot carry an ETag.
+    await mapLimit(marks, this.options.concurrency ?? 8, async (m) => {
+      try {
+        await table.deleteEntity(indexPartition(m.detectionId), `m~${subjectKeyOf(m.dedupeKey)}`, { etag: m.etag });
+        cleared++;
+      } catch (error) {
+        const status = statusOf(error);
+        if (status !== 404 && status !== 412) throw asStateError(error, 'clearing a dirty window mark');
+      }
+    });
+    return cleared;
   }
 
   private async applyOne(table: TableClient, bucket: BucketData): Promise<boolean> {
@@ -415,11 +677,15 @@ export class TableWindowStore implements WindowStore {
 /** The same semantics in memory (ETags simulated), for tests and dry runs. */
 export class MemoryWindowStore implements WindowStore {
   readonly entities = new Map<string, { data: BucketData; etag: number }>();
+  readonly marks = new Map<string, { detectionId: string; dedupeKey: string; etag: number }>();
+  readonly expiries = new Map<string, BucketExpiries>();
   writes = 0;
+  private version = 0;
 
   apply(buckets: readonly BucketData[]): Promise<{ updates: number }> {
     let updates = 0;
-    for (const bucket of coalesce(buckets)) {
+    const merged = coalesce(buckets);
+    for (const bucket of merged) {
       const key = `${bucket.detectionId}\u0000${rowKeyOf(bucket.dedupeKey, bucket.bucket)}`;
       const existing = this.entities.get(key);
       const merged = mergeBuckets(existing?.data, bucket);
@@ -428,7 +694,47 @@ export class MemoryWindowStore implements WindowStore {
       this.writes++;
       updates++;
     }
+    for (const [detectionId, touched] of touchedOf(merged)) {
+      this.expiries.set(detectionId, mergeExpiries(this.expiries.get(detectionId) ?? {}, touched.expiries));
+      for (const dedupeKey of touched.keys)
+        this.marks.set(`${detectionId}\u0000${dedupeKey}`, { detectionId, dedupeKey, etag: ++this.version });
+    }
     return Promise.resolve({ updates });
+  }
+
+  readIndex(now: number): Promise<WindowIndex> {
+    const earliest = new Map<string, number>();
+    for (const [detectionId, expiries] of this.expiries) {
+      const first = earliestLive(expiries, now);
+      if (first !== undefined) earliest.set(detectionId, first);
+    }
+    const marks = [...this.marks.values()].map((m) => ({ ...m, etag: String(m.etag) }));
+    return Promise.resolve({ marks, earliest });
+  }
+
+  readWindows(keys: readonly WindowKey[], now: number): Promise<StoredBucket[]> {
+    const wanted = new Set(keys.map((k) => `${k.detectionId}\u0000${k.dedupeKey.slice(0, MAX_DEDUPE_KEY_CHARS)}`));
+    return Promise.resolve(
+      [...this.entities.values()]
+        .filter(
+          (e) =>
+            e.data.expiresAt >= now &&
+            wanted.has(`${e.data.detectionId}\u0000${e.data.dedupeKey.slice(0, MAX_DEDUPE_KEY_CHARS)}`),
+        )
+        .map((e) => toStored(cloneBucket(e.data))),
+    );
+  }
+
+  clearMarks(marks: readonly DirtyMark[]): Promise<number> {
+    let cleared = 0;
+    for (const m of marks) {
+      const key = `${m.detectionId}\u0000${m.dedupeKey}`;
+      if (String(this.marks.get(key)?.etag) === m.etag) {
+        this.marks.delete(key);
+        cleared++;
+      }
+    }
+    return Promise.resolve(cleared);
   }
 
   readAll(now: number): Promise<StoredBucket[]> {
