@@ -86,6 +86,23 @@ describe('slackAuditPages', () => {
     expect(first.url.searchParams.get('limit')).toBe('2');
   });
 
+  it('requests the next page while the caller still holds the current one, and nothing past the last', async () => {
+    const { client, script } = clientFor([
+      loadExchange('slack-audit-pages', '002-multi-page-1'),
+      loadExchange('slack-audit-pages', '003-multi-page-2'),
+    ]);
+    const pages = slackAuditPages(client, WINDOW, { limit: 2 });
+    const first = await pages.next();
+    expect(first.value).toMatchObject({ index: 0, last: false });
+    // Page 2 is already on its way before the caller asks for it.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(script.requests).toHaveLength(2);
+    const second = await pages.next();
+    expect(second.value).toMatchObject({ index: 1, last: true });
+    expect((await pages.next()).done).toBe(true);
+    expect(script.requests).toHaveLength(2);
+  });
+
   it('yields an empty final page for an empty window, keeping ids already seen at the same second', async () => {
     const { client } = clientFor([loadExchange('slack-audit-pages', '004-empty-page')]);
     const previous: SlackAuditCheckpoint = { at: WINDOW.latest, seenIds: ['a', 'b'] };

@@ -183,9 +183,8 @@ export async function* slackAuditPages(
   }
 
   for (const [batchIndex, batch] of batches.entries()) {
-    let cursor: string | null = null;
-    do {
-      const result = await client.getLogs({
+    const fetchPage = (cursor: string | null) => {
+      const request = client.getLogs({
         oldest: window.oldest,
         latest: window.latest,
         limit,
@@ -194,7 +193,18 @@ export async function* slackAuditPages(
         ...(options.actor === undefined ? {} : { actor: options.actor }),
         ...(options.entity === undefined ? {} : { entity: options.entity }),
       });
+      // Awaited below; a caller that stops early must not leave an unhandled rejection behind.
+      request.catch(() => undefined);
+      return request;
+    };
+    let pending = fetchPage(null);
+    let cursor: string | null;
+    do {
+      const result = await pending;
       cursor = result.nextCursor;
+      // One page ahead: the next page downloads while the caller transforms and uploads this one
+      // (a full page is ~7 MB). Filtering still runs in page order, so dedupe is unchanged.
+      if (cursor !== null) pending = fetchPage(cursor);
 
       const entries: unknown[] = [];
       const dropped = { duplicate: 0, denied: 0, outsideWindow: 0 };
