@@ -31,7 +31,10 @@ interface Status {
   cycle: { latest: { cycleId: string; at: string } | null; last24h: { cycles: number } | null };
   sources: SourceStatus[];
   incidents: { open: number; list: unknown[] } | null;
-  orchestrations: { cycle: { instanceId: string; runtimeStatus: string } | null; backfills: unknown[] | null };
+  orchestrations: {
+    cycle: { instanceId: string; runtimeStatus: string } | null;
+    backfills: { instanceId: string; runtimeStatus: string; request: unknown }[] | null;
+  };
 }
 
 /**
@@ -175,6 +178,28 @@ describe('ops endpoints on the local stack', () => {
     expect(gap).toBeGreaterThanOrEqual(15);
     expect(gap).toBeLessThan(POLL_SECONDS);
   }, 120_000);
+
+  it('lists a backfill started through POST /api/ops/backfill with its range and runtime status', async () => {
+    const to = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000);
+    const from = new Date(to.getTime() - 2 * 3_600_000);
+    const started = await fetch(`${stack.urls.app}/api/ops/backfill`, {
+      method: 'POST',
+      headers: { 'x-functions-key': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ from: from.toISOString(), to: to.toISOString(), windowMinutes: 60 }),
+    });
+    expect(started.status).toBe(202);
+    const { id } = (await started.json()) as { id: string };
+    const status = await waitFor(
+      'the backfill to complete in the status',
+      getStatus,
+      (s) => s.orchestrations.backfills?.some((b) => b.instanceId === id && b.runtimeStatus === 'Completed') === true,
+      60_000,
+    );
+    const listed = status.orchestrations.backfills?.find((b) => b.instanceId === id);
+    expect(listed).toMatchObject({
+      request: { source: 'slackAudit', from: from.toISOString(), to: to.toISOString(), windowSeconds: 3600 },
+    });
+  }, 90_000);
 
   it('/api/health stays anonymous, and neither it nor the ops status carries a configured secret', async () => {
     const health = await fetch(stack.urls.health);
