@@ -280,8 +280,11 @@ export function mergeExpiries(a: BucketExpiries, b: BucketExpiries): BucketExpir
   const out: BucketExpiries = { ...a };
   for (const [k, v] of Object.entries(b)) out[k] = Math.max(out[k] ?? -Infinity, v);
   const newest = Math.max(...Object.keys(out).map(Number));
-  for (const [k, v] of Object.entries(out)) if (v < newest) delete out[k];
-  return Object.fromEntries(Object.entries(out).sort(([x], [y]) => Number(x) - Number(y)));
+  return Object.fromEntries(
+    Object.entries(out)
+      .filter(([, v]) => v >= newest)
+      .sort(([x], [y]) => Number(x) - Number(y)),
+  );
 }
 
 function earliestLive(expiries: BucketExpiries, now: number): number | undefined {
@@ -308,6 +311,8 @@ function touchedOf(buckets: readonly BucketData[]): Map<string, { keys: Set<stri
   return out;
 }
 
+// A type alias, not an interface: transactions need it assignable to TableEntity's index signature.
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions
 type WindowEntity = {
   partitionKey: string;
   rowKey: string;
@@ -507,7 +512,7 @@ export class TableWindowStore implements WindowStore {
         const next = mergeExpiries(known, touched.expiries);
         const metaEntity = { partitionKey, rowKey: META_ROW, DetectionId: detectionId, Buckets: JSON.stringify(next) };
         const first = marks.slice(0, TRANSACTION_LIMIT - 1).map((m): TransactionAction => ['upsert', m, 'Replace']);
-        const unchanged = meta !== undefined && meta.Buckets === metaEntity.Buckets;
+        const unchanged = meta?.Buckets === metaEntity.Buckets;
         const actions: TransactionAction[] = unchanged
           ? [...first]
           : [
