@@ -85,7 +85,8 @@ export async function evaluateDetections(
     `evaluateDetections ${cycleId}: ${windows} windows (${buckets} buckets), ${changed.filter((r) => r.isNew).length} new and ` +
       `${changed.filter((r) => !r.isNew).length} grown findings, ${replayed.length} replayed, ${purged} expired entries purged`,
   );
-  return { findings: reported.map(toSummary) };
+  const byId = new Map(deps.detections.map((d) => [d.detection.id, d.detection] as const));
+  return { findings: reported.map((r) => toSummary(r, byId.get(r.detectionId))) };
 }
 
 /** Production dependencies from the app configuration. */

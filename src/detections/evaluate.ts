@@ -15,7 +15,7 @@ import type { JsonValue } from '../transforms/columns';
 import { type FindingRow, streams } from '../transforms/streams';
 import type { StoredBucket } from '../state/windows';
 import type { ConfiguredDetection, ItemState, OverflowState, Severity, Subject, SubjectWindow } from './define';
-import type { FindingSummary } from './observer';
+import type { FindingSummary, FindingContext } from './observer';
 import { maxSeverity } from './severity';
 
 /** What the findings store keeps per (detection, dedupe key): the latest finding. */
@@ -33,6 +33,8 @@ export interface FindingRecord {
   /** Newest event time already counted: later evaluations only look past it. */
   lastEventT: number;
   subject: { type: string; id: string; name?: string };
+  /** The subject window's latest facts (actor email, IP, user agent; device network, model). */
+  facts?: Record<string, string>;
   evidence: Record<string, JsonValue>;
   eventIds: string[];
   sourceOrg: string;
@@ -166,6 +168,7 @@ export function evaluateWindows(args: EvaluateArgs): EvaluationResult {
         lastSeen: Math.max(prev.lastSeen, crossing.lastSeen),
         lastEventT,
         subject: { ...window.subject },
+        facts: { ...window.facts },
         evidence: shown.evidence,
         eventIds,
         sourceOrg,
@@ -186,6 +189,7 @@ export function evaluateWindows(args: EvaluateArgs): EvaluationResult {
         lastSeen: crossing.lastSeen,
         lastEventT,
         subject: { ...window.subject },
+        facts: { ...window.facts },
         evidence: shown.evidence,
         eventIds,
         sourceOrg,
@@ -203,8 +207,59 @@ function iso(seconds: number): string {
   return new Date(seconds * 1000).toISOString();
 }
 
-export function toSummary(r: FindingRecord): FindingSummary {
-  return {
+const SUMMARY_EVIDENCE_CHARS = 2_000;
+const SUMMARY_EVENT_IDS = 10;
+
+/** Evidence entries in order while their JSON stays under the budget (the summary crosses orchestration history). */
+function boundedEvidence(evidence: Record<string, JsonValue>): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  let size = 2;
+  for (const [key, value] of Object.entries(evidence)) {
+    const entry = JSON.stringify({ [key]: value }).length;
+    if (size + entry > SUMMARY_EVIDENCE_CHARS) continue;
+    out[key] = value;
+    size += entry;
+  }
+  return out;
+}
+
+/** Who / what / where from the facts the detection recorded on the subject's window. */
+export function findingContext(
+  r: Pick<FindingRecord, 'subject' | 'facts' | 'sourceOrg' | 'detectionId'>,
+): FindingContext {
+  const facts = r.facts ?? {};
+  const context: FindingContext = {
+    org: r.sourceOrg,
+    source: r.detectionId.startsWith('meraki.') ? 'meraki' : 'slackAudit',
+  };
+  const userId = facts.actorId ?? (r.subject.type === 'user' ? r.subject.id : undefined);
+  if (userId !== undefined) {
+    context.user = { id: userId };
+    const name = facts.actorName ?? (r.subject.type === 'user' ? r.subject.name : undefined);
+    if (name !== undefined) context.user.name = name;
+    if (facts.actorEmail !== undefined) context.user.email = facts.actorEmail;
+  }
+  const ip = facts.ip ?? (r.subject.type === 'ip' ? r.subject.id : undefined);
+  if (ip !== undefined) context.ips = [ip];
+  if (facts.userAgent !== undefined) context.userAgents = [facts.userAgent];
+  if (facts.sessionId !== undefined) context.sessionIds = [facts.sessionId];
+  if (facts.action !== undefined) context.actions = [facts.action];
+  if (r.subject.type === 'device' || facts.networkId !== undefined) {
+    const meraki: NonNullable<FindingContext['meraki']> = {};
+    if (facts.networkId !== undefined) meraki.networkId = facts.networkId;
+    if (facts.networkName !== undefined) meraki.networkName = facts.networkName;
+    if (facts.model !== undefined) meraki.deviceModel = facts.model;
+    if (r.subject.type === 'device') {
+      meraki.deviceSerial = r.subject.id;
+      if (r.subject.name !== undefined) meraki.deviceName = r.subject.name;
+    }
+    context.meraki = meraki;
+  }
+  return context;
+}
+
+export function toSummary(r: FindingRecord, detection?: { title: string; mitre: readonly string[] }): FindingSummary {
+  const summary: FindingSummary = {
     detectionId: r.detectionId,
     dedupeKey: r.dedupeKey,
     incidentId: r.incidentId,
@@ -214,7 +269,16 @@ export function toSummary(r: FindingRecord): FindingSummary {
     firstSeen: iso(r.firstSeen),
     lastSeen: iso(r.lastSeen),
     isNew: r.isNew,
+    subject: { ...r.subject },
+    context: findingContext(r),
+    evidence: boundedEvidence(r.evidence),
+    eventIds: r.eventIds.slice(-SUMMARY_EVENT_IDS),
   };
+  if (detection !== undefined) {
+    summary.detectionTitle = detection.title;
+    summary.mitre = detection.mitre.slice(0, 10);
+  }
+  return summary;
 }
 
 /** The `SentryFinding_CL` row of a finding; evidence is shrunk until the row fits its column caps. */

@@ -35,4 +35,30 @@ export interface FindingSummary {
   lastSeen: string;
   /** True when this evaluation created the finding; false when it grew an open one. */
   isNew: boolean;
+  /** What a responder needs to act without opening Azure (kept small: it crosses orchestration history). */
+  detectionTitle?: string;
+  subject?: { type: string; id: string; name?: string };
+  context?: FindingContext;
+  evidence?: Record<string, unknown>;
+  /** A few source event ids (newest last). */
+  eventIds?: string[];
+  mitre?: string[];
+}
+
+/** Who / what / where of a finding, in the shape the incident workflow renders. */
+export interface FindingContext {
+  source?: string;
+  org?: string;
+  user?: { id: string; name?: string; email?: string };
+  ips?: string[];
+  userAgents?: string[];
+  sessionIds?: string[];
+  actions?: string[];
+  meraki?: {
+    networkId?: string;
+    networkName?: string;
+    deviceSerial?: string;
+    deviceName?: string;
+    deviceModel?: string;
+  };
 }

@@ -47,6 +47,7 @@ export function actorFacts(row: SlackAuditRow, extra: Record<string, string | un
   put('actorEmail', row.ActorEmail);
   put('ip', row.SrcIpAddr);
   put('userAgent', row.UserAgent);
+  put('sessionId', row.SessionId);
   put('workspace', row.LocationName ?? row.LocationId);
   for (const [key, value] of Object.entries(extra)) put(key, value);
   return facts;
