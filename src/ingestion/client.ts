@@ -40,7 +40,8 @@ export const fastGzipPolicy: PipelinePolicy = {
     if (typeof request.body === 'string' && request.body.includes(SERIALIZED_BODY_KEY)) {
       const id = PLACEHOLDER.exec(request.body)?.[1];
       const body = id === undefined ? undefined : registeredBodies.get(id);
-      if (body === undefined) throw new Error('Logs Ingestion: a serialized chunk placeholder has no registered body; nothing was sent');
+      if (body === undefined)
+        throw new Error('Logs Ingestion: a serialized chunk placeholder has no registered body; nothing was sent');
       request.body = body;
     }
     if (typeof request.body === 'string' || Buffer.isBuffer(request.body)) {
@@ -63,7 +64,12 @@ export type SentryIngestionClient = LogsIngestionClient & SerializedUploader;
 
 /** Adds `uploadJson` to a client whose pipeline carries `fastGzipPolicy` (and no other gzip policy). */
 export function withSerializedUpload(client: LogsIngestionClient): SentryIngestionClient {
-  const uploadJson = async (ruleId: string, streamName: string, body: string, options: SerializedUploadOptions = {}): Promise<void> => {
+  const uploadJson = async (
+    ruleId: string,
+    streamName: string,
+    body: string,
+    options: SerializedUploadOptions = {},
+  ): Promise<void> => {
     nextBodyId += 1;
     const id = `b${nextBodyId}`;
     registeredBodies.set(id, body);

@@ -30,7 +30,12 @@ export interface IngestionClientLike {
    * Optional (`ingestionClient()` has it): one chunk sent as the JSON array text the uploader already
    * built, so rows are serialized once instead of three times (our sizing, the SDK's, the body).
    */
-  uploadJson?(ruleId: string, streamName: string, body: string, options?: { abortSignal?: AbortSignal | undefined }): Promise<void>;
+  uploadJson?(
+    ruleId: string,
+    streamName: string,
+    body: string,
+    options?: { abortSignal?: AbortSignal | undefined },
+  ): Promise<void>;
 }
 
 export interface UploaderOptions {
@@ -89,7 +94,9 @@ function describeFailure(error: unknown): Failure {
 }
 
 function isRetriableStatus(status: number | undefined): boolean {
-  return status === undefined || status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
+  return (
+    status === undefined || status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505)
+  );
 }
 
 export class StreamUploader {
@@ -140,9 +147,13 @@ export class StreamUploader {
     while (this.inFlight.size > 0) await Promise.race(this.inFlight);
     this.throwIfFailed();
     if (this.aborted()) {
-      throw new AppError(ErrorCode.IngestionFailed, `Upload to ${this.options.stream} was aborted before every row was sent`, {
-        retriable: true,
-      });
+      throw new AppError(
+        ErrorCode.IngestionFailed,
+        `Upload to ${this.options.stream} was aborted before every row was sent`,
+        {
+          retriable: true,
+        },
+      );
     }
     return { ...this.summary };
   }
@@ -171,7 +182,9 @@ export class StreamUploader {
   private async send(chunk: Chunk): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       if (this.aborted()) {
-        throw new AppError(ErrorCode.IngestionFailed, `Upload to ${this.options.stream} was aborted`, { retriable: true });
+        throw new AppError(ErrorCode.IngestionFailed, `Upload to ${this.options.stream} was aborted`, {
+          retriable: true,
+        });
       }
       try {
         this.summary.requests += 1;
@@ -208,7 +221,11 @@ export class StreamUploader {
           throw new AppError(
             ErrorCode.IngestionFailed,
             `Upload of ${chunk.texts.length} rows to ${this.options.stream} failed after ${attempt} attempts: ${failure.message}`,
-            { retriable: isRetriableStatus(failure.status), cause: error, context: { status: failure.status, code: failure.code } },
+            {
+              retriable: isRetriableStatus(failure.status),
+              cause: error,
+              context: { status: failure.status, code: failure.code },
+            },
           );
         }
         this.summary.retries += 1;
@@ -221,7 +238,11 @@ export class StreamUploader {
     if (chunk.texts.length === 1) {
       const [only] = this.rowsOf(chunk);
       this.summary.rejected += 1;
-      const reason = `Logs Ingestion refused the row (HTTP ${failure.status ?? '?'} ${failure.code ?? ''}): ${failure.message}`.slice(0, 1_000);
+      const reason =
+        `Logs Ingestion refused the row (HTTP ${failure.status ?? '?'} ${failure.code ?? ''}): ${failure.message}`.slice(
+          0,
+          1_000,
+        );
       if (this.options.onRejected === undefined) {
         throw new AppError(ErrorCode.IngestionRejected, reason, { retriable: false });
       }
