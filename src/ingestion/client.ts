@@ -30,7 +30,7 @@ export const GZIP_LEVEL = 1;
 export const SERIALIZED_BODY_KEY = '__sentrySerializedBody';
 const PLACEHOLDER = /^\[\{"__sentrySerializedBody":"(b\d+)"\}\]$/;
 
-const registeredBodies = new Map<string, string>();
+const registeredBodies = new Map<string, string | Buffer>();
 let nextBodyId = 0;
 
 /** Swaps a registered placeholder body for its JSON, then gzips at GZIP_LEVEL. */
@@ -56,8 +56,13 @@ export interface SerializedUploadOptions {
 }
 
 export interface SerializedUploader {
-  /** Uploads one chunk given as a JSON array text (at most ~1 MB): one request, rows not re-serialized. */
-  uploadJson(ruleId: string, streamName: string, body: string, options?: SerializedUploadOptions): Promise<void>;
+  /** Uploads one chunk given as a JSON array (text or UTF-8 bytes, at most ~1 MB): one request, rows not re-serialized. */
+  uploadJson(
+    ruleId: string,
+    streamName: string,
+    body: string | Buffer,
+    options?: SerializedUploadOptions,
+  ): Promise<void>;
 }
 
 export type SentryIngestionClient = LogsIngestionClient & SerializedUploader;
@@ -67,7 +72,7 @@ export function withSerializedUpload(client: LogsIngestionClient): SentryIngesti
   const uploadJson = async (
     ruleId: string,
     streamName: string,
-    body: string,
+    body: string | Buffer,
     options: SerializedUploadOptions = {},
   ): Promise<void> => {
     nextBodyId += 1;

@@ -128,3 +128,59 @@ describe('StreamUploader', () => {
     await expect(attempt()).rejects.toMatchObject({ code: 'ingestion_failed' });
   });
 });
+
+/** A client with `uploadJson`, as `ingestionClient()` returns: bodies arrive as prebuilt JSON arrays. */
+class JsonClient extends FakeClient {
+  readonly bodies: string[] = [];
+  uploadCalls = 0;
+
+  override upload(rule: string, stream: string, logs: Row[]): Promise<void> {
+    this.uploadCalls += 1;
+    return super.upload(rule, stream, logs);
+  }
+
+  async uploadJson(rule: string, stream: string, body: string | Buffer): Promise<void> {
+    // Read the body late, as the gzip policy does on the thread pool: a buffer reused too early would show here.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    this.bodies.push(text);
+    // Same decisions and error surface as upload(), on the rows the body carries.
+    await super.upload(rule, stream, JSON.parse(text) as Row[]);
+  }
+}
+
+describe('StreamUploader with a serialized-upload client', () => {
+  it('sends each chunk as one JSON array built once, never through upload(), with the same rows and chunking', async () => {
+    const client = new JsonClient();
+    const uploader = new StreamUploader({ client, dcrImmutableId: 'd', stream: 's', sleep: noSleep });
+    const input = [...rows(9_000, 600), { EventId: 'ünïcødé-😀', Pad: 'é'.repeat(300) }];
+    await uploader.addAll(input);
+    const summary = await uploader.flush();
+    expect(client.uploadCalls).toBe(0);
+    expect(client.landed).toEqual(input);
+    for (const body of client.bodies) expect(Buffer.byteLength(body)).toBeLessThan(1_048_576);
+    expect(client.bodies).toHaveLength(Math.ceil(jsonBytes(input) / 999_000));
+    expect(summary).toMatchObject({ rows: input.length, requests: client.bodies.length, bytes: jsonBytes(input) });
+  });
+
+  it('splits a refused body until the bad row stands alone and hands that row over as data', async () => {
+    const poison = { EventId: 'poison', Pad: 'ÿ' };
+    const client = new JsonClient((logs) => (logs.some((r) => r.EventId === 'poison') ? { status: 413 } : undefined));
+    const rejected: Row[] = [];
+    const uploader = new StreamUploader({
+      client,
+      dcrImmutableId: 'd',
+      stream: 's',
+      sleep: noSleep,
+      onRejected: (row) => {
+        rejected.push(row);
+      },
+    });
+    const good = rows(50);
+    await uploader.addAll([...good.slice(0, 31), poison, ...good.slice(31)]);
+    const summary = await uploader.flush();
+    expect(client.landed.map((r) => r.EventId).sort()).toEqual(good.map((r) => r.EventId).sort());
+    expect(rejected).toEqual([poison]);
+    expect(summary).toMatchObject({ rows: 50, rejected: 1 });
+  });
+});

@@ -33,7 +33,7 @@ export interface IngestionClientLike {
   uploadJson?(
     ruleId: string,
     streamName: string,
-    body: string,
+    body: string | Buffer,
     options?: { abortSignal?: AbortSignal | undefined },
   ): Promise<void>;
 }
@@ -64,15 +64,65 @@ export interface UploadSummary {
   retries: number;
 }
 
+/**
+ * A chunk's rows written straight into one Buffer as the request body `[row,row,…]`, remembering
+ * where each row starts. The body lives outside the V8 heap and is freed with its chunk: no 1 MB
+ * joined string per request (strings that size go to V8's large-object space and pile up there
+ * until a full GC, which is what drove a backfill's RSS), and no per-row strings kept alive while
+ * the chunk waits for its upload.
+ */
+class JsonArrayBody {
+  private buffer: Buffer;
+  private end = 1;
+  private readonly starts: number[] = [];
+
+  /** `reuse`: a buffer of a body already sent (at least `capacity` bytes), written over from the start. */
+  constructor(capacity: number, reuse?: Buffer) {
+    this.buffer = reuse !== undefined && reuse.length >= capacity ? reuse : Buffer.allocUnsafe(Math.max(16, capacity));
+    this.buffer[0] = 0x5b; // [
+  }
+
+  /** The underlying buffer, for reuse once the request that carried it is over. */
+  release(): Buffer {
+    return this.buffer;
+  }
+
+  get count(): number {
+    return this.starts.length;
+  }
+
+  /** Appends one row's JSON (`size` = its UTF-8 length). */
+  push(text: string, size: number): void {
+    const needed = this.end + size + 2;
+    if (needed > this.buffer.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+      this.buffer.copy(bigger, 0, 0, this.end);
+      this.buffer = bigger;
+    }
+    if (this.starts.length > 0) this.buffer[this.end++] = 0x2c; // ,
+    this.starts.push(this.end);
+    this.end += this.buffer.write(text, this.end, 'utf8');
+  }
+
+  /** The finished array (call once, after the last push). */
+  body(): Buffer {
+    this.buffer[this.end] = 0x5d; // ]
+    return this.buffer.subarray(0, this.end + 1);
+  }
+
+  /** Each row's JSON again (the rare split/refusal path). */
+  texts(): string[] {
+    return this.starts.map((start, i) => this.buffer.toString('utf8', start, (this.starts[i + 1] ?? this.end + 1) - 1));
+  }
+}
+
 interface Chunk {
-  /** Each row as JSON: what sized the chunk, and the body when the client has `uploadJson`. */
-  texts: string[];
-  /**
-   * The row objects, kept only for a client without `uploadJson`. With it, rows live on as text
-   * alone (about half the heap of the objects, so less to copy at every GC while a chunk waits);
-   * the rare row refused on its own is parsed back from its text for quarantine.
-   */
+  /** The body being built, for a client with `uploadJson`. */
+  json: JsonArrayBody | undefined;
+  /** The row objects, for a client without `uploadJson` (the rare refused row is parsed back from `json`). */
   rows: Record<string, unknown>[] | undefined;
+  count: number;
+  /** Sum of the rows' JSON bytes (what the SDK's 1,000,000-byte split counts). */
   bytes: number;
 }
 
@@ -107,6 +157,7 @@ export class StreamUploader {
   private readonly sleep: (ms: number) => Promise<void>;
   private current: Chunk;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly spareBodies: Buffer[] = [];
   private firstError: unknown;
   private readonly summary: UploadSummary;
 
@@ -121,7 +172,21 @@ export class StreamUploader {
   }
 
   private emptyChunk(): Chunk {
-    return { texts: [], rows: this.client.uploadJson === undefined ? [] : undefined, bytes: 0 };
+    return this.client.uploadJson === undefined
+      ? { json: undefined, rows: [], count: 0, bytes: 0 }
+      : { json: new JsonArrayBody(this.bodyCapacity(), this.spareBodies.pop()), rows: undefined, count: 0, bytes: 0 };
+  }
+
+  private bodyCapacity(): number {
+    return this.maxChunkBytes + 16_384;
+  }
+
+  /** A sent chunk's body buffer goes back for the next chunk: a backfill reuses a handful instead of one per request. */
+  private recycle(chunk: Chunk): void {
+    const buffer = chunk.json?.release();
+    if (buffer !== undefined && buffer.length === this.bodyCapacity() && this.spareBodies.length <= this.concurrency) {
+      this.spareBodies.push(buffer);
+    }
   }
 
   /** Queues a row; resolves once there is room for more (never before a failed chunk is reported). */
@@ -129,12 +194,14 @@ export class StreamUploader {
     this.throwIfFailed();
     const text = JSON.stringify(row);
     const size = Buffer.byteLength(text, 'utf8');
-    if (this.current.texts.length > 0 && this.current.bytes + size >= this.maxChunkBytes) {
+    if (this.current.count > 0 && this.current.bytes + size >= this.maxChunkBytes) {
       await this.dispatch();
     }
-    this.current.rows?.push(row);
-    this.current.texts.push(text);
-    this.current.bytes += size;
+    const chunk = this.current;
+    if (chunk.json !== undefined) chunk.json.push(text, size);
+    else chunk.rows?.push(row);
+    chunk.count += 1;
+    chunk.bytes += size;
   }
 
   async addAll(rows: Iterable<Record<string, unknown>>): Promise<void> {
@@ -143,7 +210,7 @@ export class StreamUploader {
 
   /** Uploads what is left and waits for every chunk; throws if any row could not be landed. */
   async flush(): Promise<UploadSummary> {
-    if (this.current.texts.length > 0) await this.dispatch();
+    if (this.current.count > 0) await this.dispatch();
     while (this.inFlight.size > 0) await Promise.race(this.inFlight);
     this.throwIfFailed();
     if (this.aborted()) {
@@ -175,11 +242,15 @@ export class StreamUploader {
       .catch((error: unknown) => {
         this.firstError ??= error;
       })
-      .finally(() => this.inFlight.delete(task));
+      .finally(() => {
+        this.inFlight.delete(task);
+        this.recycle(chunk);
+      });
     this.inFlight.add(task);
   }
 
   private async send(chunk: Chunk): Promise<void> {
+    let body: Buffer | undefined;
     for (let attempt = 1; ; attempt += 1) {
       if (this.aborted()) {
         throw new AppError(ErrorCode.IngestionFailed, `Upload to ${this.options.stream} was aborted`, {
@@ -188,8 +259,9 @@ export class StreamUploader {
       }
       try {
         this.summary.requests += 1;
-        if (chunk.rows === undefined && this.client.uploadJson !== undefined) {
-          await this.client.uploadJson(this.options.dcrImmutableId, this.options.stream, `[${chunk.texts.join(',')}]`, {
+        if (chunk.json !== undefined && this.client.uploadJson !== undefined) {
+          body ??= chunk.json.body();
+          await this.client.uploadJson(this.options.dcrImmutableId, this.options.stream, body, {
             abortSignal: this.options.abortSignal,
           });
         } else {
@@ -201,7 +273,7 @@ export class StreamUploader {
         // The SDK returns without throwing when aborted between chunks; a chunk is one request, but
         // check anyway so an abort can never pass for a landed chunk.
         if (this.aborted()) continue;
-        this.summary.rows += chunk.texts.length;
+        this.summary.rows += chunk.count;
         this.summary.bytes += chunk.bytes;
         return;
       } catch (error) {
@@ -220,7 +292,7 @@ export class StreamUploader {
         if (!isRetriableStatus(failure.status) || attempt >= this.maxAttempts) {
           throw new AppError(
             ErrorCode.IngestionFailed,
-            `Upload of ${chunk.texts.length} rows to ${this.options.stream} failed after ${attempt} attempts: ${failure.message}`,
+            `Upload of ${chunk.count} rows to ${this.options.stream} failed after ${attempt} attempts: ${failure.message}`,
             {
               retriable: isRetriableStatus(failure.status),
               cause: error,
@@ -235,7 +307,7 @@ export class StreamUploader {
   }
 
   private async splitOrReject(chunk: Chunk, failure: Failure): Promise<void> {
-    if (chunk.texts.length === 1) {
+    if (chunk.count === 1) {
       const [only] = this.rowsOf(chunk);
       this.summary.rejected += 1;
       const reason =
@@ -249,18 +321,30 @@ export class StreamUploader {
       await this.options.onRejected(only ?? {}, reason);
       return;
     }
-    const middle = Math.ceil(chunk.texts.length / 2);
+    const middle = Math.ceil(chunk.count / 2);
+    const texts = chunk.json?.texts();
     for (const [from, to] of [
       [0, middle],
-      [middle, chunk.texts.length],
+      [middle, chunk.count],
     ] as const) {
-      const texts = chunk.texts.slice(from, to);
-      const bytes = texts.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8'), 0);
-      await this.send({ texts, rows: chunk.rows?.slice(from, to), bytes });
+      if (texts === undefined) {
+        const rows = chunk.rows?.slice(from, to) ?? [];
+        const bytes = rows.reduce((sum, row) => sum + Buffer.byteLength(JSON.stringify(row), 'utf8'), 0);
+        await this.send({ json: undefined, rows, count: rows.length, bytes });
+      } else {
+        const half = texts.slice(from, to);
+        const sizes = half.map((text) => Buffer.byteLength(text, 'utf8'));
+        const bytes = sizes.reduce((sum, size) => sum + size, 0);
+        const json = new JsonArrayBody(bytes + half.length + 2);
+        half.forEach((text, i) => {
+          json.push(text, sizes[i] ?? 0);
+        });
+        await this.send({ json, rows: undefined, count: half.length, bytes });
+      }
     }
   }
 
   private rowsOf(chunk: Chunk): Record<string, unknown>[] {
-    return chunk.rows ?? chunk.texts.map((text) => JSON.parse(text) as Record<string, unknown>);
+    return chunk.rows ?? (chunk.json?.texts() ?? []).map((text) => JSON.parse(text) as Record<string, unknown>);
   }
 }
