@@ -7,15 +7,10 @@
  */
 import type { OrchestrationContext } from 'durable-functions';
 
-import { collectSlackAudit, slackAuditDeps } from '../src/activities/collect-slack-audit';
-import { planBackfill } from '../src/activities/cycle-activities';
-import { RequestBudget } from '../src/collectors/budget';
-import { SlackAuditClient } from '../src/collectors/slack-audit/client';
-import { parseConfig } from '../src/config';
 import type { RowObserver } from '../src/detections/observer';
-import { backfillOrchestrator, type BackfillCarried, type BackfillOutput } from '../src/orchestrators/backfill';
-import { ActivityNames } from '../src/orchestrators/names';
+import type { BackfillCarried, BackfillOutput } from '../src/orchestrators/backfill';
 import type { EmulatorInfo } from './emulators';
+import { app } from './lib/app';
 import { perSecond, RssSampler } from './lib/measure';
 import { reportAndExit } from './lib/proc';
 
@@ -38,6 +33,8 @@ export interface BackfillResult {
   peakRssMb: number;
   maxRssMb: number;
   rssSamples: number;
+  /** MB at the sampled peak: V8 heap used / total, external (Buffers), array buffers. */
+  atPeakMb: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number } | undefined;
 }
 
 interface FakeTask {
@@ -57,7 +54,10 @@ export async function driveOrchestration(
     instanceId: 'bench-backfill',
     getInput: () => input,
     callActivity: (name: string, activityInput: unknown): FakeTask => ({ name, input: activityInput }),
-    callActivityWithRetry: (name: string, _retry: unknown, activityInput: unknown): FakeTask => ({ name, input: activityInput }),
+    callActivityWithRetry: (name: string, _retry: unknown, activityInput: unknown): FakeTask => ({
+      name,
+      input: activityInput,
+    }),
     setCustomStatus: (status: unknown) => {
       statuses.push(status);
     },
@@ -84,6 +84,13 @@ const noopObserver: RowObserver = {
 };
 
 export async function measureBackfill(task: BackfillTask): Promise<BackfillResult> {
+  const { collectSlackAudit, slackAuditDeps } = app.collectSlackAudit();
+  const { planBackfill } = app.cycleActivities();
+  const { RequestBudget } = app.budget();
+  const { SlackAuditClient } = app.slackAuditClient();
+  const { parseConfig } = app.config();
+  const { backfillOrchestrator } = app.backfill();
+  const { ActivityNames } = app.names();
   const info = task.emulators;
   const config = parseConfig({
     ...info.env,
@@ -139,6 +146,15 @@ export async function measureBackfill(task: BackfillTask): Promise<BackfillResul
     peakRssMb: Math.max(peakSampled, maxRss) / 1024 / 1024,
     maxRssMb: maxRss / 1024 / 1024,
     rssSamples: sampler.samples,
+    atPeakMb:
+      sampler.atPeak === undefined
+        ? undefined
+        : {
+            heapUsed: sampler.atPeak.heapUsed / 1024 / 1024,
+            heapTotal: sampler.atPeak.heapTotal / 1024 / 1024,
+            external: sampler.atPeak.external / 1024 / 1024,
+            arrayBuffers: sampler.atPeak.arrayBuffers / 1024 / 1024,
+          },
   };
 }
 

@@ -28,14 +28,19 @@ export function summarize(profile: Profile, top = 25): string {
     const url = n.callFrame.url.replace(/^.*\/work\/main\//, '').replace(/^file:\/\//, '');
     const key = `${n.callFrame.functionName || '(anonymous)'} ${url}:${n.callFrame.lineNumber + 1}`;
     fn.set(key, (fn.get(key) ?? 0) + us);
-    const f = url === '' ? `(${n.callFrame.functionName})` : url.replace(/node_modules\/(@[^/]+\/[^/]+|[^/]+)\/.*/, 'node_modules/$1');
+    const f =
+      url === ''
+        ? `(${n.callFrame.functionName})`
+        : url.replace(/node_modules\/(@[^/]+\/[^/]+|[^/]+)\/.*/, 'node_modules/$1');
     file.set(f, (file.get(f) ?? 0) + us);
   }
   const rows = (m: Map<string, number>) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`)
+      .map(
+        ([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`,
+      )
       .join('\n');
   return `total ${(total / 1000).toFixed(0)} ms\n-- by function --\n${rows(fn)}\n-- by file/package --\n${rows(file)}`;
 }

@@ -18,7 +18,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ensureLocalCa } from '../dev/emulators/tls';
@@ -26,7 +26,7 @@ import type { BackfillResult, BackfillTask } from './backfill';
 import { measureBillable, type BillableResult } from './billable';
 import type { EmulatorInfo, EmulatorSpec } from './emulators';
 import type { LatencyResult } from './latency';
-import { MB, verdict } from './lib/measure';
+import { verdict } from './lib/measure';
 import { currentAffinity, hasTaskset, nextMessage, runWorker, spawnTs } from './lib/proc';
 import type { MerakiResult } from './meraki';
 import type { ThroughputResult, ThroughputTask } from './throughput';
@@ -56,20 +56,32 @@ const START_SEC = Date.parse('2026-11-01T00:00:00Z') / 1000;
 function reexecPinned(): never | undefined {
   if (process.env.BENCH_PINNED === '1') return undefined;
   if (!hasTaskset()) {
-    process.stderr.write('bench: WARNING taskset is not available: running unpinned, numbers are not one-core numbers\n');
+    process.stderr.write(
+      'bench: WARNING taskset is not available: running unpinned, numbers are not one-core numbers\n',
+    );
     return undefined;
   }
-  const result = spawnSync('taskset', ['-c', '0', process.execPath, '--import', 'tsx', __filename, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, BENCH_PINNED: '1' },
-  });
+  const result = spawnSync(
+    'taskset',
+    ['-c', '0', process.execPath, '--import', 'tsx', __filename, ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_PINNED: '1' },
+    },
+  );
   process.exit(result.status ?? 1);
 }
 
-async function withEmulators<T>(caDir: string, spec: Omit<EmulatorSpec, 'caDir'>, work: (info: EmulatorInfo) => Promise<T>): Promise<T> {
+async function withEmulators<T>(
+  caDir: string,
+  spec: Omit<EmulatorSpec, 'caDir'>,
+  work: (info: EmulatorInfo) => Promise<T>,
+): Promise<T> {
   const child = spawnTs(join(__dirname, 'emulators.ts'), {
     cpus: '1',
-    ...(process.env.BENCH_CPU_PROF === '1' ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', join(tmpdir(), 'sentry-bench-prof', 'emulators')] } : {}),
+    ...(process.env.BENCH_CPU_PROF === '1'
+      ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', join(tmpdir(), 'sentry-bench-prof', 'emulators')] }
+      : {}),
     env: { BENCH_EMULATORS: JSON.stringify({ ...spec, caDir } satisfies EmulatorSpec) },
   });
   try {
@@ -92,7 +104,9 @@ async function withEmulators<T>(caDir: string, spec: Omit<EmulatorSpec, 'caDir'>
 }
 
 const fmt = (n: number, digits = 0): string =>
-  Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : String(n);
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : String(n);
 
 interface Line {
   label: string;
@@ -114,50 +128,95 @@ function print(title: string, lines: Line[], notes: string[] = []): void {
 
 async function main(): Promise<void> {
   reexecPinned();
-  const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const only = (process.env.BENCH_ONLY ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const run = (section: Section) => only.length === 0 || only.includes(section);
   const startedAt = new Date();
   const affinity = currentAffinity();
   process.stdout.write(
-    `Sentry bench ${startedAt.toISOString()} · Node ${process.version} · collector pinned to CPU ${affinity ?? 'unpinned (no taskset)'}\n`,
+    `Sentry bench ${startedAt.toISOString()} · Node ${process.version} · collector pinned to CPU ${affinity ?? 'unpinned (no taskset)'} · load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} on ${cpus().length} CPUs\n`,
   );
   const caDir = join(tmpdir(), 'sentry-bench-ca');
   const ca = await ensureLocalCa(caDir);
   const trust = { NODE_EXTRA_CA_CERTS: ca.caPath };
-  const results: Record<string, unknown> = { startedAt: startedAt.toISOString(), node: process.version, affinity: affinity ?? null, targets: TARGETS };
+  const results: Record<string, unknown> = {
+    startedAt: startedAt.toISOString(),
+    node: process.version,
+    affinity: affinity ?? null,
+    targets: TARGETS,
+  };
   const verdicts: Record<string, 'PASS' | 'MISS'> = {};
 
   if (run('throughput')) {
-    const events = int('BENCH_EVENTS', 200_000);
+    const events = int('BENCH_EVENTS', 150_000);
     const spanSec = 7200;
     const t = await withEmulators(caDir, { events, startSec: START_SEC, spanSec }, (info) =>
       runWorker<ThroughputResult>(join(__dirname, 'throughput.ts'), {
         env: {
           ...trust,
-          BENCH_TASK: JSON.stringify({ emulators: info, startSec: START_SEC, spanSec, events, reps: int('BENCH_REPS', 3) } satisfies ThroughputTask),
+          BENCH_TASK: JSON.stringify({
+            emulators: info,
+            startSec: START_SEC,
+            spanSec,
+            events,
+            reps: int('BENCH_REPS', 3),
+          } satisfies ThroughputTask),
         },
-        nodeArgs: ['--expose-gc', ...(process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', join(tmpdir(), 'sentry-bench-prof')] : [])],
+        nodeArgs: [
+          '--expose-gc',
+          ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((x) => x !== ''),
+          ...(process.env.BENCH_CPU_PROF === '1'
+            ? ['--cpu-prof', '--cpu-prof-dir', join(tmpdir(), 'sentry-bench-prof')]
+            : []),
+        ],
       }),
     );
     results.throughput = t;
     verdicts.eventsPerSec = verdict(t.pipelineEventsPerSec, TARGETS.eventsPerSec, 'atLeast');
     verdicts.ceilingRatio = verdict(t.ratio, TARGETS.ceilingRatio, 'atLeast');
+    verdicts.eventsPerCpuSec = verdict(t.pipelineEventsPerCpuSec, TARGETS.eventsPerSec, 'atLeast');
+    verdicts.ceilingRatioCpu = verdict(t.ratioCpu, TARGETS.ceilingRatio, 'atLeast');
     print(
       `1. collect → transform → upload (collectSlackAudit, ${fmt(events)} events, ${t.pages} pages of ≤9,999, median of ${t.pipeline.length})`,
       [
-        { label: 'pipeline events/s (wall)', value: fmt(t.pipelineEventsPerSec), target: `≥ ${fmt(TARGETS.eventsPerSec)}`, verdict: verdicts.eventsPerSec },
+        {
+          label: 'pipeline events/s (wall)',
+          value: fmt(t.pipelineEventsPerSec),
+          target: `≥ ${fmt(TARGETS.eventsPerSec)}`,
+          verdict: verdicts.eventsPerSec,
+        },
         { label: 'ceiling events/s (wall)', value: fmt(t.ceilingEventsPerSec) },
-        { label: 'ratio to ceiling', value: fmt(t.ratio, 2), target: `≥ ${TARGETS.ceilingRatio}`, verdict: verdicts.ceilingRatio },
-        { label: 'pipeline events per CPU-s', value: fmt(t.pipelineEventsPerCpuSec) },
+        {
+          label: 'ratio to ceiling',
+          value: fmt(t.ratio, 2),
+          target: `≥ ${TARGETS.ceilingRatio}`,
+          verdict: verdicts.ceilingRatio,
+        },
+        {
+          label: 'pipeline events per CPU-s',
+          value: fmt(t.pipelineEventsPerCpuSec),
+          target: `≥ ${fmt(TARGETS.eventsPerSec)}`,
+          verdict: verdicts.eventsPerCpuSec,
+        },
         { label: 'ceiling events per CPU-s', value: fmt(t.ceilingEventsPerCpuSec) },
-        { label: 'ratio (CPU)', value: fmt(t.ratioCpu, 2) },
+        {
+          label: 'ratio (CPU)',
+          value: fmt(t.ratioCpu, 2),
+          target: `≥ ${TARGETS.ceilingRatio}`,
+          verdict: verdicts.ceilingRatioCpu,
+        },
         { label: 'upload requests / run', value: fmt(t.pipeline[0]?.uploadRequests ?? 0) },
         { label: 'pipeline peak RSS', value: `${fmt(Math.max(...t.pipeline.map((p) => p.peakRssMb)))} MB` },
       ],
       [
-        'ceiling = JSON.parse of the same page texts + zod SlackAuditEntrySchema + JSON.stringify once per row into <1 MB arrays + gzip level 1 (the app\'s level), same process, same core',
-        'bench-only: Slack audit budget raised (emulator and client) from ~50 calls/min; Logs Ingestion DCR budget 10x Azure\'s; detections observer no-op',
+        "ceiling = JSON.parse of the same page texts + zod SlackAuditEntrySchema + JSON.stringify once per row into <1 MB arrays + gzip level 1 (the app's level), same process, same core",
+        "bench-only: Slack audit budget raised (emulator and client) from ~50 calls/min; Logs Ingestion DCR budget 10x Azure's; detections observer no-op",
         'emulators (Slack, Entra, Logs Ingestion over HTTPS) run on CPU 1; every run verified: rows reported = rows landed = events',
+        `waits per run: ${t.pipeline.map((p) => `pages ${fmt(p.waits.pageMs)} ms over ${p.waits.pages} fetches, uploads ${fmt(p.waits.uploadMs)} ms over ${p.waits.uploads} (of ${fmt(p.wallMs)} ms; ${fmt(p.cpuMs)} ms CPU; ${fmt(p.runQueueMs)} ms main thread ready but off the core)`).join('; ')}`,
         `per run (wall ev/s): pipeline ${t.pipeline.map((p) => fmt(p.eventsPerSec)).join(', ')}; ceiling ${t.ceiling.map((c) => fmt(c.eventsPerSec)).join(', ')}`,
       ],
     );
@@ -166,23 +225,59 @@ async function main(): Promise<void> {
   if (run('backfill')) {
     const events = int('BENCH_BACKFILL_EVENTS', 1_000_000);
     const spanSec = 24 * 3600;
-    const b = await withEmulators(caDir, { events, startSec: START_SEC, spanSec }, (info) =>
-      runWorker<BackfillResult>(join(__dirname, 'backfill.ts'), {
-        env: { ...trust, BENCH_TASK: JSON.stringify({ emulators: info, startSec: START_SEC, spanSec, events } satisfies BackfillTask) },
-      }),
-    );
+    const backfill = (nodeArgs: string[]) =>
+      withEmulators(caDir, { events, startSec: START_SEC, spanSec }, (info) =>
+        runWorker<BackfillResult>(join(__dirname, 'backfill.ts'), {
+          env: {
+            ...trust,
+            BENCH_TASK: JSON.stringify({
+              emulators: info,
+              startSec: START_SEC,
+              spanSec,
+              events,
+            } satisfies BackfillTask),
+          },
+          nodeArgs,
+        }),
+      );
+    const b = await backfill((process.env.BENCH_BACKFILL_NODE_ARGS ?? '').split(' ').filter((x) => x !== ''));
     results.backfill = b;
     verdicts.backfillPeakRss = verdict(b.peakRssMb, TARGETS.backfillPeakRssMb, 'atMost');
+    // What a V8 heap cap would give (Functions: languageWorkers__node__arguments). Not the app's
+    // setting today, so it is shown for information and never counts as the verdict.
+    const capMb = Number(process.env.BENCH_BACKFILL_HEAP_CAP_MB ?? '96');
+    const capped =
+      verdicts.backfillPeakRss === 'MISS' && capMb > 0 ? await backfill([`--max-old-space-size=${capMb}`]) : undefined;
+    if (capped !== undefined) results.backfillHeapCapped = { maxOldSpaceSizeMb: capMb, ...capped };
+    const heap = (x: BackfillResult) =>
+      x.atPeakMb === undefined
+        ? 'n/a'
+        : `V8 heap ${fmt(x.atPeakMb.heapUsed)} MB used of ${fmt(x.atPeakMb.heapTotal)} MB, external ${fmt(x.atPeakMb.external)} MB`;
     print(
-      `2. backfill of ${fmt(events)} events (backfillOrchestrator → collectSlackAudit per ${b.windowSeconds / 3600} h window, ${b.windows} windows)`,
+      `2. backfill of ${fmt(events)} events (backfillOrchestrator → collectSlackAudit per ${b.windowSeconds / 3600} h window, ${b.windows} windows, pages of 9,999)`,
       [
-        { label: 'peak RSS', value: `${fmt(b.peakRssMb)} MB`, target: `≤ ${TARGETS.backfillPeakRssMb} MB`, verdict: verdicts.backfillPeakRss },
+        {
+          label: 'peak RSS',
+          value: `${fmt(b.peakRssMb)} MB`,
+          target: `≤ ${TARGETS.backfillPeakRssMb} MB`,
+          verdict: verdicts.backfillPeakRss,
+        },
         { label: 'RSS before the backfill', value: `${fmt(b.rssBeforeMb)} MB` },
         { label: 'rows landed', value: fmt(b.rows) },
         { label: 'events/s (wall)', value: fmt(b.eventsPerSec) },
-        { label: 'kernel max RSS (whole process life)', value: `${fmt(b.maxRssMb)} MB` },
+        ...(capped === undefined
+          ? []
+          : [
+              {
+                label: `info: peak RSS with --max-old-space-size=${capMb}`,
+                value: `${fmt(capped.peakRssMb)} MB at ${fmt(capped.eventsPerSec)} events/s (not the app's setting today)`,
+              },
+            ]),
       ],
-      ['peak = max of process RSS sampled every 10 ms during the backfill and the kernel\'s maxRSS'],
+      [
+        "peak = max of process RSS sampled every 10 ms during the backfill and the kernel's maxRSS (whole process life)",
+        `at the sampled peak: ${heap(b)}${capped === undefined ? '' : `; heap-capped run: ${heap(capped)}`}`,
+      ],
     );
   }
 
@@ -197,8 +292,16 @@ async function main(): Promise<void> {
       [
         { label: 'billable bytes/event, ours', value: fmt(b.oursBillablePerEvent, 1) },
         { label: 'billable bytes/event, seed', value: fmt(b.seedBillablePerEvent, 1) },
-        { label: 'billable ratio ours/seed', value: fmt(b.billableRatio, 3), target: `≤ ${TARGETS.billableRatio}`, verdict: verdicts.billableRatio },
-        { label: 'ours, seed columns only', value: `${fmt(b.oursSeedFieldsPerEvent, 1)} (${fmt(b.oursSeedFieldsPerEvent / b.seedBillablePerEvent, 3)} of seed)` },
+        {
+          label: 'billable ratio ours/seed',
+          value: fmt(b.billableRatio, 3),
+          target: `≤ ${TARGETS.billableRatio}`,
+          verdict: verdicts.billableRatio,
+        },
+        {
+          label: 'ours, seed columns only',
+          value: `${fmt(b.oursSeedFieldsPerEvent, 1)} (${fmt(b.oursSeedFieldsPerEvent / b.seedBillablePerEvent, 3)} of seed)`,
+        },
         {
           label: 'rows missing a field the seed dropped',
           value: fmt(b.rowsMissingDroppedFields),
@@ -206,14 +309,25 @@ async function main(): Promise<void> {
           verdict: verdicts.keepsDroppedFields,
         },
         { label: 'gzip bytes/event, ours (level 1)', value: fmt(billable.gzip.ours, 1) },
-        { label: 'gzip bytes/event, seed (level 1)', value: `${fmt(billable.gzip.seed, 1)} → ratio ${fmt(billable.gzip.ours / billable.gzip.seed, 3)}` },
-        { label: 'JSON bytes/event ours / seed', value: `${fmt(billable.gzip.oursRaw, 1)} / ${fmt(billable.gzip.seedRaw, 1)}` },
+        {
+          label: 'gzip bytes/event, seed (level 1)',
+          value: `${fmt(billable.gzip.seed, 1)} → ratio ${fmt(billable.gzip.ours / billable.gzip.seed, 3)}`,
+        },
+        {
+          label: 'JSON bytes/event ours / seed',
+          value: `${fmt(billable.gzip.oursRaw, 1)} / ${fmt(billable.gzip.seedRaw, 1)}`,
+        },
         ...(results.throughput === undefined
           ? []
-          : [{ label: 'wire bytes/event measured (throughput run)', value: fmt((results.throughput as ThroughputResult).wireBytesPerEvent, 1) }]),
+          : [
+              {
+                label: 'wire bytes/event measured (throughput run)',
+                value: fmt((results.throughput as ThroughputResult).wireBytesPerEvent, 1),
+              },
+            ]),
       ],
       [
-        'billable = sum of the non-empty column values in string form (src/transforms/billable-size.ts); seed = 16 string columns + TimeGenerated, entity_body as JSON, missing fields as Logstash\'s literal %{[raw][…]}',
+        "billable = sum of the non-empty column values in string form (src/transforms/billable-size.ts); seed = 16 string columns + TimeGenerated, entity_body as JSON, missing fields as Logstash's literal %{[raw][…]}",
         'dropped fields checked per event: details, session id, app, actor team',
         ...b.missingExamples.map((e) => `missing: ${e}`),
         ...billable.byAction.map((a) => `${a.action}: ${fmt(a.events)} events, ratio ${fmt(a.ratio, 3)}`),
@@ -230,19 +344,31 @@ async function main(): Promise<void> {
     print(
       `4. Meraki API calls per org per poll cycle (${m.stats.cycles} cycles × ${m.stats.orgs} scenario orgs, counted at the emulator)`,
       [
-        { label: 'max calls per org per cycle', value: fmt(m.stats.max), target: `≤ ${TARGETS.merakiCallsPerOrgCycle}`, verdict: verdicts.merakiCalls },
+        {
+          label: 'max calls per org per cycle',
+          value: fmt(m.stats.max),
+          target: `≤ ${TARGETS.merakiCallsPerOrgCycle}`,
+          verdict: verdicts.merakiCalls,
+        },
         { label: 'mean calls per org per cycle', value: fmt(m.stats.mean, 2) },
         { label: 'unattributed calls', value: fmt(m.stats.unattributed) },
         { label: '429 answers', value: fmt(m.rateLimited) },
       ],
-      [`per org: ${Object.entries(m.stats.byOrg).map(([org, s]) => `${org} ${s.calls} calls`).join(', ')}; call mix: ${m.mix}`],
+      [
+        `per org: ${Object.entries(m.stats.byOrg)
+          .map(([org, s]) => `${org} ${s.calls} calls`)
+          .join(', ')}; call mix: ${m.mix}`,
+      ],
     );
   }
 
   if (run('latency')) {
     const l = await runWorker<LatencyResult>(join(__dirname, 'latency.ts'), {
       cpus: '0-1',
-      env: { BENCH_LATENCY_INCIDENTS: String(int('BENCH_LATENCY_INCIDENTS', 10)) },
+      env: {
+        BENCH_LATENCY_INCIDENTS: String(int('BENCH_LATENCY_INCIDENTS', 10)),
+        BENCH_LATENCY_LAG_SECONDS: process.env.BENCH_LATENCY_LAG_SECONDS ?? '',
+      },
       timeoutMs: 600_000,
     });
     results.latency = l;
@@ -251,22 +377,47 @@ async function main(): Promise<void> {
       `5. alert latency on the local stack (poll interval ${l.pollIntervalSeconds} s, audit lag ${l.lagSeconds} s, ${l.summary.incidents} incidents)`,
       [
         { label: 'p50', value: `${fmt(l.summary.p50Ms / 1000, 1)} s` },
-        { label: 'p95', value: `${fmt(l.summary.p95Ms / 1000, 1)} s`, target: `≤ ${TARGETS.alertP95Seconds} s`, verdict: verdicts.alertP95 },
+        {
+          label: 'p95',
+          value: `${fmt(l.summary.p95Ms / 1000, 1)} s`,
+          target: `≤ ${TARGETS.alertP95Seconds} s`,
+          verdict: verdicts.alertP95,
+        },
         { label: 'max', value: `${fmt(l.summary.maxMs / 1000, 1)} s` },
         { label: 'alerted', value: `${l.summary.alerted} of ${l.summary.incidents}` },
+        {
+          label: 'Slack audit incidents p50 / p95',
+          value: `${fmt(l.bySource.slack.p50Ms / 1000, 1)} s / ${fmt(l.bySource.slack.p95Ms / 1000, 1)} s (${l.bySource.slack.incidents})`,
+        },
+        {
+          label: 'Meraki failovers p50 / p95',
+          value: `${fmt(l.bySource.meraki.p50Ms / 1000, 1)} s / ${fmt(l.bySource.meraki.p95Ms / 1000, 1)} s (${l.bySource.meraki.incidents})`,
+        },
       ],
-      [...l.samples.map((s) => `${s.incident}: ${s.postedAt === undefined ? 'no alert' : `${fmt((s.postedAt - s.visibleAt) / 1000, 1)} s`}`), ...l.notes],
+      [
+        ...l.samples.map(
+          (s) =>
+            `${s.incident}: ${s.postedAt === undefined ? 'no alert' : `${fmt((s.postedAt - s.visibleAt) / 1000, 1)} s`}`,
+        ),
+        ...l.notes,
+      ],
     );
   }
 
   results.verdicts = verdicts;
+  results.loadAverageAtEnd = loadavg();
   const misses = Object.entries(verdicts).filter(([, v]) => v === 'MISS');
-  process.stdout.write(`\n${misses.length === 0 ? 'All targets met' : `MISSED: ${misses.map(([k]) => k).join(', ')}`} (${Object.keys(verdicts).length} checked)\n`);
+  process.stdout.write(
+    `\n${misses.length === 0 ? 'All targets met' : `MISSED: ${misses.map(([k]) => k).join(', ')}`} (${Object.keys(verdicts).length} checked)\n`,
+  );
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`Wrote bench/results/latest.json (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s)\n`);
-  void MB;
+  process.stdout.write(
+    `Wrote bench/results/latest.json (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s; load average now ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})\n`,
+  );
 }
 
 main().catch((error: unknown) => {

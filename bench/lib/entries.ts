@@ -16,7 +16,8 @@ let templates: AuditEntry[] | undefined;
 
 /** The scenario's audit entries (background and incidents), in time order. */
 export function scenarioEntries(): AuditEntry[] {
-  templates ??= generateScenario({ seed: BENCH_SEED, now: TEMPLATE_NOW, days: 14 }).slack.auditEntries as unknown as AuditEntry[];
+  templates ??= generateScenario({ seed: BENCH_SEED, now: TEMPLATE_NOW, days: 14 }).slack
+    .auditEntries as unknown as AuditEntry[];
   return templates;
 }
 
@@ -27,7 +28,12 @@ export function copyId(template: string, i: number): string {
 }
 
 /** `count` entries with date_create spread evenly over [startSec, startSec + spanSec). */
-export function benchEntries(count: number, startSec: number, spanSec: number, source: readonly AuditEntry[] = scenarioEntries()): AuditEntry[] {
+export function benchEntries(
+  count: number,
+  startSec: number,
+  spanSec: number,
+  source: readonly AuditEntry[] = scenarioEntries(),
+): AuditEntry[] {
   if (source.length === 0) throw new Error('benchEntries: no templates');
   const out = new Array<AuditEntry>(count);
   for (let i = 0; i < count; i += 1) {

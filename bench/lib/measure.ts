@@ -116,7 +116,16 @@ export interface BillableComparison {
   missingExamples: string[];
 }
 
-const BEYOND_SEED = new Set(['SourceOrg', 'SessionId', 'ActorTeam', 'App', 'ActingAgent', 'Details', 'Extra', 'TruncatedColumns']);
+const BEYOND_SEED = new Set([
+  'SourceOrg',
+  'SessionId',
+  'ActorTeam',
+  'App',
+  'ActingAgent',
+  'Details',
+  'Extra',
+  'TruncatedColumns',
+]);
 
 export function compareBillable(pairs: readonly { entry: Bag; row: Bag }[]): BillableComparison {
   let ours = 0;
@@ -152,7 +161,11 @@ export function compareBillable(pairs: readonly { entry: Bag; row: Bag }[]): Bil
  * Gzip bytes per row when rows are sent as the uploader sends them: JSON arrays whose rows'
  * serialized bytes stay under `chunkBytes`, each array gzipped on its own at `level`.
  */
-export function gzipBytesPerRow(rows: readonly unknown[], level: number, chunkBytes = 999_000): { raw: number; gzip: number; chunks: number } {
+export function gzipBytesPerRow(
+  rows: readonly unknown[],
+  level: number,
+  chunkBytes = 999_000,
+): { raw: number; gzip: number; chunks: number } {
   let raw = 0;
   let gz = 0;
   let chunks = 0;
@@ -238,7 +251,14 @@ export function merakiCallsPerOrgCycle(
     }
   }
   const slots = perCycle.length * orgs.length;
-  return { cycles: perCycle.length, orgs: orgs.length, mean: slots === 0 ? Number.NaN : total / slots, max, unattributed, byOrg };
+  return {
+    cycles: perCycle.length,
+    orgs: orgs.length,
+    mean: slots === 0 ? Number.NaN : total / slots,
+    max,
+    unattributed,
+    byOrg,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -299,9 +319,16 @@ export class RssSampler {
     return this;
   }
 
+  /** process.memoryUsage() at the sampled peak (heap, external, array buffers). */
+  atPeak: NodeJS.MemoryUsage | undefined;
+
   sample(): void {
     this.samples += 1;
-    this.peak = Math.max(this.peak, process.memoryUsage.rss());
+    const rss = process.memoryUsage.rss();
+    if (rss > this.peak) {
+      this.peak = rss;
+      this.atPeak = process.memoryUsage();
+    }
   }
 
   stop(): { peakSampled: number; maxRss: number } {
@@ -313,3 +340,31 @@ export class RssSampler {
 }
 
 export const MB = 1024 * 1024;
+
+/**
+ * Linux scheduler statistics summed over this process's threads (`/proc/self/task/<tid>/schedstat`):
+ * time on a CPU and time ready to run but waiting for one (another process had it). Undefined where
+ * /proc is not available. A large `waitNs` during a timed run means the core was shared.
+ */
+export function schedstat(): { cpuNs: number; waitNs: number; mainWaitNs: number } | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- sync fs, Linux only
+    const fs = require('node:fs') as typeof import('node:fs');
+    let cpuNs = 0;
+    let waitNs = 0;
+    let mainWaitNs = 0;
+    for (const tid of fs.readdirSync('/proc/self/task')) {
+      try {
+        const [cpu, wait] = fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+        cpuNs += cpu ?? 0;
+        waitNs += wait ?? 0;
+        if (tid === String(process.pid)) mainWaitNs = wait ?? 0;
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    return { cpuNs, waitNs, mainWaitNs };
+  } catch {
+    return undefined;
+  }
+}

@@ -37,7 +37,9 @@ export interface SpawnOptions {
 export function spawnTs(entry: string, options: SpawnOptions = {}): ChildProcess {
   const node = [...(options.nodeArgs ?? []), '--import', 'tsx', entry];
   const pinned = options.cpus !== undefined && hasTaskset();
-  const [command, args] = pinned ? ['taskset', ['-c', options.cpus ?? '0', process.execPath, ...node]] : [process.execPath, node];
+  const [command, args] = pinned
+    ? ['taskset', ['-c', options.cpus ?? '0', process.execPath, ...node]]
+    : [process.execPath, node];
   const child = spawn(command as string, args as string[], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', options.quiet === true ? 'ignore' : 'pipe', 'pipe', 'ipc'],
