@@ -36,6 +36,8 @@ export interface EmulatorInfo {
   env: Record<string, string>;
   entries: number;
   generateMs: number;
+  /** This process, so a worker can read its CPU time (/proc/<pid>/stat). */
+  pid: number;
 }
 
 async function main(): Promise<void> {
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
     env: { ...ingestion.env(), ...entra.clientSecretEnv() },
     entries: entries.length,
     generateMs,
+    pid: process.pid,
   };
   const close = async () => {
     await slack.close();

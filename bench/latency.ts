@@ -7,8 +7,8 @@
  * fall at different phases of the poll cycle. For each we time, in this process:
  * - visible: when the event that makes the detection fire appeared in the emulator — the audit
  *   entry added to the Audit Logs API (anomaly; role change; the login without a user agent; the
- *   public link), or for a failover the earlier of the uplink change showing in the Dashboard API and
- *   the first webhook sent to the app;
+ *   public link), or for a failover the earlier of the change that brings the cellular uplink (and
+ *   its new public IP) up in the Dashboard API and the first webhook sent to the app;
  * - posted: when the first top-level message naming the incident's subject (user id, IP or device
  *   serial) was posted to the incident channel of the Slack emulator after the injection.
  * The app's settings are the defaults but for the poll interval, unless BENCH_LATENCY_LAG_SECONDS
@@ -98,7 +98,11 @@ export async function measureLatency(incidents: number, lagSeconds: number | und
     const meraki = stack.meraki;
     const setUplinks = meraki.state.setUplinks.bind(meraki.state);
     meraki.state.setUplinks = (serial, uplinks, at, options) => {
-      uplinkChangedAt.set(serial, [...(uplinkChangedAt.get(serial) ?? []), Date.now()]);
+      // The public IP changes when the cellular uplink becomes active (the WANs failing ~40 s earlier changes none).
+      const cellularActive = (uplinks as { interface?: string; status?: string }[]).some(
+        (u) => u.interface === 'cellular' && u.status === 'active',
+      );
+      if (cellularActive) uplinkChangedAt.set(serial, [...(uplinkChangedAt.get(serial) ?? []), Date.now()]);
       return setUplinks(serial, uplinks, at, options);
     };
     const send = meraki.webhooks.send.bind(meraki.webhooks);

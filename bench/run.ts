@@ -216,7 +216,7 @@ async function main(): Promise<void> {
         "ceiling = JSON.parse of the same page texts + zod SlackAuditEntrySchema + JSON.stringify once per row into <1 MB arrays + gzip level 1 (the app's level), same process, same core",
         "bench-only: Slack audit budget raised (emulator and client) from ~50 calls/min; Logs Ingestion DCR budget 10x Azure's; detections observer no-op",
         'emulators (Slack, Entra, Logs Ingestion over HTTPS) run on CPU 1; every run verified: rows reported = rows landed = events',
-        `waits per run: ${t.pipeline.map((p) => `pages ${fmt(p.waits.pageMs)} ms over ${p.waits.pages} fetches, uploads ${fmt(p.waits.uploadMs)} ms over ${p.waits.uploads} (of ${fmt(p.wallMs)} ms; ${fmt(p.cpuMs)} ms CPU; ${fmt(p.runQueueMs)} ms main thread ready but off the core)`).join('; ')}`,
+        `waits per run: ${t.pipeline.map((p) => `pages ${fmt(p.waits.pageMs)} ms over ${p.waits.pages} fetches, uploads ${fmt(p.waits.uploadMs)} ms over ${p.waits.uploads} (of ${fmt(p.wallMs)} ms; ${fmt(p.cpuMs)} ms CPU; ${fmt(p.runQueueMs)} ms main thread ready but off the core; emulators ${fmt(p.emulatorCpuMs)} ms CPU on their core)`).join('; ')}`,
         `per run (wall ev/s): pipeline ${t.pipeline.map((p) => fmt(p.eventsPerSec)).join(', ')}; ceiling ${t.ceiling.map((c) => fmt(c.eventsPerSec)).join(', ')}`,
       ],
     );

@@ -18,7 +18,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import type { RowObserver } from '../src/detections/observer';
 import type { EmulatorInfo } from './emulators';
 import { app } from './lib/app';
-import { median, perSecond, perSecondFromUs, RssSampler, schedstat } from './lib/measure';
+import { median, perSecond, perSecondFromUs, processCpuMs, RssSampler, schedstat } from './lib/measure';
 import { reportAndExit } from './lib/proc';
 
 const gzip = promisify(gzipCallback);
@@ -60,6 +60,8 @@ export interface ThroughputResult {
     rawBytes: number;
     /** Wall time spent inside page fetches and inside uploads (uploads overlap, up to 4 at once). */
     waits: { pageMs: number; pages: number; uploadMs: number; uploads: number };
+    /** CPU the emulators' process (its own core) spent during the run: near the wall time means they set the pace. */
+    emulatorCpuMs: number;
   })[];
   ceilingEventsPerSec: number;
   pipelineEventsPerSec: number;
@@ -253,7 +255,9 @@ export async function measureThroughput(task: ThroughputTask): Promise<Throughpu
 
     const before = await tableStats(info.ingestionUrl);
     Object.assign(waits, { pageMs: 0, pages: 0, uploadMs: 0, uploads: 0 });
+    const emulatorCpu0 = processCpuMs(info.pid);
     const p = await timed(() => collectSlackAudit({ cycleId: `bench-${rep}`, window }, deps));
+    const emulatorCpu1 = processCpuMs(info.pid);
     const after = await tableStats(info.ingestionUrl);
     const landed = after.rows - before.rows;
     if (p.value.rows !== task.events || landed !== task.events) {
@@ -268,6 +272,8 @@ export async function measureThroughput(task: ThroughputTask): Promise<Throughpu
       wireBytes: after.wireBytes - before.wireBytes,
       rawBytes: after.rawBytes - before.rawBytes,
       waits: { ...waits },
+      emulatorCpuMs:
+        emulatorCpu0 === undefined || emulatorCpu1 === undefined ? Number.NaN : emulatorCpu1 - emulatorCpu0,
     });
   }
   const ceilingRate = median(ceiling.map((c) => c.eventsPerSec));

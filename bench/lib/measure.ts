@@ -368,3 +368,18 @@ export function schedstat(): { cpuNs: number; waitNs: number; mainWaitNs: number
     return undefined;
   }
 }
+
+/** CPU milliseconds (user + system, all threads) another process has used so far, from /proc/<pid>/stat. */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- sync fs, Linux only
+    const fs = require('node:fs') as typeof import('node:fs');
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the file)
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
