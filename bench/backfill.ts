@@ -122,7 +122,7 @@ export async function measureBackfill(task: BackfillTask): Promise<BackfillResul
   let continuedAsNew = 0;
   let output: BackfillOutput | undefined;
   for (;;) {
-    const episode = await driveOrchestration(backfillOrchestrator as never, carried, activities);
+    const episode = await driveOrchestration(backfillOrchestrator, carried, activities);
     if (episode.continued === undefined) {
       output = episode.output as BackfillOutput;
       break;

@@ -21,7 +21,7 @@ export function measureBillable(entries: readonly Record<string, unknown>[] = sc
   let quarantined = 0;
   for (const entry of entries) {
     const result = toSlackAuditRow(entry, { sourceOrg: 'slack' });
-    if (result.ok) pairs.push({ entry, row: result.row as unknown as Record<string, unknown> });
+    if (result.ok) pairs.push({ entry, row: result.row });
     else quarantined += 1;
   }
   const ours = gzipBytesPerRow(

@@ -121,7 +121,7 @@ export async function measureLatency(incidents: number, lagSeconds: number | und
 
     const plans = Array.from(
       { length: incidents },
-      (_, i) => TRIGGERS[i % TRIGGERS.length] as (typeof TRIGGERS)[number],
+      (_, i) => TRIGGERS[i % TRIGGERS.length] ?? { kind: 'anomaly' as const, action: /^anomaly$/ },
     );
     const injected = plans.map((plan, i) => {
       const at = Date.now() + 3_000 + i * 6_700;

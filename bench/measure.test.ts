@@ -182,9 +182,9 @@ describe('orchestration driver', () => {
       },
     };
     const request = { source: 'slackAudit', oldest: 1_600_000_000, latest: 1_600_000_059, windowSeconds: 60 };
-    const first = await driveOrchestration(backfillOrchestrator as never, { request }, activities);
+    const first = await driveOrchestration(backfillOrchestrator, { request }, activities);
     expect(first.continued).toMatchObject({ next: 50, totals: { windows: 50, rows: 100 } });
-    const second = await driveOrchestration(backfillOrchestrator as never, first.continued, activities);
+    const second = await driveOrchestration(backfillOrchestrator, first.continued, activities);
     expect(second.continued).toBeUndefined();
     expect(second.output).toMatchObject({ windows: 60, rows: 120, total: 60 });
     expect(collected).toHaveLength(60);

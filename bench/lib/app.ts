@@ -8,6 +8,7 @@ import { join } from 'node:path';
 
 const DIST = join(__dirname, '..', '..', 'dist', 'src');
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T names the module's type at each call site
 function load<T>(relative: string): T {
   const file = join(DIST, `${relative}.js`);
   const path = existsSync(file) ? file : join(DIST, relative, 'index.js');

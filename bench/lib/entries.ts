@@ -37,7 +37,7 @@ export function benchEntries(
   if (source.length === 0) throw new Error('benchEntries: no templates');
   const out = new Array<AuditEntry>(count);
   for (let i = 0; i < count; i += 1) {
-    const template = source[i % source.length] as AuditEntry;
+    const template = source[i % source.length] ?? {};
     out[i] = {
       ...template,
       id: copyId(typeof template.id === 'string' ? template.id : '', i),

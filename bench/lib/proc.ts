@@ -40,7 +40,7 @@ export function spawnTs(entry: string, options: SpawnOptions = {}): ChildProcess
   const [command, args] = pinned
     ? ['taskset', ['-c', options.cpus ?? '0', process.execPath, ...node]]
     : [process.execPath, node];
-  const child = spawn(command as string, args as string[], {
+  const child = spawn(command, args, {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', options.quiet === true ? 'ignore' : 'pipe', 'pipe', 'ipc'],
   });

@@ -184,7 +184,7 @@ export class StreamUploader {
   /** A sent chunk's body buffer goes back for the next chunk: a backfill reuses a handful instead of one per request. */
   private recycle(chunk: Chunk): void {
     const buffer = chunk.json?.release();
-    if (buffer !== undefined && buffer.length === this.bodyCapacity() && this.spareBodies.length <= this.concurrency) {
+    if (buffer?.length === this.bodyCapacity() && this.spareBodies.length <= this.concurrency) {
       this.spareBodies.push(buffer);
     }
   }
