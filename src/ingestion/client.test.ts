@@ -9,7 +9,9 @@ import { fastGzipPolicy, SERIALIZED_BODY_KEY, withSerializedUpload } from './cli
 /** The real SDK client with the app's gzip policy; the last policy answers 204 instead of sending. */
 function capturingClient() {
   const sent: { url: string; headers: Record<string, string>; body: Buffer }[] = [];
-  const credential = { getToken: () => Promise.resolve({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+  const credential = {
+    getToken: () => Promise.resolve({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+  };
   const client = new LogsIngestionClient('https://ingest.example.invalid', credential);
   client.pipeline.removePolicy({ name: 'GzippingPolicy' });
   client.pipeline.addPolicy(fastGzipPolicy);

@@ -12,7 +12,10 @@ class FakeClient implements IngestionClientLike {
   readonly landed: Row[] = [];
   inFlight = 0;
   maxInFlight = 0;
-  constructor(private readonly decide: (rows: Row[], call: number) => { status: number; code?: string } | undefined = () => undefined) {}
+  constructor(
+    private readonly decide: (rows: Row[], call: number) => { status: number; code?: string } | undefined = () =>
+      undefined,
+  ) {}
 
   async upload(_rule: string, _stream: string, logs: Row[]): Promise<void> {
     this.calls.push(logs);
@@ -22,7 +25,10 @@ class FakeClient implements IngestionClientLike {
     this.inFlight -= 1;
     const failure = this.decide(logs, this.calls.length);
     if (failure !== undefined) {
-      const cause = Object.assign(new Error(`HTTP ${failure.status}`), { statusCode: failure.status, code: failure.code ?? String(failure.status) });
+      const cause = Object.assign(new Error(`HTTP ${failure.status}`), {
+        statusCode: failure.status,
+        code: failure.code ?? String(failure.status),
+      });
       throw new AggregateLogsUploadError([{ failedLogs: logs, cause }], 'upload failed');
     }
     this.landed.push(...logs);
@@ -30,7 +36,8 @@ class FakeClient implements IngestionClientLike {
 }
 
 const noSleep = () => Promise.resolve();
-const rows = (n: number, size = 100): Row[] => Array.from({ length: n }, (_, i) => ({ EventId: `e${i}`, Pad: 'x'.repeat(size) }));
+const rows = (n: number, size = 100): Row[] =>
+  Array.from({ length: n }, (_, i) => ({ EventId: `e${i}`, Pad: 'x'.repeat(size) }));
 const jsonBytes = (r: Row[]) => r.reduce((sum, row) => sum + Buffer.byteLength(JSON.stringify(row)), 0);
 
 describe('StreamUploader', () => {
@@ -50,7 +57,14 @@ describe('StreamUploader', () => {
 
   it('keeps at most `concurrency` chunks in flight', async () => {
     const client = new FakeClient();
-    const uploader = new StreamUploader({ client, dcrImmutableId: 'd', stream: 's', concurrency: 2, maxChunkBytes: 2_000, sleep: noSleep });
+    const uploader = new StreamUploader({
+      client,
+      dcrImmutableId: 'd',
+      stream: 's',
+      concurrency: 2,
+      maxChunkBytes: 2_000,
+      sleep: noSleep,
+    });
     await uploader.addAll(rows(300));
     await uploader.flush();
     expect(client.calls.length).toBeGreaterThan(10);
@@ -59,7 +73,9 @@ describe('StreamUploader', () => {
 
   it('splits a chunk refused with 413 or 400 until the bad row stands alone, and hands it over with the reason', async () => {
     const poison = { EventId: 'poison', Pad: 'y' };
-    const client = new FakeClient((logs) => (logs.some((r) => r.EventId === 'poison') ? { status: 400, code: 'InvalidStream' } : undefined));
+    const client = new FakeClient((logs) =>
+      logs.some((r) => r.EventId === 'poison') ? { status: 400, code: 'InvalidStream' } : undefined,
+    );
     const rejected: { row: Row; reason: string }[] = [];
     const uploader = new StreamUploader({
       client,
@@ -83,7 +99,15 @@ describe('StreamUploader', () => {
   it('retries throttling and 5xx, then succeeds without duplicating landed rows', async () => {
     const client = new FakeClient((_logs, call) => (call <= 2 ? { status: call === 1 ? 429 : 503 } : undefined));
     const waits: number[] = [];
-    const uploader = new StreamUploader({ client, dcrImmutableId: 'd', stream: 's', sleep: (ms) => { waits.push(ms); return Promise.resolve(); } });
+    const uploader = new StreamUploader({
+      client,
+      dcrImmutableId: 'd',
+      stream: 's',
+      sleep: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+    });
     await uploader.addAll(rows(10));
     const summary = await uploader.flush();
     expect(summary).toMatchObject({ rows: 10, retries: 2 });
@@ -105,14 +129,24 @@ describe('StreamUploader', () => {
     const client = new FakeClient(() => ({ status: 403, code: 'OperationFailed' }));
     const uploader = new StreamUploader({ client, dcrImmutableId: 'd', stream: 's', sleep: noSleep });
     await uploader.addAll(rows(3));
-    await expect(uploader.flush()).rejects.toMatchObject({ code: 'ingestion_rejected', retriable: false, message: expect.stringContaining('Monitoring Metrics Publisher') as unknown });
+    await expect(uploader.flush()).rejects.toMatchObject({
+      code: 'ingestion_rejected',
+      retriable: false,
+      message: expect.stringContaining('Monitoring Metrics Publisher') as unknown,
+    });
     expect(client.calls).toHaveLength(1);
   });
 
   it('never reports an aborted upload as success', async () => {
     const controller = new AbortController();
     const client = new FakeClient();
-    const uploader = new StreamUploader({ client, dcrImmutableId: 'd', stream: 's', abortSignal: controller.signal, sleep: noSleep });
+    const uploader = new StreamUploader({
+      client,
+      dcrImmutableId: 'd',
+      stream: 's',
+      abortSignal: controller.signal,
+      sleep: noSleep,
+    });
     await uploader.addAll(rows(5));
     controller.abort();
     await expect(uploader.flush()).rejects.toMatchObject({ code: 'ingestion_failed', retriable: true });
@@ -121,7 +155,15 @@ describe('StreamUploader', () => {
 
   it('refuses more rows after a chunk failed for good, so the caller cannot advance past it', async () => {
     const client = new FakeClient(() => ({ status: 500 }));
-    const uploader = new StreamUploader({ client, dcrImmutableId: 'd', stream: 's', maxAttempts: 1, maxChunkBytes: 500, concurrency: 1, sleep: noSleep });
+    const uploader = new StreamUploader({
+      client,
+      dcrImmutableId: 'd',
+      stream: 's',
+      maxAttempts: 1,
+      maxChunkBytes: 500,
+      concurrency: 1,
+      sleep: noSleep,
+    });
     const attempt = async () => {
       for (const row of rows(100)) await uploader.add(row);
     };
