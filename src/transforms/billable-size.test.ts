@@ -9,49 +9,14 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { billableBytes } from './billable-size';
-import { isoFromUnixSeconds, toSlackAuditRow } from './slack-audit';
+import { seedLogstashRow } from '../../test/helpers/seed-logstash-row';
+import { toSlackAuditRow } from './slack-audit';
 import type { SlackAuditRow } from './streams';
 
 const FIXTURES = resolve(__dirname, '../../test/fixtures/slack-audit');
 const NAMES = readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
 const load = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>;
-
-/** Logstash `%{[raw][a][b]}`: the value, JSON for a hash, comma-joined array, or the reference itself. */
-function sprintf(entry: Record<string, unknown>, path: readonly string[]): string {
-  let v: unknown = entry;
-  for (const key of path) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined;
-  if (v === undefined || v === null) return `%{[raw]${path.map((k) => `[${k}]`).join('')}}`;
-  if (Array.isArray(v)) return v.map(String).join(',');
-  if (typeof v === 'string') return v;
-  return JSON.stringify(v);
-}
-
-function seedRow(entry: Record<string, unknown>): Record<string, string> {
-  const created = entry.date_create as number;
-  const f = (...path: string[]) => sprintf(entry, path);
-  return {
-    id: f('id'),
-    date_create: f('date_create'),
-    action: f('action'),
-    actor_user_id: f('actor', 'user', 'id'),
-    actor_user_name: f('actor', 'user', 'name'),
-    actor_user_email: f('actor', 'user', 'email'),
-    actor_type: f('actor', 'type'),
-    context_location_type: f('context', 'location', 'type'),
-    context_location_id: f('context', 'location', 'id'),
-    context_location_name: f('context', 'location', 'name'),
-    context_location_domain: f('context', 'location', 'domain'),
-    context_ua: f('context', 'ua'),
-    context_ip_address: f('context', 'ip_address'),
-    entity_type: f('entity', 'type'),
-    entity_body: f('entity'),
-    // Event Hubs enqueued time in epoch seconds, a few seconds after the event.
-    event_hub_timestamp: String(created + 5),
-    // Ingestion time, formatted like ours so the format itself does not tilt the comparison.
-    TimeGenerated: isoFromUnixSeconds(created + 65),
-  };
-}
 
 /** Our columns that hold what the seed dropped or never had. */
 const BEYOND_SEED: readonly (keyof SlackAuditRow)[] = [
@@ -75,7 +40,7 @@ function measure(name: string): { ours: number; oursSeedFields: number; seed: nu
   return {
     ours: billableBytes(result.row),
     oursSeedFields: billableBytes(seedFieldsOnly),
-    seed: billableBytes(seedRow(entry)),
+    seed: billableBytes(seedLogstashRow(entry)),
   };
 }
 
