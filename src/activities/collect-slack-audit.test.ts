@@ -10,6 +10,7 @@ import type { Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
 import { CheckpointStore } from '../state/checkpoints';
 import { SlackAuditCheckpoints } from '../state/slack-audit-checkpoint';
+import { DimensionLedger } from '../transforms/dimensions';
 import { streams } from '../transforms/streams';
 import { collectSlackAudit, type CollectSlackAuditDeps } from './collect-slack-audit';
 
@@ -57,6 +58,7 @@ async function setup(settings: Record<string, string> = {}, entries: Record<stri
   const events: string[] = [];
   ingestion.onUpload = (stream, rows) => events.push(`upload ${stream} ${rows}`);
   const observers = recordingObservers(events);
+  const dimensions = new DimensionLedger();
   const store = new CheckpointStore(config);
   const checkpoints = new SlackAuditCheckpoints(store);
   const recorded = {
@@ -89,6 +91,7 @@ async function setup(settings: Record<string, string> = {}, entries: Record<stri
       checkpoints: recorded,
       createObserver: observers.factory,
       sleep: () => Promise.resolve(),
+      dimensions,
       ...overrides,
     }),
   };
@@ -122,7 +125,13 @@ describe('collectSlackAudit', () => {
     expect(landed.find((r) => r.Action === 'a_brand_new_action_slack_added')).toBeDefined();
     expect(s.observers.record.observed.map((o) => o.row.EventId).sort()).toEqual(landed.map((r) => r.EventId).sort());
     expect(s.observers.record.contexts[0]).toEqual({ source: 'slackAudit', org: s.org, cycleId: 'c1' });
-    expect(s.events).toEqual([`upload ${AUDIT} 3`, 'observer.flush', `checkpoint.save ${T + 3600}`]);
+    // The user agent lands once in the dimension stream, in the same flush, before the checkpoint moves.
+    expect(s.events).toEqual([
+      `upload ${streams.dimension.stream} 1`,
+      `upload ${AUDIT} 3`,
+      'observer.flush',
+      `checkpoint.save ${T + 3600}`,
+    ]);
     expect((await s.checkpoints.load(s.org)).checkpoint).toEqual({ at: T + 3600, seenIds: [entries[2]?.id] });
     // JSON-serializable summary.
     expect(JSON.parse(JSON.stringify(result))).toEqual(result);

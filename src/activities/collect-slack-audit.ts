@@ -27,6 +27,7 @@ import { ingestionClient } from '../ingestion/client';
 import type { IngestionClientLike } from '../ingestion/uploader';
 import { CheckpointStore } from '../state/checkpoints';
 import { capCheckpoint, SlackAuditCheckpoints } from '../state/slack-audit-checkpoint';
+import type { DimensionLedger } from '../transforms/dimensions';
 import { toSlackAuditRow } from '../transforms/slack-audit';
 import { fileChannelsResolver } from './file-channels';
 import { RowSink, totalRows } from './row-sink';
@@ -83,6 +84,8 @@ export interface CollectSlackAuditDeps {
   log?: (message: string) => void;
   /** Uploader backoff sleep (tests pass a fast one). */
   sleep?: (ms: number) => Promise<void>;
+  /** Dimension keys already landed; default the process-wide ledger (tests pass a fresh one). */
+  dimensions?: DimensionLedger;
 }
 
 export function parseInput<T>(schema: z.ZodType<T>, raw: unknown, activity: string): T {
@@ -137,6 +140,7 @@ export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDep
       sourceOrg: org,
       now: () => new Date(clock()),
       ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+      ...(deps.dimensions === undefined ? {} : { dimensions: deps.dimensions }),
     });
     let final: SlackAuditCheckpoint | undefined;
     for await (const page of slackAuditPages(deps.client, window, {

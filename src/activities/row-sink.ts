@@ -4,9 +4,15 @@
  * reason (never dropped). `flush()` is the window boundary: it uploads every queued row, quarantines
  * what the service refused row by row, then persists the observations. Only after it returns may a
  * caller advance a checkpoint; if it throws, nothing of the window counts as landed.
+ *
+ * Dimension values (the Slack user agent) leave the row after the observer saw it: the row lands
+ * with the value's key, and the value lands in the dimension stream in the same flush, ahead of the
+ * rows, the first time this process meets the key in the row's UTC day (see transforms/dimensions).
+ * The keys count as landed only once the whole flush succeeded.
  */
 import type { RowObserver } from '../detections/observer';
 import { type IngestionClientLike, StreamUploader, type UploadSummary } from '../ingestion/uploader';
+import { DimensionBatch, DimensionLedger } from '../transforms/dimensions';
 import { toQuarantineRow } from '../transforms/quarantine';
 import type { TransformResult } from '../transforms/row-builder';
 import { type RowsByStream, type StreamKey, streams } from '../transforms/streams';
@@ -24,11 +30,18 @@ export interface RowSinkOptions {
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
   abortSignal?: AbortSignal;
+  /** Dimension keys landed so far; default the process-wide ledger (tests pass their own). */
+  dimensions?: DimensionLedger;
 }
 
+/** Dimension keys this process has landed, per UTC day (bounded; shared by every sink). */
+export const processDimensions = new DimensionLedger();
+
 export interface SinkSummary {
-  /** Rows landed per stream (quarantine excluded). */
+  /** Rows landed per stream (quarantine and dimension rows excluded). */
   rows: Partial<Record<StreamKey, number>>;
+  /** Dimension rows landed (values the rows reference by key). */
+  dimensions: number;
   /** Quarantine rows landed: invalid records plus rows the service refused. */
   quarantined: number;
   /** Rows the service refused one by one (landed in quarantine instead). */
@@ -39,14 +52,18 @@ export interface SinkSummary {
   retries: number;
 }
 
-type DataStream = Exclude<StreamKey, 'quarantine'>;
+type DataStream = Exclude<StreamKey, 'quarantine' | 'dimension'>;
 
 export class RowSink {
   private readonly uploaders = new Map<DataStream, StreamUploader>();
+  private dimensionUploader: StreamUploader | undefined;
   private quarantineUploader: StreamUploader | undefined;
+  private readonly dimensions: DimensionBatch;
   private flushed = false;
 
-  constructor(private readonly options: RowSinkOptions) {}
+  constructor(private readonly options: RowSinkOptions) {
+    this.dimensions = new DimensionBatch(options.dimensions ?? processDimensions, options.sourceOrg);
+  }
 
   /** A transform result: the row, or the raw record into quarantine with the reason. */
   async accept<K extends DataStream>(
@@ -63,8 +80,11 @@ export class RowSink {
   }
 
   async row<K extends DataStream>(stream: K, row: RowsByStream[K]): Promise<void> {
+    // Detections see the full row; what lands carries dimension keys instead of the values.
     this.options.observer.observe(stream, row);
-    await this.uploader(stream).add(row);
+    const split = this.dimensions.split(stream, row);
+    for (const dimension of split.dimensions) await this.dimensionStream().add(dimension);
+    await this.uploader(stream).add(split.row);
   }
 
   async quarantine(source: StreamKey, raw: unknown, reason: string): Promise<void> {
@@ -80,21 +100,27 @@ export class RowSink {
     if (this.flushed) throw new Error('RowSink.flush() called twice');
     this.flushed = true;
     const summaries: UploadSummary[] = [];
-    // Data streams first: their refused rows are queued on the quarantine stream while they flush.
+    // Dimension values before the rows that reference them; data streams before quarantine: their
+    // refused rows are queued on the quarantine stream while they flush.
+    const dimensions = this.dimensionUploader === undefined ? undefined : await this.dimensionUploader.flush();
     for (const uploader of this.uploaders.values()) summaries.push(await uploader.flush());
     const quarantine = this.quarantineUploader === undefined ? undefined : await this.quarantineUploader.flush();
     await this.options.observer.flush();
+    // Everything landed: from now on this process need not land these values again today.
+    this.dimensions.commit();
 
     const rows: Partial<Record<StreamKey, number>> = {};
     for (const [stream, uploader] of this.uploaders) {
       const summary = summaries[[...this.uploaders.values()].indexOf(uploader)];
       if (summary !== undefined) rows[stream] = summary.rows;
     }
-    const all = quarantine === undefined ? summaries : [...summaries, quarantine];
+    const data = dimensions === undefined ? summaries : [dimensions, ...summaries];
+    const all = quarantine === undefined ? data : [...data, quarantine];
     return {
       rows,
+      dimensions: dimensions?.rows ?? 0,
       quarantined: quarantine?.rows ?? 0,
-      rejected: summaries.reduce((sum, s) => sum + s.rejected, 0),
+      rejected: data.reduce((sum, s) => sum + s.rejected, 0),
       bytes: all.reduce((sum, s) => sum + s.bytes, 0),
       requests: all.reduce((sum, s) => sum + s.requests, 0),
       retries: all.reduce((sum, s) => sum + s.retries, 0),
@@ -114,6 +140,19 @@ export class RowSink {
       this.uploaders.set(stream, uploader);
     }
     return uploader;
+  }
+
+  private dimensionStream(): StreamUploader {
+    this.dimensionUploader ??= new StreamUploader({
+      ...this.common(),
+      stream: streams.dimension.stream,
+      onRejected: async (row, reason) => {
+        // Refused values go to quarantine and stay unlanded: the next flush that needs them tries again.
+        this.dimensions.reject(row);
+        await this.quarantine('dimension', row, reason);
+      },
+    });
+    return this.dimensionUploader;
   }
 
   private quarantineStream(): StreamUploader {

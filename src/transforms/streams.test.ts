@@ -42,7 +42,7 @@ describe('col builder', () => {
 });
 
 describe('stream registry', () => {
-  it('declares the seven streams with the agreed names', () => {
+  it('declares the eight streams with the agreed names', () => {
     expect(streamList.map((s) => [s.key, s.stream, s.table, s.outputStream])).toEqual([
       ['slackAudit', 'Custom-SentrySlackAudit', 'SentrySlackAudit_CL', 'Custom-SentrySlackAudit_CL'],
       ['merakiUplink', 'Custom-SentryMerakiUplink', 'SentryMerakiUplink_CL', 'Custom-SentryMerakiUplink_CL'],
@@ -51,6 +51,7 @@ describe('stream registry', () => {
       ['quarantine', 'Custom-SentryQuarantine', 'SentryQuarantine_CL', 'Custom-SentryQuarantine_CL'],
       ['finding', 'Custom-SentryFinding', 'SentryFinding_CL', 'Custom-SentryFinding_CL'],
       ['response', 'Custom-SentryResponse', 'SentryResponse_CL', 'Custom-SentryResponse_CL'],
+      ['dimension', 'Custom-SentryDimension', 'SentryDimension_CL', 'Custom-SentryDimension_CL'],
     ]);
     for (const s of streamList) expect(['SlackAudit_CL', 'SlackAuditV2_CL']).not.toContain(s.table);
   });

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { type ColumnSpec, col, columnsOf } from './columns';
 
 export type StreamKey =
-  'slackAudit' | 'merakiUplink' | 'merakiDevice' | 'merakiEvent' | 'quarantine' | 'finding' | 'response';
+  'slackAudit' | 'merakiUplink' | 'merakiDevice' | 'merakiEvent' | 'quarantine' | 'finding' | 'response' | 'dimension';
 
 export interface StreamDefinition<Shape extends Record<string, z.ZodType> = Record<string, z.ZodType>> {
   key: StreamKey;
@@ -78,7 +78,14 @@ const slackAudit = defineStream('slackAudit', 'SentrySlackAudit_CL', 'Slack Ente
   ActorEmail: col.string('Email of the acting user', { maxBytes: NAME }),
   ActorTeam: col.string('Workspace (T…) or enterprise (E…) the actor belongs to', { maxBytes: ID }),
   SrcIpAddr: col.string('context.ip_address', { maxBytes: IP }),
-  UserAgent: col.string('context.ua', { maxBytes: 8192 }),
+  UserAgent: col.string(
+    'context.ua. Sentry lands it once per UTC day in SentryDimension_CL and only its key here (UserAgentKey); the SentrySlackAudit parser joins it back. Rows landed before that carry it here',
+    { maxBytes: 8192 },
+  ),
+  UserAgentKey: col.string(
+    'Key of context.ua in SentryDimension_CL (Kind userAgent): base64url of the first 9 bytes of its SHA-256',
+    { maxBytes: ID },
+  ),
   SessionId: col.string('context.session_id as digits; Slack sends a number, a string or null', { maxBytes: ID }),
   LocationType: col.string('context.location.type: workspace or enterprise', { maxBytes: ID }),
   LocationId: col.string('context.location.id', { maxBytes: ID }),
@@ -237,6 +244,23 @@ const response = defineStream('response', 'SentryResponse_CL', 'Response actions
   Details: col.dynamic('Action-specific facts (API ids, counts)', { maxBytes: 16384 }),
 });
 
+const dimension = defineStream(
+  'dimension',
+  'SentryDimension_CL',
+  'Long values many rows repeat (user agents), landed once per key and UTC day; rows keep the short key',
+  {
+    ...common(
+      'Time of the first event of the UTC day that referenced the value',
+      'The key: base64url of the first 9 bytes of the SHA-256 of Value (12 characters)',
+    ),
+    Kind: col.string('What the value is: userAgent (SentrySlackAudit_CL.UserAgentKey)', {
+      required: true,
+      maxBytes: ID,
+    }),
+    Value: col.string('The value, as the referencing column would have held it', { required: true }),
+  },
+);
+
 /** The registry: every stream, in generation order. */
 export const streams = {
   slackAudit,
@@ -246,6 +270,7 @@ export const streams = {
   quarantine,
   finding,
   response,
+  dimension,
 } as const;
 
 export const streamList: readonly StreamDefinition[] = Object.values(streams);
@@ -257,6 +282,7 @@ export type MerakiEventRow = z.infer<typeof merakiEvent.schema>;
 export type QuarantineRow = z.infer<typeof quarantine.schema>;
 export type FindingRow = z.infer<typeof finding.schema>;
 export type ResponseRow = z.infer<typeof response.schema>;
+export type DimensionRow = z.infer<typeof dimension.schema>;
 
 export interface RowsByStream {
   slackAudit: SlackAuditRow;
@@ -266,6 +292,7 @@ export interface RowsByStream {
   quarantine: QuarantineRow;
   finding: FindingRow;
   response: ResponseRow;
+  dimension: DimensionRow;
 }
 
 /** Column caps by name, for transforms that cut values to fit. */

@@ -1,0 +1,193 @@
+/**
+ * Dimension values: a long value that many rows repeat lands once per key and UTC day in
+ * `SentryDimension_CL`, and the row keeps a 12-character key in its place. The user agent is the
+ * case that pays: about 135 billed bytes on almost every Slack audit row, a few dozen distinct
+ * values a day. The `SentrySlackAudit` parser function joins the value back, so KQL reads
+ * `UserAgent` as before.
+ *
+ * Invariants:
+ * - The key is content-addressed (base64url of the first 9 bytes of the value's SHA-256), so the
+ *   same value always gets the same key, in every process: landing a dimension row twice is harmless.
+ * - For every (UTC day, key) a landed row references, a dimension row with a `TimeGenerated` in that
+ *   same day lands in the same flush as the row (Sentinel scopes every table of a rule's query to the
+ *   rule's lookback, so the value must sit close to the rows that use it; a rule reading `UserAgent`
+ *   looks back at least a day more than its own window).
+ * - A (day, key) counts as landed only after the flush that carried its dimension row succeeded;
+ *   a failed flush forgets nothing it has not committed, so the retry lands the value again.
+ * - Detections see the full row: splitting happens after the observer, and never mutates the row.
+ *
+ * Pure: no I/O and no clock. `DimensionLedger` is the in-process memory of landed keys (bounded).
+ */
+import { createHash } from 'node:crypto';
+
+import type { DimensionRow, RowsByStream, StreamKey } from './streams';
+
+export type DimensionKind = 'userAgent';
+
+export interface DimensionColumn {
+  /** The row column whose value moves to the dimension table. */
+  column: string;
+  /** The row column that keeps its key. */
+  keyColumn: string;
+  kind: DimensionKind;
+}
+
+/** Which columns of which stream land as dimensions. */
+export const DIMENSION_COLUMNS: Readonly<Partial<Record<StreamKey, readonly DimensionColumn[]>>> = {
+  slackAudit: [{ column: 'UserAgent', keyColumn: 'UserAgentKey', kind: 'userAgent' }],
+};
+
+/** Bytes of the SHA-256 kept in a key: 72 bits, 12 base64url characters; collisions need ~2^36 values. */
+export const KEY_BYTES = 9;
+
+const KEY_CACHE_MAX = 4096;
+const keyCache = new Map<string, string>();
+
+/** The content-addressed key of a value: base64url of the first 9 bytes of its UTF-8 SHA-256. */
+export function dimensionKey(value: string): string {
+  let key = keyCache.get(value);
+  if (key === undefined) {
+    key = createHash('sha256').update(value, 'utf8').digest().subarray(0, KEY_BYTES).toString('base64url');
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+    keyCache.set(value, key);
+  }
+  return key;
+}
+
+/** UTC day (`YYYY-MM-DD`) of an ISO-8601 time; the transforms write `…Z`, anything else is parsed. */
+export function utcDay(time: string): string {
+  if (time.length >= 20 && time.endsWith('Z')) return time.slice(0, 10);
+  const ms = Date.parse(time);
+  return Number.isNaN(ms) ? '' : new Date(ms).toISOString().slice(0, 10);
+}
+
+export interface DimensionLedgerOptions {
+  /** Days remembered (least recently used forgotten first). Default 4: today, yesterday, a backfill. */
+  maxDays?: number;
+  /** Keys remembered per day; beyond it values land again with every flush (harmless, just bytes). Default 20,000. */
+  maxKeysPerDay?: number;
+}
+
+/** What this process has landed: per UTC day, the `kind:key` ids whose dimension row is in Log Analytics. */
+export class DimensionLedger {
+  private readonly days = new Map<string, Set<string>>();
+  private readonly maxDays: number;
+  private readonly maxKeysPerDay: number;
+
+  constructor(options: DimensionLedgerOptions = {}) {
+    this.maxDays = Math.max(1, options.maxDays ?? 4);
+    this.maxKeysPerDay = Math.max(0, options.maxKeysPerDay ?? 20_000);
+  }
+
+  has(day: string, id: string): boolean {
+    return this.days.get(day)?.has(id) ?? false;
+  }
+
+  /** Records ids of one day as landed. */
+  remember(day: string, ids: Iterable<string>): void {
+    let set = this.days.get(day);
+    if (set === undefined) {
+      set = new Set();
+      while (this.days.size >= this.maxDays) {
+        const oldest = this.days.keys().next().value;
+        if (oldest === undefined) break;
+        this.days.delete(oldest);
+      }
+    } else this.days.delete(day); // re-inserted below: most recently used last
+    this.days.set(day, set);
+    for (const id of ids) {
+      if (set.size >= this.maxKeysPerDay) break;
+      set.add(id);
+    }
+  }
+
+  /** Ids remembered over all days (for tests and diagnostics). */
+  get size(): number {
+    let n = 0;
+    for (const set of this.days.values()) n += set.size;
+    return n;
+  }
+}
+
+/** A row as it lands, and the dimension rows that must land in the same flush. */
+export interface DimensionSplit<Row> {
+  row: Row;
+  dimensions: DimensionRow[];
+}
+
+const NONE: DimensionRow[] = [];
+
+/**
+ * One flush's worth of dimension bookkeeping (a RowSink holds one): replaces dimension values by
+ * their keys and yields a dimension row for each (day, key) neither landed by this process nor
+ * already queued in this batch. `commit()` once the flush succeeded; a failed flush just drops the
+ * batch, so the next one lands its values again.
+ */
+export class DimensionBatch {
+  /** day → ids queued in this batch (committed together). */
+  private readonly pending = new Map<string, Set<string>>();
+  private queued = 0;
+
+  constructor(
+    private readonly ledger: DimensionLedger,
+    private readonly sourceOrg: string,
+  ) {}
+
+  /** Dimension rows queued so far (rejections excluded). */
+  get size(): number {
+    return this.queued;
+  }
+
+  /** The row with its dimension values replaced by keys (a new object; the input is untouched). */
+  split<K extends StreamKey>(stream: K, row: RowsByStream[K]): DimensionSplit<RowsByStream[K]> {
+    const columns = DIMENSION_COLUMNS[stream];
+    if (columns === undefined) return { row, dimensions: NONE };
+    const source = row as Readonly<Record<string, unknown>>;
+    let present = false;
+    for (const c of columns) {
+      const v = source[c.column];
+      if (typeof v === 'string' && v !== '') present = true;
+    }
+    if (!present) return { row, dimensions: NONE };
+
+    const time = String(source.TimeGenerated);
+    const day = utcDay(time);
+    let dimensions = NONE;
+    // Rebuilt in the row's own column order, the key taking the value's place (the key column is
+    // declared right after it), so landed rows keep the declaration order the uploader relies on.
+    const out: Record<string, unknown> = {};
+    for (const name of Object.keys(source)) {
+      const value = source[name];
+      const c = columns.find((d) => d.column === name);
+      if (c === undefined || typeof value !== 'string' || value === '') {
+        out[name] = value;
+        continue;
+      }
+      const key = dimensionKey(value);
+      out[c.keyColumn] = key;
+      const id = `${c.kind}:${key}`;
+      if (this.ledger.has(day, id)) continue;
+      let queued = this.pending.get(day);
+      if (queued === undefined) this.pending.set(day, (queued = new Set()));
+      if (queued.has(id)) continue;
+      queued.add(id);
+      this.queued += 1;
+      if (dimensions === NONE) dimensions = [];
+      dimensions.push({ TimeGenerated: time, EventId: key, SourceOrg: this.sourceOrg, Kind: c.kind, Value: value });
+    }
+    return { row: out as RowsByStream[K], dimensions };
+  }
+
+  /** The service refused this dimension row (it went to quarantine): do not count its key as landed. */
+  reject(row: Readonly<Record<string, unknown>>): void {
+    const day = utcDay(String(row.TimeGenerated));
+    if (this.pending.get(day)?.delete(`${String(row.Kind)}:${String(row.EventId)}`) === true) this.queued -= 1;
+  }
+
+  /** The flush that carried this batch succeeded: its (day, key) pairs count as landed from now on. */
+  commit(): void {
+    for (const [day, ids] of this.pending) this.ledger.remember(day, ids);
+    this.pending.clear();
+    this.queued = 0;
+  }
+}
