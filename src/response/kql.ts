@@ -47,7 +47,9 @@ export function incidentQuery(finding: IncidentFinding): string {
       '| project TimeGenerated, Type, EventType, Description, Interface, Status, PublicIp, Ip, DeviceSerial, Serial, DeviceName, NetworkId',
     );
   } else {
-    lines.push('SentrySlackAudit_CL', timeFilter(finding));
+    // The parser function, not the raw table: it restores UserAgent (the table holds only its key,
+    // the value lives in SentryDimension_CL) and drops rows a retried upload landed twice.
+    lines.push('SentrySlackAudit', timeFilter(finding));
     const user = context.user?.id;
     const ips = context.ips ?? [];
     if (user !== undefined) lines.push(`| where ActorUserId == ${kqlString(user)} or EntityId == ${kqlString(user)}`);

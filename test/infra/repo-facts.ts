@@ -45,8 +45,9 @@ export function rel(path: string): string {
 }
 
 /**
- * Tables and parser functions with their columns. A parser's columns are its table's plus the names
- * it adds (EntityEmail, IsSelfAction…); a parser file is `kql/parsers/<Function>.kql`.
+ * Tables and parser functions with their columns. A parser's columns are its own table's (the
+ * function name + `_CL`) plus the names it adds (EntityEmail, IsSelfAction, UserAgent…), not those of
+ * tables it only looks values up in (SentryDimension_CL); a parser file is `kql/parsers/<Function>.kql`.
  */
 export function kqlSchema(): Schema {
   const sources = new Map<string, Set<string>>();
@@ -55,7 +56,7 @@ export function kqlSchema(): Schema {
     const name = file.slice(file.lastIndexOf('/') + 1, -'.kql'.length);
     const refs = references(readFileSync(file, 'utf8'));
     const columns = new Set<string>(refs.declared);
-    for (const table of refs.tables) for (const c of sources.get(table) ?? []) columns.add(c);
+    for (const c of sources.get(`${name}_CL`) ?? []) columns.add(c);
     sources.set(name, columns);
   }
   return { sources };

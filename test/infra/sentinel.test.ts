@@ -8,7 +8,8 @@ import { basename, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { streamList } from '../../src/transforms/streams';
+import { DIMENSION_COLUMNS } from '../../src/transforms/dimensions';
+import { streamList, streams } from '../../src/transforms/streams';
 import {
   BICEP_DIR,
   type Declaration,
@@ -138,6 +139,21 @@ describe('KQL files against the stream schemas', () => {
   });
 });
 
+describe('dimension columns', () => {
+  it('no query but the parsers reads a table that holds only their keys', () => {
+    for (const stream of streamList) {
+      const columns = (DIMENSION_COLUMNS[stream.key] ?? []).map((d) => d.column);
+      if (columns.length === 0) continue;
+      for (const file of filesUnder(KQL_DIR, '.kql').filter((f) => !f.includes('/parsers/'))) {
+        const refs = references(readFileSync(file, 'utf8'));
+        if (!refs.tables.has(stream.table)) continue;
+        const read = columns.filter((c) => refs.columns.has(c));
+        expect(read, `${rel(file)} reads ${read.join(', ')} from ${stream.table}: use the parser`).toEqual([]);
+      }
+    }
+  });
+});
+
 describe('parser functions', () => {
   const parsers = objectEntries(declaration(content, 'var', 'parsers').body);
   const byName = new Map<string, Record<string, string>>();
@@ -149,7 +165,7 @@ describe('parser functions', () => {
     }
   }
 
-  it('one per table, named like the table without _CL, reading that table', () => {
+  it('one per table, named like the table without _CL, reading that table (and the dimension table for its keys)', () => {
     const tables = generatedTables().map((t) => t.name);
     expect([...byName.keys()].sort()).toEqual(tables.map((t) => t.replace(/_CL$/, '')).sort());
     for (const table of tables) {
@@ -158,7 +174,8 @@ describe('parser functions', () => {
       expect(entry?.table).toBe(`'${table}'`);
       expect(entry?.query).toBe(`loadTextContent('../kql/parsers/${fn}.kql')`);
       const refs = references(readFileSync(resolve(KQL_DIR, 'parsers', `${fn}.kql`), 'utf8'));
-      expect([...refs.tables]).toEqual([table]);
+      const keyed = streamList.some((s) => s.table === table && DIMENSION_COLUMNS[s.key] !== undefined);
+      expect([...refs.tables], fn).toEqual(keyed ? [streams.dimension.table, table] : [table]);
     }
     const parser = declarationsOf(content, 'resource').find((d) => d.name === 'parser');
     expect(parser?.body).toMatch(/functionAlias:\s*p\.name/);
@@ -169,6 +186,32 @@ describe('parser functions', () => {
       const text = readFileSync(resolve(KQL_DIR, 'parsers', `${table.name.replace(/_CL$/, '')}.kql`), 'utf8');
       expect(text, table.name).toMatch(/\|\s*summarize\s+arg_(?:min|max)\([^)]*,\s*\*\)\s+by\s+[^|\n]*\bEventId\b/);
     }
+  });
+
+  it('a parser looks every dimension key of its table up in SentryDimension_CL and restores the column', () => {
+    const dimensionTable = streams.dimension.table;
+    for (const stream of streamList) {
+      for (const d of DIMENSION_COLUMNS[stream.key] ?? []) {
+        const fn = stream.table.replace(/_CL$/, '');
+        const text = readFileSync(resolve(KQL_DIR, 'parsers', `${fn}.kql`), 'utf8').replace(/\s+/g, ' ');
+        expect(stream.columns.map((c) => c.name)).toEqual(expect.arrayContaining([d.column, d.keyColumn]));
+        // The dimension rows of this kind, one per key, keyed like the row's key column…
+        expect(text).toContain(`${dimensionTable} | where Kind == "${d.kind}"`);
+        expect(text).toMatch(new RegExp(`summarize arg_max\\(TimeGenerated, Value\\) by ${d.keyColumn} = EventId`));
+        // …looked up without dropping rows that have no key, the column rebuilt where the row lacks it.
+        expect(text).toMatch(new RegExp(`\\| lookup kind=leftouter \\w+ on ${d.keyColumn}\\b`));
+        expect(text).toMatch(
+          new RegExp(`\\| extend ${d.column} = iff\\(isempty\\(${d.column}\\), \\w+, ${d.column}\\)`),
+        );
+        // Only after the repeated rows are gone (the lookup must not multiply them).
+        expect(text.indexOf('| lookup')).toBeGreaterThan(text.indexOf('| summarize arg_min(_IngestedAt, *)'));
+      }
+    }
+  });
+
+  it('the dimension parser keeps one row per kind and key', () => {
+    const text = readFileSync(resolve(KQL_DIR, 'parsers', 'SentryDimension.kql'), 'utf8');
+    expect(text).toMatch(/\|\s*summarize\s+arg_max\(TimeGenerated,\s*\*\)\s+by\s+Kind,\s*EventId\s*$/m);
   });
 
   it('the Slack audit parser restores the self-action entity exactly when slackAuditEntity does', () => {
@@ -231,6 +274,23 @@ describe('analytics rules', () => {
       for (const c of custom)
         expect(produced.has(c.value.replace(/'/g, '')), `${r.query}: custom detail ${c.value}`).toBe(true);
     }
+  });
+
+  it('that read a dimension column look back a day more than they run (the value may have landed earlier that day)', () => {
+    const dimensionColumns = new Set(
+      Object.values(DIMENSION_COLUMNS).flatMap((list) => (list ?? []).map((d) => d.column)),
+    );
+    let reading = 0;
+    for (const r of rules) {
+      const refs = references(
+        readFileSync(resolve(KQL_DIR, 'rules', `${r.query}.kql`), 'utf8'),
+        new Set(schema.sources.keys()),
+      );
+      if (![...refs.columns.keys()].some((c) => dimensionColumns.has(c))) continue;
+      reading += 1;
+      expect(minutes(r.queryPeriod), r.query).toBeGreaterThanOrEqual(1440 + minutes(r.queryFrequency));
+    }
+    expect(reading).toBeGreaterThanOrEqual(3);
   });
 
   it('have schedules Sentinel accepts and severities it knows', () => {

@@ -1,8 +1,9 @@
 // Workspace functions and hunting queries. One parser function per Sentry table, named like the table
 // without _CL (SentrySlackAudit, SentryMerakiUplink…): it drops the rows an interrupted upload chunk
-// landed twice (same EventId) and, for Slack audit, restores the self-action entity. Rules, hunting
-// queries and the workbook query the functions, never the raw tables, so a table can be versioned
-// later without touching them. Deployed after the tables.
+// landed twice (same EventId) and, for Slack audit, looks the user agent up in SentryDimension_CL
+// and restores the self-action entity. Rules, hunting queries and the workbook query the functions,
+// never the raw tables, so a table can be versioned later without touching them. Deployed after the
+// tables.
 param workspaceName string
 
 // loadTextContent needs literal paths, so every parser is listed here (test/infra checks that every
@@ -42,6 +43,11 @@ var parsers = [
     name: 'SentryResponse'
     table: 'SentryResponse_CL'
     query: loadTextContent('../kql/parsers/SentryResponse.kql')
+  }
+  {
+    name: 'SentryDimension'
+    table: 'SentryDimension_CL'
+    query: loadTextContent('../kql/parsers/SentryDimension.kql')
   }
 ]
 

@@ -265,7 +265,7 @@ describe('incident message per state', () => {
       '`Mozilla/5.0 (Macintosh) Slack/4.36.0`',
       '*Events*\n3',
       '`1001`',
-      'SentrySlackAudit_CL',
+      'SentrySlackAudit\n| where TimeGenerated between',
       'ActorUserId == "W0BOB0001"',
       '<!date^1772444400^',
     ]) {
