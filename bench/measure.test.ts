@@ -78,26 +78,67 @@ describe('the seed row and bytes per event', () => {
     expect(row.event_hub_timestamp).toBe('1700000005');
   });
 
-  it('names the dropped fields a row lost', () => {
-    expect(droppedFieldsMissing(entry, { SessionId: '42', Details: { reason: ['x'] }, ActorTeam: 'E1' })).toEqual([]);
-    expect(droppedFieldsMissing(entry, { ActorTeam: 'E1' })).toEqual(['details', 'session_id']);
-    expect(droppedFieldsMissing({ ...entry, details: {} }, { SessionId: '42', ActorTeam: 'E1' })).toEqual([]);
+  it('names the dropped fields a row lost, the user agent included unless its key resolves to it', () => {
+    const kept = { SessionId: '42', Details: { reason: ['x'] }, ActorTeam: 'E1' };
+    expect(droppedFieldsMissing(entry, { ...kept, UserAgent: 'UA' })).toEqual([]);
+    expect(droppedFieldsMissing(entry, { ActorTeam: 'E1' })).toEqual(['details', 'session_id', 'ua']);
+    expect(
+      droppedFieldsMissing({ ...entry, details: {} }, { SessionId: '42', ActorTeam: 'E1', UserAgent: 'UA' }),
+    ).toEqual([]);
+    const keyed = { ...kept, UserAgentKey: 'k1' };
+    const resolve = (row: Record<string, unknown>) => (row.UserAgentKey === 'k1' ? 'UA' : undefined);
+    expect(droppedFieldsMissing(entry, keyed, resolve)).toEqual([]);
+    expect(droppedFieldsMissing(entry, keyed)).toEqual(['ua']);
+    expect(droppedFieldsMissing(entry, { ...kept, UserAgentKey: 'k2' }, resolve)).toEqual(['ua']);
+    // A value cut to the column cap counts only when the row says it was cut.
+    expect(droppedFieldsMissing(entry, { ...kept, UserAgent: 'U' })).toEqual(['ua']);
+    expect(droppedFieldsMissing(entry, { ...kept, UserAgent: 'U', TruncatedColumns: ['UserAgent'] })).toEqual([]);
+    expect(droppedFieldsMissing({ ...entry, context: { ...entry.context, ua: '' } }, kept)).toEqual([]);
   });
 
-  it('sums billable bytes per event for both formats and counts rows missing dropped fields', () => {
+  it('sums billable bytes per event for both formats, dimension rows included, and counts rows missing dropped fields', () => {
     const comparison = compareBillable([
       { entry, row: { EventId: 'e1', Action: 'user_login' } },
       {
         entry,
-        row: { EventId: 'e1', Action: 'user_login', SessionId: '42', Details: { reason: ['x'] }, ActorTeam: 'E1' },
+        row: {
+          EventId: 'e1',
+          Action: 'user_login',
+          SessionId: '42',
+          Details: { reason: ['x'] },
+          ActorTeam: 'E1',
+          UserAgent: 'UA',
+        },
       },
     ]);
     expect(comparison.events).toBe(2);
-    // 'e1' + 'user_login' = 12; then '42', '{"reason":["x"]}' (16) and 'E1'.
-    expect(comparison.oursBillablePerEvent).toBe((12 + (12 + 2 + 16 + 2)) / 2);
-    expect(comparison.oursSeedFieldsPerEvent).toBe(12);
+    // 'e1' + 'user_login' = 12; then '42', '{"reason":["x"]}' (16), 'E1' and 'UA'.
+    expect(comparison.oursBillablePerEvent).toBe((12 + (12 + 2 + 16 + 2 + 2)) / 2);
+    expect(comparison.oursSeedFieldsPerEvent).toBe((12 + 14) / 2);
     expect(comparison.rowsMissingDroppedFields).toBe(1);
+    expect(comparison.dimensionRows).toBe(0);
     expect(comparison.billableRatio).toBeCloseTo(comparison.oursBillablePerEvent / comparison.seedBillablePerEvent);
+
+    const row = { EventId: 'e1', SessionId: '42', Details: { reason: ['x'] }, ActorTeam: 'E1', UserAgentKey: 'k1' };
+    const dimension = {
+      TimeGenerated: '2023-11-14T22:13:20Z',
+      EventId: 'k1',
+      SourceOrg: 'o',
+      Kind: 'userAgent',
+      Value: 'UA',
+    };
+    const keyed = compareBillable(
+      [
+        { entry, row, dimensions: [dimension] },
+        { entry, row },
+      ],
+      (r) => (r.UserAgentKey === 'k1' ? 'UA' : undefined),
+    );
+    // Each row: 'e1' 2 + '42' 2 + details 16 + 'E1' 2 + 'k1' 2 = 24; the dimension row 20 + 2 + 1 + 9 + 2 = 34.
+    expect(keyed.oursBillablePerEvent).toBe((24 * 2 + 34) / 2);
+    expect(keyed.dimensionRows).toBe(1);
+    expect(keyed.dimensionBytesPerEvent).toBe(34 / 2);
+    expect(keyed.rowsMissingDroppedFields).toBe(0);
   });
 
   it('gzips rows in chunks under the byte limit, the way the uploader does', () => {
@@ -110,11 +151,27 @@ describe('the seed row and bytes per event', () => {
     expect(small.gzip).toBeGreaterThan(one.gzip);
   });
 
-  it('measures the scenario events with every dropped field kept', () => {
+  it('measures the scenario events with every dropped field kept, user agents through the dimension rows', () => {
     const result = measureBillable(benchEntries(200, 1_700_000_000, 600));
     expect(result.billable.events + result.quarantined).toBe(200);
     expect(result.billable.rowsMissingDroppedFields).toBe(0);
     expect(result.billable.seedBillablePerEvent).toBeGreaterThan(0);
+    // One UTC day: one dimension row per distinct user agent.
+    const uas = new Set(
+      benchEntries(200, 1_700_000_000, 600)
+        .map((e) => (e.context as { ua?: string } | undefined)?.ua)
+        .filter((ua) => ua !== undefined && ua !== ''),
+    );
+    expect(result.billable.dimensionRows).toBe(uas.size);
+    expect(result.billable.billableRatio).toBeLessThanOrEqual(0.8);
+  });
+
+  it('lands a user agent again on each new UTC day, and the bench counts those rows', () => {
+    const oneDay = measureBillable(benchEntries(300, 1_700_006_400, 3_600)).billable.dimensionRows;
+    const threeDays = measureBillable(benchEntries(300, 1_700_006_400, 3 * 86_400)).billable;
+    expect(threeDays.dimensionRows).toBeGreaterThan(oneDay);
+    expect(threeDays.dimensionRows).toBeLessThanOrEqual(oneDay * 3);
+    expect(threeDays.rowsMissingDroppedFields).toBe(0);
   });
 });
 

@@ -290,6 +290,10 @@ async function main(): Promise<void> {
       `3. bytes per event vs the seed's Logstash row (${fmt(b.events)} scenario events)`,
       [
         { label: 'billable bytes/event, ours', value: fmt(b.oursBillablePerEvent, 1) },
+        {
+          label: '  of which dimension rows',
+          value: `${fmt(b.dimensionBytesPerEvent, 1)} (${fmt(b.dimensionRows)} user-agent rows, once per key and UTC day)`,
+        },
         { label: 'billable bytes/event, seed', value: fmt(b.seedBillablePerEvent, 1) },
         {
           label: 'billable ratio ours/seed',
@@ -302,7 +306,7 @@ async function main(): Promise<void> {
           value: `${fmt(b.oursSeedFieldsPerEvent, 1)} (${fmt(b.oursSeedFieldsPerEvent / b.seedBillablePerEvent, 3)} of seed)`,
         },
         {
-          label: 'rows missing a field the seed dropped',
+          label: 'rows missing a field the seed dropped or their user agent',
           value: fmt(b.rowsMissingDroppedFields),
           target: '0',
           verdict: verdicts.keepsDroppedFields,
@@ -327,7 +331,8 @@ async function main(): Promise<void> {
       ],
       [
         "billable = sum of the non-empty column values in string form (src/transforms/billable-size.ts); seed = 16 string columns + TimeGenerated, entity_body as JSON, missing fields as Logstash's literal %{[raw][…]}",
-        'dropped fields checked per event: details, session id, app, actor team',
+        'ours = the rows as they land (user agent as UserAgentKey) + the SentryDimension_CL rows they need, one process collecting hourly windows (src/transforms/dimensions.ts); each dimension row charged to the event that landed it',
+        'checked per event: details, session id, app, actor team, and the user agent (the key resolves to it through a dimension row of the same UTC day)',
         ...b.missingExamples.map((e) => `missing: ${e}`),
         ...billable.byAction.map((a) => `${a.action}: ${fmt(a.events)} events, ratio ${fmt(a.ratio, 3)}`),
       ],

@@ -1,7 +1,8 @@
 /**
  * The bench's counting and comparison functions, kept pure so a test can check them on tiny inputs:
  * percentiles, rates, the seed's Logstash row (gopuff `slack.conf`) for the billable-bytes
- * comparison, the fields the seed dropped that every row of ours must keep, gzip bytes per event
+ * comparison (our rows as they land, user agents as keys, plus the dimension rows), the fields the
+ * seed dropped that every row of ours must keep, gzip bytes per event
  * the way the uploader chunks rows, and Meraki API calls attributed to organizations.
  */
 import { gzipSync } from 'node:zlib';
@@ -44,11 +45,18 @@ export { seedLogstashRow };
 
 type Bag = Record<string, unknown>;
 
+/** The user agent a landed row stands for: its own `UserAgent`, or what its key resolves to. */
+export type UserAgentOf = (row: Bag) => string | undefined;
+
+const ownUserAgent: UserAgentOf = (row) => (typeof row.UserAgent === 'string' ? row.UserAgent : undefined);
+
 /**
  * Fields the seed dropped that our row must still carry for this entry: details, session id, the
- * acting app, the actor's team. Returns the names of those present in the entry but absent in the row.
+ * acting app, the actor's team; and the user agent, which our row may hold only as a key into the
+ * dimension table (`userAgentOf` resolves it; a value cut to the column cap counts when the row says
+ * so). Returns the names of those present in the entry but absent in the row.
  */
-export function droppedFieldsMissing(entry: Bag, row: Bag): string[] {
+export function droppedFieldsMissing(entry: Bag, row: Bag, userAgentOf: UserAgentOf = ownUserAgent): string[] {
   const missing: string[] = [];
   const present = (v: unknown) => v !== undefined && v !== null && v !== '';
   const context = (typeof entry.context === 'object' && entry.context !== null ? entry.context : {}) as Bag;
@@ -61,17 +69,28 @@ export function droppedFieldsMissing(entry: Bag, row: Bag): string[] {
   if (present(context.session_id) && !present(row.SessionId)) missing.push('session_id');
   if (present(context.app) && !present(row.App)) missing.push('app');
   if (present(user.team) && !present(row.ActorTeam)) missing.push('team');
+  if (typeof context.ua === 'string' && context.ua !== '') {
+    const ua = userAgentOf(row);
+    const cut = Array.isArray(row.TruncatedColumns) && row.TruncatedColumns.includes('UserAgent');
+    if (ua === undefined || (ua !== context.ua && !(cut && ua !== '' && context.ua.startsWith(ua)))) {
+      missing.push('ua');
+    }
+  }
   return missing;
 }
 
 export interface BillableComparison {
   events: number;
+  /** Our landed rows plus the dimension rows they needed, per event. */
   oursBillablePerEvent: number;
   seedBillablePerEvent: number;
   billableRatio: number;
-  /** Our rows without the columns the seed never had (SourceOrg, SessionId, ActorTeam, App, ActingAgent, Details, Extra, TruncatedColumns). */
+  /** Our rows without the columns the seed never had (SourceOrg, SessionId, ActorTeam, App, ActingAgent, Details, Extra, TruncatedColumns), dimension rows included. */
   oursSeedFieldsPerEvent: number;
-  /** Entries whose row lost a field the seed dropped (must be 0). */
+  /** Dimension rows landed (user agents, once per key and UTC day) and their billable bytes per event. */
+  dimensionRows: number;
+  dimensionBytesPerEvent: number;
+  /** Entries whose row lost a field the seed dropped, or its user agent (must be 0). */
   rowsMissingDroppedFields: number;
   missingExamples: string[];
 }
@@ -87,19 +106,35 @@ const BEYOND_SEED = new Set([
   'TruncatedColumns',
 ]);
 
-export function compareBillable(pairs: readonly { entry: Bag; row: Bag }[]): BillableComparison {
+/** An audit entry, the row of ours that landed for it, and the dimension rows that landed with it. */
+export interface BillablePair {
+  entry: Bag;
+  row: Bag;
+  dimensions?: readonly Bag[];
+}
+
+export function compareBillable(
+  pairs: readonly BillablePair[],
+  userAgentOf: UserAgentOf = ownUserAgent,
+): BillableComparison {
   let ours = 0;
   let oursSeedFields = 0;
   let seed = 0;
+  let dimensionRows = 0;
+  let dimensionBytes = 0;
   let missingRows = 0;
   const examples: string[] = [];
-  for (const { entry, row } of pairs) {
-    ours += billableBytes(row);
+  for (const { entry, row, dimensions = [] } of pairs) {
+    let dims = 0;
+    for (const d of dimensions) dims += billableBytes(d);
+    dimensionRows += dimensions.length;
+    dimensionBytes += dims;
+    ours += billableBytes(row) + dims;
     const seedFieldsOnly: Bag = {};
     for (const [k, v] of Object.entries(row)) if (!BEYOND_SEED.has(k)) seedFieldsOnly[k] = v;
-    oursSeedFields += billableBytes(seedFieldsOnly);
+    oursSeedFields += billableBytes(seedFieldsOnly) + dims;
     seed += billableBytes(seedLogstashRow(entry));
-    const missing = droppedFieldsMissing(entry, row);
+    const missing = droppedFieldsMissing(entry, row, userAgentOf);
     if (missing.length > 0) {
       missingRows += 1;
       if (examples.length < 5) examples.push(`${String(entry.id)}: ${missing.join(',')}`);
@@ -112,6 +147,8 @@ export function compareBillable(pairs: readonly { entry: Bag; row: Bag }[]): Bil
     seedBillablePerEvent: n === 0 ? Number.NaN : seed / n,
     billableRatio: seed === 0 ? Number.NaN : ours / seed,
     oursSeedFieldsPerEvent: n === 0 ? Number.NaN : oursSeedFields / n,
+    dimensionRows,
+    dimensionBytesPerEvent: n === 0 ? Number.NaN : dimensionBytes / n,
     rowsMissingDroppedFields: missingRows,
     missingExamples: examples,
   };
