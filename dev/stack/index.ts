@@ -46,6 +46,8 @@ export interface StackOptions {
   host?: boolean;
   /** Extra app settings (override the stack's). */
   appSettings?: Record<string, string>;
+  /** Extra app settings that depend on the generated scenario (e.g. its detections configuration); applied last. */
+  scenarioAppSettings?: (scenario: Scenario) => Record<string, string>;
   /** Receives every line the host prints (default: process stdout/stderr). */
   onHostOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
   hostStartTimeoutMs?: number;
@@ -226,6 +228,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       SENTRY_MERAKI_ORG_IDS: scenario.meta.merakiOrganizationIds.join(','),
       SENTRY_MERAKI_WEBHOOK_SECRET: secrets.merakiWebhookSecret,
       ...options.appSettings,
+      ...options.scenarioAppSettings?.(scenario),
     };
 
     let host: HostProcess | undefined;

@@ -108,3 +108,72 @@ export function scenarioDays(scenario: Scenario): DayBatch[] {
 export function expectedFindings(scenario: Scenario): string[] {
   return scenario.incidents.flatMap((i) => i.detectionIds.map((d) => `${d}|${i.subject}`)).sort();
 }
+
+/**
+ * The same organization's configuration as deployed on the local stack, where Meraki history can
+ * only come from the network events API (polls see the present, and past webhooks were sent before
+ * the app existed): the org names the failover event types its appliances report, which the
+ * detection leaves empty by default because Meraki's names are unverified (api-facts §4.6). These are
+ * the names the scenario and the Meraki emulator use; no background event carries them.
+ */
+export function stackDetectionsConfig(meta: Scenario['meta']): Record<string, Record<string, unknown>> {
+  return {
+    ...scenarioDetectionsConfig(meta),
+    'meraki.uplink.public-ip-change': { failoverEventTypes: ['failover_event', 'cellular_up'] },
+  };
+}
+
+/** A finding as any view shows it: the findings table, a SentryFinding_CL row, an alert. */
+export interface SeenFinding {
+  detectionId: string;
+  subjectId: string;
+}
+
+export interface FindingAttribution {
+  /** Per incident: the detections it is tagged with and those whose findings are about its subject. */
+  incidents: { id: string; subject: string; expected: string[]; actual: string[] }[];
+  /** Findings about no incident's subject (`<detection id>|<subject id>`). */
+  unattributed: string[];
+  /** `<detection id>|<subject id>` seen more than once. */
+  repeated: string[];
+}
+
+/**
+ * Attributes findings to the scenario's incidents by subject (user, IP or device, the way each
+ * incident names it). Incidents never share a subject, so each finding belongs to at most one.
+ */
+export function attributeFindings(scenario: Scenario, seen: readonly SeenFinding[]): FindingAttribution {
+  const bySubject = new Map<string, string[]>();
+  const counts = new Map<string, number>();
+  for (const f of seen) {
+    const key = `${f.detectionId}|${f.subjectId}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    if ((counts.get(key) ?? 0) > 1) continue;
+    bySubject.set(f.subjectId, [...(bySubject.get(f.subjectId) ?? []), f.detectionId]);
+  }
+  const subjects = new Set(scenario.incidents.map((i) => i.subject));
+  return {
+    incidents: scenario.incidents.map((i) => ({
+      id: i.id,
+      subject: i.subject,
+      expected: [...i.detectionIds].sort(),
+      actual: [...(bySubject.get(i.subject) ?? [])].sort(),
+    })),
+    unattributed: [...counts.keys()].filter((k) => !subjects.has(k.slice(k.indexOf('|') + 1))).sort(),
+    repeated: [...counts].filter(([, n]) => n > 1).map(([k]) => k).sort(),
+  };
+}
+
+/** Human-readable differences of an attribution: empty when every incident got exactly its tags. */
+export function attributionProblems(a: FindingAttribution): string[] {
+  const problems: string[] = [];
+  for (const i of a.incidents) {
+    const missing = i.expected.filter((d) => !i.actual.includes(d));
+    const extra = i.actual.filter((d) => !i.expected.includes(d));
+    if (missing.length > 0) problems.push(`${i.id} (${i.subject}): missing ${missing.join(', ')}`);
+    if (extra.length > 0) problems.push(`${i.id} (${i.subject}): extra ${extra.join(', ')}`);
+  }
+  for (const u of a.unattributed) problems.push(`finding outside every incident: ${u}`);
+  for (const r of a.repeated) problems.push(`finding raised more than once: ${r}`);
+  return problems;
+}
