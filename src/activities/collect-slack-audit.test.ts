@@ -105,6 +105,9 @@ describe('collectSlackAudit', () => {
       auditEntry({ date_create: T + 3600 }),
       auditEntry({ date_create: T - 5 }),
     ];
+    // A desktop client's user agent: long enough to land once as a dimension row.
+    (entries[0]?.context as Record<string, unknown>).ua =
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Slack/4.41.105';
     const s = await setup({}, entries);
     const result = await collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps());
 

@@ -18,6 +18,7 @@ const QUARANTINE = streams.quarantine.stream;
 const DAY = 86_400;
 const T = 1_800_000_000 - (1_800_000_000 % DAY) + 600;
 const UA_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 Slack/4.41.105';
+const UA_WIN = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
 const UA_PY = 'python-requests/2.32.3';
 
 function entry(ua: string | undefined, date_create = T): Record<string, unknown> {
@@ -53,11 +54,17 @@ describe('RowSink dimensions', () => {
   it('observers see the full user agent; the landed row its key; the value lands once, before the rows', async () => {
     const s = setup();
     const sink = s.sink();
-    await feed(sink, [entry(UA_MAC), entry(UA_MAC, T + 5), entry(UA_PY, T + 9), entry(undefined, T + 12)]);
+    await feed(sink, [
+      entry(UA_MAC),
+      entry(UA_MAC, T + 5),
+      entry(UA_WIN, T + 9),
+      entry(undefined, T + 12),
+      entry(UA_PY, T + 15),
+    ]);
     const summary = await sink.flush();
 
     const observed = s.observers.record.observed.map((o) => o.row as SlackAuditRow);
-    expect(observed.map((r) => r.UserAgent)).toEqual([UA_MAC, UA_MAC, UA_PY, undefined]);
+    expect(observed.map((r) => r.UserAgent)).toEqual([UA_MAC, UA_MAC, UA_WIN, undefined, UA_PY]);
     expect(observed.every((r) => r.UserAgentKey === undefined)).toBe(true);
     // What a finding's context carries comes from the observed row.
     const [first] = observed;
@@ -68,16 +75,18 @@ describe('RowSink dimensions', () => {
     expect(landed.map((r) => r.UserAgentKey)).toEqual([
       dimensionKey(UA_MAC),
       dimensionKey(UA_MAC),
-      dimensionKey(UA_PY),
+      dimensionKey(UA_WIN),
+      undefined,
       undefined,
     ]);
-    expect(landed.every((r) => !('UserAgent' in r))).toBe(true);
+    // A short user agent stays in the row.
+    expect(landed.map((r) => r.UserAgent)).toEqual([undefined, undefined, undefined, undefined, UA_PY]);
     expect(s.ingestion.rows(DIMENSION).map((r) => [r.EventId, r.Kind, r.Value, r.SourceOrg])).toEqual([
       [dimensionKey(UA_MAC), 'userAgent', UA_MAC, 'E1'],
-      [dimensionKey(UA_PY), 'userAgent', UA_PY, 'E1'],
+      [dimensionKey(UA_WIN), 'userAgent', UA_WIN, 'E1'],
     ]);
-    expect(s.events).toEqual([`upload ${DIMENSION} 2`, `upload ${AUDIT} 4`, 'observer.flush']);
-    expect(summary.rows).toEqual({ slackAudit: 4 });
+    expect(s.events).toEqual([`upload ${DIMENSION} 2`, `upload ${AUDIT} 5`, 'observer.flush']);
+    expect(summary.rows).toEqual({ slackAudit: 5 });
     expect(summary.dimensions).toBe(2);
   });
 
@@ -128,7 +137,7 @@ describe('RowSink dimensions', () => {
     const s = setup();
     s.ingestion.failWith = (stream) => (stream === DIMENSION ? httpError(400, 'InvalidData') : undefined);
     const sink = s.sink();
-    await feed(sink, [entry(UA_MAC), entry(UA_PY)]);
+    await feed(sink, [entry(UA_MAC), entry(UA_WIN)]);
     const summary = await sink.flush();
     expect(summary.dimensions).toBe(0);
     expect(summary.rejected).toBe(2);

@@ -30,11 +30,16 @@ export interface DimensionColumn {
   /** The row column that keeps its key. */
   keyColumn: string;
   kind: DimensionKind;
+  /**
+   * Shorter values stay in the row: a 12-character key plus a dimension row (~55 bytes + the value)
+   * would save too little per row to pay for itself within a few events a day.
+   */
+  minLength: number;
 }
 
 /** Which columns of which stream land as dimensions. */
 export const DIMENSION_COLUMNS: Readonly<Partial<Record<StreamKey, readonly DimensionColumn[]>>> = {
-  slackAudit: [{ column: 'UserAgent', keyColumn: 'UserAgentKey', kind: 'userAgent' }],
+  slackAudit: [{ column: 'UserAgent', keyColumn: 'UserAgentKey', kind: 'userAgent', minLength: 32 }],
 };
 
 /** Bytes of the SHA-256 kept in a key: 72 bits, 12 base64url characters; collisions need ~2^36 values. */
@@ -146,7 +151,7 @@ export class DimensionBatch {
     let present = false;
     for (const c of columns) {
       const v = source[c.column];
-      if (typeof v === 'string' && v !== '') present = true;
+      if (typeof v === 'string' && v.length >= c.minLength) present = true;
     }
     if (!present) return { row, dimensions: NONE };
 
@@ -159,7 +164,7 @@ export class DimensionBatch {
     for (const name of Object.keys(source)) {
       const value = source[name];
       const c = columns.find((d) => d.column === name);
-      if (c === undefined || typeof value !== 'string' || value === '') {
+      if (c === undefined || typeof value !== 'string' || value.length < c.minLength) {
         out[name] = value;
         continue;
       }

@@ -79,7 +79,7 @@ const slackAudit = defineStream('slackAudit', 'SentrySlackAudit_CL', 'Slack Ente
   ActorTeam: col.string('Workspace (T…) or enterprise (E…) the actor belongs to', { maxBytes: ID }),
   SrcIpAddr: col.string('context.ip_address', { maxBytes: IP }),
   UserAgent: col.string(
-    'context.ua. Sentry lands it once per UTC day in SentryDimension_CL and only its key here (UserAgentKey); the SentrySlackAudit parser joins it back. Rows landed before that carry it here',
+    'context.ua. Sentry lands it once per UTC day in SentryDimension_CL and only its key here (UserAgentKey); the SentrySlackAudit parser joins it back. Values under 32 characters, and rows landed before that, carry it here',
     { maxBytes: 8192 },
   ),
   UserAgentKey: col.string(
