@@ -204,6 +204,40 @@ describe('accepted uploads', () => {
     });
   });
 
+  it('counts stored bytes as the rows’ compact JSON however the body was written (in memory too)', async () => {
+    const memory = await startIngestionEmulator({ tls: ca, verifyToken: entra.verifyToken, streams: STREAMS });
+    extra.push(memory);
+    const stored = () => memory.tables().find((t) => t.table === TABLE)?.storedBytes ?? 0;
+    const compactBytes = (rows: Record<string, unknown>[]) =>
+      rows.reduce((sum, r) => sum + Buffer.byteLength(JSON.stringify(r)), 0);
+    const rows = [row({ Action: 'é 漢字 😀 "q" \\' }), row({ Details: { n: [1, null] } })];
+    const cases: { body: Buffer; landed: Record<string, unknown>[] }[] = [
+      { body: Buffer.from(JSON.stringify(rows)), landed: rows },
+      { body: Buffer.from(JSON.stringify(rows, null, 2)), landed: rows },
+      // Escapes JSON.stringify would not write: \u0041 is "A", \/ is "/".
+      { body: Buffer.from(JSON.stringify([row({ Action: 'x' })]).replace('"x"', '"\\u0041\\/"')), landed: [] },
+      // Invalid UTF-8 inside a string is decoded as U+FFFD (3 bytes), not counted as the 1 byte sent.
+      {
+        body: (() => {
+          const [before = '', after = ''] = JSON.stringify([row({ Action: 'bad' })]).split('"bad"');
+          return Buffer.concat([Buffer.from(`${before}"b`), Buffer.from([0xff]), Buffer.from(`d"${after}`)]);
+        })(),
+        landed: [],
+      },
+    ];
+    for (const c of cases) {
+      const before = stored();
+      expect((await post(memory, c.body)).status).toBe(204);
+      const landed = memory.query(TABLE, { order: 'desc', limit: c.landed.length || 1 }).reverse();
+      const expected = compactBytes(landed.map(({ _TimeReceived: _r, ...columns }) => columns));
+      expect(stored() - before).toBe(expected);
+      if (c.landed.length > 0) expect(landed.map((r) => r.EventId)).toEqual(c.landed.map((r) => r.EventId));
+    }
+    const [escaped, invalid] = memory.query(TABLE, { order: 'desc', limit: 2 }).reverse();
+    expect(escaped?.Action).toBe('A/');
+    expect(invalid?.Action).toBe('b\uFFFDd');
+  });
+
   it('replaces a TimeGenerated over two days old with the time received', async () => {
     const stale = row({ EventId: 'stale', TimeGenerated: new Date(Date.now() - 10 * 86_400_000).toISOString() });
     await client().upload(emu.defaultDcrId, STREAM, [stale]);

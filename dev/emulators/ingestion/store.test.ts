@@ -77,6 +77,33 @@ describe('RowStore', () => {
     expect(store.count('T_CL')).toBe(20);
   });
 
+  it('keeps a request as it was received (later changes to the objects do not reach it), with exact stored bytes', async () => {
+    const rows = [
+      { TimeGenerated: '2026-01-01T09:00:00Z', EventId: 'é-漢-😀', Details: { n: [1, null] } },
+      { TimeGenerated: '2026-01-01T09:00:01Z', EventId: 'b', Action: 'quote " and \\ backslash' },
+    ];
+    const expectedBytes = rows.reduce((sum, row) => sum + Buffer.byteLength(JSON.stringify(row)), 0);
+    const memory = await RowStore.open();
+    const disk = await RowStore.open({ dir });
+    for (const store of [memory, disk]) {
+      await store.append(req('2026-01-01T00:00:01.000Z'), rows);
+    }
+    Object.assign(rows[0] ?? {}, { EventId: 'changed afterwards' });
+    for (const store of [memory, disk]) {
+      expect(store.tableStats('T_CL')).toMatchObject({ rows: 2, requests: 1, storedBytes: expectedBytes });
+      expect(store.query('T_CL', { order: 'desc' })).toEqual([
+        { ...rows[1], [RECEIVED_COLUMN]: '2026-01-01T00:00:01.000Z' },
+        {
+          TimeGenerated: '2026-01-01T09:00:00Z',
+          EventId: 'é-漢-😀',
+          Details: { n: [1, null] },
+          [RECEIVED_COLUMN]: '2026-01-01T00:00:01.000Z',
+        },
+      ]);
+    }
+    expect((await RowStore.open({ dir })).tableStats('T_CL')).toEqual(disk.tableStats('T_CL'));
+  });
+
   it('hides rows younger than the visibility delay', async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
     const store = await RowStore.open({ visibilityDelayMs: 60_000, now: () => now });

@@ -151,9 +151,115 @@ function truncateUtf8(value: string, maxBytes: number): string {
 }
 
 /**
+ * A declaration compiled once for the per-row hot path: column name → a type code, plus what the
+ * TimeGenerated rules need. `clean(row)` answers whether `checkRows` would keep the row exactly as
+ * sent (every property declared, every value of its column's type or null, no string over the field
+ * limit, TimeGenerated present) — `RESTAMP` when the only change is a TimeGenerated outside the
+ * accepted window (every row of a backfill of old events). Other rows take the slow path that
+ * builds the stored copy and names every issue. Compiled per (declaration, policy).
+ */
+interface CompiledCheck {
+  columns: Map<string, ColumnType>;
+  clean(row: object, receivedMs: number): Verdict;
+}
+
+const CLEAN = 0;
+const RESTAMP = 1;
+const DIRTY = 2;
+type Verdict = typeof CLEAN | typeof RESTAMP | typeof DIRTY;
+
+const TYPE_CODES: Record<ColumnType, number> = {
+  string: 1,
+  int: 2,
+  long: 3,
+  real: 4,
+  boolean: 5,
+  datetime: 6,
+  dynamic: 7,
+};
+
+const compiledChecks = new WeakMap<StreamDeclaration, WeakMap<SchemaPolicy, CompiledCheck>>();
+
+function compile(declaration: StreamDeclaration, policy: SchemaPolicy): CompiledCheck {
+  let byPolicy = compiledChecks.get(declaration);
+  if (byPolicy === undefined) {
+    byPolicy = new WeakMap();
+    compiledChecks.set(declaration, byPolicy);
+  }
+  const cached = byPolicy.get(policy);
+  if (cached !== undefined) return cached;
+  const columns = new Map(declaration.columns.map((c) => [c.name, c.type]));
+  // A prototype-less object: looking a name up cannot reach Object.prototype (`constructor`, `__proto__`).
+  const codes = Object.create(null) as Record<string, number | undefined>;
+  for (const c of declaration.columns) codes[c.name] = TYPE_CODES[c.type];
+  const hasTime = columns.has('TimeGenerated');
+  const restamp = policy.restampTimeGenerated && columns.get('TimeGenerated') === 'datetime';
+  const maxFieldBytes = policy.maxFieldBytes;
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: shorter strings need no byte count.
+  const shortString = Math.floor(maxFieldBytes / 3);
+  const oversize = (value: string) => value.length > shortString && Buffer.byteLength(value, 'utf8') > maxFieldBytes;
+  // Rows arrive in time order, so consecutive rows mostly repeat a date-time: remember the last one.
+  let lastDatetime: string | undefined;
+  let lastDatetimeMs = Number.NaN;
+  const datetimeMs = (value: string): number => {
+    if (value !== lastDatetime) {
+      lastDatetimeMs = ISO_DATETIME.test(value) ? Date.parse(value) : Number.NaN;
+      lastDatetime = value;
+    }
+    return lastDatetimeMs;
+  };
+  const clean = (row: object, receivedMs: number): Verdict => {
+    if (Array.isArray(row)) return DIRTY;
+    const record = row as Record<string, unknown>;
+    // JSON.parse yields plain objects whose enumerable properties are all own ones.
+    for (const name in record) {
+      const code = codes[name];
+      if (code === undefined) return DIRTY;
+      const value = record[name];
+      if (value === null) continue;
+      switch (code) {
+        case 1:
+          if (typeof value !== 'string' || oversize(value)) return DIRTY;
+          break;
+        case 2:
+          if (typeof value !== 'number' || !Number.isInteger(value) || value < -2_147_483_648 || value > 2_147_483_647)
+            return DIRTY;
+          break;
+        case 3:
+          if (typeof value !== 'number' || !Number.isSafeInteger(value)) return DIRTY;
+          break;
+        case 4:
+          if (typeof value !== 'number' || !Number.isFinite(value)) return DIRTY;
+          break;
+        case 5:
+          if (typeof value !== 'boolean') return DIRTY;
+          break;
+        case 6:
+          if (typeof value !== 'string' || Number.isNaN(datetimeMs(value))) return DIRTY;
+          break;
+        default:
+          if (typeof value === 'string' && oversize(value)) return DIRTY;
+      }
+    }
+    if (!hasTime) return CLEAN;
+    const time = record.TimeGenerated;
+    if (time === undefined || time === null) return DIRTY;
+    if (restamp && typeof time === 'string') {
+      const generated = datetimeMs(time);
+      if (generated < receivedMs - 2 * DAY_MS || generated > receivedMs + DAY_MS) return RESTAMP;
+    }
+    return CLEAN;
+  };
+  const compiled = { columns, clean };
+  byPolicy.set(policy, compiled);
+  return compiled;
+}
+
+/**
  * Checks rows against a declaration. Returns the rows as they would be stored (undeclared columns
  * dropped, bad values nulled, long strings truncated, per the policy) and every issue found; the
- * caller refuses the request when an issue's policy says `reject`.
+ * caller refuses the request when an issue's policy says `reject`. A row that needs none of that is
+ * returned as the very object given (not copied).
  */
 export function checkRows(
   rows: readonly unknown[],
@@ -161,7 +267,9 @@ export function checkRows(
   policy: SchemaPolicy,
   receivedAt: string,
 ): { rows: Record<string, unknown>[]; issues: SchemaIssue[]; rejecting: SchemaIssue[] } {
-  const columns = new Map(declaration.columns.map((c) => [c.name, c.type]));
+  const compiled = compile(declaration, policy);
+  const columns = compiled.columns;
+  const receivedMs = Date.parse(receivedAt);
   const issues: SchemaIssue[] = [];
   const rejecting: SchemaIssue[] = [];
   const out: Record<string, unknown>[] = [];
@@ -169,10 +277,30 @@ export function checkRows(
     issues.push(issue);
     if (reject) rejecting.push(issue);
   };
-  rows.forEach((raw, index) => {
+  for (let index = 0; index < rows.length; index += 1) {
+    const raw = rows[index];
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       note({ row: index, column: '', problem: 'not_an_object', detail: `row is ${describe(raw)}` }, true);
-      return;
+      continue;
+    }
+    const verdict = compiled.clean(raw, receivedMs);
+    if (verdict === CLEAN) {
+      out.push(raw as Record<string, unknown>);
+      continue;
+    }
+    if (verdict === RESTAMP) {
+      const time = (raw as Record<string, unknown>).TimeGenerated as string;
+      note(
+        {
+          row: index,
+          column: 'TimeGenerated',
+          problem: 'restamped',
+          detail: `TimeGenerated ${time} replaced by the time received`,
+        },
+        false,
+      );
+      out.push({ ...(raw as Record<string, unknown>), TimeGenerated: receivedAt });
+      continue;
     }
     const row: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
@@ -225,8 +353,7 @@ export function checkRows(
       columns.get('TimeGenerated') === 'datetime'
     ) {
       const generated = Date.parse(row.TimeGenerated);
-      const received = Date.parse(receivedAt);
-      if (generated < received - 2 * DAY_MS || generated > received + DAY_MS) {
+      if (generated < receivedMs - 2 * DAY_MS || generated > receivedMs + DAY_MS) {
         note(
           {
             row: index,
@@ -240,6 +367,6 @@ export function checkRows(
       }
     }
     out.push(row);
-  });
+  }
   return { rows: out, issues, rejecting };
 }
