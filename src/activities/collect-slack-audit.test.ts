@@ -6,6 +6,7 @@ import { type SlackEmulator, startSlackEmulator } from '../../dev/emulators/slac
 import { FakeIngestion, auditEntry, httpError, recordingObservers } from '../../test/helpers/pipeline';
 import { BASE_TEST_ENV, startTestAzurite, type TestAzurite } from '../../test/helpers/state';
 import { SlackAuditClient } from '../collectors/slack-audit/client';
+import { landedKey, type SlackAuditCheckpoint } from '../collectors/slack-audit/pages';
 import type { Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
 import { CheckpointStore } from '../state/checkpoints';
@@ -41,6 +42,8 @@ interface Setup {
   events: string[];
   deps: (overrides?: Partial<CollectSlackAuditDeps>) => CollectSlackAuditDeps;
   checkpoints: SlackAuditCheckpoints;
+  /** One entry per coming checkpoint save: true = the run dies instead of saving. */
+  crashBeforeSave: boolean[];
 }
 
 async function setup(settings: Record<string, string> = {}, entries: Record<string, unknown>[] = []): Promise<Setup> {
@@ -59,12 +62,16 @@ async function setup(settings: Record<string, string> = {}, entries: Record<stri
   ingestion.onUpload = (stream, rows) => events.push(`upload ${stream} ${rows}`);
   const observers = recordingObservers(events);
   const dimensions = new DimensionLedger();
+  const crashBeforeSave: boolean[] = [];
   const store = new CheckpointStore(config);
   const checkpoints = new SlackAuditCheckpoints(store);
   const recorded = {
     load: (key: string) => checkpoints.load(key),
-    save: async (key: string, cp: { at: number; seenIds: readonly string[] }, etag: string | undefined, now: Date) => {
+    save: async (key: string, cp: SlackAuditCheckpoint, etag: string | undefined, now: Date) => {
       events.push(`checkpoint.save ${cp.at}`);
+      const crash = crashBeforeSave.shift();
+      // A crash after the window's upload, before its checkpoint is written.
+      if (crash === true) throw new AppError(ErrorCode.StateUnavailable, 'host died', { retriable: true });
       return checkpoints.save(key, cp, etag, now);
     },
   } as unknown as SlackAuditCheckpoints;
@@ -77,6 +84,7 @@ async function setup(settings: Record<string, string> = {}, entries: Record<stri
     observers,
     events,
     checkpoints,
+    crashBeforeSave,
     deps: (overrides = {}) => ({
       config,
       client: new SlackAuditClient({
@@ -135,7 +143,13 @@ describe('collectSlackAudit', () => {
       'observer.flush',
       `checkpoint.save ${T + 3600}`,
     ]);
-    expect((await s.checkpoints.load(s.org)).checkpoint).toEqual({ at: T + 3600, seenIds: [entries[2]?.id] });
+    // The ids landed in the last 120 s (the default overlap) are kept for the next window's re-read.
+    expect((await s.checkpoints.load(s.org)).checkpoint).toEqual({
+      at: T + 3600,
+      since: T + 3480,
+      landed: { [String(T + 3600)]: [landedKey(String(entries[2]?.id))] },
+    });
+    expect(result).toMatchObject({ overlapSeconds: 120, forgottenIds: 0 });
     // JSON-serializable summary.
     expect(JSON.parse(JSON.stringify(result))).toEqual(result);
   });
@@ -151,6 +165,100 @@ describe('collectSlackAudit', () => {
     expect(result).toMatchObject({ rows: 2, duplicates: 1, checkpointAt: T + 3700 });
     const ids = s.ingestion.rows(AUDIT).map((r) => r.EventId);
     expect(ids.sort()).toEqual([first.id, lateSameSecond.id, later.id].sort());
+  });
+
+  it('lands an entry Slack shows late (date_create inside the overlap) exactly once, and nothing of the overlap twice', async () => {
+    const onTime = auditEntry({ date_create: T + 3590 });
+    const s = await setup({}, [onTime]);
+    const at = (second: number) => new Date(second * 1000).toISOString();
+    await collectSlackAudit({ cycleId: 'c1', now: at(T + 3600) }, s.deps());
+    // Visible only now, after c1 read its second: 50 s before the checkpoint, inside the 120 s overlap.
+    const late = auditEntry({ date_create: T + 3550 });
+    const next = auditEntry({ date_create: T + 3610 });
+    s.slack.state.addAuditEntries([late, next] as never);
+    const second = await collectSlackAudit({ cycleId: 'c2', now: at(T + 3615) }, s.deps());
+    expect(second).toMatchObject({ rows: 2, duplicates: 1, checkpointAt: T + 3615, overlapSeconds: 120 });
+    const third = await collectSlackAudit({ cycleId: 'c3', now: at(T + 3630) }, s.deps());
+    expect(third).toMatchObject({ rows: 0, duplicates: 3 });
+    const ids = s.ingestion.rows(AUDIT).map((r) => r.EventId);
+    expect(ids.sort()).toEqual([onTime.id, late.id, next.id].sort());
+  });
+
+  it('without an overlap (SENTRY_SLACK_AUDIT_OVERLAP_SECONDS=0) the same late entry is never read', async () => {
+    const s = await setup({ SENTRY_SLACK_AUDIT_OVERLAP_SECONDS: '0' }, [auditEntry({ date_create: T + 3590 })]);
+    await collectSlackAudit({ cycleId: 'c1', now: new Date((T + 3600) * 1000).toISOString() }, s.deps());
+    const late = auditEntry({ date_create: T + 3550 });
+    s.slack.state.addAuditEntries([late] as never);
+    await collectSlackAudit({ cycleId: 'c2', now: new Date((T + 3615) * 1000).toISOString() }, s.deps());
+    expect(s.ingestion.rows(AUDIT).map((r) => r.EventId)).not.toContain(late.id);
+  });
+
+  it('over many 15 s cycles with entries arriving up to 100 s late, lands each exactly once', async () => {
+    const s = await setup({ SENTRY_SLACK_AUDIT_LAG_SECONDS: '5' });
+    const added: Record<string, unknown>[] = [];
+    let now = T + 3600;
+    await collectSlackAudit({ cycleId: 'c0', now: new Date(now * 1000).toISOString() }, s.deps());
+    for (let cycle = 1; cycle <= 20; cycle += 1) {
+      const batch = [
+        // On time: created in the 15 s since the last cycle.
+        ...Array.from({ length: 4 }, (_, i) => auditEntry({ date_create: now - 14 + i * 4 })),
+        // Late: created 20..100 s ago, visible only now.
+        auditEntry({ date_create: now - 20 - ((cycle * 37) % 80) }),
+        auditEntry({ date_create: now - 6 }),
+      ];
+      s.slack.state.addAuditEntries(batch);
+      added.push(...batch);
+      now += 15;
+      const result = await collectSlackAudit(
+        { cycleId: `c${cycle}`, now: new Date(now * 1000).toISOString() },
+        s.deps(),
+      );
+      expect(result.checkpointAt).toBe(now - 5);
+    }
+    const counts = new Map<unknown, number>();
+    for (const row of s.ingestion.rows(AUDIT)) counts.set(row.EventId, (counts.get(row.EventId) ?? 0) + 1);
+    expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
+    expect([...counts.keys()].sort()).toEqual(added.map((e) => e.id).sort());
+  });
+
+  it('a crash between upload and checkpoint re-lands only that window once more, and loses nothing', async () => {
+    const entries = Array.from({ length: 36 }, (_, k) => auditEntry({ date_create: T + 100 * (k + 1) }));
+    const s = await setup({ SENTRY_SLACK_AUDIT_WINDOW_SECONDS: '600' }, entries);
+    // Windows 1 and 2 are checkpointed; the host dies after uploading window 3.
+    s.crashBeforeSave.push(false, false, true);
+    await expect(collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps())).rejects.toMatchObject({
+      code: ErrorCode.StateUnavailable,
+    });
+    expect((await s.checkpoints.load(s.org)).checkpoint?.at).toBe(T + 1200);
+    const retried = await collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps());
+    expect(retried).toMatchObject({ caughtUp: true, checkpointAt: T + 3600 });
+
+    const counts = new Map<unknown, number>();
+    for (const row of s.ingestion.rows(AUDIT)) counts.set(row.EventId, (counts.get(row.EventId) ?? 0) + 1);
+    expect([...counts.keys()].sort()).toEqual(entries.map((e) => e.id).sort());
+    // Window 3 re-read [T+1080, T+1800]: what it landed new, (T+1200, T+1800], lands once more; nothing else does.
+    const interrupted = entries.filter((e) => Number(e.date_create) > T + 1200 && Number(e.date_create) <= T + 1800);
+    expect([...counts].filter(([, n]) => n > 1).map(([id]) => id)).toEqual(
+      expect.arrayContaining(interrupted.map((e) => e.id)),
+    );
+    expect([...counts].filter(([, n]) => n > 1)).toHaveLength(interrupted.length);
+    expect(Math.max(...counts.values())).toBe(2);
+  });
+
+  it('past the landed-id cap shrinks the overlap, says so, and still lands nothing twice', async () => {
+    const entries = Array.from({ length: 10 }, (_, k) => auditEntry({ date_create: T + 3600 - 10 * k }));
+    const s = await setup({}, entries);
+    const logs: string[] = [];
+    const deps = s.deps({ maxLandedKeys: 4, log: (m) => logs.push(m) });
+    const first = await collectSlackAudit({ cycleId: 'c1', now: NOW }, deps);
+    expect(first).toMatchObject({ rows: 10, forgottenIds: 6, overlapSeconds: 39 });
+    expect(logs.some((m) => /forgot the 6 oldest.*re-reads only 39 s before the checkpoint/.test(m))).toBe(true);
+    s.slack.state.addAuditEntries([auditEntry({ date_create: T + 3605 })] as never);
+    const second = await collectSlackAudit({ cycleId: 'c2', now: new Date((T + 3615) * 1000).toISOString() }, deps);
+    expect(second.rows).toBe(1);
+    const ids = s.ingestion.rows(AUDIT).map((r) => r.EventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(11);
   });
 
   it('quarantines invalid entries with their reason and keeps landing the valid ones around them', async () => {
@@ -236,7 +344,7 @@ describe('collectSlackAudit', () => {
           observe: inner.observe.bind(inner),
           async flush() {
             // Another run of the same org saves first, between our read and our write.
-            await rival.save(s.org, { at: T + 100, seenIds: [] }, undefined, new Date());
+            await rival.save(s.org, { at: T + 100, since: T + 100, landed: {} }, undefined, new Date());
             return inner.flush();
           },
         };

@@ -3,7 +3,9 @@
  * quarantine) → detections' observer → uploader, one time window at a time.
  * - Live (no `window` in the input): windows follow the checkpoint; after each window's last row is
  *   uploaded and the observations are flushed, the checkpoint advances (ETag-guarded). Windows repeat
- *   until caught up (now − lag) or the run budget is spent; the rest waits for the next cycle.
+ *   until caught up (now − lag) or the run budget is spent; the rest waits for the next cycle. Each
+ *   window re-reads the overlap before the checkpoint for entries Slack shows late; the ids landed
+ *   there are saved with the checkpoint, so only the late ones land.
  * - Backfill (`window` given): exactly that window, checkpoint untouched (rows already landed by the
  *   live collector land again and the KQL parsers dedupe on EventId).
  * Every failure is rethrown as a coded error so Durable's retry policy decides; a failed window
@@ -26,7 +28,7 @@ import { AppError, ErrorCode, ensureError, isAppError } from '../errors';
 import { ingestionClient } from '../ingestion/client';
 import type { IngestionClientLike } from '../ingestion/uploader';
 import { CheckpointStore } from '../state/checkpoints';
-import { capCheckpoint, SlackAuditCheckpoints } from '../state/slack-audit-checkpoint';
+import { SlackAuditCheckpoints } from '../state/slack-audit-checkpoint';
 import type { DimensionLedger } from '../transforms/dimensions';
 import { toSlackAuditRow } from '../transforms/slack-audit';
 import { fileChannelsResolver } from './file-channels';
@@ -59,6 +61,13 @@ export interface CollectSlackAuditResult {
   caughtUp: boolean;
   /** The persisted checkpoint second (live), or null. */
   checkpointAt: number | null;
+  /**
+   * Seconds before the checkpoint the next window re-reads (live), or null. Below the configured
+   * overlap when more ids landed in it than the checkpoint keeps (see `forgottenIds`).
+   */
+  overlapSeconds: number | null;
+  /** Landed ids the checkpoint could not keep (its cap): their seconds are no longer re-read. */
+  forgottenIds: number;
   fetched: number;
   rows: number;
   quarantined: number;
@@ -86,6 +95,8 @@ export interface CollectSlackAuditDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Dimension keys already landed; default the process-wide ledger (tests pass a fresh one). */
   dimensions?: DimensionLedger;
+  /** Landed ids a checkpoint keeps (default MAX_LANDED_KEYS; tests lower it). */
+  maxLandedKeys?: number;
 }
 
 export function parseInput<T>(schema: z.ZodType<T>, raw: unknown, activity: string): T {
@@ -120,6 +131,8 @@ export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDep
     windows: 0,
     caughtUp: true,
     checkpointAt: null,
+    overlapSeconds: null,
+    forgottenIds: 0,
     fetched: 0,
     rows: 0,
     quarantined: 0,
@@ -145,6 +158,8 @@ export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDep
     let final: SlackAuditCheckpoint | undefined;
     for await (const page of slackAuditPages(deps.client, window, {
       checkpoint,
+      overlapSeconds: settings.overlapSeconds,
+      ...(deps.maxLandedKeys === undefined ? {} : { maxLandedKeys: deps.maxLandedKeys }),
       limit: settings.pageSize,
       allowActions: settings.allowActions,
       denyActions: settings.denyActions,
@@ -156,6 +171,7 @@ export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDep
       for (const entry of page.entries)
         await sink.accept('slackAudit', toSlackAuditRow(entry, { sourceOrg: org }), entry);
       if (page.checkpoint !== undefined) final = page.checkpoint;
+      if (page.forgotten !== undefined && input.window === undefined) result.forgottenIds += page.forgotten;
     }
     const landed = await sink.flush();
     result.rows += totalRows(landed);
@@ -176,6 +192,7 @@ export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDep
       for (;;) {
         const window = planSlackAuditWindow(checkpoint, nowSec, {
           lagSeconds: settings.lagSeconds,
+          overlapSeconds: settings.overlapSeconds,
           initialLookbackSeconds: settings.lookbackHours * 3600,
           maxWindowSeconds: settings.windowSeconds,
         });
@@ -184,8 +201,9 @@ export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDep
         if (next === undefined) throw new AppError(ErrorCode.Unknown, 'Slack audit window ended without a checkpoint');
         // Every row of the window is uploaded and observed: only now may the checkpoint move.
         etag = await deps.checkpoints.save(org, next, etag, new Date(clock()));
-        checkpoint = capCheckpoint(next);
+        checkpoint = next;
         result.checkpointAt = checkpoint.at;
+        result.overlapSeconds = Math.min(settings.overlapSeconds, checkpoint.at - checkpoint.since);
         if (window.latest >= nowSec - settings.lagSeconds) break;
         if (clock() >= deadline) {
           result.caughtUp = false;
@@ -200,6 +218,13 @@ export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDep
     `collectSlackAudit ${org} ${result.mode} ${input.cycleId}: ${result.windows} windows, ${result.rows} rows, ` +
       `${result.quarantined} quarantined, ${result.duplicates} duplicates dropped, ${result.apiCalls} API calls, checkpoint ${String(result.checkpointAt)}`,
   );
+  if (result.forgottenIds > 0) {
+    deps.log?.(
+      `collectSlackAudit ${org} ${input.cycleId}: more ids landed in the last ${settings.overlapSeconds} s than the checkpoint keeps; ` +
+        `forgot the ${result.forgottenIds} oldest, so the next window re-reads only ${String(result.overlapSeconds)} s before the checkpoint ` +
+        `(entries Slack shows later than that are missed)`,
+    );
+  }
   return result;
 }
 

@@ -53,6 +53,18 @@ describe('parseConfig', () => {
     expect(problemsOf({ ...valid, SENTRY_INGESTION_ENDPOINT: 'not a url' })[0]).toMatch(/^SENTRY_INGESTION_ENDPOINT is invalid/);
   });
 
+  it('defaults the Slack audit lag to 5 s with a 120 s overlap, and bounds the overlap with a fix', () => {
+    const audit = parseConfig(valid).collection.slackAudit;
+    expect({ lag: audit.lagSeconds, overlap: audit.overlapSeconds }).toEqual({ lag: 5, overlap: 120 });
+    expect(parseConfig({ ...valid, SENTRY_SLACK_AUDIT_OVERLAP_SECONDS: '0' }).collection.slackAudit.overlapSeconds).toBe(0);
+    expect(parseConfig({ ...valid, SENTRY_SLACK_AUDIT_OVERLAP_SECONDS: '1800' }).collection.slackAudit.overlapSeconds).toBe(1800);
+    for (const bad of ['-1', '1801', '2.5', 'two minutes']) {
+      const problems = problemsOf({ ...valid, SENTRY_SLACK_AUDIT_OVERLAP_SECONDS: bad });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^SENTRY_SLACK_AUDIT_OVERLAP_SECONDS is invalid .*from 0 to 1800 \(default 120\).*late/);
+    }
+  });
+
   it('reports an unresolved Key Vault reference with the role to grant, never its value', () => {
     const problems = problemsOf({
       ...valid,

@@ -178,7 +178,8 @@ const EnvSchema = z.object({
   SENTRY_SLACK_AUDIT_ACTIONS: csv,
   SENTRY_SLACK_AUDIT_DENY_ACTIONS: csv,
   SENTRY_SLACK_AUDIT_PAGE_SIZE: intSetting(1000, 1, 9999),
-  SENTRY_SLACK_AUDIT_LAG_SECONDS: intSetting(60, 0, 3600),
+  SENTRY_SLACK_AUDIT_LAG_SECONDS: intSetting(5, 0, 3600),
+  SENTRY_SLACK_AUDIT_OVERLAP_SECONDS: intSetting(120, 0, 1800),
   SENTRY_SLACK_AUDIT_LOOKBACK_HOURS: intSetting(24, 1, 24 * 90),
   SENTRY_SLACK_AUDIT_WINDOW_SECONDS: intSetting(3600, 60, 86_400),
   SENTRY_SLACK_AUDIT_RUN_SECONDS: intSetting(120, 10, 540),
@@ -263,6 +264,11 @@ export interface Config {
       readonly pageSize: number;
       /** Seconds kept between a window's end and now, so entries still being written are read next time. */
       readonly lagSeconds: number;
+      /**
+       * Seconds before the checkpoint re-read every window, so entries Slack shows late (with an older
+       * date_create) still land; those already landed are recognized by their kept ids.
+       */
+      readonly overlapSeconds: number;
       /** Where the very first run starts. */
       readonly lookbackHours: number;
       /** Longest window read and checkpointed at once. */
@@ -301,7 +307,9 @@ const FIXES: Record<string, string> = {
   SENTRY_INCIDENT_ESCALATION_MINUTES: 'use a whole number of minutes from 1 to 1440 (default 15)',
   SENTRY_INCIDENT_SNOOZE_DAYS: 'use a whole number of days from 1 to 90 (default 7)',
   SENTRY_SLACK_AUDIT_PAGE_SIZE: 'use a whole number of entries per page from 1 to 9999 (default 1000)',
-  SENTRY_SLACK_AUDIT_LAG_SECONDS: 'use a whole number of seconds from 0 to 3600 (default 60)',
+  SENTRY_SLACK_AUDIT_LAG_SECONDS: 'use a whole number of seconds from 0 to 3600 (default 5)',
+  SENTRY_SLACK_AUDIT_OVERLAP_SECONDS:
+    'use a whole number of seconds from 0 to 1800 (default 120): how far before the checkpoint each window re-reads for audit entries Slack shows late; 0 re-reads only the checkpoint second',
   SENTRY_SLACK_AUDIT_LOOKBACK_HOURS: 'use a whole number of hours from 1 to 2160 (default 24)',
   SENTRY_SLACK_AUDIT_WINDOW_SECONDS: 'use a whole number of seconds from 60 to 86400 (default 3600)',
   SENTRY_SLACK_AUDIT_RUN_SECONDS: 'use a whole number of seconds from 10 to 540 (default 120)',
@@ -417,6 +425,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
         denyActions: env.SENTRY_SLACK_AUDIT_DENY_ACTIONS,
         pageSize: env.SENTRY_SLACK_AUDIT_PAGE_SIZE,
         lagSeconds: env.SENTRY_SLACK_AUDIT_LAG_SECONDS,
+        overlapSeconds: env.SENTRY_SLACK_AUDIT_OVERLAP_SECONDS,
         lookbackHours: env.SENTRY_SLACK_AUDIT_LOOKBACK_HOURS,
         windowSeconds: env.SENTRY_SLACK_AUDIT_WINDOW_SECONDS,
         runSeconds: env.SENTRY_SLACK_AUDIT_RUN_SECONDS,

@@ -13,6 +13,20 @@ export interface CheckpointRecord<T> {
   value: T;
   etag: string;
   updatedAt: string;
+  /** String properties saved beside `Value` (see `save`); absent when there are none. */
+  extra?: Record<string, string>;
+}
+
+const OWN_PROPERTIES = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'Value', 'UpdatedAt']);
+
+/** The entity's other string properties: large data a checkpoint keeps out of `Value`. */
+function extraOf(entity: Record<string, unknown>): Record<string, string> | undefined {
+  let extra: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(entity)) {
+    if (OWN_PROPERTIES.has(name) || name.startsWith('odata.') || typeof value !== 'string') continue;
+    (extra ??= {})[name] = value;
+  }
+  return extra;
 }
 
 export class CheckpointStore {
@@ -22,7 +36,15 @@ export class CheckpointStore {
     const table = await stateTable(this.config, 'checkpoints');
     try {
       const entity = await table.getEntity<{ Value: string; UpdatedAt: string }>(safeKey(source), safeKey(org));
-      return { source, org, value: JSON.parse(entity.Value) as T, etag: entity.etag, updatedAt: entity.UpdatedAt };
+      const extra = extraOf(entity);
+      return {
+        source,
+        org,
+        value: JSON.parse(entity.Value) as T,
+        etag: entity.etag,
+        updatedAt: entity.UpdatedAt,
+        ...(extra === undefined ? {} : { extra }),
+      };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw asStateError(error, `reading the ${source}/${org} checkpoint`);
@@ -31,11 +53,25 @@ export class CheckpointStore {
 
   /**
    * Saves a checkpoint. With `expectedEtag` the write succeeds only if nobody wrote since that read;
-   * without it (first checkpoint) it succeeds only if none exists yet.
+   * without it (first checkpoint) it succeeds only if none exists yet. `extra` string properties are
+   * written in the same entity (each ≤ 32 K characters), replacing any the entity had before.
    */
-  async save(source: string, org: string, value: unknown, expectedEtag: string | undefined, now: Date): Promise<string> {
+  async save(
+    source: string,
+    org: string,
+    value: unknown,
+    expectedEtag: string | undefined,
+    now: Date,
+    extra: Readonly<Record<string, string>> = {},
+  ): Promise<string> {
     const table = await stateTable(this.config, 'checkpoints');
-    const entity = { partitionKey: safeKey(source), rowKey: safeKey(org), Value: JSON.stringify(value), UpdatedAt: now.toISOString() };
+    const entity = {
+      ...extra,
+      partitionKey: safeKey(source),
+      rowKey: safeKey(org),
+      Value: JSON.stringify(value),
+      UpdatedAt: now.toISOString(),
+    };
     try {
       const result =
         expectedEtag === undefined
@@ -52,13 +88,17 @@ export class CheckpointStore {
     const out: CheckpointRecord<T>[] = [];
     const filter = source === undefined ? undefined : `PartitionKey eq '${safeKey(source).replace(/'/g, "''")}'`;
     try {
-      for await (const entity of table.listEntities<Entity & { Value: string; UpdatedAt: string }>({ queryOptions: { filter } })) {
+      for await (const entity of table.listEntities<Entity & { Value: string; UpdatedAt: string }>({
+        queryOptions: { filter },
+      })) {
+        const extra = extraOf(entity);
         out.push({
           source: entity.partitionKey ?? '',
           org: entity.rowKey ?? '',
           value: JSON.parse(entity.Value) as T,
           etag: entity.etag,
           updatedAt: entity.UpdatedAt,
+          ...(extra === undefined ? {} : { extra }),
         });
       }
     } catch (error) {

@@ -2,15 +2,13 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { nextCheckpoint, planSlackAuditWindow } from '../collectors/slack-audit/pages';
 import { uplinkSnapshot } from '../collectors/meraki/uplinks';
 import { recordCycle } from '../activities/cycle-activities';
-import { AppError, ErrorCode } from '../errors';
+import { ErrorCode } from '../errors';
 import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
 import { CheckpointStore } from './checkpoints';
 import { CycleStore } from './cycles';
 import { MerakiNetworkStore, MerakiOrgStates, UplinkSnapshotStore } from './meraki-state';
-import { capCheckpoint, MAX_SEEN_IDS, SlackAuditCheckpoints } from './slack-audit-checkpoint';
 import { stateTable } from './tables';
 
 let t: TestAzurite;
@@ -23,56 +21,6 @@ afterAll(async () => {
 
 const now = new Date('2026-11-23T10:00:00Z');
 const org = () => `org-${randomUUID().slice(0, 8)}`;
-
-describe('Slack audit checkpoints', () => {
-  it('starts empty, creates once, then advances only with the ETag it read', async () => {
-    const store = new SlackAuditCheckpoints(new CheckpointStore(t.config));
-    const key = org();
-    expect(await store.load(key)).toEqual({ checkpoint: undefined, etag: undefined });
-    const etag1 = await store.save(key, { at: 100, seenIds: ['a', 'b'] }, undefined, now);
-    // A second "first save" (a racing first run) loses instead of overwriting.
-    await expect(store.save(key, { at: 90, seenIds: [] }, undefined, now)).rejects.toMatchObject({
-      code: ErrorCode.StateConflict,
-      retriable: true,
-    });
-    const loaded = await store.load(key);
-    expect(loaded.checkpoint).toEqual({ at: 100, seenIds: ['a', 'b'] });
-    expect(loaded.etag).toBe(etag1);
-    const etag2 = await store.save(key, { at: 160, seenIds: ['c'] }, etag1, now);
-    // A late run holding the old ETag cannot move it back.
-    await expect(store.save(key, { at: 130, seenIds: [] }, etag1, now)).rejects.toMatchObject({
-      code: ErrorCode.StateConflict,
-    });
-    expect((await store.load(key)).checkpoint).toEqual({ at: 160, seenIds: ['c'] });
-    expect(etag2).not.toBe(etag1);
-  });
-
-  it('caps seenIds by closing the second, so the entity never reaches the 64 KiB property limit', async () => {
-    const store = new SlackAuditCheckpoints(new CheckpointStore(t.config));
-    const key = org();
-    const many = Array.from({ length: 5000 }, () => randomUUID()).sort();
-    const window = { oldest: 1000, latest: 2000 };
-    const full = nextCheckpoint(window, many);
-    expect(full.seenIds).toHaveLength(5000);
-    await store.save(key, full, undefined, now);
-    const saved = (await store.load(key)).checkpoint;
-    expect(saved).toEqual({ at: 2001, seenIds: [] });
-    // The next window starts right after the closed second: no gap, no re-read.
-    expect(planSlackAuditWindow(saved, 2100, { lagSeconds: 0 })).toEqual({ oldest: 2001, latest: 2100 });
-
-    const few = Array.from({ length: MAX_SEEN_IDS }, (_, i) => `id-${i}`);
-    expect(capCheckpoint({ at: 5, seenIds: few })).toEqual({ at: 5, seenIds: few });
-  });
-
-  it('refuses a corrupted checkpoint with a non-retriable error naming the entity', async () => {
-    const key = org();
-    await new CheckpointStore(t.config).save('slackAudit', key, { at: 'yesterday' }, undefined, now);
-    const error = await new SlackAuditCheckpoints(new CheckpointStore(t.config)).load(key).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ code: ErrorCode.StateUnavailable, retriable: false });
-    expect((error as Error).message).toContain(`slackAudit/${key}`);
-  });
-});
 
 describe('Meraki org state', () => {
   it('defaults to cycle 0 and is ETag-guarded', async () => {

@@ -1,19 +1,27 @@
 /**
  * Collection semantics for the Slack Audit Logs API over one time window.
- * - Bounds: `oldest` and `latest` are unix seconds and both inclusive. A window starts at the
- *   checkpoint second (re-read on purpose: entries can still land in that second after we read it)
- *   and ends `lagSeconds` before now.
+ * - Bounds: `oldest` and `latest` are unix seconds and both inclusive. A window ends `lagSeconds`
+ *   before now and starts `overlapSeconds` before the checkpoint: Slack's audit index can show an
+ *   entry later than its `date_create` says, so each cycle re-reads the recent past to pick up
+ *   entries that appeared there after the previous read. An entry that becomes visible more than
+ *   overlap + lag seconds after its `date_create` is still missed; the lag is small (fast alerts),
+ *   the overlap carries the correctness.
  * - Order: results come newest-first (not stated by Slack, so nothing here relies on it); the
  *   checkpoint therefore cannot move per page, only once the whole window has been read.
- * - Dedupe: the checkpoint carries the ids already landed at its second; re-read entries with those
- *   ids are dropped, as are repeats within the window (keep windows bounded: `maxWindowSeconds`).
+ * - Dedupe: the checkpoint carries compact keys of every entry landed with `date_create` in
+ *   [since, at] (`since` ≥ at − overlap); re-read entries with those keys are dropped, as are repeats
+ *   within the window (keep windows bounded: `maxWindowSeconds`). The key set is capped
+ *   (`maxLandedKeys`): past it the oldest seconds are forgotten and `since` moves up, so the next
+ *   window re-reads less of the past (a shorter overlap) instead of landing anything twice.
  * - Checkpoint rule: only the last page of a window carries `checkpoint`, and the caller persists it
  *   only after every row of every page of the window is uploaded. A crash before that re-reads the
  *   whole window next time, and the uploaded-but-uncheckpointed rows land again (we prefer a
- *   duplicate to a gap); everything at or before the persisted checkpoint never lands twice.
+ *   duplicate to a gap); everything landed before the persisted checkpoint never lands twice.
  * - Filters: an action allow list is sent as `action=` batches of at most 30 (Slack's limit; the
  *   comma-separated syntax is [UNVERIFIED]); a deny list is applied here, client-side.
  */
+import { createHash } from 'node:crypto';
+
 import { AppError, ErrorCode } from '../../errors';
 import { isRecord } from '../http';
 import { SLACK_AUDIT_MAX_LIMIT, type SlackAuditClient } from './client';
@@ -28,19 +36,53 @@ export interface TimeWindow {
   readonly latest: number;
 }
 
+/** Defaults of the live collector (the app's settings default to the same values). */
+export const DEFAULT_LAG_SECONDS = 5;
+export const DEFAULT_OVERLAP_SECONDS = 120;
 /**
- * The high-water mark of Slack audit collection for one org: `at` is the `latest` second of the last
- * window whose rows were all uploaded; `seenIds` are the entry ids at exactly that second that were
- * landed (sorted, unique). The next window starts at `at` (inclusive) and skips those ids.
+ * Landed keys kept in a checkpoint: 20,000 keys of 11 characters ≈ 440 KB of UTF-16 in the entity,
+ * well under Table Storage's 1 MiB. At 166 entries/s the full default overlap still fits.
+ */
+export const MAX_LANDED_KEYS = 20_000;
+
+/**
+ * The high-water mark of Slack audit collection for one org:
+ * - `at`: the `latest` second of the last window whose rows were all uploaded;
+ * - `since`: the first second `landed` covers (at − overlap ≤ since ≤ at + 1, higher only after a
+ *   first run or the key cap); the next window starts there;
+ * - `landed`: `landedKey(id)` of every entry landed with `date_create` in [since, at], by second
+ *   (decimal string → keys, sorted, unique).
  */
 export interface SlackAuditCheckpoint {
   readonly at: number;
-  readonly seenIds: readonly string[];
+  readonly since: number;
+  readonly landed: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * The dedupe key of an entry id: 8 bytes of its SHA-256, base64url (11 characters). A UUID is 36;
+ * the chance that one of 10⁴ kept keys matches a new id by accident is ~5·10⁻¹⁶.
+ */
+export function landedKey(id: string): string {
+  return createHash('sha256').update(id).digest().subarray(0, 8).toString('base64url');
+}
+
+export const LANDED_KEY_PATTERN = /^[A-Za-z0-9_-]{11}$/;
+
+/** Keys in a checkpoint's landed set. */
+export function landedCount(checkpoint: SlackAuditCheckpoint): number {
+  let count = 0;
+  for (const keys of Object.values(checkpoint.landed)) count += keys.length;
+  return count;
 }
 
 export interface SlackAuditPagesOptions {
-  /** The persisted checkpoint; its `seenIds` are dropped when re-read at its second. */
+  /** The persisted checkpoint; entries whose keys it holds are dropped when re-read. */
   checkpoint?: SlackAuditCheckpoint | undefined;
+  /** Seconds before the window's `latest` whose landed keys the next checkpoint keeps (default 120). */
+  overlapSeconds?: number;
+  /** Cap on the next checkpoint's landed keys (default MAX_LANDED_KEYS). */
+  maxLandedKeys?: number;
   /** Page size, 1..9999 (default 1000). */
   limit?: number;
   /** Only these actions (sent to Slack in batches). Empty or absent = every action. */
@@ -69,14 +111,18 @@ export interface SlackAuditPage {
   last: boolean;
   /** On the final page only: persist it after every row of the window is uploaded, not before. */
   checkpoint?: SlackAuditCheckpoint;
+  /** On the final page only: landed keys the cap made the checkpoint forget (0 normally). */
+  forgotten?: number;
 }
 
 export interface WindowPlanOptions {
-  /** Seconds kept between `latest` and now, so entries still being written are read next time (default 60). */
+  /** Seconds kept between `latest` and now (default 5). */
   lagSeconds?: number;
+  /** Seconds before the checkpoint re-read for late entries (default 120; bounded by `since`). */
+  overlapSeconds?: number;
   /** Where a first run starts, in seconds before now (default 24 h). */
   initialLookbackSeconds?: number;
-  /** Longest window read in one go; a backlog catches up over several cycles (default 3600). */
+  /** Longest stretch past the checkpoint read in one go; a backlog catches up over several cycles (default 3600). */
   maxWindowSeconds?: number;
 }
 
@@ -86,33 +132,77 @@ export function planSlackAuditWindow(
   nowSec: number,
   options: WindowPlanOptions = {},
 ): TimeWindow | null {
-  const lag = options.lagSeconds ?? 60;
+  const lag = options.lagSeconds ?? DEFAULT_LAG_SECONDS;
   const maxWindow = options.maxWindowSeconds ?? 3600;
   const end = Math.floor(nowSec) - lag;
-  const oldest = checkpoint?.at ?? end - (options.initialLookbackSeconds ?? 86_400);
-  if (end < oldest) return null;
-  return { oldest, latest: Math.min(end, oldest + maxWindow) };
+  if (checkpoint === undefined) {
+    const oldest = end - (options.initialLookbackSeconds ?? 86_400);
+    return { oldest, latest: Math.min(end, oldest + maxWindow) };
+  }
+  // Re-read only what the landed set covers: before `since` a re-read entry could not be told apart.
+  const oldest = Math.max(checkpoint.since, checkpoint.at - (options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS));
+  if (end < Math.max(oldest, checkpoint.at)) return null;
+  return { oldest, latest: Math.min(end, checkpoint.at + maxWindow) };
+}
+
+export interface NextCheckpointOptions {
+  overlapSeconds?: number;
+  maxLandedKeys?: number;
 }
 
 /**
- * The checkpoint a fully read and uploaded `window` yields: its `latest` second plus the ids landed
- * at that second (merged with `previous.seenIds` when `previous` is at the same second). Never
- * moves backwards.
+ * The checkpoint a fully read and uploaded `window` yields: `at` = its `latest` second, and the keys
+ * landed in the last `overlapSeconds` (this window's, merged with `previous.landed`). Past
+ * `maxLandedKeys` the oldest whole seconds are forgotten and `since` moves past them. Never moves
+ * backwards.
  */
 export function nextCheckpoint(
   window: TimeWindow,
-  idsAtLatest: Iterable<string>,
+  landedNow: Iterable<readonly [second: number, key: string]>,
   previous?: SlackAuditCheckpoint,
-): SlackAuditCheckpoint {
+  options: NextCheckpointOptions = {},
+): { checkpoint: SlackAuditCheckpoint; forgotten: number } {
   if (previous !== undefined && previous.at > window.latest) {
     throw new AppError(
       ErrorCode.InputInvalid,
       `Slack audit checkpoint would move backwards (${previous.at} → ${window.latest})`,
     );
   }
-  const ids = new Set(idsAtLatest);
-  if (previous?.at === window.latest) for (const id of previous.seenIds) ids.add(id);
-  return { at: window.latest, seenIds: [...ids].sort() };
+  const overlap = options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS;
+  const maxKeys = options.maxLandedKeys ?? MAX_LANDED_KEYS;
+  // What is known landed: [previous.since, previous.at] ∪ [window.oldest, window.latest], when they meet.
+  const contiguous = previous !== undefined && window.oldest <= previous.at + 1;
+  const covered = contiguous ? Math.min(previous.since, window.oldest) : window.oldest;
+  let since = Math.max(covered, window.latest - overlap);
+
+  const bySecond = new Map<number, Set<string>>();
+  const add = (second: number, key: string) => {
+    if (second < since || second > window.latest) return;
+    let keys = bySecond.get(second);
+    if (keys === undefined) bySecond.set(second, (keys = new Set()));
+    keys.add(key);
+  };
+  if (contiguous) {
+    for (const [second, keys] of Object.entries(previous.landed)) for (const key of keys) add(Number(second), key);
+  }
+  for (const [second, key] of landedNow) add(second, key);
+
+  // Newest seconds first until the cap; everything older is forgotten and no longer re-read.
+  const seconds = [...bySecond.keys()].sort((x, y) => y - x);
+  const landed: Record<string, string[]> = {};
+  let kept = 0;
+  let forgotten = 0;
+  for (const second of seconds) {
+    const keys = bySecond.get(second) ?? new Set<string>();
+    if (forgotten > 0 || kept + keys.size > maxKeys) {
+      if (forgotten === 0) since = second + 1;
+      forgotten += keys.size;
+      continue;
+    }
+    kept += keys.size;
+    landed[String(second)] = [...keys].sort();
+  }
+  return { checkpoint: { at: window.latest, since, landed }, forgotten };
 }
 
 /** Splits [oldest, latest] into consecutive, non-overlapping inclusive windows of at most `maxSeconds`, oldest first. */
@@ -166,19 +256,32 @@ export async function* slackAuditPages(
       `Slack audit window ends (${window.latest}) before the checkpoint (${checkpoint.at})`,
     );
   }
-  const landedAtCheckpoint = new Set(checkpoint?.seenIds ?? []);
+  const overlapSeconds = options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS;
+  // Keys landed before, by what they cover: a re-read entry in [since, at] with a known key is a repeat.
+  const landedBefore = new Set<string>();
+  if (checkpoint !== undefined)
+    for (const keys of Object.values(checkpoint.landed)) for (const key of keys) landedBefore.add(key);
+  const coveredFrom = checkpoint?.since ?? Number.POSITIVE_INFINITY;
+  const coveredTo = checkpoint?.at ?? Number.NEGATIVE_INFINITY;
+  // Keys landed now that the next checkpoint keeps (the last overlapSeconds of the window).
+  const keepFrom = window.latest - overlapSeconds;
+  const landedNow: [number, string][] = [];
+  const finish = () =>
+    nextCheckpoint(window, landedNow, checkpoint, {
+      overlapSeconds,
+      ...(options.maxLandedKeys === undefined ? {} : { maxLandedKeys: options.maxLandedKeys }),
+    });
   const deny = new Set(options.denyActions ?? []);
   const allow = options.allowActions ?? [];
   const batches: (string[] | null)[] =
     allow.length === 0 ? [null] : actionBatches(allow, options.denyActions, options.actionBatchSize);
 
   const seenInWindow = new Set<string>();
-  const idsAtLatest: string[] = [];
   let index = 0;
 
   if (batches.length === 0) {
     // Every allowed action is denied: nothing to ask for, but the window is still complete.
-    yield emptyFinalPage(window, checkpoint);
+    yield emptyFinalPage(finish());
     return;
   }
 
@@ -221,13 +324,18 @@ export async function* slackAuditPages(
           continue;
         }
         if (id !== undefined) {
-          const landedBefore = checkpoint !== undefined && second === checkpoint.at && landedAtCheckpoint.has(id);
-          if (landedBefore || seenInWindow.has(id)) {
+          if (seenInWindow.has(id)) {
+            dropped.duplicate += 1;
+            continue;
+          }
+          const covered = second !== undefined && second >= coveredFrom && second <= coveredTo;
+          const key = covered || (second !== undefined && second >= keepFrom) ? landedKey(id) : undefined;
+          if (covered && key !== undefined && landedBefore.has(key)) {
             dropped.duplicate += 1;
             continue;
           }
           seenInWindow.add(id);
-          if (second === window.latest) idsAtLatest.push(id);
+          if (key !== undefined && second !== undefined && second >= keepFrom) landedNow.push([second, key]);
         }
         // Entries without a readable id or time pass through: the transform quarantines them.
         entries.push(entry);
@@ -244,14 +352,18 @@ export async function* slackAuditPages(
         actionBatch: batch === null ? null : batchIndex,
         last,
       };
-      if (last) page.checkpoint = nextCheckpoint(window, idsAtLatest, checkpoint);
+      if (last) {
+        const next = finish();
+        page.checkpoint = next.checkpoint;
+        page.forgotten = next.forgotten;
+      }
       index += 1;
       yield page;
     } while (cursor !== null);
   }
 }
 
-function emptyFinalPage(window: TimeWindow, checkpoint: SlackAuditCheckpoint | undefined): SlackAuditPage {
+function emptyFinalPage(next: { checkpoint: SlackAuditCheckpoint; forgotten: number }): SlackAuditPage {
   return {
     entries: [],
     fetched: 0,
@@ -261,7 +373,8 @@ function emptyFinalPage(window: TimeWindow, checkpoint: SlackAuditCheckpoint | u
     index: 0,
     actionBatch: null,
     last: true,
-    checkpoint: nextCheckpoint(window, [], checkpoint),
+    checkpoint: next.checkpoint,
+    forgotten: next.forgotten,
   };
 }
 
