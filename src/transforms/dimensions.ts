@@ -11,7 +11,12 @@
  * - For every (UTC day, key) a landed row references, a dimension row with a `TimeGenerated` in that
  *   same day lands in the same flush as the row (Sentinel scopes every table of a rule's query to the
  *   rule's lookback, so the value must sit close to the rows that use it; a rule reading `UserAgent`
- *   looks back at least a day more than its own window).
+ *   looks back at least a day more than its own window). Known edge: Log Analytics restamps a
+ *   TimeGenerated over two days old with the time received, so when one flush carries rows of a day
+ *   on both sides of that line (a catch-up or backfill), the value's row (from the day's first, oldest
+ *   row) moves to the receive time while the day's younger rows keep theirs. The lookup itself is not
+ *   time-bound; only a query whose time range holds those younger rows but not the receive time
+ *   misses their user agent. Live collection (minutes behind) never meets it.
  * - A (day, key) counts as landed only after the flush that carried its dimension row succeeded;
  *   a failed flush forgets nothing it has not committed, so the retry lands the value again.
  * - Detections see the full row: splitting happens after the observer, and never mutates the row.
