@@ -11,8 +11,9 @@
  *   its new public IP) up in the Dashboard API and the first webhook sent to the app;
  * - posted: when the first top-level message naming the incident's subject (user id, IP or device
  *   serial) was posted to the incident channel of the Slack emulator after the injection.
- * The app's settings are the defaults but for the poll interval, unless BENCH_LATENCY_LAG_SECONDS
- * sets the Slack audit lag (the collector reads up to now − lag).
+ * The app's settings are the defaults but for the poll interval (so the Slack audit lag is the app's
+ * default, 5 s, with its 120 s overlap re-read), unless BENCH_LATENCY_LAG_SECONDS sets the lag (the
+ * collector reads up to now − lag). The lag and overlap reported are the ones the app parsed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,12 +21,15 @@ import { join } from 'node:path';
 
 import type { IncidentKind } from '../dev/scenario';
 import { startStack } from '../dev/stack';
+import { parseConfig } from '../src/config';
 import { type LatencySample, latencySummary } from './lib/measure';
 import { reportAndExit } from './lib/proc';
 
 export interface LatencyResult {
   pollIntervalSeconds: number;
   lagSeconds: number;
+  /** Seconds before its checkpoint each Slack audit window re-reads for late entries. */
+  overlapSeconds: number;
   summary: ReturnType<typeof latencySummary>;
   bySource: Record<'slack' | 'meraki', ReturnType<typeof latencySummary>>;
   samples: (LatencySample & { source: 'slack' | 'meraki' })[];
@@ -33,7 +37,6 @@ export interface LatencyResult {
 }
 
 const POLL_SECONDS = 15;
-const DEFAULT_LAG_SECONDS = 60;
 
 /** Kinds whose alert follows from one event, and that event's action (undefined: Meraki). */
 const TRIGGERS: readonly { kind: IncidentKind; variant?: number; action?: RegExp }[] = [
@@ -73,6 +76,11 @@ export async function measureLatency(incidents: number, lagSeconds: number | und
     },
   });
   try {
+    // What the app under test runs with: its defaults unless the lag was set above.
+    const audit = parseConfig(stack.appSettings).collection.slackAudit;
+    notes.push(
+      `Slack audit lag ${audit.lagSeconds} s, overlap ${audit.overlapSeconds} s (the app's ${lagSeconds === undefined ? 'defaults' : 'overlap default, lag set by BENCH_LATENCY_LAG_SECONDS'})`,
+    );
     const channel = stack.appSettings.SENTRY_SLACK_INCIDENT_CHANNEL ?? '';
     const visibleEntries = new Map<string, { action: string; at: number }>();
     const uplinkChangedAt = new Map<string, number[]>();
@@ -184,7 +192,8 @@ export async function measureLatency(incidents: number, lagSeconds: number | und
     });
     return {
       pollIntervalSeconds: POLL_SECONDS,
-      lagSeconds: lagSeconds ?? DEFAULT_LAG_SECONDS,
+      lagSeconds: audit.lagSeconds,
+      overlapSeconds: audit.overlapSeconds,
       summary: latencySummary(samples),
       bySource: {
         slack: latencySummary(samples.filter((s) => s.source === 'slack')),
