@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const DIST = join(__dirname, '..', '..', 'dist', 'src');
+// A worker compiled by `compileWorker` runs from elsewhere and is told where the build is.
+const DIST = process.env.BENCH_APP_DIST ?? join(__dirname, '..', '..', 'dist', 'src');
 
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T names the module's type at each call site
 function load<T>(relative: string): T {

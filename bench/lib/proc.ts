@@ -1,8 +1,18 @@
 /**
- * Child processes of the bench: a TypeScript entry run by Node with the tsx loader, optionally
- * pinned to CPUs with `taskset -c`, talking over an IPC channel (`{ type: 'ready' | 'result' | 'error' }`).
+ * Child processes of the bench: a TypeScript entry run by Node with the tsx loader, or compiled to
+ * JavaScript first and run by plain Node (`compiled`), optionally pinned to CPUs with `taskset -c`,
+ * talking over an IPC channel (`{ type: 'ready' | 'result' | 'error' }`).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+
+import type * as TypeScript from 'typescript';
+
+const REPO = resolve(__dirname, '..', '..');
+/** The app as `npm run build` compiles it (`npm run bench` builds first). */
+export const APP_DIST = join(REPO, 'dist', 'src');
 
 let tasksetChecked: boolean | undefined;
 
@@ -32,21 +42,70 @@ export interface SpawnOptions {
   nodeArgs?: string[];
   /** Where the child's stdout goes (default: this process's stderr, so results stay clean). */
   quiet?: boolean;
+  /**
+   * Run the entry as compiled JavaScript on plain Node (see `compileWorker`), as production runs the
+   * app, instead of through tsx. Memory measurements want this: tsx's loader thread and transpiler
+   * add ~25 MB of RSS that production never has.
+   */
+  compiled?: boolean;
 }
 
 export function spawnTs(entry: string, options: SpawnOptions = {}): ChildProcess {
-  const node = [...(options.nodeArgs ?? []), '--import', 'tsx', entry];
+  const node = [
+    ...(options.nodeArgs ?? []),
+    ...(options.compiled === true ? [compileWorker(entry)] : ['--import', 'tsx', entry]),
+  ];
+  const env = { ...process.env, ...(options.compiled === true ? { BENCH_APP_DIST: APP_DIST } : {}), ...options.env };
   const pinned = options.cpus !== undefined && hasTaskset();
   const [command, args] = pinned
     ? ['taskset', ['-c', options.cpus ?? '0', process.execPath, ...node]]
     : [process.execPath, node];
   const child = spawn(command, args, {
-    env: { ...process.env, ...options.env },
+    env,
     stdio: ['ignore', options.quiet === true ? 'ignore' : 'pipe', 'pipe', 'ipc'],
   });
   child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   return child;
+}
+
+/**
+ * Transpiles a bench worker entry, and every bench/test/dev module it requires at run time, to
+ * CommonJS under `outDir` (types are not checked here: `npm run typecheck` does that); returns the
+ * compiled entry. Requires of the app (`src/…`) are pointed at its build in dist/src, so the worker
+ * loads exactly the JavaScript production deploys, one copy of each module, shared with `app.ts`.
+ */
+export function compileWorker(entry: string, outDir = join(tmpdir(), 'sentry-bench-js')): string {
+  // Loaded here, not at the top: workers import this module too, and must not carry the compiler.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  const ts = require('typescript') as typeof TypeScript;
+  const options: TypeScript.CompilerOptions = {
+    module: ts.ModuleKind.CommonJS,
+    target: ts.ScriptTarget.ES2022,
+    esModuleInterop: true,
+    sourceMap: false,
+  };
+  const outputOf = (file: string) => join(outDir, relative(REPO, file).replace(/\.ts$/, '.js'));
+  const done = new Set<string>();
+  const queue = [resolve(entry)];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    if (done.has(file)) continue;
+    done.add(file);
+    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: options, fileName: file });
+    const text = outputText.replace(/require\("(\.\.?\/[^"]+)"\)/g, (_call, specifier: string) => {
+      const target = resolve(dirname(file), specifier);
+      const inApp = relative(join(REPO, 'src'), target);
+      if (!inApp.startsWith('..')) return `require(${JSON.stringify(join(APP_DIST, inApp))})`;
+      const source = [`${target}.ts`, join(target, 'index.ts')].find((candidate) => existsSync(candidate));
+      // Not TypeScript (JSON, JavaScript): required where it is.
+      if (source === undefined) return `require(${JSON.stringify(target)})`;
+      queue.push(source);
+      return `require(${JSON.stringify(outputOf(source))})`;
+    });
+    mkdirSync(dirname(outputOf(file)), { recursive: true });
+    writeFileSync(outputOf(file), text);
+  }
+  return outputOf(resolve(entry));
 }
 
 /** Resolves with the first message of `type` (`error` messages and early exits reject). */
