@@ -160,7 +160,10 @@ export function attributeFindings(scenario: Scenario, seen: readonly SeenFinding
       actual: [...(bySubject.get(i.subject) ?? [])].sort(),
     })),
     unattributed: [...counts.keys()].filter((k) => !subjects.has(k.slice(k.indexOf('|') + 1))).sort(),
-    repeated: [...counts].filter(([, n]) => n > 1).map(([k]) => k).sort(),
+    repeated: [...counts]
+      .filter(([, n]) => n > 1)
+      .map(([k]) => k)
+      .sort(),
   };
 }
 

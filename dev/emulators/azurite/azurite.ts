@@ -87,8 +87,8 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteInst
   await mkdir(options.location, { recursive: true });
   const args = [
     azuriteEntry(),
-    '--location',
-    options.location,
+    // Azurite refuses --location together with --inMemoryPersistence; the folder stays its working directory.
+    ...(options.inMemory === true ? [] : ['--location', options.location]),
     '--blobHost',
     host,
     '--queueHost',
