@@ -205,6 +205,45 @@ describe('StreamUploader with a serialized-upload client', () => {
     expect(summary).toMatchObject({ rows: input.length, requests: client.bodies.length, bytes: jsonBytes(input) });
   });
 
+  it('cuts chunks exactly where the rows’ UTF-8 sizes say, whatever their mix of 1- to 4-byte characters', async () => {
+    // Rows written without being measured first must still pack as if each had been measured.
+    const alphabet = ['a', 'é', '漢', '😀', '\u0001', '"'];
+    let seed = 11;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
+    const input: Row[] = Array.from({ length: 3_000 }, (_, i) => {
+      const length = i % 500 === 7 ? 20_000 + (next() % 5_000) : 50 + (next() % 1_500);
+      let pad = '';
+      while (pad.length < length) pad += alphabet[next() % alphabet.length] ?? 'a';
+      return { EventId: `r${i}`, Pad: pad };
+    });
+    const expectedChunks: number[] = [];
+    let count = 0;
+    let bytes = 0;
+    for (const row of input) {
+      const size = Buffer.byteLength(JSON.stringify(row));
+      if (count > 0 && bytes + size >= 999_000) {
+        expectedChunks.push(count);
+        count = 0;
+        bytes = 0;
+      }
+      count += 1;
+      bytes += size;
+    }
+    expectedChunks.push(count);
+
+    for (const client of [new JsonClient(), new FakeClient()]) {
+      const uploader = new StreamUploader({ client, dcrImmutableId: 'd', stream: 's', concurrency: 1, sleep: noSleep });
+      await uploader.addAll(input);
+      const summary = await uploader.flush();
+      expect(client.calls.map((call) => call.length)).toEqual(expectedChunks);
+      expect(client.landed).toEqual(input);
+      expect(summary.bytes).toBe(jsonBytes(input));
+      if (client instanceof JsonClient) {
+        for (const body of client.bodies) expect(Buffer.byteLength(body)).toBeLessThan(1_000_000 + 2 + 1_000);
+      }
+    }
+  });
+
   it('splits a refused body until the bad row stands alone and hands that row over as data', async () => {
     const poison = { EventId: 'poison', Pad: 'ÿ' };
     const client = new JsonClient((logs) => (logs.some((r) => r.EventId === 'poison') ? { status: 413 } : undefined));

@@ -91,9 +91,15 @@ class JsonArrayBody {
     return this.starts.length;
   }
 
-  /** Appends one row's JSON (`size` = its UTF-8 length). */
-  push(text: string, size: number): void {
-    const needed = this.end + size + 2;
+  /**
+   * Appends one row's JSON and returns its UTF-8 length. `size`, when the caller measured it;
+   * otherwise the row is written straight in and measured by the write.
+   */
+  push(text: string, size?: number): number {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit: room for that is room enough.
+    let bound = size ?? text.length * 3;
+    if (this.end + bound + 2 > this.buffer.length && size === undefined) bound = Buffer.byteLength(text, 'utf8');
+    const needed = this.end + bound + 2;
     if (needed > this.buffer.length) {
       const bigger = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
       this.buffer.copy(bigger, 0, 0, this.end);
@@ -101,7 +107,9 @@ class JsonArrayBody {
     }
     if (this.starts.length > 0) this.buffer[this.end++] = 0x2c; // ,
     this.starts.push(this.end);
-    this.end += this.buffer.write(text, this.end, 'utf8');
+    const written = this.buffer.write(text, this.end, 'utf8');
+    this.end += written;
+    return written;
   }
 
   /** The finished array (call once, after the last push). */
@@ -193,13 +201,23 @@ export class StreamUploader {
   async add(row: Record<string, unknown>): Promise<void> {
     this.throwIfFailed();
     const text = JSON.stringify(row);
-    const size = Buffer.byteLength(text, 'utf8');
-    if (this.current.count > 0 && this.current.bytes + size >= this.maxChunkBytes) {
-      await this.dispatch();
+    let chunk = this.current;
+    let size: number | undefined;
+    // Far from the split point a row fits whatever its UTF-8 size (at most 3 bytes per UTF-16 code
+    // unit), so it is written without being measured first; only the last few rows of a chunk are.
+    if (chunk.count > 0 && chunk.bytes + text.length * 3 >= this.maxChunkBytes) {
+      size = Buffer.byteLength(text, 'utf8');
+      if (chunk.bytes + size >= this.maxChunkBytes) {
+        await this.dispatch();
+        chunk = this.current;
+      }
     }
-    const chunk = this.current;
-    if (chunk.json !== undefined) chunk.json.push(text, size);
-    else chunk.rows?.push(row);
+    if (chunk.json !== undefined) {
+      size = chunk.json.push(text, size);
+    } else {
+      size ??= Buffer.byteLength(text, 'utf8');
+      chunk.rows?.push(row);
+    }
     chunk.count += 1;
     chunk.bytes += size;
   }
