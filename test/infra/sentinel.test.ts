@@ -277,9 +277,7 @@ describe('analytics rules', () => {
   });
 
   it('that read a dimension column look back a day more than they run (the value may have landed earlier that day)', () => {
-    const dimensionColumns = new Set(
-      Object.values(DIMENSION_COLUMNS).flatMap((list) => (list ?? []).map((d) => d.column)),
-    );
+    const dimensionColumns = new Set(Object.values(DIMENSION_COLUMNS).flatMap((list) => list.map((d) => d.column)));
     let reading = 0;
     for (const r of rules) {
       const refs = references(
