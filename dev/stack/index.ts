@@ -46,11 +46,6 @@ export interface StackOptions {
   host?: boolean;
   /** Extra app settings (override the stack's). */
   appSettings?: Record<string, string>;
-  /**
-   * Keep Azurite's data in memory only (no periodic saves of the whole database to the data folder):
-   * much less CPU for tests that write many entities; nothing survives a stop.
-   */
-  azuriteInMemory?: boolean;
   /** Extra app settings that depend on the generated scenario (e.g. its detections configuration); applied last. */
   scenarioAppSettings?: (scenario: Scenario) => Record<string, string>;
   /** Receives every line the host prints (default: process stdout/stderr). */
@@ -175,10 +170,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   try {
     const ca = await ensureLocalCa(join(dataDir, 'tls'));
-    const azurite = await startAzurite({
-      location: join(dataDir, 'azurite'),
-      ...(options.azuriteInMemory === true ? { inMemory: true } : {}),
-    });
+    const azurite = await startAzurite({ location: join(dataDir, 'azurite') });
     cleanups.push(() => azurite.stop());
     const entra = await startEntraEmulator({ tls: { key: ca.key, cert: ca.cert }, dataDir: join(dataDir, 'entra') });
     cleanups.push(() => entra.close());

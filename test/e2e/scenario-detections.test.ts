@@ -108,9 +108,6 @@ beforeAll(async () => {
     days: DAYS,
     now,
     live: false,
-    // Tens of thousands of window entities: Azurite's periodic full-database saves would cost more
-    // than the app itself.
-    azuriteInMemory: true,
     // The cycle runs when the host starts and then only when asked (POST /api/ops/cycle), so the test
     // decides when evaluation happens instead of racing a timer.
     pollIntervalSeconds: 3600,
@@ -154,18 +151,25 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
+/** CPU seconds so far of Azurite, the app's host, and this process (the emulators run in it). */
+function cpuNow(): Record<string, number | undefined> {
+  const own = process.cpuUsage();
+  return {
+    azurite: cpuSeconds(stack.azurite.pid),
+    host: cpuSeconds(stack.host?.child.pid),
+    testAndEmulators: Math.round((own.user + own.system) / 1e4) / 100,
+  };
+}
+const cpuAt: Record<string, Record<string, number | undefined>> = {};
+
 afterAll(async () => {
   // E2E_LOG_FILE=path keeps the host's output for inspection.
   if (process.env.E2E_LOG_FILE !== undefined) writeFileSync(process.env.E2E_LOG_FILE, lines.join('\n'));
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
   if (stack !== undefined) {
-    const cpu = {
-      azurite: cpuSeconds(stack.azurite.pid),
-      host: cpuSeconds(stack.host?.child.pid),
-      testAndEmulators: Math.round(process.cpuUsage().user / 1e4 + process.cpuUsage().system / 1e4) / 100,
-    };
+    cpuAt.end = cpuNow();
     process.stdout.write(
-      `scenario-detections e2e: ms since start ${JSON.stringify(timings)}, CPU seconds ${JSON.stringify(cpu)}\n`,
+      `scenario-detections e2e: ms since start ${JSON.stringify(timings)}, CPU seconds ${JSON.stringify(cpuAt)}\n`,
     );
     await stack.stop();
   }
@@ -197,6 +201,7 @@ describe('the scenario on the local stack, through backfill, collection, evaluat
       90_000,
     );
     timings.backfillDone = Date.now() - t0;
+    cpuAt.backfillDone = cpuNow();
     const entries = scenario.slack.auditEntries.filter((e) => e.date_create >= oldest && e.date_create <= latest);
     expect(final.output).toMatchObject({ windows: DAYS + 1, total: DAYS + 1, rows: entries.length, quarantined: 0 });
   }, 120_000);
@@ -214,6 +219,7 @@ describe('the scenario on the local stack, through backfill, collection, evaluat
     expect(expedite.status).toBe(202);
     const status = await cycleAfter(requested, 90_000);
     timings.evaluated = Date.now() - t0;
+    cpuAt.evaluated = cpuNow();
     expect(status.problems ?? []).toEqual([]);
     const events = new Set(
       stack.ingestion
@@ -230,6 +236,21 @@ describe('the scenario on the local stack, through backfill, collection, evaluat
     expect(attributionProblems(attributeFindings(stack.scenario, seen))).toEqual([]);
     expect(stack.scenario.incidents.length).toBeGreaterThanOrEqual(15);
     expect(seen.map(keyOf).sort()).toEqual(expectedFindings(stack.scenario));
+    // Each finding is about its incident's own time, days before the evaluation that raised it.
+    const bySubject = new Map(stack.scenario.incidents.map((i) => [i.subject, i] as const));
+    const misplaced = findings.flatMap((f) => {
+      const incident = bySubject.get(f.subject.id);
+      if (incident === undefined) return [];
+      const overlaps = f.lastSeen * 1000 >= incident.startAt && f.firstSeen * 1000 <= incident.endAt;
+      return overlaps
+        ? []
+        : [
+            `${incident.id}: finding ${new Date(f.firstSeen * 1000).toISOString()}..${new Date(f.lastSeen * 1000).toISOString()}`,
+          ];
+    });
+    expect(misplaced).toEqual([]);
+    const oldest = Math.min(...findings.map((f) => f.lastSeen));
+    expect(Date.now() / 1000 - oldest).toBeGreaterThan(10 * 86_400);
   });
 
   it('lands every finding as a SentryFinding_CL row, and nothing else', async () => {
