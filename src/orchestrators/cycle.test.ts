@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { type FakeTask, fakeOrchestrationContext } from '../../test/helpers/orchestration';
 import { backfillOrchestrator, SLICE } from './backfill';
-import { carriedOf, cycleOrchestrator } from './cycle';
+import { carriedOf, cycleOrchestrator, outcomeOf } from './cycle';
 import { ActivityNames, EventNames } from './names';
 
 const START = new Date('2026-11-23T10:00:00.000Z');
@@ -197,6 +197,17 @@ describe('cycle orchestrator', () => {
     expect(carriedOf(null)).toEqual({ cycle: 0 });
     expect(carriedOf({ cycle: -1 })).toEqual({ cycle: 0 });
     expect(carriedOf({ cycle: 12, rows: [1, 2] })).toEqual({ cycle: 12 });
+  });
+});
+
+describe('cycle outcome', () => {
+  it('keeps the Slack overlap details in the cycle record and drops anything not a scalar', () => {
+    const outcome = outcomeOf(
+      { source: 'slackAudit', org: 'acme' },
+      { rows: 3, quarantined: 1, apiCalls: 2, bytes: 900, overlapSeconds: 120, forgottenIds: 7, rowsById: { a: 1 } },
+    );
+    expect(outcome.counts).toEqual({ rows: 3, quarantined: 1, apiCalls: 2, bytes: 900 });
+    expect(outcome.details).toEqual({ overlapSeconds: 120, forgottenIds: 7 });
   });
 });
 

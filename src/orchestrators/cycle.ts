@@ -62,6 +62,9 @@ export function outcomeOf(target: CycleTarget, summary: unknown): CycleOutcome {
     'uplinkChanges',
     'failovers',
     'eventErrors',
+    // Slack audit: the overlap actually re-read, and landed ids forgotten when the overlap set hit its cap.
+    'overlapSeconds',
+    'forgottenIds',
   ]) {
     const value = s[key];
     if (typeof value === 'number' || typeof value === 'boolean' || value === null) details[key] = value;
