@@ -13,7 +13,8 @@
  *   billable    billable and gzip bytes per event vs the seed's Logstash row, on the scenario's events
  *   meraki      API calls per Meraki org per poll cycle against the Meraki emulator
  *   latency     event visible (or webhook sent) → alert posted, on the local stack at a 15 s poll
- * Sizes: BENCH_EVENTS (throughput, default 200000), BENCH_REPS (3), BENCH_BACKFILL_EVENTS (1000000),
+ * Sizes: BENCH_EVENTS (throughput, default 150000), BENCH_REPS (5), BENCH_WARMUP (throughput's untimed
+ * full passes, 1), BENCH_BACKFILL_EVENTS (1000000),
  * BENCH_MERAKI_CYCLES (120), BENCH_LATENCY_INCIDENTS (10). Results: bench/results/latest.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -162,7 +163,8 @@ async function main(): Promise<void> {
             startSec: START_SEC,
             spanSec,
             events,
-            reps: int('BENCH_REPS', 3),
+            reps: int('BENCH_REPS', 5),
+            warmups: process.env.BENCH_WARMUP === '0' ? 0 : int('BENCH_WARMUP', 1),
           } satisfies ThroughputTask),
         },
         nodeArgs: [
@@ -208,13 +210,17 @@ async function main(): Promise<void> {
           target: `≥ ${TARGETS.ceilingRatio}`,
           verdict: verdicts.ceilingRatioCpu,
         },
+        {
+          label: 'info: median of per-round ratios',
+          value: `${fmt(t.pairedRatio, 2)} wall, ${fmt(t.pairedRatioCpu, 2)} CPU`,
+        },
         { label: 'upload requests / run', value: fmt(t.pipeline[0]?.uploadRequests ?? 0) },
         { label: 'pipeline peak RSS', value: `${fmt(Math.max(...t.pipeline.map((p) => p.peakRssMb)))} MB` },
       ],
       [
         "ceiling = JSON.parse of the same page texts + zod SlackAuditEntrySchema + JSON.stringify once per row into <1 MB arrays + gzip level 1 (the app's level), same process, same core",
         "bench-only: Slack audit budget raised (emulator and client) from ~50 calls/min; Logs Ingestion DCR budget 10x Azure's; detections observer no-op",
-        'emulators (Slack, Entra, Logs Ingestion over HTTPS) run on CPU 1; every run verified: rows reported = rows landed = events',
+        `CPUs allowed: worker ${t.affinity.worker ?? '?'}, emulators (Slack, Entra, Logs Ingestion over HTTPS) ${t.affinity.emulators ?? '?'}; ${t.warmups} untimed full pass(es) of each first; every run verified: rows reported = rows landed = events`,
         `waits per run: ${t.pipeline.map((p) => `pages ${fmt(p.waits.pageMs)} ms over ${p.waits.pages} fetches, uploads ${fmt(p.waits.uploadMs)} ms over ${p.waits.uploads} (of ${fmt(p.wallMs)} ms; ${fmt(p.cpuMs)} ms CPU; ${fmt(p.runQueueMs)} ms main thread ready but off the core; emulators ${fmt(p.emulatorCpuMs)} ms CPU on their core)`).join('; ')}`,
         `per run (wall ev/s): pipeline ${t.pipeline.map((p) => fmt(p.eventsPerSec)).join(', ')}; ceiling ${t.ceiling.map((c) => fmt(c.eventsPerSec)).join(', ')}`,
       ],
