@@ -10,7 +10,7 @@ import { generateScenario, type Scenario } from '../dev/scenario';
 import { evaluateDetections } from '../src/activities/evaluate-detections';
 import { parseDetectionsConfig } from '../src/detections/config';
 import type { FindingRecord } from '../src/detections/evaluate';
-import { Harness } from '../src/detections/testkit';
+import { Harness } from './helpers/detection-testkit';
 import { TableFindingStore } from '../src/state/findings';
 import { TableWindowStore } from '../src/state/windows';
 import { type FindingRow, streams } from '../src/transforms/streams';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ErrorCode } from '../errors';
 import { decodeUtf8, parseJsonBody, parseRetryAfter, redact, sendWithRetry, transportConfig } from './http';
-import { fakeClock, scriptedFetch } from './testkit';
+import { fakeClock, scriptedFetch } from '../../test/helpers/collector-testkit';
 
 describe('parseRetryAfter', () => {
   it('reads delta-seconds and HTTP dates, and ignores junk', () => {

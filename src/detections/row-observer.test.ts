@@ -4,7 +4,7 @@ import { MemoryWindowStore } from '../state/windows';
 import { massDownload } from './slack/mass-download';
 import { sensitiveFileDownloads } from './slack/sensitive-file-downloads';
 import { createRowObserver } from './row-observer';
-import { ALICE, auditRow, fileEntity, series, T0, uplinkRows } from './testkit';
+import { ALICE, auditRow, fileEntity, series, T0, uplinkRows } from '../../test/helpers/detection-testkit';
 
 const config = { detectionsConfig: undefined } as never;
 const ctx = { source: 'slackAudit' as const, org: 'acme', cycleId: 'c' };

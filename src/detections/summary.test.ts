@@ -6,7 +6,7 @@ import { normalizeFinding } from '../response/model';
 import { buildIncidentMessage } from '../slack/blocks/incident-alert';
 import { toSummary } from './evaluate';
 import { massDownload } from './slack/mass-download';
-import { ALICE, fileEntity, raise, series, T0 } from './testkit';
+import { ALICE, fileEntity, raise, series, T0 } from '../../test/helpers/detection-testkit';
 
 const UA = 'Mozilla/5.0 (Macintosh) AppleWebKit/537.36 Slack/4.41.105';
 const IP = '203.0.113.77';

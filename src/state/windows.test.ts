@@ -5,7 +5,7 @@ import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
 import { evaluateDetections } from '../activities/evaluate-detections';
 import { createRowObserver } from '../detections/row-observer';
 import { massDownload } from '../detections/slack/mass-download';
-import { ALICE, fileEntity, series, T0 } from '../detections/testkit';
+import { ALICE, fileEntity, series, T0 } from '../../test/helpers/detection-testkit';
 import type { FindingRow } from '../transforms/streams';
 import { TableFindingStore } from './findings';
 import {

@@ -1,13 +1,12 @@
 /**
  * Test-only helpers for collector tests: a scripted `fetch` that serves recorded vendor exchanges
  * from `test/fixtures/<source>/NNN-<case>.json`, and a fake clock whose `sleep` advances time and
- * records every wait. Not imported by production code. (Belongs in test/helpers/ by G11; kept here
- * because this work was scoped to src/collectors.)
+ * records every wait. Lives under test/ so it never compiles into the deployed dist/.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import type { FetchLike } from './http';
+import type { FetchLike } from '../../src/collectors/http';
 
 export interface RecordedExchange {
   description?: string;
@@ -15,7 +14,7 @@ export interface RecordedExchange {
   response: { status: number; headers?: Record<string, string>; body?: unknown; bodyText?: string };
 }
 
-const FIXTURES = resolve(__dirname, '../../test/fixtures');
+const FIXTURES = resolve(__dirname, '../fixtures');
 
 export function loadExchange(source: 'slack-audit-pages' | 'meraki-pages', name: string): RecordedExchange {
   return JSON.parse(readFileSync(resolve(FIXTURES, source, `${name}.json`), 'utf8')) as RecordedExchange;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { Detection } from '../../src/detections/define';
 import type { SlackAuditRow } from '../../src/transforms/streams';
-import { type AnyRow, Harness, raise, type SingleEventCase } from '../../src/detections/testkit';
+import { type AnyRow, Harness, raise, type SingleEventCase } from './detection-testkit';
 
 export function singleEventSuite(detection: Detection, cases: readonly SingleEventCase[]): void {
   describe(detection.id, () => {

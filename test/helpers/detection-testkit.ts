@@ -1,23 +1,17 @@
 /**
  * Test-only helpers for detection tests: wire-format builders run through the real transforms, and
  * a harness that feeds rows to the real observer over in-memory stores and evaluates like the
- * activity does. Not imported by production code (kept beside the detections, like
- * src/collectors/testkit.ts).
+ * activity does. Lives under test/ so it never compiles into the deployed dist/.
  */
-import { type FindingStore, MemoryFindingStore } from '../state/findings';
-import { MemoryWindowStore, type WindowStore } from '../state/windows';
-import { toMerakiDeviceRow, toMerakiUplinkRows, toMerakiWebhookEventRow } from '../transforms/meraki';
-import { toSlackAuditRow } from '../transforms/slack-audit';
-import type {
-  MerakiDeviceRow,
-  MerakiEventRow,
-  MerakiUplinkRow,
-  SlackAuditRow,
-} from '../transforms/streams';
-import type { ConfiguredDetection, Detection, Severity } from './define';
-import type { FindingRecord } from './evaluate';
-import { evaluateState } from './evaluate-state';
-import { createRowObserver, type FileChannelsResolver } from './row-observer';
+import { type FindingStore, MemoryFindingStore } from '../../src/state/findings';
+import { MemoryWindowStore, type WindowStore } from '../../src/state/windows';
+import { toMerakiDeviceRow, toMerakiUplinkRows, toMerakiWebhookEventRow } from '../../src/transforms/meraki';
+import { toSlackAuditRow } from '../../src/transforms/slack-audit';
+import type { MerakiDeviceRow, MerakiEventRow, MerakiUplinkRow, SlackAuditRow } from '../../src/transforms/streams';
+import type { ConfiguredDetection, Detection, Severity } from '../../src/detections/define';
+import type { FindingRecord } from '../../src/detections/evaluate';
+import { evaluateState } from '../../src/detections/evaluate-state';
+import { createRowObserver, type FileChannelsResolver } from '../../src/detections/row-observer';
 
 export const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
 

@@ -6,7 +6,7 @@
  */
 import type { Scenario } from '../../dev/scenario';
 import { deviceStatusesAt, uplinkStatusesAt } from '../../dev/scenario';
-import type { AnyRow } from '../../src/detections/testkit';
+import type { AnyRow } from './detection-testkit';
 import {
   toMerakiDeviceRow,
   toMerakiNetworkEventRow,

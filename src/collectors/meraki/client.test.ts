@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { AppError, ErrorCode } from '../../errors';
 import { resetSharedBudgets } from '../budget';
-import { fakeClock, jsonResponse, loadExchange, scriptedFetch, type SentRequest } from '../testkit';
+import { fakeClock, jsonResponse, loadExchange, scriptedFetch, type SentRequest } from '../../../test/helpers/collector-testkit';
 import { MerakiClient, type MerakiClientOptions, type MerakiPage } from './client';
 import { parseLinkHeader } from './link-header';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { loadExchange } from '../testkit';
+import { loadExchange } from '../../../test/helpers/collector-testkit';
 import { diffUplinks, uplinkKey, uplinkSnapshot, type UplinkStatusLike } from './uplinks';
 
 function recordedStatuses(): UplinkStatusLike[] {

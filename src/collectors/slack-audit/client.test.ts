@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { AppError, ErrorCode, HttpStatusError, RateLimitedError } from '../../errors';
 import { resetSharedBudgets } from '../budget';
-import { fakeClock, jsonResponse, loadExchange, scriptedFetch, type SentRequest } from '../testkit';
+import { fakeClock, jsonResponse, loadExchange, scriptedFetch, type SentRequest } from '../../../test/helpers/collector-testkit';
 import { SlackAuditClient, type SlackAuditClientOptions } from './client';
 
 const TOKEN = 'xoxp-1111-2222-3333-abcdefabcdef';

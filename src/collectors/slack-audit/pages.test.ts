@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../errors';
 import { resetSharedBudgets } from '../budget';
 import type { FetchLike } from '../http';
-import { fakeClock, jsonResponse, loadExchange, scriptedFetch, type SentRequest } from '../testkit';
+import { fakeClock, jsonResponse, loadExchange, scriptedFetch, type SentRequest } from '../../../test/helpers/collector-testkit';
 import { SlackAuditClient } from './client';
 import {
   actionBatches,

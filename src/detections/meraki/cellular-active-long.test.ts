@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { Harness, raise, T0, uplinkRows, uplinks } from '../testkit';
+import { Harness, raise, T0, uplinkRows, uplinks } from '../../../test/helpers/detection-testkit';
 import { cellularActiveLong } from './cellular-active-long';
 
 const SERIAL = 'Q2GY-EEEE-FFFF';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { deviceRow, devices, events, Harness, raise, T0, uplinkRows, uplinks, webhookRow } from '../testkit';
+import { deviceRow, devices, events, Harness, raise, T0, uplinkRows, uplinks, webhookRow } from '../../../test/helpers/detection-testkit';
 import { publicIpChange } from './public-ip-change';
 
 const SERIAL = 'Q2GY-AAAA-BBBB';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { deviceRow, devices, raise, T0, uplinkRows, uplinks } from '../testkit';
+import { deviceRow, devices, raise, T0, uplinkRows, uplinks } from '../../../test/helpers/detection-testkit';
 import { siteOffline } from './site-offline';
 
 const SERIAL = 'Q2EY-CCCC-DDDD';

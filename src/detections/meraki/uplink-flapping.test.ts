@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { raise, T0, uplinkRows, uplinks } from '../testkit';
+import { raise, T0, uplinkRows, uplinks } from '../../../test/helpers/detection-testkit';
 import { uplinkFlapping } from './uplink-flapping';
 
 const SERIAL = 'Q2KY-GGGG-HHHH';

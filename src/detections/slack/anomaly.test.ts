@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ALICE, auditRow, BOB, raise, T0, userEntity } from '../testkit';
+import { ALICE, auditRow, BOB, raise, T0, userEntity } from '../../../test/helpers/detection-testkit';
 import { ANOMALY_REASONS, anomaly } from './anomaly';
 
 const flagged = (reason: string[], who = BOB, t = T0) =>

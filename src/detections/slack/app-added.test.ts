@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { appEntity, auditRow, raise } from '../testkit';
+import { appEntity, auditRow, raise } from '../../../test/helpers/detection-testkit';
 import { appAdded } from './app-added';
 
 const install = (app: ReturnType<typeof appEntity>, action = 'app_installed', details?: Record<string, unknown>) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { appEntity, auditRow, raise } from '../testkit';
+import { appEntity, auditRow, raise } from '../../../test/helpers/detection-testkit';
 import { appScopesExpanded } from './app-scopes-expanded';
 
 const change = (action: string, details?: Record<string, unknown>) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ALICE, auditRow, BOB, raise, series, T0 } from '../testkit';
+import { ALICE, auditRow, BOB, raise, series, T0 } from '../../../test/helpers/detection-testkit';
 import { blockedMfaLogin } from './blocked-mfa-login';
 
 const refused = (n: number, who = ALICE) =>

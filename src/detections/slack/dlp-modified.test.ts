@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { singleEventSuite } from '../../../test/helpers/detection-suite';
-import { ALICE, auditRow, BOB, raise, userEntity } from '../testkit';
+import { ALICE, auditRow, BOB, raise, userEntity } from '../../../test/helpers/detection-testkit';
 import { dlpModified } from './dlp-modified';
 
 singleEventSuite(dlpModified, [

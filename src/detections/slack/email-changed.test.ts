@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ALICE, auditRow, raise, T0 } from '../testkit';
+import { ALICE, auditRow, raise, T0 } from '../../../test/helpers/detection-testkit';
 import { emailChanged } from './email-changed';
 
 describe('slack.audit.email-changed', () => {

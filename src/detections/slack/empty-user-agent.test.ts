@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ALICE, auditRow, raise, T0 } from '../testkit';
+import { ALICE, auditRow, raise, T0 } from '../../../test/helpers/detection-testkit';
 import { emptyUserAgent } from './empty-user-agent';
 
 describe('slack.audit.empty-user-agent', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { thresholdSuite } from '../../../test/helpers/detection-suite';
-import { raise, series, T0 } from '../testkit';
+import { raise, series, T0 } from '../../../test/helpers/detection-testkit';
 import { failedLoginsOneIp } from './failed-logins-one-ip';
 
 const spray = (n: number, ip = '203.0.113.66', step = 10) =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { thresholdSuite } from '../../../test/helpers/detection-suite';
-import { ALICE, raise, series, T0 } from '../testkit';
+import { ALICE, raise, series, T0 } from '../../../test/helpers/detection-testkit';
 import { failedLoginsUser } from './failed-logins-user';
 
 const failures = (n: number, step = 20) =>

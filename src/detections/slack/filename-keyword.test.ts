@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { thresholdSuite } from '../../../test/helpers/detection-suite';
-import { ALICE, fileEntity, raise, series, T0 } from '../testkit';
+import { ALICE, fileEntity, raise, series, T0 } from '../../../test/helpers/detection-testkit';
 import { filenameKeyword } from './filename-keyword';
 
 const names = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ALICE, auditRow, BOB, raise, T0, userEntity } from '../testkit';
+import { ALICE, auditRow, BOB, raise, T0, userEntity } from '../../../test/helpers/detection-testkit';
 import { loginAfterDeactivation } from './login-after-deactivation';
 
 const deactivate = (t: number) => auditRow({ action: 'user_deactivated', t, actor: ALICE, entity: userEntity(BOB) });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { thresholdSuite } from '../../../test/helpers/detection-suite';
-import { raise, series, T0 } from '../testkit';
+import { raise, series, T0 } from '../../../test/helpers/detection-testkit';
 import { manyUsersOneIp } from './many-users-one-ip';
 
 const logins = (n: number, ip = '203.0.113.99', step = 300) =>

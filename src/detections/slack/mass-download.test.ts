@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { thresholdSuite } from '../../../test/helpers/detection-suite';
-import { ALICE, BOB, fileEntity, raise, series, T0 } from '../testkit';
+import { ALICE, BOB, fileEntity, raise, series, T0 } from '../../../test/helpers/detection-testkit';
 import { massDownload } from './mass-download';
 
 const downloads = (n: number, ip = '203.0.113.5', who = ALICE, start = T0) =>

@@ -1,5 +1,5 @@
 import { singleEventSuite } from '../../../test/helpers/detection-suite';
-import { ALICE, auditRow, BOB, userEntity } from '../testkit';
+import { ALICE, auditRow, BOB, userEntity } from '../../../test/helpers/detection-testkit';
 import { primaryOwnerTransferred } from './primary-owner-transferred';
 
 singleEventSuite(primaryOwnerTransferred, [

@@ -1,5 +1,5 @@
 import { singleEventSuite } from '../../../test/helpers/detection-suite';
-import { ALICE, auditRow, BOB, userEntity } from '../testkit';
+import { ALICE, auditRow, BOB, userEntity } from '../../../test/helpers/detection-testkit';
 import { privilegeEscalation } from './privilege-escalation';
 
 singleEventSuite(privilegeEscalation, [

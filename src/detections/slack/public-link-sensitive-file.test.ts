@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ALICE, auditRow, fileEntity, raise } from '../testkit';
+import { ALICE, auditRow, fileEntity, raise } from '../../../test/helpers/detection-testkit';
 import { publicLinkSensitiveFile } from './public-link-sensitive-file';
 
 const link = (name: string, action = 'file_public_link_created') =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { thresholdSuite } from '../../../test/helpers/detection-suite';
-import { ALICE, BOB, raise, series, T0, userEntity } from '../testkit';
+import { ALICE, BOB, raise, series, T0, userEntity } from '../../../test/helpers/detection-testkit';
 import { sessionResetBurst } from './session-reset-burst';
 
 const resets = (n: number, target: { id: string; name?: string } = BOB) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { auditRow, fileEntity, raise } from '../testkit';
+import { auditRow, fileEntity, raise } from '../../../test/helpers/detection-testkit';
 import { suspiciousDownloadExtension } from './suspicious-download-extension';
 
 const download = (name: string) => auditRow({ action: 'file_downloaded', entity: fileEntity(`F-${name}`, name) });

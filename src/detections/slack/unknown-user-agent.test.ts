@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ALICE, auditRow, BOB, Harness, slack, T0 } from '../testkit';
+import { ALICE, auditRow, BOB, Harness, slack, T0 } from '../../../test/helpers/detection-testkit';
 import { unknownUserAgent } from './unknown-user-agent';
 
 const DAY = 86_400;
