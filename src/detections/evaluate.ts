@@ -2,12 +2,13 @@
  * The threshold half of detection, pure: windows (as read from state) + the open findings →
  * findings to save, land and return. Run once per cycle by the `evaluateDetections` activity.
  *
- * Dedupe: a crossing for a dedupe key whose previous finding's last event lies within the
- * detection's window grows that finding (its count goes up, `isNew: false`); otherwise it starts a
- * new finding. Only items newer than the last event already reported can raise or grow a finding,
- * so evaluating twice over the same state reports nothing the second time. A finding updated by
- * this cycle is reported again when the same cycle is evaluated again (a retried activity), so a
- * crash between saving and returning never loses it.
+ * Dedupe: a dedupe key keeps one finding per separate incident, each covering a span of time
+ * already judged. A crossing within the detection's window of a finding's span grows it (its count
+ * goes up, `isNew: false`); one clear of every span (an older incident a backfill brought in, or a
+ * later one) starts a new finding. Only what lies outside every span can raise or grow a finding,
+ * so evaluating twice over the same state reports nothing the second time (see `judgeWindow`). A
+ * finding updated by this cycle is reported again when the same cycle is evaluated again (a
+ * retried activity), so a crash between saving and returning never loses it.
  */
 import { createHash } from 'node:crypto';
 
@@ -18,7 +19,7 @@ import type { ConfiguredDetection, ItemState, OverflowState, Severity, Subject, 
 import type { FindingSummary, FindingContext } from './observer';
 import { maxSeverity } from './severity';
 
-/** What the findings store keeps per (detection, dedupe key): the latest finding. */
+/** What the findings store keeps per finding; a (detection, dedupe key) has one per separate incident. */
 export interface FindingRecord {
   detectionId: string;
   dedupeKey: string;
@@ -30,8 +31,17 @@ export interface FindingRecord {
   /** Unix seconds. */
   firstSeen: number;
   lastSeen: number;
-  /** Newest event time already counted: later evaluations only look past it. */
+  /**
+   * Newest event time counted. [firstSeen, lastEventT] is the finding's span: what lies inside has
+   * been judged; a dedupe key's findings have disjoint spans.
+   */
   lastEventT: number;
+  /**
+   * Distinct window items inside the span when the finding was last saved: more there later means
+   * evidence arrived inside an incident already reported (a backfill), which grows its count.
+   * Absent on records saved before it existed.
+   */
+  coveredItems?: number;
   subject: { type: string; id: string; name?: string };
   /** The subject window's latest facts (actor email, IP, user agent; device network, model). */
   facts?: Record<string, string>;
@@ -132,75 +142,222 @@ export interface EvaluateArgs {
   earliest?: ReadonlyMap<string, number>;
 }
 
+/** Findings this cycle had already saved (a retried evaluation), minus those it changes again now. */
+export function replayedOf(
+  findings: readonly FindingRecord[],
+  cycleId: string,
+  enabled: ReadonlySet<string>,
+  changed: readonly FindingRecord[],
+): FindingRecord[] {
+  const again = new Set(changed.map((r) => r.findingId));
+  return findings.filter((f) => f.updatedCycle === cycleId && enabled.has(f.detectionId) && !again.has(f.findingId));
+}
+
 export function evaluateWindows(args: EvaluateArgs): EvaluationResult {
   const byId = new Map(args.detections.filter((d) => d.enabled).map((d) => [d.detection.id, d] as const));
-  const previous = new Map(args.findings.map((f) => [recordKey(f.detectionId, f.dedupeKey), f] as const));
-  const replayed = args.findings.filter((f) => f.updatedCycle === args.cycleId && byId.has(f.detectionId));
+  const previous = new Map<string, FindingRecord[]>();
+  for (const f of args.findings) {
+    const key = recordKey(f.detectionId, f.dedupeKey);
+    previous.set(key, [...(previous.get(key) ?? []), f]);
+  }
   const changed: FindingRecord[] = [];
   const { windows, earliest } = windowsFrom(args.buckets);
   for (const window of windows) {
     const detection = byId.get(window.detectionId);
     if (detection === undefined) continue;
-    const prev = previous.get(recordKey(window.detectionId, window.dedupeKey));
-    if (prev?.updatedCycle === args.cycleId) continue;
-    const crossing = detection.evaluate(window, {
-      now: args.now,
-      since: prev?.lastEventT,
-      earliestBucket: args.earliest?.get(window.detectionId) ?? earliest.get(window.detectionId),
-    });
-    if (crossing === null || (prev !== undefined && crossing.newItems === 0)) continue;
-    const shown = detection.present(crossing, window);
-    const lastEventT = Math.max(
-      prev?.lastEventT ?? -Infinity,
-      ...crossing.items.map((i) => Math.max(i.t, i.tMax)),
-      crossing.lastSeen,
+    changed.push(
+      ...judgeWindow(detection, window, previous.get(recordKey(window.detectionId, window.dedupeKey)) ?? [], {
+        now: args.now,
+        cycleId: args.cycleId,
+        earliestBucket: args.earliest?.get(window.detectionId) ?? earliest.get(window.detectionId),
+      }),
     );
-    const eventIds = crossing.items.slice(-EVENT_ID_SAMPLE).map((i) => i.item);
-    const sourceOrg = window.facts.org ?? prev?.sourceOrg ?? 'sentry';
-    const expiresAt = Math.max(args.now, lastEventT) + detection.retentionSeconds + HOLD_AFTER_SECONDS;
-    const grows = prev !== undefined && crossing.firstSeen <= prev.lastEventT + detection.windowSeconds;
-    if (grows) {
-      changed.push({
-        ...prev,
-        severity: maxSeverity([prev.severity, shown.severity], shown.severity),
-        title: shown.title,
-        count: Math.max(prev.count + crossing.newItems, crossing.count),
-        lastSeen: Math.max(prev.lastSeen, crossing.lastSeen),
-        lastEventT,
-        subject: { ...window.subject },
-        facts: { ...window.facts },
-        evidence: shown.evidence,
-        eventIds,
-        sourceOrg,
-        updatedCycle: args.cycleId,
-        isNew: false,
-        expiresAt,
-      });
-    } else {
-      changed.push({
-        detectionId: window.detectionId,
-        dedupeKey: window.dedupeKey,
-        findingId: `${window.detectionId}:${hash(window.dedupeKey)}:${crossing.firstSeen}`,
-        incidentId: incidentIdFor(window.detectionId, window.dedupeKey),
-        severity: shown.severity,
-        title: shown.title,
-        count: crossing.count,
-        firstSeen: crossing.firstSeen,
-        lastSeen: crossing.lastSeen,
-        lastEventT,
-        subject: { ...window.subject },
-        facts: { ...window.facts },
-        evidence: shown.evidence,
-        eventIds,
-        sourceOrg,
-        createdCycle: args.cycleId,
-        updatedCycle: args.cycleId,
-        isNew: true,
-        expiresAt,
-      });
-    }
   }
-  return { changed, replayed };
+  return { changed, replayed: replayedOf(args.findings, args.cycleId, new Set(byId.keys()), changed) };
+}
+
+/** Safety net: crossings judged per window and evaluation (each one covers new items, so far fewer happen). */
+const MAX_CROSSINGS_PER_WINDOW = 200;
+
+/** Distinct items of a window whose first time lies in [from, to] (items sorted by time). */
+function itemsWithin(items: readonly ItemState[], from: number, to: number): number {
+  const seen = new Set<string>();
+  for (let i = lowerBound(items, from); i < items.length; i++) {
+    const item = items[i] as ItemState;
+    if (item.t > to) break;
+    seen.add(item.item);
+  }
+  return seen.size;
+}
+
+/** First index whose item time is >= t. */
+function lowerBound(items: readonly ItemState[], t: number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((items[mid]?.t ?? Infinity) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Whether anything not yet judged lies in the open interval (lo, hi): an item, or an overflow bucket. */
+function hasUnjudged(window: SubjectWindow, lo: number, hi: number): boolean {
+  for (const i of window.items) {
+    if (i.t >= hi) break;
+    if (i.t > lo || i.tMax > lo) return true;
+  }
+  return window.overflow.some((o) => o.bucket < hi && o.bucketEnd - 1 > lo);
+}
+
+/**
+ * One window against its findings. The findings of a dedupe key cover disjoint spans
+ * [firstSeen, lastEventT]: everything inside a span has been judged and reported. The open gaps
+ * between spans (and before the first and after the last) are judged one by one: the detection sees
+ * the window's items before the gap's end, with `since` at the gap's start, so a crossing always has
+ * a right edge inside the gap. A crossing then
+ * - grows the finding before the gap when it starts within the detection's window of its last
+ *   event (the live case: a burst that goes on),
+ * - else grows the finding after the gap when it ends within the window before its first event
+ *   (backfilled evidence just ahead of a known incident),
+ * - else is a separate incident: a new finding, even when the key already has newer ones.
+ * The spans grow to cover what the crossing brought, and the gaps are judged again until none
+ * crosses, so a second evaluation of the same state finds nothing. Items that arrive later inside
+ * a span (a backfill of a period already judged) grow that finding's count by how many distinct
+ * items its span now holds beyond what it held when saved (`coveredItems`).
+ */
+function judgeWindow(
+  detection: ConfiguredDetection,
+  window: SubjectWindow,
+  prior: readonly FindingRecord[],
+  env: { now: number; cycleId: string; earliestBucket: number | undefined },
+): FindingRecord[] {
+  const W = detection.windowSeconds;
+  const findings = prior.map((f) => ({ ...f })).sort((a, b) => a.firstSeen - b.firstSeen);
+  const touched = new Set<FindingRecord>();
+  const expiry = (lastEventT: number) =>
+    Math.max(env.now, lastEventT) + detection.retentionSeconds + HOLD_AFTER_SECONDS;
+
+  for (const f of findings) {
+    if (f.coveredItems === undefined) continue;
+    const now = itemsWithin(window.items, f.firstSeen, f.lastEventT);
+    if (now <= f.coveredItems) continue;
+    f.count += now - f.coveredItems;
+    touched.add(f);
+  }
+
+  const exhausted = new Set<string>();
+  for (let round = 0; round < MAX_CROSSINGS_PER_WINDOW; round++) {
+    let progressed = false;
+    // Newest gap first: the live one, whose crossings grow the newest finding.
+    for (let g = findings.length; g >= 0 && !progressed; g--) {
+      const before = findings[g - 1];
+      const after = findings[g];
+      const lo = before?.lastEventT ?? -Infinity;
+      const hi = after?.firstSeen ?? Infinity;
+      const gapKey = `${String(lo)}|${String(hi)}`;
+      if (exhausted.has(gapKey) || lo >= hi || !hasUnjudged(window, lo, hi)) continue;
+      const view: SubjectWindow =
+        hi === Infinity
+          ? window
+          : {
+              ...window,
+              items: window.items.slice(0, lowerBound(window.items, hi)),
+              overflow: window.overflow.filter((o) => o.bucket < hi),
+            };
+      const crossing = detection.evaluate(view, {
+        now: env.now,
+        since: before?.lastEventT,
+        earliestBucket: env.earliestBucket,
+      });
+      // What the crossing brings into the gap: times of its items (and its edges) strictly inside.
+      const inGap = (crossing?.items ?? [])
+        .flatMap((i) => [i.t, i.tMax])
+        .concat(crossing === null ? [] : [crossing.firstSeen, crossing.lastSeen])
+        .filter((t) => t > lo && t < hi);
+      if (crossing === null || crossing.newItems === 0 || inGap.length === 0) {
+        exhausted.add(gapKey);
+        continue;
+      }
+      progressed = true;
+      const first = Math.min(...inGap);
+      const last = Math.max(...inGap);
+      const firstSeen = crossing.firstSeen > lo ? crossing.firstSeen : first;
+      const lastSeen = crossing.lastSeen < hi ? crossing.lastSeen : last;
+      const shown = detection.present(crossing, view);
+      const eventIds = crossing.items
+        .filter((i) => i.t > lo && i.t < hi)
+        .slice(-EVENT_ID_SAMPLE)
+        .map((i) => i.item);
+      const sourceOrg = window.facts.org;
+      if (before !== undefined && crossing.firstSeen <= before.lastEventT + W) {
+        Object.assign(before, {
+          severity: maxSeverity([before.severity, shown.severity], shown.severity),
+          title: shown.title,
+          count: Math.max(before.count + crossing.newItems, crossing.count),
+          lastSeen: Math.max(before.lastSeen, lastSeen),
+          lastEventT: Math.max(before.lastEventT, last),
+          subject: { ...window.subject },
+          facts: { ...window.facts },
+          evidence: shown.evidence,
+          eventIds: [...before.eventIds.filter((id) => !eventIds.includes(id)), ...eventIds].slice(-EVENT_ID_SAMPLE),
+          sourceOrg: sourceOrg ?? before.sourceOrg,
+        });
+        touched.add(before);
+      } else if (after !== undefined && lastSeen >= after.firstSeen - W) {
+        // Older evidence of a known incident: the count and the start move, what it shows stays.
+        Object.assign(after, {
+          severity: maxSeverity([after.severity, shown.severity], shown.severity),
+          count: Math.max(after.count + crossing.newItems, crossing.count),
+          firstSeen: Math.min(after.firstSeen, firstSeen),
+          eventIds: [...eventIds.filter((id) => !after.eventIds.includes(id)), ...after.eventIds].slice(
+            -EVENT_ID_SAMPLE,
+          ),
+        });
+        touched.add(after);
+      } else {
+        const created: FindingRecord = {
+          detectionId: window.detectionId,
+          dedupeKey: window.dedupeKey,
+          findingId: `${window.detectionId}:${hash(window.dedupeKey)}:${String(firstSeen)}`,
+          incidentId: incidentIdFor(window.detectionId, window.dedupeKey),
+          severity: shown.severity,
+          title: shown.title,
+          count: crossing.count,
+          firstSeen,
+          lastSeen,
+          lastEventT: last,
+          subject: { ...window.subject },
+          facts: { ...window.facts },
+          evidence: shown.evidence,
+          eventIds,
+          sourceOrg: sourceOrg ?? 'sentry',
+          createdCycle: env.cycleId,
+          updatedCycle: env.cycleId,
+          isNew: true,
+          expiresAt: expiry(last),
+        };
+        findings.splice(g, 0, created);
+        touched.add(created);
+      }
+    }
+    if (!progressed) break;
+  }
+
+  const out: FindingRecord[] = [];
+  for (const f of findings) {
+    if (!touched.has(f)) continue;
+    out.push({
+      ...f,
+      coveredItems: itemsWithin(window.items, f.firstSeen, f.lastEventT),
+      updatedCycle: env.cycleId,
+      // A retried cycle that grows what its first attempt created still reports it as new.
+      isNew: f.createdCycle === env.cycleId,
+      expiresAt: Math.max(f.expiresAt, expiry(f.lastEventT)),
+    });
+  }
+  return out;
 }
 
 function iso(seconds: number): string {

@@ -1,7 +1,8 @@
 /**
- * The latest finding per (detection, dedupe key), in the `incidents` table under partitions
- * `finding~<detection id>` (row = hash of the dedupe key), so evaluation can merge repeats into one
- * finding. Writes are conditional on the ETag read by the same evaluation (create-if-absent for a
+ * Findings, in the `incidents` table under partitions `finding~<detection id>`, one row per finding
+ * (row = hash of the dedupe key + `~` + hash of the finding id), so a dedupe key keeps each of its
+ * separate incidents and evaluation can merge repeats into the right one. Rows written before that
+ * (row = hash of the dedupe key alone, one finding per key) are still read and updated in place. Writes are conditional on the ETag read by the same evaluation (create-if-absent for a
  * first finding): two evaluations racing make the loser fail with a retriable conflict and re-run,
  * instead of both creating "new" findings.
  */
@@ -28,10 +29,20 @@ export interface FindingStore {
   purgeExpired(now: number, limit?: number): Promise<number>;
 }
 
-function keysOf(record: Pick<FindingRecord, 'detectionId' | 'dedupeKey'>): { partitionKey: string; rowKey: string } {
+function sha256(text: string, chars: number): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, chars);
+}
+
+function keysOf(record: Pick<FindingRecord, 'detectionId' | 'dedupeKey' | 'findingId'>): {
+  partitionKey: string;
+  rowKey: string;
+  legacyRowKey: string;
+} {
+  const key = sha256(record.dedupeKey, 40);
   return {
     partitionKey: `${FINDING_PARTITION_PREFIX}${safeKey(record.detectionId)}`,
-    rowKey: createHash('sha256').update(record.dedupeKey, 'utf8').digest('hex').slice(0, 40),
+    rowKey: `${key}~${sha256(record.findingId, 24)}`,
+    legacyRowKey: key,
   };
 }
 
@@ -66,15 +77,25 @@ export class TableFindingStore implements FindingStore {
 
   async save(record: FindingRecord, etag: string | undefined): Promise<void> {
     const table = await this.table();
+    const { partitionKey, rowKey, legacyRowKey } = keysOf(record);
     const entity: FindingEntity = {
-      ...keysOf(record),
+      partitionKey,
+      rowKey,
       DetectionId: record.detectionId,
       Record: JSON.stringify(record),
       ExpiresAt: new Date(record.expiresAt * 1000),
     };
     try {
       if (etag === undefined) await table.createEntity(entity);
-      else await table.updateEntity(entity, 'Replace', { etag });
+      else {
+        try {
+          await table.updateEntity(entity, 'Replace', { etag });
+        } catch (error) {
+          if (statusOf(error) !== 404) throw error;
+          // A record from before one row per finding lives under its dedupe key's row.
+          await table.updateEntity({ ...entity, rowKey: legacyRowKey }, 'Replace', { etag });
+        }
+      }
     } catch (error) {
       throw asStateError(error, `saving finding ${record.findingId}`);
     }

@@ -246,7 +246,8 @@ export function sameBucket(a: BucketData, b: BucketData): boolean {
   return encodeEntity(a).signature === encodeEntity(b).signature;
 }
 
-function subjectKeyOf(dedupeKey: string): string {
+/** A window's row-key prefix in its detection's partition (its buckets follow as `<prefix>~<bucket>`). */
+export function subjectKeyOf(dedupeKey: string): string {
   const safe = safeKey(dedupeKey).replace(/'/g, '%27');
   return safe.length <= 200 ? safe : `h-${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 40)}`;
 }
@@ -384,6 +385,12 @@ function toStored(b: BucketData): StoredBucket {
 }
 
 const MAX_ATTEMPTS = 8;
+/**
+ * Windows of one detection from which `readWindows` reads the one row-key range spanning them instead
+ * of one query each. The range also returns the unmarked windows between them (skipped before
+ * decoding), so a few marks scattered over a large partition are cheaper read one by one.
+ */
+export const RANGE_READ_FROM = 32;
 /** Entity group transactions: at most 100 operations, one partition, a 4 MiB body. */
 const TRANSACTION_LIMIT = 100;
 const TRANSACTION_CHARS = 2_000_000;
@@ -465,15 +472,18 @@ export class TableWindowStore implements WindowStore {
       if (before !== undefined && sameBucket(before, after)) return;
       reads.push({ bucket, entity: encodeEntity(after).entity, etag: existing?.etag });
     });
-    const chunks = chunkByPartition(reads, (r) => r.entity.partitionKey, (r) => r.entity.Items.length + 512);
+    const chunks = chunkByPartition(
+      reads,
+      (r) => r.entity.partitionKey,
+      (r) => r.entity.Items.length + 512,
+    );
     let updates = 0;
     await mapLimit(chunks, concurrency, async (chunk) => {
       if (chunk.length > 1) {
         try {
           await table.submitTransaction(
-            chunk.map(
-              (r): TransactionAction =>
-                r.etag === undefined ? ['create', r.entity] : ['update', r.entity, 'Replace', { etag: r.etag }],
+            chunk.map((r): TransactionAction =>
+              r.etag === undefined ? ['create', r.entity] : ['update', r.entity, 'Replace', { etag: r.etag }],
             ),
           );
           updates += chunk.length;
@@ -567,20 +577,42 @@ export class TableWindowStore implements WindowStore {
     const table = await this.table();
     const out: StoredBucket[] = [];
     const expiry = `ExpiresAt ge datetime'${new Date(now * 1000).toISOString()}'`;
-    await mapLimit(keys, this.options.concurrency ?? 8, async (key) => {
-      // One window's buckets are a row-key range of its detection's partition; a longer subject
-      // key sharing the prefix (`a` and `a~b`) is dropped by its DedupeKey.
-      const subject = subjectKeyOf(key.dedupeKey);
+    const byDetection = new Map<string, Map<string, string>>();
+    for (const key of keys) {
+      const wanted = byDetection.get(key.detectionId) ?? new Map<string, string>();
+      wanted.set(key.dedupeKey.slice(0, MAX_DEDUPE_KEY_CHARS), subjectKeyOf(key.dedupeKey));
+      byDetection.set(key.detectionId, wanted);
+    }
+    // One query per range: a window's buckets are a row-key range of its detection's partition,
+    // and many windows of one detection are read as the one range spanning them all, keeping only
+    // their rows (a backfill marks thousands: one query each would cost a round trip and a scan
+    // apiece). A longer subject key sharing a prefix (`a` and `a~b`) is dropped by its DedupeKey.
+    const ranges: { detectionId: string; from: string; to: string; wanted: ReadonlySet<string> }[] = [];
+    for (const [detectionId, wanted] of byDetection) {
+      const subjects = [...new Set(wanted.values())].sort();
+      const dedupeKeys = new Set(wanted.keys());
+      if (subjects.length >= RANGE_READ_FROM) {
+        ranges.push({
+          detectionId,
+          from: subjects[0] ?? '',
+          to: subjects[subjects.length - 1] ?? '',
+          wanted: dedupeKeys,
+        });
+      } else {
+        for (const subject of subjects) ranges.push({ detectionId, from: subject, to: subject, wanted: dedupeKeys });
+      }
+    }
+    await mapLimit(ranges, this.options.concurrency ?? 8, async (range) => {
       const filter =
-        `PartitionKey eq '${safeKey(key.detectionId)}' and RowKey ge '${subject}~' and ` +
-        `RowKey lt '${subject}\u007f' and ${expiry}`;
+        `PartitionKey eq '${safeKey(range.detectionId)}' and RowKey ge '${range.from}~' and ` +
+        `RowKey lt '${range.to}\u007f' and ${expiry}`;
       try {
         for await (const e of table.listEntities<Partial<WindowEntity>>({ queryOptions: { filter } })) {
-          const data = decodeEntity(e);
-          if (data.dedupeKey === key.dedupeKey.slice(0, MAX_DEDUPE_KEY_CHARS)) out.push(toStored(data));
+          // Decoding parses the items: skip rows of windows nobody asked for first.
+          if (typeof e.DedupeKey === 'string' && range.wanted.has(e.DedupeKey)) out.push(toStored(decodeEntity(e)));
         }
       } catch (error) {
-        throw asStateError(error, `reading window ${key.detectionId}/${subject}`);
+        throw asStateError(error, `reading windows ${range.detectionId}/${range.from}..${range.to}`);
       }
     });
     return out;
@@ -685,6 +717,8 @@ export class MemoryWindowStore implements WindowStore {
   readonly marks = new Map<string, { detectionId: string; dedupeKey: string; etag: number }>();
   readonly expiries = new Map<string, BucketExpiries>();
   writes = 0;
+  /** `readWindows` calls, for tests of how evaluation batches its reads. */
+  windowReads = 0;
   private version = 0;
 
   apply(buckets: readonly BucketData[]): Promise<{ updates: number }> {
@@ -718,6 +752,7 @@ export class MemoryWindowStore implements WindowStore {
   }
 
   readWindows(keys: readonly WindowKey[], now: number): Promise<StoredBucket[]> {
+    this.windowReads++;
     const wanted = new Set(keys.map((k) => `${k.detectionId}\u0000${k.dedupeKey.slice(0, MAX_DEDUPE_KEY_CHARS)}`));
     return Promise.resolve(
       [...this.entities.values()]
