@@ -190,6 +190,18 @@ function itemsWithin(items: readonly ItemState[], from: number, to: number): num
   return seen.size;
 }
 
+/** First index whose item time is > t. */
+function upperBound(items: readonly ItemState[], t: number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((items[mid]?.t ?? Infinity) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** First index whose item time is >= t. */
 function lowerBound(items: readonly ItemState[], t: number): number {
   let lo = 0;
@@ -202,13 +214,21 @@ function lowerBound(items: readonly ItemState[], t: number): number {
   return lo;
 }
 
-/** Whether anything not yet judged lies in the open interval (lo, hi): an item, or an overflow bucket. */
-function hasUnjudged(window: SubjectWindow, lo: number, hi: number): boolean {
+/**
+ * The newest time of what has not been judged in the open interval (lo, hi) — an item, or the end
+ * of an overflow bucket — or undefined when there is none.
+ */
+function newestUnjudged(window: SubjectWindow, lo: number, hi: number): number | undefined {
+  let newest: number | undefined;
   for (const i of window.items) {
     if (i.t >= hi) break;
-    if (i.t > lo || i.tMax > lo) return true;
+    const reach = Math.max(i.t, i.tMax);
+    if (reach > lo) newest = Math.max(newest ?? -Infinity, Math.min(reach, hi));
   }
-  return window.overflow.some((o) => o.bucket < hi && o.bucketEnd - 1 > lo);
+  for (const o of window.overflow) {
+    if (o.bucket < hi && o.bucketEnd - 1 > lo) newest = Math.max(newest ?? -Infinity, Math.min(o.bucketEnd - 1, hi));
+  }
+  return newest;
 }
 
 /**
@@ -257,14 +277,21 @@ function judgeWindow(
       const lo = before?.lastEventT ?? -Infinity;
       const hi = after?.firstSeen ?? Infinity;
       const gapKey = `${String(lo)}|${String(hi)}`;
-      if (exhausted.has(gapKey) || lo >= hi || !hasUnjudged(window, lo, hi)) continue;
+      const newest = exhausted.has(gapKey) || lo >= hi ? undefined : newestUnjudged(window, lo, hi);
+      if (newest === undefined) continue;
+      // Before a finding, the view reaches into it (up to a window past the gap's newest item), so
+      // a crossing may count that incident's items as context; every window the detection can pick
+      // then still holds an item of the gap.
       const view: SubjectWindow =
-        hi === Infinity
+        after === undefined
           ? window
           : {
               ...window,
-              items: window.items.slice(0, lowerBound(window.items, hi)),
-              overflow: window.overflow.filter((o) => o.bucket < hi),
+              items: window.items.slice(
+                0,
+                Math.min(lowerBound(window.items, newest + W), upperBound(window.items, after.lastEventT)),
+              ),
+              overflow: window.overflow.filter((o) => o.bucket < Math.min(newest + W, after.lastEventT)),
             };
       const crossing = detection.evaluate(view, {
         now: env.now,
@@ -281,6 +308,11 @@ function judgeWindow(
         continue;
       }
       progressed = true;
+      // Items of the incident after the gap are context, not new.
+      const newItems =
+        after === undefined
+          ? crossing.newItems
+          : Math.min(crossing.newItems, crossing.items.filter((i) => i.t > lo && i.t < hi).length);
       const first = Math.min(...inGap);
       const last = Math.max(...inGap);
       const firstSeen = crossing.firstSeen > lo ? crossing.firstSeen : first;
@@ -295,7 +327,7 @@ function judgeWindow(
         Object.assign(before, {
           severity: maxSeverity([before.severity, shown.severity], shown.severity),
           title: shown.title,
-          count: Math.max(before.count + crossing.newItems, crossing.count),
+          count: Math.max(before.count + newItems, crossing.count),
           lastSeen: Math.max(before.lastSeen, lastSeen),
           lastEventT: Math.max(before.lastEventT, last),
           subject: { ...window.subject },
@@ -309,7 +341,7 @@ function judgeWindow(
         // Older evidence of a known incident: the count and the start move, what it shows stays.
         Object.assign(after, {
           severity: maxSeverity([after.severity, shown.severity], shown.severity),
-          count: Math.max(after.count + crossing.newItems, crossing.count),
+          count: Math.max(after.count + newItems, crossing.count),
           firstSeen: Math.min(after.firstSeen, firstSeen),
           eventIds: [...eventIds.filter((id) => !after.eventIds.includes(id)), ...after.eventIds].slice(
             -EVENT_ID_SAMPLE,
