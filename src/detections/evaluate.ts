@@ -182,11 +182,7 @@ const MAX_CROSSINGS_PER_WINDOW = 200;
 /** Distinct items of a window whose first time lies in [from, to] (items sorted by time). */
 function itemsWithin(items: readonly ItemState[], from: number, to: number): number {
   const seen = new Set<string>();
-  for (let i = lowerBound(items, from); i < items.length; i++) {
-    const item = items[i] as ItemState;
-    if (item.t > to) break;
-    seen.add(item.item);
-  }
+  for (const item of items.slice(lowerBound(items, from), upperBound(items, to))) seen.add(item.item);
   return seen.size;
 }
 
@@ -234,9 +230,10 @@ function newestUnjudged(window: SubjectWindow, lo: number, hi: number): number |
 /**
  * One window against its findings. The findings of a dedupe key cover disjoint spans
  * [firstSeen, lastEventT]: everything inside a span has been judged and reported. The open gaps
- * between spans (and before the first and after the last) are judged one by one: the detection sees
- * the window's items before the gap's end, with `since` at the gap's start, so a crossing always has
- * a right edge inside the gap. A crossing then
+ * between spans (and before the first and after the last) are judged one by one, with `since` at the
+ * gap's start: the detection sees the window's items up to a window past the gap's newest item (and
+ * no further than the next finding's span), so every window it can pick holds something of the gap.
+ * A crossing then
  * - grows the finding before the gap when it starts within the detection's window of its last
  *   event (the live case: a burst that goes on),
  * - else grows the finding after the gap when it ends within the window before its first event
@@ -276,7 +273,7 @@ function judgeWindow(
       const after = findings[g];
       const lo = before?.lastEventT ?? -Infinity;
       const hi = after?.firstSeen ?? Infinity;
-      const gapKey = `${String(lo)}|${String(hi)}`;
+      const gapKey = `${String(lo)}|${String(hi)}|${String(after?.lastEventT)}`;
       const newest = exhausted.has(gapKey) || lo >= hi ? undefined : newestUnjudged(window, lo, hi);
       if (newest === undefined) continue;
       // Before a finding, the view reaches into it (up to a window past the gap's newest item), so
