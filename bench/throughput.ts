@@ -53,6 +53,17 @@ export interface RunFigures {
   eventsPerSec: number;
   eventsPerCpuSec: number;
   peakRssMb: number;
+  /** The main thread's event loop waiting for I/O or the thread pool (performance.eventLoopUtilization). */
+  loopIdleMs: number;
+  /**
+   * The worker's core(s) during the run, from /proc/stat (10 ms ticks): time nothing ran on them,
+   * time in interrupts (irq + softirq: mostly this run's own loopback traffic), and time other
+   * processes ran on them (user + system minus this process's CPU). A quiet measurement has the
+   * last near zero; the machine is shared, so it is the noise of this very run.
+   */
+  coreIdleMs: number;
+  coreIrqMs: number;
+  coreOthersMs: number;
 }
 
 export interface ThroughputResult {
@@ -177,30 +188,103 @@ export async function ceilingPass(
   return { events, valid, gzipBytes };
 }
 
-async function timed<T>(
-  work: () => Promise<T>,
-): Promise<{ value: T; wallNs: bigint; cpuUs: number; peakRss: number; runQueueMs: number }> {
+/** CPU numbers in a `taskset -c` list such as "0", "0-1" or "0,2-3". */
+export function cpuList(list: string): number[] {
+  return list.split(',').flatMap((part) => {
+    const [from, to] = part.split('-').map(Number);
+    if (from === undefined || !Number.isInteger(from)) return [];
+    const last = to === undefined || !Number.isInteger(to) ? from : to;
+    return Array.from({ length: last - from + 1 }, (_, i) => from + i);
+  });
+}
+
+/** Busy and idle milliseconds of the given CPUs since boot (/proc/stat, USER_HZ = 100), or undefined. */
+export function coreTimes(cpus: readonly number[]): { busyMs: number; irqMs: number; idleMs: number } | undefined {
+  try {
+    const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+    let busy = 0;
+    let irqs = 0;
+    let idle = 0;
+    for (const cpu of cpus) {
+      const fields = lines
+        .find((l) => l.startsWith(`cpu${cpu} `))
+        ?.trim()
+        .split(/\s+/)
+        .slice(1)
+        .map(Number);
+      if (fields === undefined) return undefined;
+      // user nice system idle iowait irq softirq steal (guest time is already inside user).
+      const [user = 0, nice = 0, system = 0, idleTicks = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+      busy += user + nice + system + steal;
+      irqs += irq + softirq;
+      idle += idleTicks + iowait;
+    }
+    return { busyMs: busy * 10, irqMs: irqs * 10, idleMs: idle * 10 };
+  } catch {
+    return undefined;
+  }
+}
+
+const workerCores = cpuList(cpusAllowed('self') ?? '');
+
+interface Timed<T> {
+  value: T;
+  wallNs: bigint;
+  cpuUs: number;
+  peakRss: number;
+  runQueueMs: number;
+  loopIdleMs: number;
+  coreIdleMs: number;
+  coreIrqMs: number;
+  coreOthersMs: number;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<Timed<T>> {
   (globalThis as { gc?: () => void }).gc?.();
   const sampler = new RssSampler(10).start();
   const sched0 = schedstat();
+  const core0 = coreTimes(workerCores);
+  const loop0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const value = await work();
   const wallNs = process.hrtime.bigint() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const loop = performance.eventLoopUtilization(loop0);
+  const core1 = coreTimes(workerCores);
   const sched1 = schedstat();
   const { peakSampled } = sampler.stop();
   const runQueueMs =
     sched0 === undefined || sched1 === undefined ? Number.NaN : (sched1.mainWaitNs - sched0.mainWaitNs) / 1e6;
-  return { value, wallNs, cpuUs: cpu.user + cpu.system, peakRss: peakSampled, runQueueMs };
+  const cpuUs = cpu.user + cpu.system;
+  const core =
+    core0 === undefined || core1 === undefined
+      ? { idleMs: Number.NaN, irqMs: Number.NaN, othersMs: Number.NaN }
+      : {
+          idleMs: core1.idleMs - core0.idleMs,
+          irqMs: core1.irqMs - core0.irqMs,
+          othersMs: Math.max(0, core1.busyMs - core0.busyMs - cpuUs / 1000),
+        };
+  return {
+    value,
+    wallNs,
+    cpuUs,
+    peakRss: peakSampled,
+    runQueueMs,
+    loopIdleMs: loop.idle,
+    coreIdleMs: core.idleMs,
+    coreIrqMs: core.irqMs,
+    coreOthersMs: core.othersMs,
+  };
 }
 
-function figures(
-  events: number,
-  run: { wallNs: bigint; cpuUs: number; peakRss: number; runQueueMs: number },
-): RunFigures {
+function figures(events: number, run: Omit<Timed<unknown>, 'value'>): RunFigures {
   return {
     runQueueMs: run.runQueueMs,
+    loopIdleMs: run.loopIdleMs,
+    coreIdleMs: run.coreIdleMs,
+    coreIrqMs: run.coreIrqMs,
+    coreOthersMs: run.coreOthersMs,
     events,
     wallMs: Number(run.wallNs) / 1e6,
     cpuMs: run.cpuUs / 1000,
