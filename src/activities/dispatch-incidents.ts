@@ -3,7 +3,12 @@
  * Per finding, through the durable client binding:
  * - snoozed subject (Snooze button) → skipped;
  * - an incident with that instance id is running → `findingUpdated` is raised on it, unless the
- *   finding has not grown since the message last showed it (the `incidents` summary row);
+ *   incident already knows this finding at this size. Several separate findings (`findingId`) of one
+ *   dedupe key share the incident (a backfill can find an older one while a newer one is open); the
+ *   orchestration's custom status lists the findings it knows with their count and last event, so a
+ *   different finding, or a known one that grew, is raised and the incident shows it as an occurrence.
+ *   Without that list (an incident started before it existed) a new finding is raised and a grown one
+ *   is compared with the `incidents` summary row, as before;
  * - none, or the last one failed or was terminated → the `incident` orchestration starts with instance
  *   id `finding.incidentId` and the policy resolved from configuration;
  * - the last one was closed and the finding merely grew (not new) → skipped: the responder closed it.
@@ -23,7 +28,7 @@ import type { IncidentSummary } from '../state/incidents';
 
 /** The part of the durable client dispatch uses (the real DurableClient satisfies it). */
 export interface DurableClientLike {
-  getStatus(instanceId: string): Promise<{ runtimeStatus: string }>;
+  getStatus(instanceId: string): Promise<{ runtimeStatus: string; customStatus?: unknown }>;
   startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
   raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
 }
@@ -49,9 +54,12 @@ export interface DispatchResult {
 const RUNNING = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 const RESTARTABLE = new Set(['Failed', 'Terminated', 'Canceled']);
 
-async function statusOf(client: DurableClientLike, instanceId: string): Promise<string | undefined> {
+async function statusOf(
+  client: DurableClientLike,
+  instanceId: string,
+): Promise<{ runtimeStatus: string; customStatus?: unknown } | undefined> {
   try {
-    return (await client.getStatus(instanceId)).runtimeStatus;
+    return await client.getStatus(instanceId);
   } catch (error) {
     // DurableClient.getStatus throws for an unknown instance ("...replied with HTTP 404 response").
     if (error instanceof Error && error.message.includes('HTTP 404')) return undefined;
@@ -59,8 +67,34 @@ async function statusOf(client: DurableClientLike, instanceId: string): Promise<
   }
 }
 
+/** `[findingId, count, lastSeen]` triples from the incident's custom status (see incident.ts). */
+const KnownFindings = z.object({
+  findings: z.array(z.tuple([z.string(), z.number(), z.string()])),
+});
+
+/**
+ * Whether a running incident already shows this finding at this size: from the custom status when it
+ * lists its findings, else (older incidents) from the summary row, where a new finding always counts
+ * as news (it is a separate finding of the key, or a retried start the orchestration ignores).
+ */
+async function alreadyShown(
+  finding: IncidentFinding,
+  customStatus: unknown,
+  summary: () => Promise<IncidentSummary | undefined>,
+): Promise<boolean> {
+  const known = KnownFindings.safeParse(customStatus);
+  if (known.success && finding.findingId !== undefined) {
+    const entry = known.data.findings.find(([id]) => id === finding.findingId);
+    return entry !== undefined && finding.count <= entry[1] && finding.lastSeen <= entry[2];
+  }
+  if (finding.isNew === true && finding.findingId !== undefined) return false;
+  const shown = await summary().catch(() => undefined);
+  return shown !== undefined && finding.count <= shown.count && finding.lastSeen <= shown.lastSeen;
+}
+
 function updateOf(finding: IncidentFinding): FindingUpdatedEvent {
   return {
+    ...(finding.findingId === undefined ? {} : { findingId: finding.findingId }),
     count: finding.count,
     lastSeen: finding.lastSeen,
     firstSeen: finding.firstSeen,
@@ -99,10 +133,10 @@ export async function dispatchIncidents(raw: unknown, deps: DispatchDeps): Promi
         result.skipped.push({ incidentId: id, reason: 'snoozed' });
         continue;
       }
-      const status = await statusOf(deps.client, id);
+      const instance = await statusOf(deps.client, id);
+      const status = instance?.runtimeStatus;
       if (status !== undefined && RUNNING.has(status)) {
-        const shown = await deps.summary(id).catch(() => undefined);
-        if (shown !== undefined && finding.count <= shown.count && finding.lastSeen <= shown.lastSeen) {
+        if (await alreadyShown(finding, instance?.customStatus, () => deps.summary(id))) {
           result.skipped.push({ incidentId: id, reason: 'unchanged' });
           continue;
         }

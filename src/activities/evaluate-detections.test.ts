@@ -64,6 +64,8 @@ describe('evaluateDetections activity', () => {
       severity: 'medium',
     });
     expect(result.findings[0]?.incidentId).toMatch(/^incident-slack\.audit\.mass-download-[0-9a-f]{16}$/);
+    // The incident tells separate findings of one key apart by this id (the row's EventId).
+    expect(result.findings[0]?.findingId).toMatch(/^slack\.audit\.mass-download:/);
     expect(landed).toHaveLength(1);
     expect(streams.finding.schema.parse(landed[0])).toMatchObject({
       DetectionId: 'slack.audit.mass-download',

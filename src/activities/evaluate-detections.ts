@@ -34,7 +34,8 @@ export const EvaluateDetectionsInput = z.strictObject({
 export type EvaluateDetectionsInput = z.infer<typeof EvaluateDetectionsInput>;
 
 export interface EvaluateDetectionsResult {
-  findings: FindingSummary[];
+  /** With the finding's id: separate findings of one dedupe key share an incident, which tells them apart. */
+  findings: (FindingSummary & { findingId: string })[];
 }
 
 export interface EvaluateDetectionsDeps {
@@ -86,7 +87,9 @@ export async function evaluateDetections(
       `${changed.filter((r) => !r.isNew).length} grown findings, ${replayed.length} replayed, ${purged} expired entries purged`,
   );
   const byId = new Map(deps.detections.map((d) => [d.detection.id, d.detection] as const));
-  return { findings: reported.map((r) => toSummary(r, byId.get(r.detectionId))) };
+  return {
+    findings: reported.map((r) => ({ ...toSummary(r, byId.get(r.detectionId)), findingId: r.findingId })),
+  };
 }
 
 /** Production dependencies from the app configuration. */

@@ -9,7 +9,7 @@ import { z } from 'zod';
 
 import { AppError, ErrorCode } from '../errors';
 import type { IncidentState } from '../response/incident-state';
-import { IncidentFindingSchema, IncidentPolicySchema, ACTION_KINDS, ActorSchema } from '../response/model';
+import { IncidentFindingSchema, IncidentPolicySchema, ACTION_KINDS, ActorSchema, SEVERITIES } from '../response/model';
 import { buildIncidentMessage } from '../slack/blocks/incident-alert';
 import { noticeText, replyText, type ReplySpec } from '../slack/blocks/replies';
 import { callSlack } from '../slack/web-client';
@@ -100,6 +100,15 @@ export const ReplySpecSchema: z.ZodType<ReplySpec> = z.union([
     oncallGroup: z.string().optional(),
     minutes: z.number(),
     automaticAction: z.enum(ACTION_KINDS).optional(),
+  }),
+  z.object({
+    type: z.literal('occurrence'),
+    relation: z.enum(['earlier', 'later']),
+    findingId: z.string().min(1).max(512),
+    count: z.number().int().nonnegative(),
+    firstSeen: z.string(),
+    lastSeen: z.string(),
+    severity: z.enum(SEVERITIES).optional(),
   }),
 ]);
 

@@ -4,7 +4,9 @@
  * (`responderAction`), growth of the finding (`findingUpdated`) and, while nobody has acted, the
  * escalation timer. On the timer it escalates in the thread to the on-call group and takes the
  * policy's automatic action, if any. Each step updates the message, replies in the thread and lands a
- * response row. All state is plain JSON changed by the pure functions of response/incident-state.ts.
+ * response row. A `findingUpdated` for another finding of the same dedupe key (a backfill can find an
+ * older one) is kept as an occurrence: listed in the message and announced once in the thread; the
+ * custom status lists the findings the incident knows (`findings`) so dispatch raises only news. All state is plain JSON changed by the pure functions of response/incident-state.ts.
  *
  * Replay notes: durable-functions hands an external event to the newest open wait for that name, so
  * each loop creates fresh waits (a wait reused in a second Task.any would be tracked twice) and
@@ -22,7 +24,9 @@ import {
   automaticAction,
   findOffered,
   type IncidentState,
+  knownFindings,
   markEscalated,
+  occurrenceIsEarlier,
   type OfferedAction,
   openIncident,
   recordStep,
@@ -312,13 +316,48 @@ export function* incidentOrchestrator(
       return;
     }
     const applied = applyFindingUpdate(state, parsed.data);
-    if (!applied.changed) return;
     state = applied.state;
-    try {
-      yield dfx.callActivityWithRetry(ActivityNames.publishIncidentAlert, ACTIVITY_RETRY, { state });
-    } catch (error) {
-      log(`could not update the message: ${failureMessage(error)}`);
+    if (!applied.changed) return;
+    const learned = applied.learned;
+    if (learned === undefined) {
+      try {
+        yield dfx.callActivityWithRetry(ActivityNames.publishIncidentAlert, ACTIVITY_RETRY, { state });
+      } catch (error) {
+        log(`could not update the message: ${failureMessage(error)}`);
+      }
+      return;
     }
+    // Another separate finding of this dedupe key: shown in the message, announced once in the thread
+    // and landed as a step (a repeat of the event is not `learned` again, so nothing is said twice).
+    const at = now();
+    const relation = occurrenceIsEarlier(state, learned) ? 'earlier' : 'later';
+    const summary = `${relation === 'earlier' ? 'An earlier' : 'A later'} separate occurrence was found: ${learned.count} event(s) ${learned.firstSeen} → ${learned.lastSeen}`;
+    state = recordStep(state, { at, by: SENTRY_ACTOR, kind: 'occurrence', status: 'succeeded', summary });
+    yield* report(
+      {
+        at,
+        by: SENTRY_ACTOR,
+        kind: 'occurrence',
+        target: learned.findingId,
+        result: 'succeeded',
+        summary,
+        details: {
+          findingId: learned.findingId,
+          count: learned.count,
+          firstSeen: learned.firstSeen,
+          lastSeen: learned.lastSeen,
+        },
+      },
+      {
+        type: 'occurrence',
+        relation,
+        findingId: learned.findingId,
+        count: learned.count,
+        firstSeen: learned.firstSeen,
+        lastSeen: learned.lastSeen,
+        ...(learned.severity === undefined ? {} : { severity: learned.severity }),
+      },
+    );
   }
 
   if (state.message === undefined) {
@@ -351,6 +390,7 @@ export function* incidentOrchestrator(
       count: state.finding.count,
       messageTs: state.message?.ts,
       escalateAt: state.escalateAt,
+      findings: knownFindings(state),
     });
     const actionTask = dfx.waitForExternalEvent(EventNames.responderAction);
     const updateTask = dfx.waitForExternalEvent(EventNames.findingUpdated);

@@ -18,6 +18,7 @@ import {
   type IncidentFinding,
   type IncidentPolicy,
   isIpv4,
+  type Severity,
   severityRank,
   SLACK_USER_ID,
 } from './model';
@@ -36,7 +37,7 @@ export interface ActionRecord {
   attempts: number;
 }
 
-export type StepKind = ActionKind | 'post' | 'escalate';
+export type StepKind = ActionKind | 'post' | 'escalate' | 'occurrence';
 
 export interface StepRecord {
   step: number;
@@ -69,7 +70,32 @@ export interface IncidentState {
   step: number;
   /** Findings-updated events applied. */
   updates: number;
+  /**
+   * Other separate findings of the same dedupe key learned while this incident is open (a backfill
+   * can find an older one), oldest first. Absent in states carried over from before it existed.
+   */
+  occurrences?: Occurrence[] | undefined;
 }
+
+/** A separate finding of the incident's dedupe key: its own span and numbers, and a little evidence. */
+export interface Occurrence {
+  findingId: string;
+  firstSeen: string;
+  lastSeen: string;
+  count: number;
+  severity?: Severity | undefined;
+  title?: string | undefined;
+  evidence: { label: string; value: string }[];
+}
+
+/**
+ * Occurrences an incident keeps. The state crosses orchestration history with every activity call, so
+ * the list is bounded; once it is full, further occurrences are not added (the findings stream still
+ * has every one), which keeps a repeated event from ever being announced twice.
+ */
+export const MAX_OCCURRENCES = 20;
+const OCCURRENCE_EVIDENCE = 3;
+const OCCURRENCE_EVIDENCE_VALUE = 300;
 
 const RECENT_STEPS = 6;
 
@@ -97,21 +123,110 @@ export function withMessage(state: IncidentState, message: { channel: string; ts
   return { ...state, message };
 }
 
-/** Grows the finding (never shrinks it); `changed` says whether the message needs an update. */
-export function applyFindingUpdate(
-  state: IncidentState,
-  update: FindingUpdatedEvent,
-): { state: IncidentState; changed: boolean } {
+export interface FindingUpdateResult {
+  state: IncidentState;
+  /** Whether the message needs an update. */
+  changed: boolean;
+  /** A separate occurrence this update made known for the first time (announce it once). */
+  learned?: Occurrence | undefined;
+}
+
+/**
+ * Whether an update is about another finding than the one the incident shows. Incidents opened before
+ * findings had ids: separate findings of a key never share a span, so one wholly before or after the
+ * shown finding is another occurrence, anything else is the shown finding's growth.
+ */
+function isOtherFinding(state: IncidentState, update: FindingUpdatedEvent): boolean {
+  const id = update.findingId;
+  if (id === undefined) return false;
+  if (state.occurrences?.some((o) => o.findingId === id) === true) return true;
+  const shown = state.finding.findingId;
+  if (shown !== undefined) return id !== shown;
+  const first = update.firstSeen ?? update.lastSeen;
+  return update.lastSeen < state.finding.firstSeen || first > state.finding.lastSeen;
+}
+
+function occurrenceEvidence(evidence: FindingUpdatedEvent['evidence']): Occurrence['evidence'] {
+  return (evidence ?? []).slice(0, OCCURRENCE_EVIDENCE).map((e) => ({
+    label: e.label.slice(0, 100),
+    value: e.value.slice(0, OCCURRENCE_EVIDENCE_VALUE),
+  }));
+}
+
+function higher(a: Severity | undefined, b: Severity | undefined): Severity | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return severityRank(b) > severityRank(a) ? b : a;
+}
+
+/** Adds or grows another occurrence; never touches the shown finding. */
+function applyOccurrence(state: IncidentState, id: string, update: FindingUpdatedEvent): FindingUpdateResult {
+  const list = state.occurrences ?? [];
+  const known = list.find((o) => o.findingId === id);
+  if (known === undefined) {
+    if (list.length >= MAX_OCCURRENCES) return { state, changed: false };
+    const learned: Occurrence = {
+      findingId: id,
+      firstSeen: update.firstSeen ?? update.lastSeen,
+      lastSeen: update.lastSeen,
+      count: update.count,
+      ...(update.severity === undefined ? {} : { severity: update.severity }),
+      ...(update.title === undefined ? {} : { title: update.title }),
+      evidence: occurrenceEvidence(update.evidence),
+    };
+    const occurrences = [...list, learned].sort((a, b) =>
+      a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : a.findingId < b.findingId ? -1 : 1,
+    );
+    return { state: { ...state, occurrences, updates: state.updates + 1 }, changed: true, learned };
+  }
+  const grew = update.count > known.count;
+  const later = update.lastSeen > known.lastSeen;
+  const earlier = update.firstSeen !== undefined && update.firstSeen < known.firstSeen;
+  const severity = higher(known.severity, update.severity);
+  if (!grew && !later && !earlier && severity === known.severity) return { state, changed: false };
+  const next: Occurrence = {
+    ...known,
+    count: Math.max(known.count, update.count),
+    lastSeen: later ? update.lastSeen : known.lastSeen,
+    firstSeen: earlier && update.firstSeen !== undefined ? update.firstSeen : known.firstSeen,
+    ...(severity === undefined ? {} : { severity }),
+    ...(update.title === undefined ? {} : { title: update.title }),
+    ...(update.evidence === undefined ? {} : { evidence: occurrenceEvidence(update.evidence) }),
+  };
+  return {
+    state: {
+      ...state,
+      occurrences: list.map((o) => (o.findingId === id ? next : o)),
+      updates: state.updates + 1,
+    },
+    changed: true,
+  };
+}
+
+/**
+ * Applies a `findingUpdated` event. The shown finding only grows (never shrinks); another finding of
+ * the same key becomes (or grows) an entry of `occurrences` and leaves the shown finding's numbers
+ * alone. Applying the same event twice changes nothing the second time.
+ */
+export function applyFindingUpdate(state: IncidentState, update: FindingUpdatedEvent): FindingUpdateResult {
+  if (update.findingId !== undefined && isOtherFinding(state, update)) {
+    return applyOccurrence(state, update.findingId, update);
+  }
   const finding = state.finding;
+  // An incident opened before findings had ids learns the id of its finding from its growth.
+  const adopted =
+    finding.findingId === undefined && update.findingId !== undefined
+      ? { ...state, finding: { ...finding, findingId: update.findingId } }
+      : state;
   const grew = update.count > finding.count;
   const later = update.lastSeen > finding.lastSeen;
   const severity =
     update.severity !== undefined && severityRank(update.severity) > severityRank(finding.severity)
       ? update.severity
       : finding.severity;
-  if (!grew && !later && severity === finding.severity) return { state, changed: false };
+  if (!grew && !later && severity === finding.severity) return { state: adopted, changed: false };
   const next: IncidentFinding = {
-    ...finding,
+    ...adopted.finding,
     count: Math.max(finding.count, update.count),
     lastSeen: later ? update.lastSeen : finding.lastSeen,
     firstSeen:
@@ -123,7 +238,28 @@ export function applyFindingUpdate(
       ? {}
       : { eventIds: [...new Set([...finding.eventIds, ...update.eventIds])].slice(-20) }),
   };
-  return { state: { ...state, finding: next, updates: state.updates + 1 }, changed: true };
+  return { state: { ...adopted, finding: next, updates: state.updates + 1 }, changed: true };
+}
+
+/** Whether an occurrence lies before the finding the incident shows (what a backfill typically finds). */
+export function occurrenceIsEarlier(state: IncidentState, occurrence: Occurrence): boolean {
+  return occurrence.lastSeen < state.finding.firstSeen;
+}
+
+/**
+ * What dispatch needs to tell a known, unchanged finding from a new or grown one: the shown finding
+ * (when it has an id) and each occurrence as `[findingId, count, lastSeen]`. Published as part of the
+ * orchestration's custom status.
+ */
+export function knownFindings(state: IncidentState): [string, number, string][] {
+  const shown: [string, number, string][] =
+    state.finding.findingId === undefined
+      ? []
+      : [[state.finding.findingId, state.finding.count, state.finding.lastSeen]];
+  return [
+    ...shown,
+    ...(state.occurrences ?? []).map((o): [string, number, string] => [o.findingId, o.count, o.lastSeen]),
+  ];
 }
 
 export interface OfferedAction {

@@ -129,6 +129,8 @@ export const IncidentFindingInput = z.object({
   incidentId: z
     .string()
     .regex(/^incident-[A-Za-z0-9._:-]{1,200}$/, 'incidentId must be incident-<detection id>-<hash>'),
+  /** One separate finding of the dedupe key (several can share the incident id, e.g. after a backfill). */
+  findingId: optionalText(512),
   severity: z.enum(SEVERITIES),
   title: text(1024),
   count: z.number().int().nonnegative(),
@@ -151,6 +153,8 @@ export interface IncidentFinding {
   detectionTitle?: string | undefined;
   dedupeKey: string;
   incidentId: string;
+  /** Absent for findings dispatched before findings had ids. */
+  findingId?: string | undefined;
   severity: Severity;
   title: string;
   count: number;
@@ -170,6 +174,7 @@ export const IncidentFindingSchema: z.ZodType<IncidentFinding> = z.object({
   detectionTitle: z.string().optional(),
   dedupeKey: z.string(),
   incidentId: z.string(),
+  findingId: z.string().optional(),
   severity: z.enum(SEVERITIES),
   title: z.string(),
   count: z.number(),
@@ -278,6 +283,7 @@ export function normalizeFinding(raw: unknown): IncidentFinding {
     ...(input.detectionTitle === undefined ? {} : { detectionTitle: input.detectionTitle }),
     dedupeKey: input.dedupeKey,
     incidentId: input.incidentId,
+    ...(input.findingId === undefined ? {} : { findingId: input.findingId }),
     severity: input.severity,
     title: input.title,
     count: input.count,
@@ -342,8 +348,12 @@ export const ResponderActionEvent = z.object({
 });
 export type ResponderActionEvent = z.infer<typeof ResponderActionEvent>;
 
-/** What dispatchIncidents raises on an open incident (`findingUpdated`). */
+/**
+ * What dispatchIncidents raises on an open incident (`findingUpdated`): growth of the finding the
+ * incident shows, or (another `findingId`) a separate occurrence of the same dedupe key.
+ */
 export const FindingUpdatedEvent = z.object({
+  findingId: z.string().min(1).max(512).optional(),
   count: z.number().int().nonnegative(),
   lastSeen: z.string(),
   firstSeen: z.string().optional(),

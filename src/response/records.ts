@@ -1,6 +1,7 @@
 /**
  * Rows of the response stream (`SentryResponse_CL`): one per step of an incident (alert posted,
- * escalation, each action and each refused click), with who, what, target, when and the result.
+ * escalation, another occurrence learned, each action and each refused click), with who, what,
+ * target, when and the result.
  * `EventId` is `<incident id>:<step>`, assigned by the orchestration, so a retried upload lands the
  * same id (dedupe in KQL with `summarize arg_max(TimeGenerated, *) by EventId`).
  */
@@ -12,6 +13,7 @@ import type { Actor } from './model';
 export const ACTION_COLUMN: Readonly<Record<StepKind, string>> = {
   post: 'slack.alert.post',
   escalate: 'incident.escalate',
+  occurrence: 'incident.occurrence',
   acknowledge: 'incident.acknowledge',
   resetSessions: 'slack.session.reset',
   invalidateSession: 'slack.session.invalidate',

@@ -2,7 +2,7 @@
  * The incident message: the responder's whole workspace. Pure: the same state gives the same blocks.
  *
  * Layout (Dispatch-style, azure-conventions §5.4): header (severity + title) → status line and up to
- * 10 who/what/when/where fields → evidence → a ready KQL query → context ids → recent activity →
+ * 10 who/what/when/where fields → evidence → other occurrences of the same key → a ready KQL query → context ids → recent activity →
  * buttons that depend on the state (none once closed). Every outside string is escaped and shown in
  * a code span (escape.ts), mrkdwn is sent `verbatim`, only mentions Sentry builds itself (`<@U…>` of
  * a responder, `<!subteam^…>` of the on-call group, `<!date^…>`) are control sequences, and every text
@@ -181,6 +181,41 @@ function evidenceText(state: IncidentState): string | undefined {
   return `*Evidence*\n${out.join('\n')}`;
 }
 
+/** Occurrence lines the message shows; the rest are counted. */
+export const SHOWN_OCCURRENCES = 5;
+
+/** Joins lines under a heading, dropping whole lines (never half a code span) to stay within the limit. */
+function sectionLines(heading: string, lines: readonly string[], tail?: string): string {
+  const out: string[] = [];
+  let size = heading.length + 1 + (tail === undefined ? 0 : tail.length + 1);
+  for (const line of lines) {
+    if (size + line.length + 1 > LIMITS.sectionText - 2) {
+      out.push('…');
+      break;
+    }
+    out.push(line);
+    size += line.length + 1;
+  }
+  if (tail !== undefined) out.push(tail);
+  return `${heading}\n${out.join('\n')}`;
+}
+
+function occurrencesText(state: IncidentState): string | undefined {
+  const occurrences = state.occurrences ?? [];
+  if (occurrences.length === 0) return undefined;
+  const lines = occurrences.slice(0, SHOWN_OCCURRENCES).map((o) => {
+    const severity = o.severity === undefined ? '' : `${SEVERITY_EMOJI[o.severity]} `;
+    const evidence = o.evidence
+      .slice(0, 2)
+      .map((e) => `${escapeMrkdwn(plainText(e.label, 60))}: ${codeSpan(e.value, 160)}`)
+      .join(' · ');
+    return `• ${severity}*${o.count}* event${o.count === 1 ? '' : 's'} ${slackDate(o.firstSeen)} → ${slackDate(o.lastSeen)} · finding ${codeSpan(o.findingId, 120)}${evidence === '' ? '' : ` · ${evidence}`}`;
+  });
+  const more = occurrences.length - SHOWN_OCCURRENCES;
+  const heading = `*Other occurrences* (${occurrences.length} separate finding${occurrences.length === 1 ? '' : 's'} of the same detection and subject)`;
+  return sectionLines(heading, lines, more > 0 ? `+${more} more in the findings stream` : undefined);
+}
+
 function activityText(state: IncidentState): string | undefined {
   if (state.recent.length === 0) return undefined;
   const lines = state.recent.map(
@@ -249,6 +284,8 @@ export function buildIncidentMessage(state: IncidentState): SlackMessageContent 
   ];
   const evidence = evidenceText(state);
   if (evidence !== undefined) blocks.push({ type: 'section', text: mrkdwn(evidence) });
+  const occurrences = occurrencesText(state);
+  if (occurrences !== undefined) blocks.push({ type: 'section', text: mrkdwn(occurrences) });
   const query = incidentQuery(finding);
   blocks.push({
     type: 'section',

@@ -2,9 +2,9 @@
  * Thread replies and ephemeral notices of the incident workflow: short mrkdwn texts, escaped, with
  * only Sentry's own mentions (the responder who acted, the on-call group on escalation).
  */
-import { escapeMrkdwn, plainText } from '../escape';
-import type { ActionKind, Actor } from '../../response/model';
-import { actorText } from './incident-alert';
+import { codeSpan, escapeMrkdwn, plainText } from '../escape';
+import type { ActionKind, Actor, Severity } from '../../response/model';
+import { actorText, slackDate } from './incident-alert';
 import { LIMITS } from './types';
 
 export const ACTION_NAMES: Readonly<Record<ActionKind, string>> = {
@@ -30,10 +30,26 @@ export type ReplySpec =
       summary: string;
       error?: { code: string; message: string } | undefined;
     }
-  | { type: 'escalation'; oncallGroup?: string | undefined; minutes: number; automaticAction?: ActionKind | undefined };
+  | { type: 'escalation'; oncallGroup?: string | undefined; minutes: number; automaticAction?: ActionKind | undefined }
+  | {
+      type: 'occurrence';
+      /** Before or after the finding the message shows. */
+      relation: 'earlier' | 'later';
+      findingId: string;
+      count: number;
+      firstSeen: string;
+      lastSeen: string;
+      severity?: Severity | undefined;
+    };
 
 /** The thread reply for a step. */
 export function replyText(spec: ReplySpec): string {
+  if (spec.type === 'occurrence') {
+    const severity = spec.severity === undefined ? '' : ` (${spec.severity})`;
+    return plainTextLimit(
+      `:mag: ${spec.relation === 'earlier' ? 'An earlier' : 'A later'} separate occurrence of this detection for the same subject was found${severity}: ${spec.count} event${spec.count === 1 ? '' : 's'} from ${slackDate(spec.firstSeen)} to ${slackDate(spec.lastSeen)}, finding ${codeSpan(spec.findingId, 200)}. It is listed under *Other occurrences*; this incident covers both.`,
+    );
+  }
   if (spec.type === 'escalation') {
     const group =
       spec.oncallGroup !== undefined && USERGROUP_ID.test(spec.oncallGroup)
