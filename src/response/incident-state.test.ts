@@ -6,6 +6,8 @@ import {
   applyOutcome,
   automaticAction,
   findOffered,
+  knownFindings,
+  MAX_OCCURRENCES,
   offeredActions,
   openIncident,
   SENTRY_ACTOR,
@@ -167,5 +169,104 @@ describe('normalizeFinding', () => {
     expect(finding.title).toHaveLength(1024);
     expect(finding.context.userAgents?.[0]).toHaveLength(1024);
     expect(() => slackFinding({ incidentId: 'not-an-incident' })).toThrow(/incidentId/);
+  });
+});
+
+describe('other occurrences of the dedupe key', () => {
+  const live = () => stateOf(slackFinding({ findingId: 'slack.audit.anomaly:ab12:1772444400000' }));
+  // What a 14-day backfill finds for the same subject, days before the live finding.
+  const older = {
+    findingId: 'slack.audit.anomaly:ab12:1771408800000',
+    count: 4,
+    firstSeen: '2026-02-18T10:00:00.000Z',
+    lastSeen: '2026-02-18T10:20:00.000Z',
+    severity: 'high' as const,
+    title: 'Slack flagged an anomalous session for bob',
+    evidence: [
+      { label: 'reason', value: '["asn"]' },
+      { label: 'previousIp', value: '192.0.2.77' },
+      { label: 'a', value: '1' },
+      { label: 'b', value: '2' },
+    ],
+  };
+
+  it('adds another finding once, as an occurrence, and leaves the shown finding alone', () => {
+    const state = live();
+    const first = applyFindingUpdate(state, older);
+    expect(first.changed).toBe(true);
+    expect(first.learned).toEqual({
+      findingId: older.findingId,
+      count: 4,
+      firstSeen: older.firstSeen,
+      lastSeen: older.lastSeen,
+      severity: 'high',
+      title: older.title,
+      evidence: older.evidence.slice(0, 3),
+    });
+    expect(first.state.occurrences).toEqual([first.learned]);
+    // The shown finding keeps its own numbers: an older, smaller finding does not regress them.
+    expect(first.state.finding).toEqual(state.finding);
+    expect(knownFindings(first.state)).toEqual([
+      ['slack.audit.anomaly:ab12:1772444400000', 3, '2026-03-02T09:55:00.000Z'],
+      [older.findingId, 4, older.lastSeen],
+    ]);
+
+    const again = applyFindingUpdate(first.state, older);
+    expect(again).toEqual({ state: first.state, changed: false });
+  });
+
+  it('grows a known occurrence without announcing it again, and never shrinks it', () => {
+    const first = applyFindingUpdate(live(), older).state;
+    const grown = applyFindingUpdate(first, { ...older, count: 6, lastSeen: '2026-02-18T10:40:00.000Z' });
+    expect(grown.changed).toBe(true);
+    expect(grown.learned).toBeUndefined();
+    expect(grown.state.occurrences).toMatchObject([{ count: 6, lastSeen: '2026-02-18T10:40:00.000Z' }]);
+    const stale = applyFindingUpdate(grown.state, older);
+    expect(stale).toEqual({ state: grown.state, changed: false });
+  });
+
+  it('still grows the shown finding by its own id, and only that', () => {
+    const state = applyFindingUpdate(live(), older).state;
+    const grown = applyFindingUpdate(state, {
+      findingId: 'slack.audit.anomaly:ab12:1772444400000',
+      count: 9,
+      lastSeen: '2026-03-02T10:05:00.000Z',
+    });
+    expect(grown.learned).toBeUndefined();
+    expect(grown.state.finding).toMatchObject({ count: 9, lastSeen: '2026-03-02T10:05:00.000Z' });
+    expect(grown.state.occurrences).toEqual(state.occurrences);
+  });
+
+  it('keeps the list bounded and oldest first; a full list ignores more instead of announcing them', () => {
+    let state = live();
+    for (let i = MAX_OCCURRENCES; i > 0; i -= 1) {
+      const day = String(i).padStart(2, '0');
+      state = applyFindingUpdate(state, {
+        findingId: `f${i}`,
+        count: 1,
+        firstSeen: `2026-02-${day}T00:00:00.000Z`,
+        lastSeen: `2026-02-${day}T00:01:00.000Z`,
+      }).state;
+    }
+    expect(state.occurrences).toHaveLength(MAX_OCCURRENCES);
+    expect(state.occurrences?.map((o) => o.findingId).slice(0, 3)).toEqual(['f1', 'f2', 'f3']);
+    const full = applyFindingUpdate(state, { findingId: 'f-extra', count: 1, lastSeen: '2026-01-01T00:00:00.000Z' });
+    expect(full).toEqual({ state, changed: false });
+  });
+
+  it('an incident opened before findings had ids tells them apart by span, and learns its own id', () => {
+    const legacy = stateOf(slackFinding());
+    const occurrence = applyFindingUpdate(legacy, older);
+    expect(occurrence.learned?.findingId).toBe(older.findingId);
+    expect(occurrence.state.finding.count).toBe(3);
+    const own = applyFindingUpdate(occurrence.state, {
+      findingId: 'live-id',
+      count: 5,
+      firstSeen: '2026-03-02T09:40:00.000Z',
+      lastSeen: '2026-03-02T10:00:00.000Z',
+    });
+    expect(own.learned).toBeUndefined();
+    expect(own.state.finding).toMatchObject({ findingId: 'live-id', count: 5 });
+    expect(own.state.occurrences).toHaveLength(1);
   });
 });

@@ -4,6 +4,7 @@ import { checkBlocks } from '../../../dev/emulators/slack/blocks';
 import { merakiFinding, POLICY, slackFinding, stateOf, T0 } from '../../../test/helpers/incidents';
 import { ActionIds, decodeButtonValue } from '../action-ids';
 import {
+  applyFindingUpdate,
   applyOutcome,
   markEscalated,
   recordStep,
@@ -11,7 +12,7 @@ import {
   type IncidentState,
 } from '../../response/incident-state';
 import { normalizeFinding } from '../../response/model';
-import { buildIncidentMessage } from './incident-alert';
+import { buildIncidentMessage, SHOWN_OCCURRENCES } from './incident-alert';
 import { replyText } from './replies';
 import type { Block, MrkdwnText, TextObject } from './types';
 
@@ -203,6 +204,33 @@ const states: [string, () => IncidentState][] = [
   ],
 ];
 
+/** A live finding and what a backfill found for the same subject: one earlier occurrence, then a second. */
+function withOccurrences(count = 2): IncidentState {
+  let state = stateOf(slackFinding({ findingId: 'slack.audit.anomaly:ab12:1772444400000' }));
+  for (let i = 0; i < count; i += 1) {
+    const day = String(10 + i).padStart(2, '0');
+    state = applyFindingUpdate(state, {
+      findingId: `slack.audit.anomaly:ab12:day${day}`,
+      count: 4 + i,
+      firstSeen: `2026-02-${day}T08:00:00.000Z`,
+      lastSeen: `2026-02-${day}T08:30:00.000Z`,
+      severity: i === 0 ? 'high' : 'critical',
+      evidence: [
+        { label: 'reason', value: '["asn","ip_address"]' },
+        { label: 'previousIp', value: `192.0.2.${i + 1}` },
+      ],
+    }).state;
+  }
+  return recordStep(state, {
+    at: at(1),
+    by: SENTRY_ACTOR,
+    kind: 'occurrence',
+    status: 'succeeded',
+    summary: 'An earlier separate occurrence was found: 4 event(s) 2026-02-10T08:00:00.000Z → 2026-02-10T08:30:00.000Z',
+  });
+}
+states.push(['open, with earlier occurrences found by a backfill', () => withOccurrences()]);
+
 describe('incident message per state', () => {
   for (const [name, build] of states) {
     it(`${name}: valid, safe Block Kit`, () => {
@@ -359,6 +387,56 @@ describe('hostile data', () => {
     expect(header?.type === 'header' && header.text.text.endsWith('…')).toBe(true);
     for (const t of texts(message.blocks)) expect(t.text.length).toBeLessThanOrEqual(3000);
     expect(message.blocks.length).toBeLessThanOrEqual(50);
+  });
+
+  it('cannot mention, link or format anything through an occurrence, in the message or the reply', () => {
+    const state = applyFindingUpdate(stateOf(slackFinding({ findingId: 'live' })), {
+      findingId: `old ${EVIL}`,
+      count: 2,
+      firstSeen: '2026-02-01T00:00:00.000Z',
+      lastSeen: '2026-02-01T00:10:00.000Z',
+      title: EVIL,
+      evidence: [
+        { label: EVIL, value: EVIL },
+        { label: 'ua', value: `${EVIL}\n\n*bold*` },
+      ],
+    }).state;
+    const message = buildIncidentMessage(state);
+    assertSafe(message);
+    const section = texts(message.blocks).find((t) => t.text.startsWith('*Other occurrences*'));
+    expect(section?.text).toContain('&lt;!channel&gt;');
+    const reply = replyText({
+      type: 'occurrence',
+      relation: 'earlier',
+      findingId: EVIL,
+      count: 2,
+      firstSeen: EVIL,
+      lastSeen: '2026-02-01T00:10:00.000Z',
+    });
+    // Only the date Sentry builds is a control sequence.
+    expect(reply.match(/<[^>]*>/g)).toEqual([
+      '<!date^1769904600^{date_short_pretty} {time_secs}|2026-02-01T00:10:00.000Z>',
+    ]);
+    expect(reply).not.toMatch(/@here\b/);
+  });
+
+  it('lists a few occurrences and counts the rest, within Block Kit limits', () => {
+    const huge = 'B'.repeat(5_000);
+    let state = withOccurrences(SHOWN_OCCURRENCES + 3);
+    state = applyFindingUpdate(state, {
+      findingId: huge,
+      count: 1,
+      firstSeen: '2026-01-01T00:00:00.000Z',
+      lastSeen: '2026-01-01T00:00:01.000Z',
+      evidence: [{ label: huge, value: huge }],
+    }).state;
+    const message = buildIncidentMessage(state);
+    assertSafe(message);
+    const section = texts(message.blocks).find((t) => t.text.startsWith('*Other occurrences*'));
+    expect(section?.text.split('\n').filter((l) => l.startsWith('• '))).toHaveLength(SHOWN_OCCURRENCES);
+    expect(section?.text).toContain(`(${SHOWN_OCCURRENCES + 4} separate findings`);
+    expect(section?.text.endsWith('+4 more in the findings stream')).toBe(true);
+    for (const t of texts(message.blocks)) expect(t.text.length).toBeLessThanOrEqual(3000);
   });
 
   it('still names the responder group policy in the escalation reply only through Sentry’s own mention', () => {
