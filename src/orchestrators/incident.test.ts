@@ -308,6 +308,82 @@ describe('incident orchestration', () => {
     expect(d.names(before)).toEqual([A.publishIncidentAlert]);
   });
 
+  it('another finding of the key: listed in the message, announced once in the thread, recorded; a repeat does nothing', () => {
+    const d = start({}, slackFinding({ findingId: 'slack.audit.anomaly:ab12:live' }));
+    const before = d.calls.length;
+    const older = {
+      findingId: 'slack.audit.anomaly:ab12:day03',
+      count: 4,
+      firstSeen: '2026-02-18T10:00:00.000Z',
+      lastSeen: '2026-02-18T10:20:00.000Z',
+      severity: 'high',
+      evidence: [{ label: 'previousIp', value: '192.0.2.77' }],
+    };
+    d.push({ event: EventNames.findingUpdated, data: older });
+    expect(d.names(before)).toEqual([A.publishIncidentAlert, A.recordResponse, A.postIncidentReply]);
+    const state = lastState(d);
+    expect(state.occurrences).toMatchObject([{ findingId: older.findingId, count: 4 }]);
+    expect(state.finding).toMatchObject({ findingId: 'slack.audit.anomaly:ab12:live', count: 3 });
+    expect(d.inputsOf(A.postIncidentReply)).toEqual([
+      {
+        channel: 'C0ALERTS1',
+        threadTs: '1772445600.000100',
+        reply: {
+          type: 'occurrence',
+          relation: 'earlier',
+          findingId: older.findingId,
+          count: 4,
+          firstSeen: older.firstSeen,
+          lastSeen: older.lastSeen,
+          severity: 'high',
+        },
+      },
+    ]);
+    expect(rows(d).at(-1)).toMatchObject({
+      Action: 'incident.occurrence',
+      Result: 'succeeded',
+      RequestedBy: 'sentry',
+      EventId: 'incident-slack.audit.anomaly-3f2a9c1d:2',
+      Details: { findingId: older.findingId, count: 4 },
+    });
+    // Dispatch reads the known findings from the custom status.
+    expect(d.customStatus.at(-1)).toMatchObject({
+      findings: [
+        ['slack.audit.anomaly:ab12:live', 3, '2026-03-02T09:55:00.000Z'],
+        [older.findingId, 4, older.lastSeen],
+      ],
+    });
+
+    const after = d.calls.length;
+    d.push({ event: EventNames.findingUpdated, data: older });
+    expect(d.names(after)).toEqual([]);
+    // It grows: the message follows, the thread is not told again.
+    d.push({ event: EventNames.findingUpdated, data: { ...older, count: 6 } });
+    expect(d.names(after)).toEqual([A.publishIncidentAlert]);
+    expect(lastState(d).occurrences).toMatchObject([{ count: 6 }]);
+    expect(d.inputsOf(A.postIncidentReply)).toHaveLength(1);
+    // The escalation deadline and the open state are untouched.
+    expect(d.done).toBe(false);
+    expect(lastState(d).status).toBe('open');
+  });
+
+  it('stamps an occurrence with the orchestration clock, so a replay records the same row', () => {
+    const d = start({}, slackFinding({ findingId: 'f-live' }));
+    d.now = new Date('2026-03-02T11:30:00.000Z');
+    d.push({
+      event: EventNames.findingUpdated,
+      data: {
+        findingId: 'f-later',
+        count: 2,
+        firstSeen: '2026-03-02T11:00:00.000Z',
+        lastSeen: '2026-03-02T11:05:00.000Z',
+      },
+    });
+    expect(rows(d).at(-1)).toMatchObject({ TimeGenerated: '2026-03-02T11:30:00.000Z', Action: 'incident.occurrence' });
+    expect(lastState(d).recent.at(-1)).toMatchObject({ at: '2026-03-02T11:30:00.000Z', kind: 'occurrence' });
+    expect(d.inputsOf(A.postIncidentReply)).toMatchObject([{ reply: { type: 'occurrence', relation: 'later' } }]);
+  });
+
   it('trims its history with continueAsNew, carrying the state', () => {
     const d = start();
     for (let i = 0; i < LOOPS_BEFORE_CONTINUE; i += 1)
