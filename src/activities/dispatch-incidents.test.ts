@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+
+import { slackFinding } from '../../test/helpers/incidents';
+import { parseConfig } from '../config';
+import { EventNames, OrchestratorNames } from '../orchestrators/names';
+import type { IncidentSummary } from '../state/incidents';
+import { type DispatchDeps, type DurableClientLike, dispatchIncidents } from './dispatch-incidents';
+
+const config = parseConfig({
+  SENTRY_SOURCES: 'slackAudit',
+  SENTRY_SLACK_AUDIT_TOKEN: 'xoxp-test',
+  SENTRY_INGESTION_ENDPOINT: 'https://ingest.example',
+  SENTRY_DCR_IMMUTABLE_ID: 'dcr-test',
+  SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
+  SENTRY_SLACK_INCIDENT_CHANNEL: 'C0ALERTS1',
+});
+
+const LIVE = 'slack.audit.anomaly:ab12:live';
+const OLDER = 'slack.audit.anomaly:ab12:day03';
+const ID = 'incident-slack.audit.anomaly-3f2a9c1d';
+
+/** A durable client with one instance in a given state, recording what dispatch does to it. */
+function fakeClient(instance: { runtimeStatus: string; customStatus?: unknown } | undefined) {
+  const raised: { id: string; name: string; data: unknown }[] = [];
+  const started: { name: string; instanceId: string; input: unknown }[] = [];
+  const client: DurableClientLike = {
+    getStatus: (id) =>
+      instance === undefined || id !== ID
+        ? Promise.reject(new Error(`Durable Functions answered: replied with HTTP 404 response for ${id}`))
+        : Promise.resolve(instance),
+    startNew: (name, options) => {
+      started.push({ name, ...options });
+      return Promise.resolve(options.instanceId);
+    },
+    raiseEvent: (id, name, data) => {
+      raised.push({ id, name, data });
+      return Promise.resolve();
+    },
+  };
+  return { client, raised, started };
+}
+
+function deps(client: DurableClientLike, summary?: IncidentSummary): DispatchDeps {
+  return {
+    client,
+    config,
+    isSnoozed: () => Promise.resolve(false),
+    summary: () => Promise.resolve(summary),
+    now: () => new Date('2026-03-02T10:30:00.000Z'),
+  };
+}
+
+const SHOWN: IncidentSummary = {
+  incidentId: ID,
+  detectionId: 'slack.audit.anomaly',
+  status: 'open',
+  count: 3,
+  lastSeen: '2026-03-02T09:55:00.000Z',
+  updatedAt: '2026-03-02T10:00:00.000Z',
+};
+
+/** What the incident orchestration publishes: its finding and one occurrence it already shows. */
+const knows = {
+  status: 'open',
+  count: 3,
+  findings: [
+    [LIVE, 3, '2026-03-02T09:55:00.000Z'],
+    [OLDER, 4, '2026-02-18T10:20:00.000Z'],
+  ],
+};
+
+const older = (overrides = {}) =>
+  slackFinding({
+    findingId: OLDER,
+    count: 4,
+    firstSeen: '2026-02-18T10:00:00.000Z',
+    lastSeen: '2026-02-18T10:20:00.000Z',
+    isNew: true,
+    ...overrides,
+  });
+
+describe('dispatchIncidents on a running incident', () => {
+  it('raises a finding the incident does not know yet, with its id, although it is older and smaller', async () => {
+    const f = fakeClient({
+      runtimeStatus: 'Running',
+      customStatus: { findings: [[LIVE, 3, '2026-03-02T09:55:00.000Z']] },
+    });
+    // The summary row shows the live finding, bigger and later: the old comparison called this unchanged.
+    const result = await dispatchIncidents({ findings: [older({ count: 2 })] }, deps(f.client, SHOWN));
+    expect(result).toEqual({ started: [], updated: [ID], skipped: [], rejected: [] });
+    expect(f.raised).toEqual([
+      {
+        id: ID,
+        name: EventNames.findingUpdated,
+        data: expect.objectContaining({
+          findingId: OLDER,
+          count: 2,
+          firstSeen: '2026-02-18T10:00:00.000Z',
+          lastSeen: '2026-02-18T10:20:00.000Z',
+        }) as unknown,
+      },
+    ]);
+  });
+
+  it('skips a finding the incident already shows at that size, and raises it once it grew', async () => {
+    const f = fakeClient({ runtimeStatus: 'Running', customStatus: knows });
+    const same = await dispatchIncidents(
+      { findings: [older({ isNew: false }), slackFinding({ findingId: LIVE, isNew: false })] },
+      deps(f.client, SHOWN),
+    );
+    expect(same.skipped).toEqual([
+      { incidentId: ID, reason: 'unchanged' },
+      { incidentId: ID, reason: 'unchanged' },
+    ]);
+    expect(f.raised).toEqual([]);
+
+    const grown = await dispatchIncidents(
+      { findings: [older({ isNew: false, count: 6, lastSeen: '2026-02-18T10:40:00.000Z' })] },
+      deps(f.client),
+    );
+    expect(grown.updated).toEqual([ID]);
+    expect(f.raised).toMatchObject([{ data: { findingId: OLDER, count: 6 } }]);
+  });
+
+  it('an incident without the list (started before it existed): a new finding is raised, growth uses the summary row', async () => {
+    const f = fakeClient({ runtimeStatus: 'Running', customStatus: { status: 'open', count: 3 } });
+    const summary = SHOWN;
+    const result = await dispatchIncidents(
+      { findings: [older({ count: 2 }), slackFinding({ findingId: LIVE, isNew: false })] },
+      deps(f.client, summary),
+    );
+    expect(result.updated).toEqual([ID]);
+    expect(result.skipped).toEqual([{ incidentId: ID, reason: 'unchanged' }]);
+    expect(f.raised).toMatchObject([{ data: { findingId: OLDER } }]);
+  });
+
+  it('findings without ids behave as before: compared with the summary row', async () => {
+    const f = fakeClient({ runtimeStatus: 'Running', customStatus: knows });
+    const summary = SHOWN;
+    const unchanged = await dispatchIncidents({ findings: [slackFinding({ isNew: false })] }, deps(f.client, summary));
+    expect(unchanged.skipped).toEqual([{ incidentId: ID, reason: 'unchanged' }]);
+    const grown = await dispatchIncidents({ findings: [slackFinding({ count: 5 })] }, deps(f.client, summary));
+    expect(grown.updated).toEqual([ID]);
+    expect(f.raised[0]?.data).not.toHaveProperty('findingId');
+  });
+});
+
+describe('dispatchIncidents on a finished incident', () => {
+  it('a closed incident with a new finding (a backfilled older one too) starts a fresh incident', async () => {
+    const f = fakeClient({ runtimeStatus: 'Completed', customStatus: knows });
+    const result = await dispatchIncidents({ findings: [older({ findingId: 'day01' })] }, deps(f.client));
+    expect(result.started).toEqual([ID]);
+    expect(f.started).toMatchObject([
+      { name: OrchestratorNames.incident, instanceId: ID, input: { finding: { findingId: 'day01', count: 4 } } },
+    ]);
+    expect(f.raised).toEqual([]);
+  });
+
+  it('a closed incident whose finding merely grew stays closed; a failed one restarts', async () => {
+    const closed = fakeClient({ runtimeStatus: 'Completed' });
+    expect(
+      await dispatchIncidents({ findings: [slackFinding({ findingId: LIVE, isNew: false })] }, deps(closed.client)),
+    ).toMatchObject({ started: [], skipped: [{ incidentId: ID, reason: 'closed' }] });
+    const failed = fakeClient({ runtimeStatus: 'Failed' });
+    expect(
+      await dispatchIncidents({ findings: [slackFinding({ findingId: LIVE, isNew: false })] }, deps(failed.client)),
+    ).toMatchObject({ started: [ID] });
+  });
+
+  it('no incident yet: starts one that carries the finding id', async () => {
+    const f = fakeClient(undefined);
+    await dispatchIncidents({ findings: [slackFinding({ findingId: LIVE })] }, deps(f.client));
+    expect(f.started).toMatchObject([{ instanceId: ID, input: { finding: { findingId: LIVE } } }]);
+  });
+});
