@@ -60,8 +60,8 @@ async function dispatch(findings: unknown[]): Promise<DispatchResult> {
   return JSON.parse(doc.output ?? 'null') as DispatchResult;
 }
 
-async function customStatus(id: string): Promise<{ updates: { count: number }[] }> {
-  return (await client.getStatus(id)).customStatus as { updates: { count: number }[] };
+async function customStatus(id: string): Promise<{ updates: { count: number; findingId?: string }[] }> {
+  return (await client.getStatus(id)).customStatus as { updates: { count: number; findingId?: string }[] };
 }
 
 describe('dispatchIncidents through the durable client binding', () => {
@@ -100,6 +100,21 @@ describe('dispatchIncidents through the durable client binding', () => {
       updated: [],
       skipped: [{ incidentId: finding.incidentId, reason: 'unchanged' }],
     });
+  });
+
+  it('raises a separate, older finding of the same key (a backfill) although the summary shows a bigger one', async () => {
+    const older = {
+      ...finding,
+      findingId: 'slack.audit.anomaly:W0BOB0001:day03',
+      count: 2,
+      firstSeen: '2026-02-18T10:00:00.000Z',
+      lastSeen: '2026-02-18T10:20:00.000Z',
+      isNew: true,
+    };
+    expect(await dispatch([older])).toEqual({ started: [], updated: [finding.incidentId], skipped: [], rejected: [] });
+    await expect
+      .poll(async () => (await customStatus(finding.incidentId)).updates.at(-1), { timeout: 10_000 })
+      .toMatchObject({ findingId: older.findingId, count: 2, firstSeen: older.firstSeen });
   });
 
   it('leaves a closed incident closed when the finding merely grows, and opens a new one for a new finding', async () => {
