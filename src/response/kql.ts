@@ -1,8 +1,9 @@
 /**
  * A ready-to-run KQL query over Sentry's own tables for an incident, so a responder can pivot into
  * Sentinel / Log Analytics without writing one. Values are KQL string literals (backslash-escaped,
- * one line), the time range pads the finding's span by an hour either side, and `TimeGenerated` is
- * the event time in every Sentry table.
+ * one line), the time range pads the finding's span by an hour either side (widened to cover the
+ * incident's other occurrences, when it has some), and `TimeGenerated` is the event time in every
+ * Sentry table.
  */
 import type { IncidentFinding } from './model';
 
@@ -20,9 +21,25 @@ function kqlDatetime(iso: string, padMs: number): string | undefined {
   return `datetime(${new Date(ms + padMs).toISOString()})`;
 }
 
-function timeFilter(finding: IncidentFinding): string {
-  const from = kqlDatetime(finding.firstSeen, -3_600_000);
-  const to = kqlDatetime(finding.lastSeen, 3_600_000);
+export interface Span {
+  firstSeen: string;
+  lastSeen: string;
+}
+
+function timeFilter(finding: IncidentFinding, also: readonly Span[]): string {
+  const valid = [finding, ...also].filter(
+    (s) => !Number.isNaN(Date.parse(s.firstSeen)) && !Number.isNaN(Date.parse(s.lastSeen)),
+  );
+  const first = valid.reduce<string | undefined>(
+    (min, s) => (min === undefined || Date.parse(s.firstSeen) < Date.parse(min) ? s.firstSeen : min),
+    undefined,
+  );
+  const last = valid.reduce<string | undefined>(
+    (max, s) => (max === undefined || Date.parse(s.lastSeen) > Date.parse(max) ? s.lastSeen : max),
+    undefined,
+  );
+  const from = first === undefined ? undefined : kqlDatetime(first, -3_600_000);
+  const to = last === undefined ? undefined : kqlDatetime(last, 3_600_000);
   return from !== undefined && to !== undefined
     ? `| where TimeGenerated between (${from} .. ${to})`
     : '| where TimeGenerated > ago(1d)';
@@ -32,13 +49,16 @@ function inList(values: readonly string[]): string {
   return `(${values.slice(0, 10).map(kqlString).join(', ')})`;
 }
 
-/** The investigation query for an incident (Slack audit or Meraki tables, by detection source). */
-export function incidentQuery(finding: IncidentFinding): string {
+/**
+ * The investigation query for an incident (Slack audit or Meraki tables, by detection source);
+ * `also`: the spans of its other occurrences, so their events are in range too.
+ */
+export function incidentQuery(finding: IncidentFinding, also: readonly Span[] = []): string {
   const context = finding.context;
   const lines: string[] = [];
   const meraki = context.meraki;
   if (finding.detectionId.startsWith('meraki.') || (meraki?.deviceSerial !== undefined && context.user === undefined)) {
-    lines.push('union SentryMerakiEvent_CL, SentryMerakiUplink_CL', timeFilter(finding));
+    lines.push('union SentryMerakiEvent_CL, SentryMerakiUplink_CL', timeFilter(finding, also));
     const serial = meraki?.deviceSerial;
     if (serial !== undefined)
       lines.push(`| where Serial == ${kqlString(serial)} or DeviceSerial == ${kqlString(serial)}`);
@@ -49,7 +69,7 @@ export function incidentQuery(finding: IncidentFinding): string {
   } else {
     // The parser function, not the raw table: it restores UserAgent (the table holds only its key,
     // the value lives in SentryDimension_CL) and drops rows a retried upload landed twice.
-    lines.push('SentrySlackAudit', timeFilter(finding));
+    lines.push('SentrySlackAudit', timeFilter(finding, also));
     const user = context.user?.id;
     const ips = context.ips ?? [];
     if (user !== undefined) lines.push(`| where ActorUserId == ${kqlString(user)} or EntityId == ${kqlString(user)}`);

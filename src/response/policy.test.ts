@@ -90,4 +90,18 @@ describe('incidentQuery', () => {
     expect(query).toContain('| where TimeGenerated > ago(1d)');
     expect(query).toContain('| where SrcIpAddr in ("203.0.113.5")');
   });
+
+  it('widens the time range to cover the incident’s other occurrences', () => {
+    const finding = slackFinding();
+    expect(incidentQuery(finding)).toContain(
+      '| where TimeGenerated between (datetime(2026-03-02T08:40:00.000Z) .. datetime(2026-03-02T10:55:00.000Z))',
+    );
+    const query = incidentQuery(finding, [
+      { firstSeen: '2026-02-18T10:00:00.000Z', lastSeen: '2026-02-18T10:20:00.000Z' },
+      { firstSeen: 'garbage', lastSeen: '2027-01-01T00:00:00.000Z' },
+    ]);
+    expect(query).toContain(
+      '| where TimeGenerated between (datetime(2026-02-18T09:00:00.000Z) .. datetime(2026-03-02T10:55:00.000Z))',
+    );
+  });
 });

@@ -286,7 +286,7 @@ export function buildIncidentMessage(state: IncidentState): SlackMessageContent 
   if (evidence !== undefined) blocks.push({ type: 'section', text: mrkdwn(evidence) });
   const occurrences = occurrencesText(state);
   if (occurrences !== undefined) blocks.push({ type: 'section', text: mrkdwn(occurrences) });
-  const query = incidentQuery(finding);
+  const query = incidentQuery(finding, state.occurrences ?? []);
   blocks.push({
     type: 'section',
     text: mrkdwn(`*Investigate in Sentinel* (Log Analytics)\n${codeBlock(query, LIMITS.sectionText - 60)}`),
