@@ -5,7 +5,8 @@
  * `{ finding, policy }`), the alert appears on the page, and a click on each button, made through the
  * page as a seeded user, performs the action on the emulator, updates the message and lands a
  * response row in the ingestion emulator. Also for real on the host: an unauthorized click, an action
- * that fails then succeeds on retry, and escalation with the automatic action after the timer fires.
+ * that fails then succeeds on retry, escalation with the automatic action after the timer fires, and
+ * a separate older finding of the same key (a backfill) shown in the message and announced once.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -158,6 +159,15 @@ async function startIncident(input: unknown, id: string): Promise<void> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(input),
     },
+  );
+  expect(response.status, await response.clone().text()).toBeLessThan(300);
+}
+
+/** Raises an event the way dispatchIncidents does (the durable client's raiseEvent, over HTTP). */
+async function raise(id: string, eventName: string, data: unknown): Promise<void> {
+  const response = await fetch(
+    `${stack.urls.app}/runtime/webhooks/durabletask/instances/${id}/raiseEvent/${eventName}?code=${SYSTEM_KEY}`,
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(data) },
   );
   expect(response.status, await response.clone().text()).toBeLessThan(300);
 }
@@ -357,4 +367,35 @@ describe('incident response on the local stack, through the channel page', () =>
     await expectRow(id, 'incident.close.benign-positive', 'succeeded', cast.responder);
     await expect.poll(() => content(ts).textContent(), { timeout: 15_000 }).toContain('closed as benign positive');
   }, 60_000);
+
+  it('a separate older finding of the same key is listed in the message and announced once in the thread', async () => {
+    const id = `incident-e2e.occurrence-${Date.now().toString(36)}`;
+    await startIncident({ finding: finding(id, cast.secondVictim, { findingId: `${id}:live` }), policy: policy() }, id);
+    const ts = await messageTs(id);
+    const older = {
+      findingId: `${id}:older`,
+      count: 5,
+      firstSeen: new Date(Date.now() - 10 * 86_400_000).toISOString(),
+      lastSeen: new Date(Date.now() - 10 * 86_400_000 + 600_000).toISOString(),
+      severity: 'high',
+      evidence: [{ label: 'previousIp', value: '192.0.2.77' }],
+    };
+    await raise(id, 'findingUpdated', older);
+    await expectRow(id, 'incident.occurrence', 'succeeded', 'sentry');
+    await expect
+      .poll(() => JSON.stringify(stack.slack.state.getMessage(cast.channel, ts)?.blocks ?? []), { timeout: 15_000 })
+      .toContain('Other occurrences');
+    const thread = () => stack.slack.state.getThread(cast.channel, ts).filter((m) => m.text.includes(older.findingId));
+    await expect.poll(() => thread().length, { timeout: 15_000 }).toBe(1);
+    expect(thread()[0]?.text).toContain('An earlier separate occurrence');
+
+    // The same event again (a repeated dispatch): nothing new anywhere.
+    await raise(id, 'findingUpdated', older);
+    await raise(id, 'findingUpdated', { ...older, count: 7 });
+    await expect
+      .poll(() => JSON.stringify(stack.slack.state.getMessage(cast.channel, ts)?.blocks ?? []), { timeout: 15_000 })
+      .toContain('*7* events');
+    expect(thread()).toHaveLength(1);
+    expect(responses(id).filter((r) => r.Action === 'incident.occurrence')).toHaveLength(1);
+  }, 90_000);
 });
