@@ -331,7 +331,8 @@ export function* incidentOrchestrator(
     // and landed as a step (a repeat of the event is not `learned` again, so nothing is said twice).
     const at = now();
     const relation = occurrenceIsEarlier(state, learned) ? 'earlier' : 'later';
-    const summary = `${relation === 'earlier' ? 'An earlier' : 'A later'} separate occurrence was found: ${learned.count} event(s) ${learned.firstSeen} → ${learned.lastSeen}`;
+    const minute = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+    const summary = `${relation === 'earlier' ? 'An earlier' : 'A later'} separate occurrence was found: ${learned.count} event${learned.count === 1 ? '' : 's'}, ${minute(learned.firstSeen)} → ${minute(learned.lastSeen)}`;
     state = recordStep(state, { at, by: SENTRY_ACTOR, kind: 'occurrence', status: 'succeeded', summary });
     yield* report(
       {

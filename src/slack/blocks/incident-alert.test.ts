@@ -226,7 +226,7 @@ function withOccurrences(count = 2): IncidentState {
     by: SENTRY_ACTOR,
     kind: 'occurrence',
     status: 'succeeded',
-    summary: 'An earlier separate occurrence was found: 4 event(s) 2026-02-10T08:00:00.000Z → 2026-02-10T08:30:00.000Z',
+    summary: 'An earlier separate occurrence was found: 4 events, 2026-02-10 08:00 UTC → 2026-02-10 08:30 UTC',
   });
 }
 states.push(['open, with earlier occurrences found by a backfill', () => withOccurrences()]);
@@ -418,6 +418,22 @@ describe('hostile data', () => {
       '<!date^1769904600^{date_short_pretty} {time_secs}|2026-02-01T00:10:00.000Z>',
     ]);
     expect(reply).not.toMatch(/@here\b/);
+  });
+
+  it('announces an occurrence in the thread with its span, size and finding id', () => {
+    expect(
+      replyText({
+        type: 'occurrence',
+        relation: 'earlier',
+        findingId: 'slack.audit.anomaly:ab12:day03',
+        count: 4,
+        firstSeen: '2026-02-18T10:00:00.000Z',
+        lastSeen: '2026-02-18T10:20:00.000Z',
+        severity: 'high',
+      }),
+    ).toBe(
+      ':mag: An earlier separate occurrence of this detection for the same subject was found (high): 4 events from <!date^1771408800^{date_short_pretty} {time_secs}|2026-02-18T10:00:00.000Z> to <!date^1771410000^{date_short_pretty} {time_secs}|2026-02-18T10:20:00.000Z> (finding `slack.audit.anomaly:ab12:day03`). It is part of this incident now and listed under *Other occurrences*.',
+    );
   });
 
   it('lists a few occurrences and counts the rest, within Block Kit limits', () => {

@@ -47,7 +47,7 @@ export function replyText(spec: ReplySpec): string {
   if (spec.type === 'occurrence') {
     const severity = spec.severity === undefined ? '' : ` (${spec.severity})`;
     return plainTextLimit(
-      `:mag: ${spec.relation === 'earlier' ? 'An earlier' : 'A later'} separate occurrence of this detection for the same subject was found${severity}: ${spec.count} event${spec.count === 1 ? '' : 's'} from ${slackDate(spec.firstSeen)} to ${slackDate(spec.lastSeen)}, finding ${codeSpan(spec.findingId, 200)}. It is listed under *Other occurrences*; this incident covers both.`,
+      `:mag: ${spec.relation === 'earlier' ? 'An earlier' : 'A later'} separate occurrence of this detection for the same subject was found${severity}: ${spec.count} event${spec.count === 1 ? '' : 's'} from ${slackDate(spec.firstSeen)} to ${slackDate(spec.lastSeen)} (finding ${codeSpan(spec.findingId, 200)}). It is part of this incident now and listed under *Other occurrences*.`,
     );
   }
   if (spec.type === 'escalation') {
