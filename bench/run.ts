@@ -16,6 +16,9 @@
  * Sizes: BENCH_EVENTS (throughput, default 150000), BENCH_REPS (5), BENCH_WARMUP (throughput's untimed
  * full passes, 1), BENCH_BACKFILL_EVENTS (1000000),
  * BENCH_MERAKI_CYCLES (120), BENCH_LATENCY_INCIDENTS (10). Results: bench/results/latest.json.
+ * Throughput aids: BENCH_NODE_ARGS (extra V8 flags for its worker), BENCH_TSX=1 (worker through tsx
+ * instead of compiled), BENCH_CPU_PROF=1 (CPU profiles; summarize with bench/profile-summary.ts),
+ * BENCH_SKIP_CEILING=1 (profile the pipeline alone).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -172,6 +175,9 @@ async function main(): Promise<void> {
             warmups: process.env.BENCH_WARMUP === '0' ? 0 : int('BENCH_WARMUP', 1),
           } satisfies ThroughputTask),
         },
+        // Plain Node on the compiled app and harness, as the Functions worker runs (no tsx loader
+        // thread or source-map hooks in the measured process).
+        compiled: process.env.BENCH_TSX !== '1',
         nodeArgs: [
           '--expose-gc',
           ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((x) => x !== ''),
