@@ -422,6 +422,10 @@ var secretAppSettings = union(
     : {}
 )
 
+// Node arguments of the Functions worker, from the file the backfill bench also reads (V8 heap
+// sizing that keeps a backfill's RSS low; docs/deploy.md says why these values).
+var nodeArguments = loadJsonContent('./node-arguments.json').arguments
+
 // Every app setting. Settings src/config/index.ts reads but that are not here are listed, with the
 // reason, in docs/deploy.md ("App settings"); test/infra checks both directions.
 var appSettings = union(
@@ -437,6 +441,8 @@ var appSettings = union(
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
     // With only a user-assigned identity attached, the SDK must be told which one to use.
     AZURE_CLIENT_ID: identity.outputs.clientId
+    // Host setting: the arguments the host starts the Node worker with.
+    languageWorkers__node__arguments: join(nodeArguments, ' ')
     SENTRY_TASK_HUB: taskHubName
     SENTRY_SOURCES: sources
     SENTRY_POLL_INTERVAL_SECONDS: string(pollIntervalSeconds)

@@ -26,7 +26,7 @@ function bicepAppSettings(): Map<string, string> {
 
 /** Host settings the Functions runtime reads itself (the app's config module does not). */
 const HOST_SETTING =
-  /^(AzureWebJobsStorage__(credential|clientId|blobServiceUri|queueServiceUri)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING))$/;
+  /^(AzureWebJobsStorage__(credential|clientId|blobServiceUri|queueServiceUri)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING)|languageWorkers__node__arguments)$/;
 
 const KEY_VAULT_REFERENCE = /^'@Microsoft\.KeyVault\(SecretUri=\$\{keyVaultUri\}secrets\/([a-z0-9-]+)\)'$/;
 
