@@ -1,17 +1,21 @@
 /**
- * Worker (one core, a fresh process so nothing else is on its heap): peak RSS of a backfill of
- * `events` audit entries. The real `backfillOrchestrator` generator is driven step by step — its
- * `planBackfill` and `collectSlackAudit` calls run the real activities in this process, one window
- * after another, `continueAsNew` every 50 windows — the way the Durable host would run them, minus
- * the host. Deps as in throughput.ts: production `slackAuditDeps`, raised Slack budget, no-op observer.
+ * Worker (one core, a fresh process so nothing else is on its heap; run.ts starts it compiled, on
+ * plain Node, with the production Node arguments): peak RSS of a backfill of `events` audit entries.
+ * The real `backfillOrchestrator` generator is driven step by step — its `planBackfill` and
+ * `collectSlackAudit` calls run the real activities in this process, one window after another,
+ * `continueAsNew` every 50 windows — the way the Durable host would run them, minus the host. Deps
+ * as in throughput.ts: production `slackAuditDeps`, raised Slack budget, no-op observer.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import type { OrchestrationContext } from 'durable-functions';
 
 import type { RowObserver } from '../src/detections/observer';
 import type { BackfillCarried, BackfillOutput } from '../src/orchestrators/backfill';
 import type { EmulatorInfo } from './emulators';
 import { app } from './lib/app';
-import { perSecond, RssSampler } from './lib/measure';
+import { perSecond, perSecondFromUs, RssSampler } from './lib/measure';
 import { reportAndExit } from './lib/proc';
 
 export interface BackfillTask {
@@ -29,12 +33,33 @@ export interface BackfillResult {
   continuedAsNew: number;
   wallMs: number;
   eventsPerSec: number;
+  /** User + system CPU of the whole process (GC and zlib threads included). */
+  cpuMs: number;
+  /** Events per CPU-second: the speed other work on the machine does not lower. */
+  eventsPerCpuSec: number;
   rssBeforeMb: number;
   peakRssMb: number;
   maxRssMb: number;
   rssSamples: number;
   /** MB at the sampled peak: V8 heap used / total, external (Buffers), array buffers. */
   atPeakMb: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number } | undefined;
+}
+
+/**
+ * The Node arguments of the production Functions worker: main.bicep sets
+ * `languageWorkers__node__arguments` from this same file, so the bench cannot drift from Azure.
+ */
+export function productionNodeArguments(): string[] {
+  const file = join(__dirname, '..', 'infra', 'bicep', 'node-arguments.json');
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { arguments?: unknown };
+  const args = parsed.arguments;
+  if (
+    !Array.isArray(args) ||
+    !args.every((a): a is string => typeof a === 'string' && /^--[a-z0-9-]+(=\S+)?$/.test(a))
+  ) {
+    throw new Error(`${file}: "arguments" must be a list of --flag or --flag=value strings`);
+  }
+  return args;
 }
 
 interface FakeTask {
@@ -118,6 +143,7 @@ export async function measureBackfill(task: BackfillTask): Promise<BackfillResul
   };
   const rssBefore = process.memoryUsage.rss();
   const sampler = new RssSampler(10).start();
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let continuedAsNew = 0;
   let output: BackfillOutput | undefined;
@@ -131,6 +157,8 @@ export async function measureBackfill(task: BackfillTask): Promise<BackfillResul
     carried = episode.continued as BackfillCarried;
   }
   const wallNs = process.hrtime.bigint() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const { peakSampled, maxRss } = sampler.stop();
   if (output.rows !== task.events) throw new Error(`backfill landed ${output.rows} rows, expected ${task.events}`);
   return {
@@ -141,6 +169,8 @@ export async function measureBackfill(task: BackfillTask): Promise<BackfillResul
     continuedAsNew,
     wallMs: Number(wallNs) / 1e6,
     eventsPerSec: perSecond(output.rows, wallNs),
+    cpuMs,
+    eventsPerCpuSec: perSecondFromUs(output.rows, cpu.user + cpu.system),
     rssBeforeMb: rssBefore / 1024 / 1024,
     // The kernel's maxRSS catches spikes between samples; the process did little else before.
     peakRssMb: Math.max(peakSampled, maxRss) / 1024 / 1024,
