@@ -4,6 +4,7 @@
  * talking over an IPC channel (`{ type: 'ready' | 'result' | 'error' }`).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -69,13 +70,19 @@ export function spawnTs(entry: string, options: SpawnOptions = {}): ChildProcess
   return child;
 }
 
+/** One folder per checkout: two trees benching at once must not overwrite each other's harness. */
+function defaultCompileDir(): string {
+  const tree = createHash('sha256').update(resolve(__dirname, '../..')).digest('hex').slice(0, 12);
+  return join(tmpdir(), `sentry-bench-js-${tree}`);
+}
+
 /**
  * Transpiles a bench worker entry, and every bench/test/dev module it requires at run time, to
  * CommonJS under `outDir` (types are not checked here: `npm run typecheck` does that); returns the
  * compiled entry. Requires of the app (`src/…`) are pointed at its build in dist/src, so the worker
  * loads exactly the JavaScript production deploys, one copy of each module, shared with `app.ts`.
  */
-export function compileWorker(entry: string, outDir = join(tmpdir(), 'sentry-bench-js')): string {
+export function compileWorker(entry: string, outDir = defaultCompileDir()): string {
   // Loaded here, not at the top: workers import this module too, and must not carry the compiler.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
   const ts = require('typescript') as typeof TypeScript;
