@@ -167,18 +167,7 @@ function evidenceText(state: IncidentState): string | undefined {
   }
   if (finding.mitre.length > 0) lines.push(`• *MITRE ATT&amp;CK:* ${list(finding.mitre, 5) ?? ''}`);
   if (lines.length === 0) return undefined;
-  // Cut whole lines first, so no code span is left open; truncate() is the last resort.
-  const out: string[] = [];
-  let size = '*Evidence*\n'.length;
-  for (const line of lines) {
-    if (size + line.length + 1 > LIMITS.sectionText - 2) {
-      out.push('…');
-      break;
-    }
-    out.push(line);
-    size += line.length + 1;
-  }
-  return `*Evidence*\n${out.join('\n')}`;
+  return sectionLines('*Evidence*', lines);
 }
 
 /** Occurrence lines the message shows; the rest are counted. */
