@@ -57,8 +57,15 @@ function status(over: Partial<OpsStatusView> = {}): OpsStatusView {
         },
         lastCycleCounts: { rows: 1234, bytes: 3 * 1024 * 1024, quarantined: 2, apiCalls: 2 },
         last24h: { rows: 5000, bytes: 10_000, quarantined: 4, apiCalls: 40, cycles: 20, failures: 1 },
+        totals: { rows: 9000, bytes: 20_000, quarantined: 9, apiCalls: 80, cycles: 40, failures: 1 },
         quarantine: { lastCycle: 2, last24h: 4, total: 9 },
-        apiBudget: { lastCycle: 2, last24h: 40, perCycleLimit: 2, last24hPercentOfVendorLimit: 0.0046 },
+        apiBudget: {
+          lastCycle: 2,
+          last24h: 40,
+          perCycleLimit: 2,
+          vendorCallsPerMinute: 600,
+          last24hPercentOfVendorLimit: 0.0046,
+        },
       },
     ],
     incidents: {

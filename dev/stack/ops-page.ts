@@ -9,72 +9,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** The parts of the status JSON the page reads (a loose mirror of src/ops/status.ts OpsStatus). */
-interface Counts {
-  rows: number;
-  bytes: number;
-  quarantined: number;
-  apiCalls: number;
-  cycles?: number;
-  failures?: number;
-}
+import type {
+  BackfillStatus,
+  Counts as OpsCounts,
+  InstanceStatus,
+  OpsStatus,
+  WindowCounts,
+} from '../../src/ops/status';
 
-interface SourceView {
-  source: string;
-  org: string;
-  configured: boolean;
-  lastCycle: { cycleId: string; at: string; ok: boolean; error: { code: string; message: string } | null } | null;
-  lastSuccess: { cycleId: string; at: string; ageSeconds: number } | null;
-  checkpoint: { at: string | null; savedAt: string; lagSeconds: number | null; meaning: string } | null;
-  lastCycleCounts: Counts | null;
-  last24h: Counts | null;
-  quarantine: { lastCycle: number | null; last24h: number | null; total: number | null };
-  apiBudget: {
-    lastCycle: number | null;
-    last24h: number | null;
-    perCycleLimit: number | null;
-    last24hPercentOfVendorLimit: number | null;
-  };
-}
-
-interface InstanceView {
-  instanceId: string;
-  runtimeStatus: string;
-  createdTime: string | null;
-  lastUpdatedTime: string | null;
-  customStatus: unknown;
-  request?: { source: string; from: string; to: string; windowSeconds: number } | null;
-}
-
-export interface OpsStatusView {
-  status: string;
-  generatedAt: string;
-  version: string;
-  pollIntervalSeconds: number;
-  telemetry?: { applicationInsights: boolean };
-  attention: string[];
-  problems: string[];
-  cycle: {
-    latest: { cycleId: string; at: string; ok: boolean; targets: number | null; failed: number | null } | null;
-    last24h: Counts | null;
-  };
-  sources: SourceView[];
-  incidents: {
-    open: number;
-    bySeverity: Record<string, number>;
-    list: {
-      incidentId: string;
-      detectionId: string;
-      title: string | null;
-      severity: string | null;
-      status: string;
-      firstSeen: string | null;
-      lastSeen: string | null;
-      count: number;
-    }[];
-  } | null;
-  orchestrations: { cycle: InstanceView | null; backfills: InstanceView[] | null; runningIncidents: number | null };
-}
+/** The page renders exactly what the app's `GET /api/ops/status` returns. */
+export type OpsStatusView = OpsStatus;
+type Counts = WindowCounts | OpsCounts;
+type InstanceView = InstanceStatus & Partial<Pick<BackfillStatus, 'request'>>;
 
 export interface OpsPageLinks {
   channelPage: string;
@@ -248,13 +194,13 @@ export function renderOpsPage(input: RenderInput): string {
         : `<ul class="attention">${[...s.attention, ...s.problems].map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>`;
     body = `<section><p>Status <span id="status" class="${s.status === 'ok' ? 'good' : 'bad'}">${escapeHtml(s.status)}</span>
  · version ${escapeHtml(s.version)} · poll every ${escapeHtml(s.pollIntervalSeconds)} s
- · Application Insights ${s.telemetry?.applicationInsights === true ? 'on' : 'off'} · generated ${ago(s.generatedAt, now)}</p>
+ · Application Insights ${s.telemetry.applicationInsights ? 'on' : 'off'} · generated ${ago(s.generatedAt, now)}</p>
 ${attention}
 <p>Last cycle: ${
       latest === null
         ? '<span class="muted">none recorded yet</span>'
         : `<code id="last-cycle">${escapeHtml(latest.cycleId)}</code> ${latest.ok ? '<span class="good">ok</span>' : '<span class="bad">with failures</span>'} ${ago(latest.at, now)}`
-    }${s.cycle.last24h === null ? '' : ` · 24 h: ${escapeHtml(num(s.cycle.last24h.cycles ?? 0))} cycles, ${escapeHtml(num(s.cycle.last24h.rows))} rows, ${escapeHtml(formatBytes(s.cycle.last24h.bytes))}`}</p>
+    }${s.cycle.last24h === null ? '' : ` · 24 h: ${escapeHtml(num(s.cycle.last24h.cycles))} cycles, ${escapeHtml(num(s.cycle.last24h.rows))} rows, ${escapeHtml(formatBytes(s.cycle.last24h.bytes))}`}</p>
 ${runForm}</section>
 <section><h2>Sources</h2>${sourcesTable(s, now)}</section>
 <section><h2>Incidents</h2>${incidentsTable(s)}</section>
