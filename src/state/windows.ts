@@ -460,17 +460,8 @@ export class TableWindowStore implements WindowStore {
     // simply redone one by one through the re-reading path.
     const reads: { bucket: BucketData; entity: WindowEntity; etag: string | undefined }[] = [];
     await mapLimit(merged, concurrency, async (bucket) => {
-      const { entity: probe } = encodeEntity(bucket);
-      let existing: (Partial<WindowEntity> & Entity) | undefined;
-      try {
-        existing = await table.getEntity<Partial<WindowEntity>>(probe.partitionKey, probe.rowKey);
-      } catch (error) {
-        if (statusOf(error) !== 404) throw asStateError(error, `reading window ${bucket.detectionId}/${probe.rowKey}`);
-      }
-      const before = existing === undefined ? undefined : decodeEntity(existing);
-      const after = mergeBuckets(before, bucket);
-      if (before !== undefined && sameBucket(before, after)) return;
-      reads.push({ bucket, entity: encodeEntity(after).entity, etag: existing?.etag });
+      const read = await this.readMerged(table, bucket);
+      if (read !== undefined) reads.push({ bucket, entity: read.entity, etag: read.etag });
     });
     const chunks = chunkByPartition(
       reads,
@@ -634,22 +625,36 @@ export class TableWindowStore implements WindowStore {
     return cleared;
   }
 
+  /**
+   * The stored bucket merged with `bucket`, ready to write with the ETag it was read at (undefined
+   * ETag: not stored yet); undefined when the merge changes nothing (a replayed batch).
+   */
+  private async readMerged(
+    table: TableClient,
+    bucket: BucketData,
+  ): Promise<{ entity: WindowEntity; etag: string | undefined } | undefined> {
+    const { entity: probe } = encodeEntity(bucket);
+    let existing: (Partial<WindowEntity> & Entity) | undefined;
+    try {
+      existing = await table.getEntity<Partial<WindowEntity>>(probe.partitionKey, probe.rowKey);
+    } catch (error) {
+      if (statusOf(error) !== 404) throw asStateError(error, `reading window ${bucket.detectionId}/${probe.rowKey}`);
+    }
+    const before = existing === undefined ? undefined : decodeEntity(existing);
+    const after = mergeBuckets(before, bucket);
+    if (before !== undefined && sameBucket(before, after)) return undefined;
+    return { entity: encodeEntity(after).entity, etag: existing?.etag };
+  }
+
   private async applyOne(table: TableClient, bucket: BucketData): Promise<boolean> {
     const { entity: probe } = encodeEntity(bucket);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      let existing: (Partial<WindowEntity> & Entity) | undefined;
+      const read = await this.readMerged(table, bucket);
+      if (read === undefined) return false;
+      const { entity, etag } = read;
       try {
-        existing = await table.getEntity<Partial<WindowEntity>>(probe.partitionKey, probe.rowKey);
-      } catch (error) {
-        if (statusOf(error) !== 404) throw asStateError(error, `reading window ${bucket.detectionId}/${probe.rowKey}`);
-      }
-      const before = existing === undefined ? undefined : decodeEntity(existing);
-      const merged = mergeBuckets(before, bucket);
-      if (before !== undefined && sameBucket(before, merged)) return false;
-      const { entity } = encodeEntity(merged);
-      try {
-        if (existing === undefined) await table.createEntity(entity);
-        else await table.updateEntity(entity, 'Replace', { etag: existing.etag });
+        if (etag === undefined) await table.createEntity(entity);
+        else await table.updateEntity(entity, 'Replace', { etag });
         return true;
       } catch (error) {
         const status = statusOf(error);
