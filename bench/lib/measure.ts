@@ -8,7 +8,7 @@
 import { gzipSync } from 'node:zlib';
 
 import { billableBytes } from '../../src/transforms/billable-size';
-import { seedLogstashRow } from '../../test/helpers/seed-logstash-row';
+import { BEYOND_SEED as BEYOND_SEED_COLUMNS, seedLogstashRow } from '../../test/helpers/seed-logstash-row';
 
 /** Nearest-rank percentile (p in 0..100) of a non-empty list; NaN for an empty one. */
 export function percentile(values: readonly number[], p: number): number {
@@ -95,16 +95,7 @@ export interface BillableComparison {
   missingExamples: string[];
 }
 
-const BEYOND_SEED = new Set([
-  'SourceOrg',
-  'SessionId',
-  'ActorTeam',
-  'App',
-  'ActingAgent',
-  'Details',
-  'Extra',
-  'TruncatedColumns',
-]);
+const BEYOND_SEED = new Set<string>(BEYOND_SEED_COLUMNS);
 
 /** An audit entry, the row of ours that landed for it, and the dimension rows that landed with it. */
 export interface BillablePair {

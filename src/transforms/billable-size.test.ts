@@ -15,7 +15,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { billableBytes } from './billable-size';
-import { seedLogstashRow } from '../../test/helpers/seed-logstash-row';
+import { BEYOND_SEED, seedLogstashRow } from '../../test/helpers/seed-logstash-row';
 import { DimensionBatch, DimensionLedger } from './dimensions';
 import { toSlackAuditRow } from './slack-audit';
 import type { SlackAuditRow } from './streams';
@@ -24,18 +24,6 @@ const FIXTURES = resolve(__dirname, '../../test/fixtures/slack-audit');
 const NAMES = readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
 const load = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>;
-
-/** Our columns that hold what the seed dropped or never had. */
-const BEYOND_SEED: readonly (keyof SlackAuditRow)[] = [
-  'SourceOrg',
-  'SessionId',
-  'ActorTeam',
-  'App',
-  'ActingAgent',
-  'Details',
-  'Extra',
-  'TruncatedColumns',
-];
 
 /** The fixtures land as one process would land them: a user agent's dimension row once. */
 const dimensions = new DimensionBatch(new DimensionLedger(), 'E02N1QXMZ7K');

@@ -6,6 +6,7 @@
  * `%{[raw][…]}` reference. `details`, session id, app and team were dropped.
  */
 import { isoFromUnixSeconds } from '../../src/transforms/slack-audit';
+import type { SlackAuditRow } from '../../src/transforms/streams';
 
 type Bag = Record<string, unknown>;
 
@@ -43,3 +44,15 @@ export function seedLogstashRow(entry: Bag): Record<string, string> {
     TimeGenerated: isoFromUnixSeconds(created + 65),
   };
 }
+
+/** Our Slack audit columns that hold what the seed dropped or never had. */
+export const BEYOND_SEED: readonly (keyof SlackAuditRow)[] = [
+  'SourceOrg',
+  'SessionId',
+  'ActorTeam',
+  'App',
+  'ActingAgent',
+  'Details',
+  'Extra',
+  'TruncatedColumns',
+];
