@@ -11,10 +11,10 @@ import { join } from 'node:path';
 
 import type { OrchestrationContext } from 'durable-functions';
 
-import type { RowObserver } from '../src/detections/observer';
 import type { BackfillCarried, BackfillOutput } from '../src/orchestrators/backfill';
 import type { EmulatorInfo } from './emulators';
 import { app } from './lib/app';
+import { benchSlackAuditDeps } from './lib/slack-audit-deps';
 import { perSecond, perSecondFromUs, RssSampler } from './lib/measure';
 import { reportAndExit } from './lib/proc';
 
@@ -101,37 +101,13 @@ export async function driveOrchestration(
   return continued === undefined ? { output: step.value } : { output: step.value, continued };
 }
 
-const noopObserver: RowObserver = {
-  observe() {
-    // detections are not part of this measurement
-  },
-  flush: () => Promise.resolve({ updates: 0 }),
-};
-
 export async function measureBackfill(task: BackfillTask): Promise<BackfillResult> {
-  const { collectSlackAudit, slackAuditDeps } = app.collectSlackAudit();
+  const { collectSlackAudit } = app.collectSlackAudit();
   const { planBackfill } = app.cycleActivities();
-  const { RequestBudget } = app.budget();
-  const { SlackAuditClient } = app.slackAuditClient();
-  const { parseConfig } = app.config();
   const { backfillOrchestrator } = app.backfill();
   const { ActivityNames } = app.names();
   const info = task.emulators;
-  const config = parseConfig({
-    ...info.env,
-    SENTRY_SLACK_AUDIT_TOKEN: info.slackAuditToken,
-    SENTRY_SLACK_AUDIT_API_URL: info.slackAuditUrl,
-    SENTRY_SOURCES: 'slackAudit',
-    SENTRY_SLACK_AUDIT_PAGE_SIZE: '9999',
-    SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
-  });
-  const deps = slackAuditDeps(config);
-  deps.client = new SlackAuditClient({
-    baseUrl: config.slack.auditApiUrl,
-    token: info.slackAuditToken,
-    budget: new RequestBudget({ ratePerSec: 1_000_000, capacity: 1_000_000, label: 'bench (raised)' }),
-  });
-  deps.createObserver = () => noopObserver;
+  const { deps } = benchSlackAuditDeps(info, 9999);
   const activities: Record<string, (input: unknown) => unknown> = {
     [ActivityNames.planBackfill]: (input) => planBackfill(input),
     [ActivityNames.collectSlackAudit]: (input) => collectSlackAudit(input, deps),

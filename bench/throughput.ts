@@ -22,9 +22,9 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 
-import type { RowObserver } from '../src/detections/observer';
 import type { EmulatorInfo } from './emulators';
 import { app } from './lib/app';
+import { benchSlackAuditDeps } from './lib/slack-audit-deps';
 import { median, perSecond, perSecondFromUs, processCpuMs, RssSampler, schedstat } from './lib/measure';
 import { reportAndExit } from './lib/proc';
 
@@ -108,13 +108,6 @@ export function cpusAllowed(pid: number | 'self'): string | undefined {
     return undefined;
   }
 }
-
-const noopObserver: RowObserver = {
-  observe() {
-    // detections are measured apart
-  },
-  flush: () => Promise.resolve({ updates: 0 }),
-};
 
 async function tableStats(
   ingestionUrl: string,
@@ -295,26 +288,9 @@ function figures(events: number, run: Omit<Timed<unknown>, 'value'>): RunFigures
 }
 
 export async function measureThroughput(task: ThroughputTask): Promise<ThroughputResult> {
-  const { collectSlackAudit, slackAuditDeps } = app.collectSlackAudit();
-  const { RequestBudget } = app.budget();
-  const { SlackAuditClient } = app.slackAuditClient();
-  const { parseConfig } = app.config();
+  const { collectSlackAudit } = app.collectSlackAudit();
   const info = task.emulators;
-  const config = parseConfig({
-    ...info.env,
-    SENTRY_SLACK_AUDIT_TOKEN: info.slackAuditToken,
-    SENTRY_SLACK_AUDIT_API_URL: info.slackAuditUrl,
-    SENTRY_SOURCES: 'slackAudit',
-    SENTRY_SLACK_AUDIT_PAGE_SIZE: String(PAGE),
-    SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
-  });
-  const deps = slackAuditDeps(config);
-  deps.client = new SlackAuditClient({
-    baseUrl: config.slack.auditApiUrl,
-    token: info.slackAuditToken,
-    budget: new RequestBudget({ ratePerSec: 1_000_000, capacity: 1_000_000, label: 'bench (raised)' }),
-  });
-  deps.createObserver = () => noopObserver;
+  const { deps } = benchSlackAuditDeps(info, PAGE);
   // Where the pipeline waits: time inside page fetches and inside uploads (overlapping ones counted once each).
   const waits = { pageMs: 0, pages: 0, uploadMs: 0, uploads: 0 };
   const getLogs = deps.client.getLogs.bind(deps.client);
