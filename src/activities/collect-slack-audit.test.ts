@@ -286,6 +286,35 @@ describe('collectSlackAudit', () => {
     expect(s.observers.record.observed).toHaveLength(2);
   });
 
+  it('quarantines an entry whose JSON is broken, with its text, and lands the rest of its page', async () => {
+    const s = await setup();
+    const good = [auditEntry({ date_create: T + 1 }), auditEntry({ date_create: T + 3 })];
+    // A stray comma before the closing brace: the page as a whole is not JSON.
+    const broken = `{"id":"broken-1","date_create":${T + 2},"action":"user_login","actor":{"type":"user"},}`;
+    const body = `{"ok":true,"entries":[${JSON.stringify(good[0])},${broken},${JSON.stringify(good[1])}],"response_metadata":{"next_cursor":""}}`;
+    const client = new SlackAuditClient({
+      baseUrl: 'https://api.slack.com/audit/v1/',
+      token: BASE_TEST_ENV.SENTRY_SLACK_AUDIT_TOKEN ?? '',
+      fetch: () =>
+        Promise.resolve(new Response(body, { status: 200, headers: { 'content-type': 'application/json' } })),
+      budget: { org: s.org, perMinute: 6000, burst: 100 },
+      maxRetries: 0,
+    });
+    const result = await collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps({ client }));
+    expect(result).toMatchObject({ rows: 2, quarantined: 1, checkpointAt: T + 3600 });
+    const [quarantined, ...more] = s.ingestion.rows(QUARANTINE);
+    expect(more).toHaveLength(0);
+    expect(quarantined?.Source).toBe('slackAudit');
+    expect(String(quarantined?.Reason)).toMatch(/^invalid Slack audit entry: not valid JSON/);
+    expect(JSON.parse(String(quarantined?.Raw))).toBe(broken);
+    expect(
+      s.ingestion
+        .rows(AUDIT)
+        .map((r) => r.EventId)
+        .sort(),
+    ).toEqual(good.map((g) => g.id).sort());
+  });
+
   it('applies the deny list client-side and the allow list as action= batches', async () => {
     const s = await setup(
       { SENTRY_SLACK_AUDIT_ACTIONS: 'file_downloaded,user_login', SENTRY_SLACK_AUDIT_DENY_ACTIONS: 'user_login' },

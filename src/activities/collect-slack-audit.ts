@@ -168,8 +168,13 @@ export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDep
       result.duplicates += page.dropped.duplicate;
       result.denied += page.dropped.denied;
       result.rawBytes += page.rawBytes;
-      for (const entry of page.entries)
-        await sink.accept('slackAudit', toSlackAuditRow(entry, { sourceOrg: org }), entry);
+      // Each entry is parsed just before its transform, so its objects die young (see entries.ts).
+      const entries = page.entries;
+      for (let i = 0; i < entries.length; i += 1) {
+        const read = entries.read(i);
+        if (read.ok) await sink.accept('slackAudit', toSlackAuditRow(read.value, { sourceOrg: org }), read.value);
+        else await sink.quarantine('slackAudit', read.text, `invalid Slack audit entry: ${read.reason}`);
+      }
       if (page.checkpoint !== undefined) final = page.checkpoint;
       if (page.forgotten !== undefined && input.window === undefined) result.forgottenIds += page.forgotten;
     }

@@ -89,7 +89,10 @@ export interface OutgoingRequest {
 export interface ReceivedResponse {
   status: number;
   headers: Headers;
-  text: string;
+  /** The body decoded (on first read: a multi-megabyte page read from `body` is never decoded whole). */
+  readonly text: string;
+  /** The body's bytes. */
+  readonly body: Buffer;
   /** UTF-8 size of the body, for perf accounting. */
   bytes: number;
   /** HTTP attempts this logical request took (1 = no retry). */
@@ -252,10 +255,14 @@ async function fetchOnce(
         if (request.body !== undefined) init.body = request.body;
         const res = await config.fetch(request.url.toString(), init);
         const body = res.status === 204 ? EMPTY_BODY : Buffer.from(await res.arrayBuffer());
+        let text: string | undefined;
         return {
           status: res.status,
           headers: res.headers,
-          text: decodeUtf8(body),
+          get text() {
+            return (text ??= decodeUtf8(body));
+          },
+          body,
           bytes: body.length,
           attempts,
           rateLimitedWaits,

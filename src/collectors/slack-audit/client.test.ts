@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { AppError, ErrorCode, HttpStatusError, RateLimitedError } from '../../errors';
 import { resetSharedBudgets } from '../budget';
-import { fakeClock, jsonResponse, loadExchange, scriptedFetch, type SentRequest } from '../../../test/helpers/collector-testkit';
+import {
+  fakeClock,
+  jsonResponse,
+  loadExchange,
+  scriptedFetch,
+  type SentRequest,
+} from '../../../test/helpers/collector-testkit';
 import { SlackAuditClient, type SlackAuditClientOptions } from './client';
 
 const TOKEN = 'xoxp-1111-2222-3333-abcdefabcdef';
@@ -90,7 +96,7 @@ describe('SlackAuditClient.getLogs', () => {
   it('reads an empty page as no entries and no cursor', async () => {
     const { instance } = client([loadExchange('slack-audit-pages', '004-empty-page')]);
     const page = await instance.getLogs({ ...WINDOW, limit: 1000 });
-    expect(page.entries).toEqual([]);
+    expect(page.entries.toArray()).toEqual([]);
     expect(page.nextCursor).toBeNull();
   });
 
@@ -190,7 +196,7 @@ describe('SlackAuditClient.getLogs', () => {
       loadExchange('slack-audit-pages', '004-empty-page'),
     ]);
     const page = await instance.getLogs({ ...WINDOW, limit: 1000 });
-    expect(page.entries).toEqual([]);
+    expect(page.entries.toArray()).toEqual([]);
     expect(clock.sleeps).toHaveLength(1);
   });
 

@@ -5,14 +5,17 @@
  * - the rate limit (Tier 3, ~50/min) is org-wide, shared with every other consumer of the org, so
  *   every client for one org draws from one process-wide RequestBudget;
  * - an invalid token gets HTTP 401 with an empty body; `next_cursor` is "" on the last page;
- * - `limit` is at most 9999. Entries stay `unknown`: validating them is the transform's job.
+ * - `limit` is at most 9999. Entries stay unparsed until read (see `entries.ts`): validating them is
+ *   the transform's job.
  */
 import { createHash } from 'node:crypto';
 
 import { AppError, ErrorCode } from '../../errors';
 import { RequestBudget, sharedBudget } from '../budget';
+import { scanLogsBody, SlackAuditEntries } from './entries';
 import {
   type FetchLike,
+  type ReceivedResponse,
   type RetryInfo,
   type Sleep,
   type TransportConfig,
@@ -72,7 +75,8 @@ export interface SlackAuditQuery {
 }
 
 export interface SlackAuditLogsPage {
-  entries: unknown[];
+  /** Parsed one at a time when read; an entry that is not JSON reads as its text and the reason. */
+  entries: SlackAuditEntries;
   /** null on the last page (Slack sends ""). */
   nextCursor: string | null;
   rawBytes: number;
@@ -133,7 +137,7 @@ export class SlackAuditClient {
         },
         errorDetail: slackErrorDetail,
       },
-      (received) => parseLogsBody(parseJsonBody(received)),
+      parseLogsPage,
     );
     return { ...value, rawBytes: response.bytes, attempts: response.attempts };
   }
@@ -163,6 +167,14 @@ function queryParams(query: SlackAuditQuery): [string, string][] {
   if (query.actor !== undefined) params.push(['actor', query.actor]);
   if (query.entity !== undefined) params.push(['entity', query.entity]);
   return params;
+}
+
+/** The page with its entries left unparsed, or, where the byte scan gives up, parsed whole as any JSON body. */
+function parseLogsPage(received: ReceivedResponse): { entries: SlackAuditEntries; nextCursor: string | null } {
+  const scanned = scanLogsBody(received.body);
+  if (scanned !== null) return { entries: scanned.entries, nextCursor: parseLogsBody(scanned.envelope).nextCursor };
+  const { entries, nextCursor } = parseLogsBody(parseJsonBody(received));
+  return { entries: SlackAuditEntries.fromValues(entries), nextCursor };
 }
 
 function parseLogsBody(body: unknown): { entries: unknown[]; nextCursor: string | null } {

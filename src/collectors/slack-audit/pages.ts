@@ -23,8 +23,8 @@
 import { createHash } from 'node:crypto';
 
 import { AppError, ErrorCode } from '../../errors';
-import { isRecord } from '../http';
 import { SLACK_AUDIT_MAX_LIMIT, type SlackAuditClient } from './client';
+import { SlackAuditEntries } from './entries';
 
 export const ORDER = 'newestFirst' as const;
 export const POINTER_FIELD = 'date_create' as const;
@@ -96,8 +96,8 @@ export interface SlackAuditPagesOptions {
 }
 
 export interface SlackAuditPage {
-  /** Entries to transform and upload: in-window, not denied, not already landed. */
-  entries: unknown[];
+  /** Entries to transform and upload: in-window, not denied, not already landed (each parsed when read). */
+  entries: SlackAuditEntries;
   /** Entries Slack returned on this page before filtering. */
   fetched: number;
   dropped: { duplicate: number; denied: number; outsideWindow: number };
@@ -309,20 +309,21 @@ export async function* slackAuditPages(
       // (a full page is ~7 MB). Filtering still runs in page order, so dedupe is unchanged.
       if (cursor !== null) pending = fetchPage(cursor);
 
-      const entries: unknown[] = [];
+      const page = result.entries;
+      const kept: number[] = [];
       const dropped = { duplicate: 0, denied: 0, outsideWindow: 0 };
-      for (const entry of result.entries) {
-        const id = entryId(entry);
-        const second = entrySecond(entry);
+      for (let i = 0; i < page.length; i += 1) {
+        const second = page.second(i);
         if (second !== undefined && (second < window.oldest || second > window.latest)) {
           // Outside the asked window: an earlier window had it, or the next one will.
           dropped.outsideWindow += 1;
           continue;
         }
-        if (deny.size > 0 && deny.has(entryAction(entry) ?? '')) {
+        if (deny.size > 0 && deny.has(page.action(i) ?? '')) {
           dropped.denied += 1;
           continue;
         }
+        const id = page.id(i);
         if (id !== undefined) {
           if (seenInWindow.has(id)) {
             dropped.duplicate += 1;
@@ -338,13 +339,13 @@ export async function* slackAuditPages(
           if (key !== undefined && second !== undefined && second >= keepFrom) landedNow.push([second, key]);
         }
         // Entries without a readable id or time pass through: the transform quarantines them.
-        entries.push(entry);
+        kept.push(i);
       }
 
       const last = cursor === null && batchIndex === batches.length - 1;
-      const page: SlackAuditPage = {
-        entries,
-        fetched: result.entries.length,
+      const yielded: SlackAuditPage = {
+        entries: kept.length === page.length ? page : page.select(kept),
+        fetched: page.length,
         dropped,
         rawBytes: result.rawBytes,
         attempts: result.attempts,
@@ -354,18 +355,18 @@ export async function* slackAuditPages(
       };
       if (last) {
         const next = finish();
-        page.checkpoint = next.checkpoint;
-        page.forgotten = next.forgotten;
+        yielded.checkpoint = next.checkpoint;
+        yielded.forgotten = next.forgotten;
       }
       index += 1;
-      yield page;
+      yield yielded;
     } while (cursor !== null);
   }
 }
 
 function emptyFinalPage(next: { checkpoint: SlackAuditCheckpoint; forgotten: number }): SlackAuditPage {
   return {
-    entries: [],
+    entries: SlackAuditEntries.fromValues([]),
     fetched: 0,
     dropped: { duplicate: 0, denied: 0, outsideWindow: 0 },
     rawBytes: 0,
@@ -376,19 +377,4 @@ function emptyFinalPage(next: { checkpoint: SlackAuditCheckpoint; forgotten: num
     checkpoint: next.checkpoint,
     forgotten: next.forgotten,
   };
-}
-
-function entryId(entry: unknown): string | undefined {
-  return isRecord(entry) && typeof entry.id === 'string' && entry.id !== '' ? entry.id : undefined;
-}
-
-function entryAction(entry: unknown): string | undefined {
-  return isRecord(entry) && typeof entry.action === 'string' ? entry.action : undefined;
-}
-
-function entrySecond(entry: unknown): number | undefined {
-  if (!isRecord(entry)) return undefined;
-  const value = entry.date_create;
-  const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  return typeof seconds === 'number' && Number.isFinite(seconds) ? Math.floor(seconds) : undefined;
 }
