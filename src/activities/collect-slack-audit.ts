@@ -172,8 +172,10 @@ export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDep
       const entries = page.entries;
       for (let i = 0; i < entries.length; i += 1) {
         const read = entries.read(i);
-        if (read.ok) await sink.accept('slackAudit', toSlackAuditRow(read.value, { sourceOrg: org }), read.value);
-        else await sink.quarantine('slackAudit', read.text, `invalid Slack audit entry: ${read.reason}`);
+        const wait = read.ok
+          ? sink.offer('slackAudit', toSlackAuditRow(read.value, { sourceOrg: org }), read.value)
+          : sink.quarantine('slackAudit', read.text, `invalid Slack audit entry: ${read.reason}`);
+        if (wait !== undefined) await wait;
       }
       if (page.checkpoint !== undefined) final = page.checkpoint;
       if (page.forgotten !== undefined && input.window === undefined) result.forgottenIds += page.forgotten;

@@ -15,7 +15,7 @@ import { type IngestionClientLike, StreamUploader, type UploadSummary } from '..
 import { DimensionBatch, DimensionLedger } from '../transforms/dimensions';
 import { toQuarantineRow } from '../transforms/quarantine';
 import type { TransformResult } from '../transforms/row-builder';
-import { type RowsByStream, type StreamKey, streams } from '../transforms/streams';
+import { type DimensionRow, type RowsByStream, type StreamKey, streams } from '../transforms/streams';
 
 export interface RowSinkOptions {
   ingestion: IngestionClientLike;
@@ -65,26 +65,47 @@ export class RowSink {
     this.dimensions = new DimensionBatch(options.dimensions ?? processDimensions, options.sourceOrg);
   }
 
-  /** A transform result: the row, or the raw record into quarantine with the reason. */
+  /** A transform result: the row, or the raw record into quarantine with the reason. True for a row. */
   async accept<K extends DataStream>(
     stream: K,
     result: TransformResult<RowsByStream[K]>,
     raw: unknown,
   ): Promise<boolean> {
-    if (result.ok) {
-      await this.row(stream, result.row);
-      return true;
-    }
-    await this.quarantine(stream, raw, result.reason);
-    return false;
+    await this.offer(stream, result, raw);
+    return result.ok;
+  }
+
+  /**
+   * `accept` for a hot loop: returns a promise only when the caller must wait for room (an upload
+   * window is full), so most rows cost no promise at all.
+   */
+  offer<K extends DataStream>(
+    stream: K,
+    result: TransformResult<RowsByStream[K]>,
+    raw: unknown,
+  ): Promise<void> | undefined {
+    return result.ok ? this.push(stream, result.row) : this.quarantine(stream, raw, result.reason);
   }
 
   async row<K extends DataStream>(stream: K, row: RowsByStream[K]): Promise<void> {
+    await this.push(stream, row);
+  }
+
+  private push<K extends DataStream>(stream: K, row: RowsByStream[K]): Promise<void> | undefined {
     // Detections see the full row; what lands carries dimension keys instead of the values.
     this.options.observer.observe(stream, row);
     const split = this.dimensions.split(stream, row);
-    for (const dimension of split.dimensions) await this.dimensionStream().add(dimension);
-    await this.uploader(stream).add(split.row);
+    if (split.dimensions.length === 0) return this.uploader(stream).push(split.row);
+    return this.pushWithDimensions(stream, split.row, split.dimensions);
+  }
+
+  private async pushWithDimensions<K extends DataStream>(
+    stream: K,
+    row: RowsByStream[K],
+    dimensions: readonly DimensionRow[],
+  ): Promise<void> {
+    for (const dimension of dimensions) await this.dimensionStream().push(dimension);
+    await this.uploader(stream).push(row);
   }
 
   async quarantine(source: StreamKey, raw: unknown, reason: string): Promise<void> {

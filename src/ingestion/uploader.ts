@@ -199,19 +199,36 @@ export class StreamUploader {
 
   /** Queues a row; resolves once there is room for more (never before a failed chunk is reported). */
   async add(row: Record<string, unknown>): Promise<void> {
+    await this.push(row);
+  }
+
+  /**
+   * `add` for a hot loop: queues the row and returns a promise only when the caller must wait (a
+   * full chunk is going out); otherwise undefined, so a row costs no promise and no microtask.
+   * Throws at once when an earlier chunk failed.
+   */
+  push(row: Record<string, unknown>): Promise<void> | undefined {
     this.throwIfFailed();
     const text = JSON.stringify(row);
-    let chunk = this.current;
-    let size: number | undefined;
+    const chunk = this.current;
     // Far from the split point a row fits whatever its UTF-8 size (at most 3 bytes per UTF-16 code
     // unit), so it is written without being measured first; only the last few rows of a chunk are.
     if (chunk.count > 0 && chunk.bytes + text.length * 3 >= this.maxChunkBytes) {
-      size = Buffer.byteLength(text, 'utf8');
+      const size = Buffer.byteLength(text, 'utf8');
       if (chunk.bytes + size >= this.maxChunkBytes) {
-        await this.dispatch();
-        chunk = this.current;
+        return this.dispatch().then(() => {
+          this.append(this.current, row, text, size);
+        });
       }
+      this.append(chunk, row, text, size);
+      return undefined;
     }
+    this.append(chunk, row, text, undefined);
+    return undefined;
+  }
+
+  private append(chunk: Chunk, row: Record<string, unknown>, text: string, measured: number | undefined): void {
+    let size = measured;
     if (chunk.json !== undefined) {
       size = chunk.json.push(text, size);
     } else {

@@ -64,6 +64,27 @@ export function dimensionKey(value: string): string {
   return key;
 }
 
+/** A value's key and its ledger id (`kind:key`), built once per value and reused as the same string objects. */
+interface Keyed {
+  key: string;
+  id: string;
+}
+
+const keyedCache = new Map<DimensionKind, Map<string, Keyed>>();
+
+function keyed(kind: DimensionKind, value: string): Keyed {
+  let cache = keyedCache.get(kind);
+  if (cache === undefined) keyedCache.set(kind, (cache = new Map<string, Keyed>()));
+  let entry = cache.get(value);
+  if (entry === undefined) {
+    const key = dimensionKey(value);
+    entry = { key, id: `${kind}:${key}` };
+    if (cache.size >= KEY_CACHE_MAX) cache.clear();
+    cache.set(value, entry);
+  }
+  return entry;
+}
+
 /** UTC day (`YYYY-MM-DD`) of an ISO-8601 time; the transforms write `…Z`, anything else is parsed. */
 export function utcDay(time: string): string {
   if (time.length >= 20 && time.endsWith('Z')) return time.slice(0, 10);
@@ -207,26 +228,28 @@ export class DimensionBatch {
     let dimensions = NONE;
     let time = '';
     let day = '';
-    plan.columns.forEach((c, i) => {
+    for (let i = 0; i < plan.columns.length; i += 1) {
+      const c = plan.columns[i];
+      if (c === undefined) continue;
       const value = source[c.column];
-      if (typeof value !== 'string' || value.length < c.minLength) return;
+      if (typeof value !== 'string' || value.length < c.minLength) continue;
       if (keys === undefined) {
         keys = new Array<string | undefined>(plan.columns.length);
         time = String(source.TimeGenerated);
         day = utcDay(time);
       }
-      const key = dimensionKey(value);
+      const { key, id } = keyed(c.kind, value);
       keys[i] = key;
-      const id = `${c.kind}:${key}`;
-      if (this.ledger.has(day, id)) return;
+      // Most rows repeat a value this process has landed today: one lookup of a string whose hash V8 has cached.
+      if (this.ledger.has(day, id)) continue;
       let queued = this.pending.get(day);
       if (queued === undefined) this.pending.set(day, (queued = new Set()));
-      if (queued.has(id)) return;
+      if (queued.has(id)) continue;
       queued.add(id);
       this.queued += 1;
       if (dimensions === NONE) dimensions = [];
       dimensions.push({ TimeGenerated: time, EventId: key, SourceOrg: this.sourceOrg, Kind: c.kind, Value: value });
-    });
+    }
     if (keys === undefined) return { row, dimensions: NONE };
     return { row: plan.copy(source, keys) as RowsByStream[K], dimensions };
   }
