@@ -16,7 +16,9 @@
  * Sizes: BENCH_EVENTS (throughput, default 150000), BENCH_REPS (5), BENCH_WARMUP (throughput's untimed
  * full passes, 1), BENCH_BACKFILL_EVENTS (1000000),
  * BENCH_MERAKI_CYCLES (120), BENCH_LATENCY_INCIDENTS (10). Results: bench/results/latest.json.
- * Throughput aids: BENCH_NODE_ARGS (extra V8 flags for its worker), BENCH_TSX=1 (worker through tsx
+ * Throughput runs with the production V8 flags (infra/bicep/node-arguments.json), then shorter on Node's
+ * defaults for comparison (BENCH_THROUGHPUT_COMPARE=0 skips it). Aids: BENCH_NODE_ARGS (the V8 flags
+ * of its worker instead of production's; "" for Node's defaults), BENCH_TSX=1 (worker through tsx
  * instead of compiled), BENCH_CPU_PROF=1 (CPU profiles; summarize with bench/profile-summary.ts),
  * BENCH_SKIP_CEILING=1 (profile the pipeline alone).
  */
@@ -162,31 +164,43 @@ async function main(): Promise<void> {
     // Log Analytics (so the ingestion emulator) restamps every row over two days old: work a live
     // collector never causes, done on the emulators' core for each of the 150,000 rows.
     const liveStart = Math.floor(Date.now() / 3_600_000) * 3600 - 3 * 3600;
-    const t = await withEmulators(caDir, { events, startSec: liveStart, spanSec }, (info) =>
-      runWorker<ThroughputResult>(join(__dirname, 'throughput.ts'), {
-        env: {
-          ...trust,
-          BENCH_TASK: JSON.stringify({
-            emulators: info,
-            startSec: liveStart,
-            spanSec,
-            events,
-            reps: int('BENCH_REPS', 5),
-            warmups: process.env.BENCH_WARMUP === '0' ? 0 : int('BENCH_WARMUP', 1),
-          } satisfies ThroughputTask),
-        },
-        // Plain Node on the compiled app and harness, as the Functions worker runs (no tsx loader
-        // thread or source-map hooks in the measured process).
-        compiled: process.env.BENCH_TSX !== '1',
-        nodeArgs: [
-          '--expose-gc',
-          ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((x) => x !== ''),
-          ...(process.env.BENCH_CPU_PROF === '1'
-            ? ['--cpu-prof', '--cpu-prof-dir', join(tmpdir(), 'sentry-bench-prof')]
-            : []),
-        ],
-      }),
-    );
+    const throughput = (nodeArgs: string[], reps: number) =>
+      withEmulators(caDir, { events, startSec: liveStart, spanSec }, (info) =>
+        runWorker<ThroughputResult>(join(__dirname, 'throughput.ts'), {
+          env: {
+            ...trust,
+            BENCH_TASK: JSON.stringify({
+              emulators: info,
+              startSec: liveStart,
+              spanSec,
+              events,
+              reps,
+              warmups: process.env.BENCH_WARMUP === '0' ? 0 : int('BENCH_WARMUP', 1),
+            } satisfies ThroughputTask),
+          },
+          // Plain Node on the compiled app and harness, as the Functions worker runs (no tsx loader
+          // thread or source-map hooks in the measured process).
+          compiled: process.env.BENCH_TSX !== '1',
+          nodeArgs: [
+            '--expose-gc',
+            ...nodeArgs,
+            ...(process.env.BENCH_CPU_PROF === '1'
+              ? ['--cpu-prof', '--cpu-prof-dir', join(tmpdir(), 'sentry-bench-prof')]
+              : []),
+          ],
+        }),
+      );
+    // The verdict run uses the V8 flags production sets (as the backfill section does), unless
+    // BENCH_NODE_ARGS says otherwise; a shorter run on Node's default flags is printed beside it.
+    const override = process.env.BENCH_NODE_ARGS;
+    const throughputArgs =
+      override === undefined ? productionNodeArguments() : override.split(' ').filter((x) => x !== '');
+    const t = await throughput(throughputArgs, int('BENCH_REPS', 5));
+    const throughputPlain =
+      process.env.BENCH_THROUGHPUT_COMPARE !== '0' && throughputArgs.length > 0
+        ? await throughput([], Math.min(3, int('BENCH_REPS', 5)))
+        : undefined;
+    if (throughputPlain !== undefined) results.throughputDefaultFlags = throughputPlain;
     results.throughput = t;
     verdicts.eventsPerSec = verdict(t.pipelineEventsPerSec, TARGETS.eventsPerSec, 'atLeast');
     verdicts.ceilingRatio = verdict(t.ratio, TARGETS.ceilingRatio, 'atLeast');
@@ -225,14 +239,23 @@ async function main(): Promise<void> {
           label: 'info: median of per-round ratios',
           value: `${fmt(t.pairedRatio, 2)} wall, ${fmt(t.pairedRatioCpu, 2)} CPU`,
         },
+        ...(throughputPlain === undefined
+          ? []
+          : [
+              {
+                label: "info: Node's default V8 flags",
+                value: `${fmt(throughputPlain.pipelineEventsPerSec)} ev/s, ratio ${fmt(throughputPlain.ratio, 2)} wall, ${fmt(throughputPlain.ratioCpu, 2)} CPU (ceiling ${fmt(throughputPlain.ceilingEventsPerSec)} ev/s, median of ${throughputPlain.pipeline.length})`,
+              },
+            ]),
         { label: 'upload requests / run', value: fmt(t.pipeline[0]?.uploadRequests ?? 0) },
         { label: 'pipeline peak RSS', value: `${fmt(Math.max(...t.pipeline.map((p) => p.peakRssMb)))} MB` },
       ],
       [
         "ceiling = JSON.parse of the same page texts + zod SlackAuditEntrySchema + JSON.stringify once per row into <1 MB arrays + gzip level 1 (the app's level), same process, same core",
+        `node ${throughputArgs.length === 0 ? "with Node's default V8 flags" : throughputArgs.join(' ')}${override === undefined ? ' (production: infra/bicep/node-arguments.json)' : ' (BENCH_NODE_ARGS)'} for pipeline and ceiling alike; the worker runs the compiled app (dist/) on plain Node`,
         "bench-only: Slack audit budget raised (emulator and client) from ~50 calls/min; Logs Ingestion DCR budget 10x Azure's; detections observer no-op",
         `CPUs allowed: worker ${t.affinity.worker ?? '?'}, emulators (Slack, Entra, Logs Ingestion over HTTPS) ${t.affinity.emulators ?? '?'}; ${t.warmups} untimed full pass(es) of each first; every run verified: rows reported = rows landed = events`,
-        `waits per run: ${t.pipeline.map((p) => `pages ${fmt(p.waits.pageMs)} ms over ${p.waits.pages} fetches, uploads ${fmt(p.waits.uploadMs)} ms over ${p.waits.uploads} (of ${fmt(p.wallMs)} ms; ${fmt(p.cpuMs)} ms CPU; ${fmt(p.runQueueMs)} ms main thread ready but off the core; event loop idle ${fmt(p.loopIdleMs)} ms; emulators ${fmt(p.emulatorCpuMs)} ms CPU on their core)`).join('; ')}`,
+        `waits per run: ${t.pipeline.map((p) => `first page ${fmt(p.waits.firstPageMs)} ms, drain after the last upload began ${fmt(p.waits.drainMs)} ms, pages ${fmt(p.waits.pageMs)} ms over ${p.waits.pages} fetches, uploads ${fmt(p.waits.uploadMs)} ms over ${p.waits.uploads} (of ${fmt(p.wallMs)} ms; ${fmt(p.cpuMs)} ms CPU; ${fmt(p.runQueueMs)} ms main thread ready but off the core; event loop idle ${fmt(p.loopIdleMs)} ms; emulators ${fmt(p.emulatorCpuMs)} ms CPU on their core)`).join('; ')}`,
         `noise, the worker's core during each run: ${[...t.ceiling.map((c) => ['ceiling', c] as const), ...t.pipeline.map((p) => ['pipeline', p] as const)].map(([name, r]) => `${name} ${fmt(r.coreOthersMs)} ms used by other processes, ${fmt(r.coreIrqMs)} ms in interrupts, ${fmt(r.coreIdleMs)} ms idle`).join('; ')}`,
         `per run (wall ev/s): pipeline ${t.pipeline.map((p) => fmt(p.eventsPerSec)).join(', ')}; ceiling ${t.ceiling.map((c) => fmt(c.eventsPerSec)).join(', ')}`,
       ],

@@ -78,8 +78,12 @@ export interface ThroughputResult {
     apiCalls: number;
     wireBytes: number;
     rawBytes: number;
-    /** Wall time spent inside page fetches and inside uploads (uploads overlap, up to 4 at once). */
-    waits: { pageMs: number; pages: number; uploadMs: number; uploads: number };
+    /**
+     * Wall time spent inside page fetches and inside uploads (uploads overlap, up to the configured
+     * concurrency); the first fetch (nothing to overlap it with) and the drain (from the last upload's
+     * start to the end of the run: the tail nothing overlaps either).
+     */
+    waits: { pageMs: number; pages: number; uploadMs: number; uploads: number; firstPageMs: number; drainMs: number };
     /** CPU the emulators' process (its own core) spent during the run: near the wall time means they set the pace. */
     emulatorCpuMs: number;
   })[];
@@ -292,7 +296,7 @@ export async function measureThroughput(task: ThroughputTask): Promise<Throughpu
   const info = task.emulators;
   const { deps } = benchSlackAuditDeps(info, PAGE);
   // Where the pipeline waits: time inside page fetches and inside uploads (overlapping ones counted once each).
-  const waits = { pageMs: 0, pages: 0, uploadMs: 0, uploads: 0 };
+  const waits = { pageMs: 0, pages: 0, uploadMs: 0, uploads: 0, firstPageMs: 0, lastUploadAt: 0 };
   const getLogs = deps.client.getLogs.bind(deps.client);
   deps.client.getLogs = async (query) => {
     const t = performance.now();
@@ -300,6 +304,7 @@ export async function measureThroughput(task: ThroughputTask): Promise<Throughpu
       return await getLogs(query);
     } finally {
       waits.pageMs += performance.now() - t;
+      if (waits.pages === 0) waits.firstPageMs = performance.now() - t;
       waits.pages += 1;
     }
   };
@@ -310,6 +315,7 @@ export async function measureThroughput(task: ThroughputTask): Promise<Throughpu
       upload: ingestion.upload.bind(ingestion),
       uploadJson: async (...args) => {
         const t = performance.now();
+        waits.lastUploadAt = t;
         try {
           await uploadJson(...args);
         } finally {
@@ -343,9 +349,10 @@ export async function measureThroughput(task: ThroughputTask): Promise<Throughpu
     }
 
     const before = await tableStats(info.ingestionUrl);
-    Object.assign(waits, { pageMs: 0, pages: 0, uploadMs: 0, uploads: 0 });
+    Object.assign(waits, { pageMs: 0, pages: 0, uploadMs: 0, uploads: 0, firstPageMs: 0, lastUploadAt: 0 });
     const emulatorCpu0 = processCpuMs(info.pid);
     const p = await timed(() => collectSlackAudit({ cycleId: `bench-${rep}`, window }, deps));
+    const endedAt = performance.now();
     const emulatorCpu1 = processCpuMs(info.pid);
     const after = await tableStats(info.ingestionUrl);
     const landed = after.rows - before.rows;
@@ -360,7 +367,14 @@ export async function measureThroughput(task: ThroughputTask): Promise<Throughpu
       apiCalls: p.value.apiCalls,
       wireBytes: after.wireBytes - before.wireBytes,
       rawBytes: after.rawBytes - before.rawBytes,
-      waits: { ...waits },
+      waits: {
+        pageMs: waits.pageMs,
+        pages: waits.pages,
+        uploadMs: waits.uploadMs,
+        uploads: waits.uploads,
+        firstPageMs: waits.firstPageMs,
+        drainMs: endedAt - waits.lastUploadAt,
+      },
       emulatorCpuMs:
         emulatorCpu0 === undefined || emulatorCpu1 === undefined ? Number.NaN : emulatorCpu1 - emulatorCpu0,
     });

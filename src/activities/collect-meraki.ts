@@ -129,6 +129,7 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
   const sink = new RowSink({
     ingestion: deps.ingestion,
     dcrImmutableId: deps.config.ingestion.dcrImmutableId,
+    concurrency: deps.config.ingestion.concurrency,
     observer: deps.createObserver({ source: 'meraki', org, cycleId }),
     sourceOrg: org,
     now: () => new Date(clock()),

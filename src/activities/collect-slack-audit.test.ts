@@ -315,6 +315,28 @@ describe('collectSlackAudit', () => {
     ).toEqual(good.map((g) => g.id).sort());
   });
 
+  it('keeps at most SENTRY_INGESTION_CONCURRENCY uploads in flight, and waits for room instead of dropping', async () => {
+    const entries = Array.from({ length: 9000 }, (_, i) =>
+      auditEntry({ date_create: T + 1 + (i % 3000), userId: `W${String(i).padStart(8, '0')}` }),
+    );
+    const s = await setup({ SENTRY_INGESTION_CONCURRENCY: '2', SENTRY_SLACK_AUDIT_PAGE_SIZE: '9999' }, entries);
+    let inFlight = 0;
+    let most = 0;
+    const upload = s.ingestion.upload.bind(s.ingestion);
+    s.ingestion.upload = async (...args) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      // Slow enough that the run outpaces the uploads and has to wait for the window.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      inFlight -= 1;
+      return upload(...args);
+    };
+    const result = await collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps());
+    expect(result.uploadRequests).toBeGreaterThan(3);
+    expect(most).toBe(2);
+    expect(s.ingestion.rows(AUDIT)).toHaveLength(9000);
+  });
+
   it('applies the deny list client-side and the allow list as action= batches', async () => {
     const s = await setup(
       { SENTRY_SLACK_AUDIT_ACTIONS: 'file_downloaded,user_login', SENTRY_SLACK_AUDIT_DENY_ACTIONS: 'user_login' },

@@ -149,6 +149,7 @@ export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDep
     const sink = new RowSink({
       ingestion: deps.ingestion,
       dcrImmutableId: deps.config.ingestion.dcrImmutableId,
+      concurrency: deps.config.ingestion.concurrency,
       observer: deps.createObserver({ source: 'slackAudit', org, cycleId: input.cycleId }),
       sourceOrg: org,
       now: () => new Date(clock()),

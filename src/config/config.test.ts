@@ -65,6 +65,16 @@ describe('parseConfig', () => {
     }
   });
 
+  it('defaults the upload concurrency to 8 and names the setting and its range when it is out of bounds', () => {
+    expect(parseConfig(valid).ingestion.concurrency).toBe(8);
+    expect(parseConfig({ ...valid, SENTRY_INGESTION_CONCURRENCY: '32' }).ingestion.concurrency).toBe(32);
+    for (const bad of ['0', '33', '1.5', 'many']) {
+      expect(problemsOf({ ...valid, SENTRY_INGESTION_CONCURRENCY: bad })[0]).toMatch(
+        /^SENTRY_INGESTION_CONCURRENCY is invalid .*from 1 to 32 \(default 8\)/,
+      );
+    }
+  });
+
   it('reports an unresolved Key Vault reference with the role to grant, never its value', () => {
     const problems = problemsOf({
       ...valid,

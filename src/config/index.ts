@@ -120,6 +120,7 @@ const EnvSchema = z.object({
   // Logs Ingestion API
   SENTRY_INGESTION_ENDPOINT: optionalUrl,
   SENTRY_DCR_IMMUTABLE_ID: optionalText,
+  SENTRY_INGESTION_CONCURRENCY: intSetting(8, 1, 32),
 
   // Entra ID: the SDK's standard names
   AZURE_CLIENT_ID: optionalText,
@@ -210,7 +211,12 @@ export interface Config {
   readonly storage:
     | { readonly kind: 'connectionString'; readonly connectionString: string }
     | { readonly kind: 'identity'; readonly tableEndpoint: string };
-  readonly ingestion: { readonly endpoint: string; readonly dcrImmutableId: string };
+  readonly ingestion: {
+    readonly endpoint: string;
+    readonly dcrImmutableId: string;
+    /** Upload requests in flight at once per stream of a collector run. */
+    readonly concurrency: number;
+  };
   readonly azure: {
     readonly clientId: string | undefined;
     readonly tenantId: string | undefined;
@@ -298,6 +304,7 @@ const FIXES: Record<string, string> = {
   SENTRY_INGESTION_ENDPOINT:
     'set it to the data collection endpoint (or DCR logs ingestion endpoint) URL, e.g. https://<dce>.ingest.monitor.azure.com',
   SENTRY_DCR_IMMUTABLE_ID: "set it to the data collection rule's immutableId (dcr-…), an output of the Bicep deployment",
+  SENTRY_INGESTION_CONCURRENCY: 'use a whole number of upload requests in flight per stream from 1 to 32 (default 8)',
   SENTRY_SLACK_AUDIT_TOKEN:
     'set it to an org-level user token (xoxp-…) with the auditlogs:read scope, or remove slackAudit from SENTRY_SOURCES',
   SENTRY_MERAKI_API_KEY: 'set it to a Meraki Dashboard API key, or remove meraki from SENTRY_SOURCES',
@@ -381,7 +388,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     sources: env.SENTRY_SOURCES,
     pollIntervalSeconds: env.SENTRY_POLL_INTERVAL_SECONDS,
     storage,
-    ingestion: { endpoint, dcrImmutableId },
+    ingestion: { endpoint, dcrImmutableId, concurrency: env.SENTRY_INGESTION_CONCURRENCY },
     azure: {
       clientId: env.AZURE_CLIENT_ID,
       tenantId: env.AZURE_TENANT_ID,
