@@ -66,6 +66,17 @@ describe('toQuarantineRow', () => {
     expect(JSON.parse(row.Raw)).toEqual({ sharedSecret: '[redacted]', nested: { token: '[redacted]', keep: 'me' } });
   });
 
+  it('redacts secrets in a record kept as text because it was not valid JSON', () => {
+    const text = '{"id":"e1","token" : "xoxp-123\\"456","nested":{"password":"hunter2"},"keep":"me",}';
+    const row = toQuarantineRow('slackAudit', text, 'invalid Slack audit entry: not valid JSON', OPTS);
+    expect(row.Raw).not.toContain('xoxp-123');
+    expect(row.Raw).not.toContain('456');
+    expect(row.Raw).not.toContain('hunter2');
+    expect(JSON.parse(row.Raw)).toBe(
+      '{"id":"e1","token" : "[redacted]","nested":{"password":"[redacted]"},"keep":"me",}',
+    );
+  });
+
   it('serializes what JSON cannot hold into markers', () => {
     const cyclic: Record<string, unknown> = { n: Number.NaN, big: 10n, when: new Date(0), fn: () => 1 };
     cyclic.self = cyclic;

@@ -23,6 +23,17 @@ export const REDACTED_KEYS: ReadonlySet<string> = new Set([
   'Authorization',
 ]);
 
+/** `"key": "value"` of a redacted key in JSON text (a record that did not parse is kept as its text). */
+const REDACTED_PAIR = new RegExp(
+  `"(${[...REDACTED_KEYS].map((key) => key.replace(/[^A-Za-z0-9_]/g, '')).join('|')})"(\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`,
+  'g',
+);
+
+/** Redacts the string values of `REDACTED_KEYS` in JSON text, best effort: the text may be broken JSON. */
+export function redactJsonText(text: string): string {
+  return text.replace(REDACTED_PAIR, '"$1"$2"[redacted]"');
+}
+
 const REASON_MAX_BYTES = 4096;
 const ID_MAX_BYTES = 256;
 
@@ -49,7 +60,9 @@ export function toQuarantineRow(
 ): QuarantineRow {
   try {
     // One character more than fits tells "cut" apart from "exactly at the limit".
-    const serialized = serializeAny(raw, { budget: FIELD_LIMIT_BYTES + 1, redactKeys: REDACTED_KEYS });
+    // A record kept as text (it was not valid JSON) gets its secrets redacted in the text itself.
+    const value = typeof raw === 'string' ? redactJsonText(raw) : raw;
+    const serialized = serializeAny(value, { budget: FIELD_LIMIT_BYTES + 1, redactKeys: REDACTED_KEYS });
     const text = truncateUtf8(serialized.text, FIELD_LIMIT_BYTES);
     const truncated = serialized.cut || text.length < serialized.text.length;
     const row: QuarantineRow = {
