@@ -105,6 +105,14 @@ async function setup(settings: Record<string, string> = {}, entries: Record<stri
   };
 }
 
+/** Event ids landed in the audit stream, sorted (repeats kept, so a duplicate shows). */
+function landedIds(s: Setup): unknown[] {
+  return s.ingestion
+    .rows(AUDIT)
+    .map((r) => r.EventId)
+    .sort();
+}
+
 describe('collectSlackAudit', () => {
   it('lands every entry of the window once, observes it, and advances the checkpoint only after upload and flush', async () => {
     const entries = [
@@ -276,12 +284,7 @@ describe('collectSlackAudit', () => {
       expect(String(row.Reason)).toMatch(/id|actor/);
       expect(typeof row.Raw).toBe('string');
     }
-    expect(
-      s.ingestion
-        .rows(AUDIT)
-        .map((r) => r.EventId)
-        .sort(),
-    ).toEqual(good.map((g) => g.id).sort());
+    expect(landedIds(s)).toEqual(good.map((g) => g.id).sort());
     // Quarantined records are not fed to detections.
     expect(s.observers.record.observed).toHaveLength(2);
   });
@@ -307,12 +310,7 @@ describe('collectSlackAudit', () => {
     expect(quarantined?.Source).toBe('slackAudit');
     expect(String(quarantined?.Reason)).toMatch(/^invalid Slack audit entry: not valid JSON/);
     expect(JSON.parse(String(quarantined?.Raw))).toBe(broken);
-    expect(
-      s.ingestion
-        .rows(AUDIT)
-        .map((r) => r.EventId)
-        .sort(),
-    ).toEqual(good.map((g) => g.id).sort());
+    expect(landedIds(s)).toEqual(good.map((g) => g.id).sort());
   });
 
   it('keeps at most SENTRY_INGESTION_CONCURRENCY uploads in flight, and waits for room instead of dropping', async () => {
@@ -366,12 +364,7 @@ describe('collectSlackAudit', () => {
     s.ingestion.failWith = undefined;
     const retried = await collectSlackAudit({ cycleId: 'c1', now: NOW }, s.deps());
     expect(retried.rows).toBe(2);
-    expect(
-      s.ingestion
-        .rows(AUDIT)
-        .map((r) => r.EventId)
-        .sort(),
-    ).toEqual(entries.map((e) => e.id).sort());
+    expect(landedIds(s)).toEqual(entries.map((e) => e.id).sort());
     expect((await s.checkpoints.load(s.org)).checkpoint?.at).toBe(T + 3600);
   });
 
@@ -433,12 +426,7 @@ describe('collectSlackAudit', () => {
       last = await collectSlackAudit({ cycleId: `c${i + 2}`, now: NOW }, s.deps());
     expect(last.caughtUp).toBe(true);
     expect(last.checkpointAt).toBe(T + 3600);
-    expect(
-      s.ingestion
-        .rows(AUDIT)
-        .map((r) => r.EventId)
-        .sort(),
-    ).toEqual(entries.map((e) => e.id).sort());
+    expect(landedIds(s)).toEqual(entries.map((e) => e.id).sort());
   });
 
   it('backfills exactly the given window without touching the checkpoint', async () => {

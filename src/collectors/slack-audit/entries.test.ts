@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
+import { auditEntry } from '../../../test/helpers/pipeline';
 import { entryAction, entryId, entrySecond, scanLogsBody, SlackAuditEntries } from './entries';
 
+/** A valid audit entry with these fields on top (the helper's, so fields differ only where a test says). */
 const entry = (id: string, second: number, extra: Record<string, unknown> = {}) => ({
-  id,
-  date_create: second,
-  action: 'file_downloaded',
-  actor: { type: 'user', user: { id: 'U1', name: 'ann', email: 'ann@example.com', team: 'T1' } },
-  entity: { type: 'file', file: { id: 'F1', name: 'plan.pdf', filetype: 'pdf', title: 'plan.pdf' } },
-  context: {
-    location: { type: 'workspace', id: 'T1', name: 'Acme', domain: 'acme' },
-    ua: 'curl/8',
-    ip_address: '10.0.0.1',
-  },
+  ...auditEntry({ id, date_create: second }),
   ...extra,
 });
 
