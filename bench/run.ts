@@ -16,7 +16,7 @@
  * Sizes: BENCH_EVENTS (throughput, default 150000), BENCH_REPS (5), BENCH_WARMUP (throughput's untimed
  * full passes, 1), BENCH_BACKFILL_EVENTS (1000000),
  * BENCH_MERAKI_CYCLES (120), BENCH_LATENCY_INCIDENTS (10). Results: bench/results/latest.json.
- * Throughput runs with the production V8 flags (infra/bicep/node-arguments.json), then shorter on Node's
+ * Throughput runs with the production V8 flags (infra/bicep/node-arguments.json), then again on Node's
  * defaults for comparison (BENCH_THROUGHPUT_COMPARE=0 skips it). Aids: BENCH_NODE_ARGS (the V8 flags
  * of its worker instead of production's; "" for Node's defaults), BENCH_TSX=1 (worker through tsx
  * instead of compiled), BENCH_CPU_PROF=1 (CPU profiles; summarize with bench/profile-summary.ts),
@@ -191,14 +191,14 @@ async function main(): Promise<void> {
         }),
       );
     // The verdict run uses the V8 flags production sets (as the backfill section does), unless
-    // BENCH_NODE_ARGS says otherwise; a shorter run on Node's default flags is printed beside it.
+    // BENCH_NODE_ARGS says otherwise; the same run on Node's default flags is printed beside it.
     const override = process.env.BENCH_NODE_ARGS;
     const throughputArgs =
       override === undefined ? productionNodeArguments() : override.split(' ').filter((x) => x !== '');
     const t = await throughput(throughputArgs, int('BENCH_REPS', 5));
     const throughputPlain =
       process.env.BENCH_THROUGHPUT_COMPARE !== '0' && throughputArgs.length > 0
-        ? await throughput([], Math.min(3, int('BENCH_REPS', 5)))
+        ? await throughput([], int('BENCH_REPS', 5))
         : undefined;
     if (throughputPlain !== undefined) results.throughputDefaultFlags = throughputPlain;
     results.throughput = t;
