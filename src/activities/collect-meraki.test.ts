@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import {
   DEMO_KEY,
@@ -10,7 +10,7 @@ import {
   startMerakiEmulator,
 } from '../../dev/emulators/meraki';
 import { FakeIngestion, httpError, recordingObservers } from '../../test/helpers/pipeline';
-import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
+import { useTestAzurite } from '../../test/helpers/state';
 import { MerakiClient } from '../collectors/meraki/client';
 import type { Config } from '../config';
 import { ErrorCode } from '../errors';
@@ -25,19 +25,13 @@ const UPLINK = streams.merakiUplink.stream;
 const DEVICE = streams.merakiDevice.stream;
 const EVENT = streams.merakiEvent.stream;
 
-let t: TestAzurite;
 let meraki: MerakiEmulator;
 let config: Config;
 let ingestion: FakeIngestion;
 let observers: ReturnType<typeof recordingObservers>;
 let nowMs = START;
 
-beforeAll(async () => {
-  t = await startTestAzurite();
-}, 60_000);
-afterAll(async () => {
-  await t.stop();
-});
+const t = useTestAzurite();
 
 beforeEach(async () => {
   nowMs = START;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import { type SlackEmulator, startSlackEmulator } from '../../dev/emulators/slack';
 import { FakeIngestion, auditEntry, httpError, recordingObservers } from '../../test/helpers/pipeline';
-import { BASE_TEST_ENV, startTestAzurite, type TestAzurite } from '../../test/helpers/state';
+import { BASE_TEST_ENV, useTestAzurite } from '../../test/helpers/state';
 import { SlackAuditClient } from '../collectors/slack-audit/client';
 import { landedKey, type SlackAuditCheckpoint } from '../collectors/slack-audit/pages';
 import type { Config } from '../config';
@@ -20,14 +20,8 @@ const NOW = new Date((T + 3600) * 1000).toISOString();
 const AUDIT = streams.slackAudit.stream;
 const QUARANTINE = streams.quarantine.stream;
 
-let t: TestAzurite;
 let slack: SlackEmulator | undefined;
-beforeAll(async () => {
-  t = await startTestAzurite();
-}, 60_000);
-afterAll(async () => {
-  await t.stop();
-});
+const t = useTestAzurite();
 afterEach(async () => {
   await slack?.close();
   slack = undefined;

@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
-import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
+import { useTestAzurite } from '../../test/helpers/state';
 import { ALICE, auditRow, BOB, fileEntity, Harness, series, slack, T0 } from '../../test/helpers/detection-testkit';
 import { MemoryFindingStore, TableFindingStore } from '../state/findings';
 import { type BucketData, MemoryWindowStore, RANGE_READ_FROM, TableWindowStore } from '../state/windows';
@@ -193,13 +193,7 @@ describe('reading marked windows', () => {
   });
 
   describe('on Azurite', () => {
-    let azurite: TestAzurite;
-    beforeAll(async () => {
-      azurite = await startTestAzurite();
-    }, 60_000);
-    afterAll(async () => {
-      await azurite.stop();
-    });
+    const azurite = useTestAzurite();
 
     it('reads N marked windows of one detection with one list query, skipping the unmarked ones between', async () => {
       const windows = new TableWindowStore(azurite.config);

@@ -1,23 +1,17 @@
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { uplinkSnapshot } from '../collectors/meraki/uplinks';
 import { recordCycle } from '../activities/cycle-activities';
 import { ErrorCode } from '../errors';
-import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
+import { useTestAzurite } from '../../test/helpers/state';
 import { CheckpointStore } from './checkpoints';
 import { CycleStore } from './cycles';
 import { MerakiNetworkStore, MerakiOrgStates, UplinkSnapshotStore } from './meraki-state';
 import { stateTable } from './tables';
 
-let t: TestAzurite;
-beforeAll(async () => {
-  t = await startTestAzurite();
-}, 60_000);
-afterAll(async () => {
-  await t.stop();
-});
+const t = useTestAzurite();
 
 const now = new Date('2026-11-23T10:00:00Z');
 const org = () => `org-${randomUUID().slice(0, 8)}`;

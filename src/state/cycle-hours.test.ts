@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
+import { useTestAzurite } from '../../test/helpers/state';
 import { CYCLE_TOTAL, CycleHourStore, type HourBucket, hourKey, RETENTION_HOURS, sumHours } from './cycle-hours';
 import { stateTable } from './tables';
 
-let t: TestAzurite;
-beforeAll(async () => {
-  t = await startTestAzurite();
-}, 60_000);
-afterAll(async () => {
-  await t.stop();
-});
+const t = useTestAzurite();
 
 const counts = (rows: number, bytes: number, quarantined = 0, apiCalls = 1) => ({ rows, bytes, quarantined, apiCalls });
 

@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
+import { useTestAzurite } from '../../test/helpers/state';
 import { listOpenIncidentSummaries } from './incident-summaries';
 import { IncidentStore } from './incidents';
 
-let t: TestAzurite;
-beforeAll(async () => {
-  t = await startTestAzurite();
-}, 60_000);
-afterAll(async () => {
-  await t.stop();
-});
+const t = useTestAzurite();
 
 describe('listOpenIncidentSummaries (Azurite)', () => {
   it('returns the summaries of incidents not closed, and ignores action ledger rows', async () => {

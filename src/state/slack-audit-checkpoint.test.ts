@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   landedCount,
@@ -10,7 +10,7 @@ import {
   type SlackAuditCheckpoint,
 } from '../collectors/slack-audit/pages';
 import { AppError, ErrorCode } from '../errors';
-import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
+import { useTestAzurite } from '../../test/helpers/state';
 import { CheckpointStore } from './checkpoints';
 import {
   capCheckpoint,
@@ -22,13 +22,7 @@ import {
 } from './slack-audit-checkpoint';
 import { safeKey, stateTable } from './tables';
 
-let t: TestAzurite;
-beforeAll(async () => {
-  t = await startTestAzurite();
-}, 60_000);
-afterAll(async () => {
-  await t.stop();
-});
+const t = useTestAzurite();
 
 const now = new Date('2026-11-23T10:00:00Z');
 const org = () => `org-${randomUUID().slice(0, 8)}`;

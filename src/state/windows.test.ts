@@ -1,7 +1,7 @@
 import { TableClient } from '@azure/data-tables';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startTestAzurite, type TestAzurite } from '../../test/helpers/state';
+import { useTestAzurite } from '../../test/helpers/state';
 import { evaluateDetections } from '../activities/evaluate-detections';
 import { createRowObserver } from '../detections/row-observer';
 import { massDownload } from '../detections/slack/mass-download';
@@ -64,13 +64,7 @@ describe('bucket merging (pure)', () => {
 });
 
 describe('TableWindowStore on Azurite', () => {
-  let azurite: TestAzurite;
-  beforeAll(async () => {
-    azurite = await startTestAzurite();
-  }, 60_000);
-  afterAll(async () => {
-    await azurite.stop();
-  });
+  const azurite = useTestAzurite();
 
   const downloads = (n: number, start = T0) =>
     series(n, start, 120, (i) => ({

@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { afterAll, beforeAll } from 'vitest';
+
 import { type AzuriteInstance, startAzurite } from '../../dev/emulators/azurite';
 import { type Config, parseConfig } from '../../src/config';
 
@@ -41,5 +43,35 @@ export async function startTestAzurite(): Promise<TestAzurite> {
       await azurite.stop();
       rmSync(location, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A test Azurite for the enclosing `describe` (or file): started before its first test, stopped
+ * after its last. The returned object reads through to it, so use it inside tests and hooks only.
+ */
+export function useTestAzurite(): Omit<TestAzurite, 'stop'> {
+  let started: TestAzurite | undefined;
+  beforeAll(async () => {
+    started = await startTestAzurite();
+  }, 60_000);
+  afterAll(async () => {
+    await started?.stop();
+  });
+  const current = (): TestAzurite => {
+    if (started === undefined) throw new Error('the test Azurite is not running: use it inside a test or a hook');
+    return started;
+  };
+  return {
+    get azurite() {
+      return current().azurite;
+    },
+    get env() {
+      return current().env;
+    },
+    get config() {
+      return current().config;
+    },
+    configWith: (extra) => current().configWith(extra),
   };
 }
