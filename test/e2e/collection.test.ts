@@ -7,33 +7,25 @@
  * Azurite. One stack serves every test in this file, in order, to keep the suite fast.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEFAULT_HOST_KEYS } from '../../dev/host/http';
-import { type Stack, startStack } from '../../dev/stack';
+import type { Stack } from '../../dev/stack';
 import { type Config, parseConfig, SECRET_SETTINGS } from '../../src/config';
 import { CheckpointStore } from '../../src/state/checkpoints';
 import { CycleStore } from '../../src/state/cycles';
 import { auditEntry } from '../helpers/pipeline';
+import { startTestStack, type TestStack } from '../helpers/test-stack';
 
 const LAG_SECONDS = 3;
-const lines: string[] = [];
+let e2e: TestStack;
 let stack: Stack;
 let config: Config;
-let dataDir: string;
 const startedAt = Date.now();
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'sentry-e2e-collection-'));
-  stack = await startStack({
-    dataDir,
-    reset: true,
-    port: 0,
-    days: 2,
+  e2e = await startTestStack('collection', {
     live: false,
     pollIntervalSeconds: 15,
     hostStartTimeoutMs: 60_000,
@@ -44,34 +36,14 @@ beforeAll(async () => {
       SENTRY_MIN_CYCLE_GAP_SECONDS: '1',
       SENTRY_COLLECTOR_TIMEOUT_SECONDS: '2',
     },
-    onHostOutput: (line) => {
-      lines.push(line);
-    },
   });
+  stack = e2e.stack;
   config = parseConfig(stack.appSettings);
 }, 90_000);
 
 afterAll(async () => {
-  // E2E_LOG_FILE=path keeps the host's output for inspection.
-  if (process.env.E2E_LOG_FILE !== undefined) writeFileSync(process.env.E2E_LOG_FILE, lines.join('\n'));
-  await stack.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await e2e.stop();
 });
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 45_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}\n${lines.slice(-30).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function slackCheckpointAt(): Promise<number | undefined> {
   const record = await new CheckpointStore(config).get<{ at: number }>('slackAudit', config.collection.slackAudit.org);
@@ -80,7 +52,7 @@ async function slackCheckpointAt(): Promise<number | undefined> {
 
 /** Waits until the Slack checkpoint is at or past `second` (every entry up to it is landed). */
 async function checkpointPast(second: number, timeoutMs?: number): Promise<number> {
-  return waitFor(
+  return e2e.waitFor(
     `the Slack checkpoint to reach ${second}`,
     async () => {
       const at = await slackCheckpointAt();
@@ -136,13 +108,13 @@ describe('collection on the local stack', () => {
 
     // Meraki: the baseline uplink snapshot of every configured org landed, within 2 calls per org per cycle.
     const orgs = stack.scenario.meta.merakiOrganizationIds;
-    await waitFor('uplink rows of every Meraki org', () => {
+    await e2e.waitFor('uplink rows of every Meraki org', () => {
       const seen = new Set(
         stack.ingestion.query('SentryMerakiUplink_CL', { limit: Number.POSITIVE_INFINITY }).map((r) => r.SourceOrg),
       );
       return orgs.every((o) => seen.has(o)) ? true : undefined;
     });
-    const records = await waitFor('cycle records', async () => {
+    const records = await e2e.waitFor('cycle records', async () => {
       const list = await new CycleStore(config).list();
       return list.some((r) => r.source === 'slackAudit' && r.lastOk) &&
         list.some((r) => r.source === 'meraki' && r.lastOk)
@@ -198,7 +170,7 @@ describe('collection on the local stack', () => {
     stack.ingestion.faults.add({ kind: 'latency', ms: 500, count: 8, match: { path: '/dataCollectionRules' } });
     await new Promise((r) => setTimeout(r, (LAG_SECONDS + 2) * 1000));
     await expedite();
-    const partial = await waitFor('part of the batch to land', () => {
+    const partial = await e2e.waitFor('part of the batch to land', () => {
       const n = stack.ingestion.count('SentrySlackAudit_CL', (row) => ids.has(String(row.EventId)));
       return n > 0 && n < ids.size ? n : undefined;
     });
@@ -208,7 +180,7 @@ describe('collection on the local stack', () => {
     } catch (error) {
       // The restart loads dist/ again; another build writing dist/ at that instant (several people
       // test in this tree at once) can break that one load. The data folder is intact: start again.
-      lines.push(`e2e: host restart failed once (${String(error).slice(0, 200)}); starting again`);
+      e2e.lines.push(`e2e: host restart failed once (${String(error).slice(0, 200)}); starting again`);
       await new Promise((r) => setTimeout(r, 3_000));
       await stack.restartHost();
     }
@@ -234,7 +206,7 @@ describe('collection on the local stack', () => {
       }),
     });
     expect(wrong.status).toBe(401);
-    const webhookRows = await waitFor('webhook rows', () => {
+    const webhookRows = await e2e.waitFor('webhook rows', () => {
       const rows = stack.ingestion.query('SentryMerakiEvent_CL', {
         filter: { EventSource: 'webhook' },
         limit: Number.POSITIVE_INFINITY,
@@ -259,7 +231,7 @@ describe('collection on the local stack', () => {
     });
     expect(started.status).toBe(202);
     const { statusQueryGetUri } = (await started.json()) as { statusQueryGetUri: string };
-    const final = await waitFor('the backfill to complete', async () => {
+    const final = await e2e.waitFor('the backfill to complete', async () => {
       const status = (await (await fetch(statusQueryGetUri)).json()) as {
         runtimeStatus: string;
         customStatus?: { windowsDone?: number; windowsTotal?: number };
@@ -284,10 +256,10 @@ describe('collection on the local stack', () => {
     }
     const accountKey = /AccountKey=([^;]+)/.exec(stack.appSettings.AzureWebJobsStorage ?? '')?.[1];
     if (accountKey !== undefined) secrets.add(accountKey);
-    expect(lines.length).toBeGreaterThan(20);
-    expect(lines.some((l) => l.includes('collectSlackAudit'))).toBe(true);
+    expect(e2e.lines.length).toBeGreaterThan(20);
+    expect(e2e.lines.some((l) => l.includes('collectSlackAudit'))).toBe(true);
     const leaks = [...secrets].flatMap((secret) =>
-      lines.filter((l) => l.includes(secret)).map((l) => `${secret.slice(0, 4)}…: ${l.slice(0, 200)}`),
+      e2e.lines.filter((l) => l.includes(secret)).map((l) => `${secret.slice(0, 4)}…: ${l.slice(0, 200)}`),
     );
     expect(leaks).toEqual([]);
   });

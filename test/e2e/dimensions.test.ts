@@ -5,30 +5,22 @@
  * done here over the ingestion emulator's `/_query`). Rows never carry a long user agent themselves.
  */
 import { request } from 'node:https';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type Stack, startStack } from '../../dev/stack';
+import type { Stack } from '../../dev/stack';
 import { DIMENSION_COLUMNS, dimensionKey, utcDay } from '../../src/transforms/dimensions';
 import { streams } from '../../src/transforms/streams';
+import { startTestStack, type TestStack } from '../helpers/test-stack';
 
 const LAG_SECONDS = 3;
 const LOOKBACK_HOURS = 40;
-const lines: string[] = [];
+let e2e: TestStack;
 let stack: Stack;
-let dataDir: string;
 const startedAt = Date.now();
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'sentry-e2e-dimensions-'));
-  stack = await startStack({
-    dataDir,
-    reset: true,
-    port: 0,
-    days: 2,
+  e2e = await startTestStack('dimensions', {
     live: false,
     pollIntervalSeconds: 15,
     hostStartTimeoutMs: 60_000,
@@ -42,15 +34,12 @@ beforeAll(async () => {
       SENTRY_SLACK_AUDIT_WINDOW_SECONDS: '86400',
       SENTRY_MIN_CYCLE_GAP_SECONDS: '1',
     },
-    onHostOutput: (line) => {
-      lines.push(line);
-    },
   });
+  stack = e2e.stack;
 }, 90_000);
 
 afterAll(async () => {
-  await stack.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await e2e.stop();
 });
 
 type Row = Record<string, unknown>;
@@ -79,17 +68,6 @@ function query(table: string): Promise<Row[]> {
   });
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}\n${lines.slice(-30).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 describe('user agents through the dimension stream, on the local stack', () => {
   it('every key a landed Slack audit row references resolves, in its UTC day, to the entry user agent', async () => {
     const historyEnd = Math.floor(stack.scenario.meta.now / 1000) - LAG_SECONDS - 60;
@@ -99,11 +77,15 @@ describe('user agents through the dimension stream, on the local stack', () => {
     );
     expect(expected.length).toBeGreaterThan(100);
 
-    const audit = await waitFor('the scenario history in SentrySlackAudit_CL', async () => {
-      const rows = await query(streams.slackAudit.table);
-      const ids = new Set(rows.map((r) => String(r.EventId)));
-      return expected.every((e) => ids.has(e.id)) ? rows : undefined;
-    });
+    const audit = await e2e.waitFor(
+      'the scenario history in SentrySlackAudit_CL',
+      async () => {
+        const rows = await query(streams.slackAudit.table);
+        const ids = new Set(rows.map((r) => String(r.EventId)));
+        return expected.every((e) => ids.has(e.id)) ? rows : undefined;
+      },
+      90_000,
+    );
     const dimensions = await query(streams.dimension.table);
 
     const [userAgent] = DIMENSION_COLUMNS.slackAudit ?? [];

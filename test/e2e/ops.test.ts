@@ -3,15 +3,12 @@
  * extension, Azurite and the emulators. Auth levels, the status after real cycles, running a cycle
  * on request, secret-free answers, tagged log lines, and the ops page rendering the same status.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEFAULT_HOST_KEYS } from '../../dev/host/http';
-import { type Stack, startStack } from '../../dev/stack';
+import type { Stack } from '../../dev/stack';
 import { SECRET_SETTINGS } from '../../src/config';
+import { startTestStack, type TestStack } from '../helpers/test-stack';
 
 interface SourceStatus {
   source: string;
@@ -44,25 +41,16 @@ interface Status {
 const POLL_SECONDS = 90;
 const KEY = DEFAULT_HOST_KEYS.function;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'sentry-ops-e2e-'));
-const hostLines: string[] = [];
+let e2e: TestStack;
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({
-    dataDir,
-    reset: true,
-    port: 0,
-    days: 2,
-    pollIntervalSeconds: POLL_SECONDS,
-    liveTickMs: 2_000,
-    onHostOutput: (line) => hostLines.push(line),
-  });
+  e2e = await startTestStack('ops', { pollIntervalSeconds: POLL_SECONDS, liveTickMs: 2_000 });
+  stack = e2e.stack;
 }, 180_000);
 
 afterAll(async () => {
-  await stack.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await e2e.stop();
 });
 
 function secretValues(): string[] {
@@ -216,14 +204,14 @@ describe('ops endpoints on the local stack', () => {
 
   it('activity log lines carry the cycle id (and the host names the orchestration instance); none carries a secret', async () => {
     const { cycle } = await getStatus();
-    const tagged = hostLines.filter((line) => line.includes('[collectSlackAudit]') && line.includes('[sentry '));
+    const tagged = e2e.lines.filter((line) => line.includes('[collectSlackAudit]') && line.includes('[sentry '));
     expect(tagged.length).toBeGreaterThan(0);
     const recorded =
       tagged.find((line) => line.includes(`cycleId=${cycle.latest?.cycleId ?? '?'}`)) ?? tagged.at(-1) ?? '';
     expect(recorded).toMatch(/\[sentry (instanceId=\S+ )?cycleId=\S+#\d+\]/);
     expect(recorded).toContain('instanceId=sentry-cycle');
     const secrets = secretValues();
-    for (const line of hostLines) for (const secret of secrets) expect(line.includes(secret)).toBe(false);
+    for (const line of e2e.lines) for (const secret of secrets) expect(line.includes(secret)).toBe(false);
   });
 
   it('the ops page renders the status server-side, escaped, without the key, and can run a cycle', async () => {

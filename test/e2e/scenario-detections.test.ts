@@ -16,14 +16,12 @@
  * Everything is fitted to a short run by settings only (daily windows, 9999-entry pages,
  * every Meraki network's events in one cycle).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEFAULT_HOST_KEYS } from '../../dev/host/http';
-import { type Stack, startStack } from '../../dev/stack';
+import type { Stack } from '../../dev/stack';
 import { type Config, parseConfig } from '../../src/config';
 import type { FindingRecord } from '../../src/detections/evaluate';
 import { TableFindingStore } from '../../src/state/findings';
@@ -34,35 +32,16 @@ import {
   type SeenFinding,
   stackDetectionsConfig,
 } from '../helpers/scenario-detections';
+import { startTestStack, type TestStack } from '../helpers/test-stack';
 
 const DAYS = 14;
 const SEED = 20260302;
-const lines: string[] = [];
+let e2e: TestStack;
 let stack: Stack;
 let config: Config;
-let dataDir: string;
 const timings: Record<string, number> = {};
 const t0 = Date.now();
 let findings: FindingRecord[] = [];
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  detail: () => string = () => '',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Timed out after ${timeoutMs} ms waiting for ${what}${detail()}\n--- host output (last 30 lines) ---\n${lines.slice(-30).join('\n')}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 interface CycleStatus {
   cycle?: number;
@@ -83,7 +62,7 @@ async function cycleStatus(): Promise<CycleStatus | undefined> {
 
 /** Waits for a whole cycle that started at or after `sinceMs` (its evaluation and dispatch are done). */
 async function cycleAfter(sinceMs: number, timeoutMs: number): Promise<CycleStatus> {
-  return waitFor(
+  return e2e.waitFor(
     `a cycle started after ${new Date(sinceMs).toISOString()} to finish`,
     async () => {
       const status = await cycleStatus();
@@ -97,13 +76,9 @@ async function cycleAfter(sinceMs: number, timeoutMs: number): Promise<CycleStat
 const keyOf = (f: SeenFinding) => `${f.detectionId}|${f.subjectId}`;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'sentry-e2e-scenario-detections-'));
   // The scenario's history ends now, so the stack serves it as a live org would.
   const now = Date.now();
-  stack = await startStack({
-    dataDir,
-    reset: true,
-    port: 0,
+  e2e = await startTestStack('scenario-detections', {
     seed: SEED,
     days: DAYS,
     now,
@@ -130,10 +105,8 @@ beforeAll(async () => {
       // Responses would write audit entries of their own; this test is about what is detected.
       SENTRY_INCIDENT_AUTO_ACTIONS: 'none',
     },
-    onHostOutput: (line) => {
-      lines.push(line);
-    },
   });
+  stack = e2e.stack;
   config = parseConfig(stack.appSettings);
   timings.stackStarted = Date.now() - t0;
 }, 120_000);
@@ -163,17 +136,13 @@ function cpuNow(): Record<string, number | undefined> {
 const cpuAt: Record<string, Record<string, number | undefined>> = {};
 
 afterAll(async () => {
-  // E2E_LOG_FILE=path keeps the host's output for inspection.
-  if (process.env.E2E_LOG_FILE !== undefined) writeFileSync(process.env.E2E_LOG_FILE, lines.join('\n'));
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
-  if (stack !== undefined) {
-    cpuAt.end = cpuNow();
-    process.stdout.write(
-      `scenario-detections e2e: ms since start ${JSON.stringify(timings)}, CPU seconds ${JSON.stringify(cpuAt)}\n`,
-    );
-    await stack.stop();
-  }
-  rmSync(dataDir, { recursive: true, force: true });
+  if (e2e === undefined) return;
+  cpuAt.end = cpuNow();
+  process.stdout.write(
+    `scenario-detections e2e: ms since start ${JSON.stringify(timings)}, CPU seconds ${JSON.stringify(cpuAt)}\n`,
+  );
+  await e2e.stop();
 }, 60_000);
 
 describe('the scenario on the local stack, through backfill, collection, evaluation and alerts', () => {
@@ -188,7 +157,7 @@ describe('the scenario on the local stack, through backfill, collection, evaluat
     });
     expect(started.status).toBe(202);
     const { statusQueryGetUri } = (await started.json()) as { statusQueryGetUri: string };
-    const final = await waitFor(
+    const final = await e2e.waitFor(
       'the backfill to complete',
       async () => {
         const status = (await (await fetch(statusQueryGetUri)).json()) as {
@@ -255,7 +224,7 @@ describe('the scenario on the local stack, through backfill, collection, evaluat
 
   it('lands every finding as a SentryFinding_CL row, and nothing else', async () => {
     expect(findings).toHaveLength(expectedFindings(stack.scenario).length);
-    const rows = await waitFor(
+    const rows = await e2e.waitFor(
       'a finding row per finding',
       () => {
         const landed = stack.ingestion.query('SentryFinding_CL', { limit: Number.POSITIVE_INFINITY });
@@ -278,7 +247,7 @@ describe('the scenario on the local stack, through backfill, collection, evaluat
       stack.slack.state.getMessages(channel).filter((m) => m.thread_ts === undefined && m.text.includes('incident-'));
     const expected = findings.map((f) => f.incidentId).sort();
     expect(expected).toHaveLength(expectedFindings(stack.scenario).length);
-    const posted = await waitFor(
+    const posted = await e2e.waitFor(
       `an alert for each of ${expected.length} incidents`,
       () => {
         const list = alerts();
