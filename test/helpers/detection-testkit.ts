@@ -7,6 +7,7 @@ import { type FindingStore, MemoryFindingStore } from '../../src/state/findings'
 import { MemoryWindowStore, type WindowStore } from '../../src/state/windows';
 import { toMerakiDeviceRow, toMerakiUplinkRows, toMerakiWebhookEventRow } from '../../src/transforms/meraki';
 import { toSlackAuditRow } from '../../src/transforms/slack-audit';
+import type { TransformResult } from '../../src/transforms/row-builder';
 import type { MerakiDeviceRow, MerakiEventRow, MerakiUplinkRow, SlackAuditRow } from '../../src/transforms/streams';
 import type { ConfiguredDetection, Detection, Severity } from '../../src/detections/define';
 import type { FindingRecord } from '../../src/detections/evaluate';
@@ -63,9 +64,7 @@ export function auditRow(o: EntryOptions = {}): SlackAuditRow {
     },
   };
   if (o.details !== undefined) entry.details = o.details;
-  const result = toSlackAuditRow(entry, { sourceOrg: 'acme' });
-  if (!result.ok) throw new Error(`test entry does not transform: ${result.reason}`);
-  return result.row;
+  return rowOf(toSlackAuditRow(entry, { sourceOrg: 'acme' }));
 }
 
 export function fileEntity(id: string, name: string): { type: string; file: Record<string, string> } {
@@ -94,6 +93,15 @@ export function appEntity(
   };
 }
 
+/** The row of a fixture's transform, which must succeed (one that does not is a broken test). */
+function rowOf<Row>(result: TransformResult<Row>): Row {
+  if (!result.ok) throw new Error(`test record does not transform: ${result.reason}`);
+  return result.row;
+}
+
+/** Transform options of the fixtures' Meraki org at Unix second `at`. */
+const merakiAt = (at: number) => ({ sourceOrg: 'meraki-1', at: new Date(at * 1000).toISOString() });
+
 export interface UplinkSpec {
   interface: string;
   status: string;
@@ -106,23 +114,23 @@ export function uplinkRows(
   uplinks: readonly UplinkSpec[],
   networkId = 'N_1',
 ): MerakiUplinkRow[] {
-  const result = toMerakiUplinkRows(
-    {
-      networkId,
-      serial,
-      model: 'MX68CW',
-      lastReportedAt: new Date(at * 1000).toISOString(),
-      uplinks: uplinks.map((u) => ({
-        interface: u.interface,
-        status: u.status,
-        publicIp: u.publicIp ?? null,
-        ip: null,
-      })),
-    },
-    { sourceOrg: 'meraki-1', at: new Date(at * 1000).toISOString() },
+  return rowOf(
+    toMerakiUplinkRows(
+      {
+        networkId,
+        serial,
+        model: 'MX68CW',
+        lastReportedAt: new Date(at * 1000).toISOString(),
+        uplinks: uplinks.map((u) => ({
+          interface: u.interface,
+          status: u.status,
+          publicIp: u.publicIp ?? null,
+          ip: null,
+        })),
+      },
+      merakiAt(at),
+    ),
   );
-  if (!result.ok) throw new Error(result.reason);
-  return result.row;
 }
 
 export function deviceRow(
@@ -130,19 +138,19 @@ export function deviceRow(
   at: number,
   o: { status?: string; publicIp?: string; productType?: string } = {},
 ): MerakiDeviceRow {
-  const result = toMerakiDeviceRow(
-    {
-      serial,
-      name: `${serial}-name`,
-      productType: o.productType ?? 'appliance',
-      status: o.status ?? 'online',
-      publicIp: o.publicIp ?? null,
-      networkId: 'N_1',
-    },
-    { sourceOrg: 'meraki-1', at: new Date(at * 1000).toISOString() },
+  return rowOf(
+    toMerakiDeviceRow(
+      {
+        serial,
+        name: `${serial}-name`,
+        productType: o.productType ?? 'appliance',
+        status: o.status ?? 'online',
+        publicIp: o.publicIp ?? null,
+        networkId: 'N_1',
+      },
+      merakiAt(at),
+    ),
   );
-  if (!result.ok) throw new Error(result.reason);
-  return result.row;
 }
 
 export function webhookRow(
@@ -151,28 +159,28 @@ export function webhookRow(
   alertTypeId: string,
   alertId = `alert-${String(++seq)}`,
 ): MerakiEventRow {
-  const result = toMerakiWebhookEventRow(
-    {
-      version: '0.1',
-      sharedSecret: 'not-a-real-secret',
-      sentAt: new Date(at * 1000 + 3000).toISOString(),
-      organizationId: '500001',
-      networkId: 'N_1',
-      networkName: 'Chicago Office',
-      deviceSerial: serial,
-      deviceName: `${serial}-name`,
-      deviceModel: 'MX68CW',
-      alertId,
-      alertType: alertTypeId === 'failover_event' ? 'Uplink status changed' : alertTypeId,
-      alertTypeId,
-      alertLevel: 'warning',
-      occurredAt: new Date(at * 1000).toISOString(),
-      alertData: { uplink: '2' },
-    },
-    { sourceOrg: 'meraki-1' },
+  return rowOf(
+    toMerakiWebhookEventRow(
+      {
+        version: '0.1',
+        sharedSecret: 'not-a-real-secret',
+        sentAt: new Date(at * 1000 + 3000).toISOString(),
+        organizationId: '500001',
+        networkId: 'N_1',
+        networkName: 'Chicago Office',
+        deviceSerial: serial,
+        deviceName: `${serial}-name`,
+        deviceModel: 'MX68CW',
+        alertId,
+        alertType: alertTypeId === 'failover_event' ? 'Uplink status changed' : alertTypeId,
+        alertTypeId,
+        alertLevel: 'warning',
+        occurredAt: new Date(at * 1000).toISOString(),
+        alertData: { uplink: '2' },
+      },
+      { sourceOrg: 'meraki-1' },
+    ),
   );
-  if (!result.ok) throw new Error(result.reason);
-  return result.row;
 }
 
 export type AnyRow =
