@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { slackFinding } from '../../test/helpers/incidents';
+import { INCIDENT_TEST_ENV, slackFinding } from '../../test/helpers/incidents';
 import { parseConfig } from '../config';
 import { EventNames, OrchestratorNames } from '../orchestrators/names';
 import type { IncidentSummary } from '../state/incidents';
 import { type DispatchDeps, type DurableClientLike, dispatchIncidents } from './dispatch-incidents';
 
-const config = parseConfig({
-  SENTRY_SOURCES: 'slackAudit',
-  SENTRY_SLACK_AUDIT_TOKEN: 'xoxp-test',
-  SENTRY_INGESTION_ENDPOINT: 'https://ingest.example',
-  SENTRY_DCR_IMMUTABLE_ID: 'dcr-test',
-  SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
-  SENTRY_SLACK_INCIDENT_CHANNEL: 'C0ALERTS1',
-});
+const config = parseConfig(INCIDENT_TEST_ENV);
 
 const LIVE = 'slack.audit.anomaly:ab12:live';
 const OLDER = 'slack.audit.anomaly:ab12:day03';

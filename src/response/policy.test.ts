@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
 import { parseAutoActionRules, parseConfig } from '../config';
-import { slackFinding } from '../../test/helpers/incidents';
+import { INCIDENT_TEST_ENV, slackFinding } from '../../test/helpers/incidents';
 import { incidentQuery, kqlString } from './kql';
 import { resolvePolicy, ruleMatches } from './policy';
 
-const BASE = {
-  SENTRY_SOURCES: 'slackAudit',
-  SENTRY_SLACK_AUDIT_TOKEN: 'xoxp-test',
-  SENTRY_INGESTION_ENDPOINT: 'https://ingest.example',
-  SENTRY_DCR_IMMUTABLE_ID: 'dcr-test',
-  SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
-  SENTRY_SLACK_INCIDENT_CHANNEL: 'C0ALERTS1',
-};
+const BASE = INCIDENT_TEST_ENV;
 
 describe('automatic-action rules (SENTRY_INCIDENT_AUTO_ACTIONS)', () => {
   it('parses detection[@severity[+]]=action lists, and none', () => {

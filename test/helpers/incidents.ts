@@ -9,6 +9,16 @@ import {
 
 export const T0 = new Date('2026-03-02T10:00:00.000Z');
 
+/** The smallest app settings with an incident channel, for tests of the incident path (no real secret). */
+export const INCIDENT_TEST_ENV: Readonly<Record<string, string>> = Object.freeze({
+  SENTRY_SOURCES: 'slackAudit',
+  SENTRY_SLACK_AUDIT_TOKEN: 'xoxp-test',
+  SENTRY_INGESTION_ENDPOINT: 'https://ingest.example',
+  SENTRY_DCR_IMMUTABLE_ID: 'dcr-test',
+  SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
+  SENTRY_SLACK_INCIDENT_CHANNEL: 'C0ALERTS1',
+});
+
 export function slackFinding(overrides: Partial<IncidentFindingInput> = {}): IncidentFinding {
   return normalizeFinding({
     detectionId: 'slack.audit.anomaly',

@@ -12,18 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness, waitForStatus } from '../../dev/host/durable/harness';
 import { parseConfig } from '../../src/config';
 import type { DispatchResult } from '../../src/activities/dispatch-incidents';
-import { slackFinding } from '../helpers/incidents';
+import { INCIDENT_TEST_ENV, slackFinding } from '../helpers/incidents';
 
 let h: Harness;
 let client: DurableClient;
 const env = {
   config: parseConfig({
-    SENTRY_SOURCES: 'slackAudit',
-    SENTRY_SLACK_AUDIT_TOKEN: 'xoxp-test',
-    SENTRY_INGESTION_ENDPOINT: 'https://ingest.example',
-    SENTRY_DCR_IMMUTABLE_ID: 'dcr-test',
-    SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
-    SENTRY_SLACK_INCIDENT_CHANNEL: 'C0ALERTS1',
+    ...INCIDENT_TEST_ENV,
     SENTRY_SLACK_ONCALL_GROUP: 'S0SECOPS1',
     SENTRY_INCIDENT_ESCALATION_MINUTES: '20',
   }),
