@@ -35,28 +35,19 @@ export const BOB = { id: 'W0BOB', name: 'bob', email: 'bob@example.com' };
 /** A Slack audit entry in wire format, through the real transform. */
 export function auditRow(o: EntryOptions = {}): SlackAuditRow {
   const actor = o.actor ?? ALICE;
+  const user = {
+    id: actor.id,
+    name: actor.name ?? actor.id,
+    email: actor.email ?? `${actor.id}@example.com`,
+    team: 'E0ACME',
+  };
   const entry: Record<string, unknown> = {
     id: o.id ?? `evt-${String(++seq).padStart(6, '0')}`,
     date_create: o.t ?? T0,
     action: o.action ?? 'user_login',
-    actor: {
-      type: 'user',
-      user: {
-        id: actor.id,
-        name: actor.name ?? actor.id,
-        email: actor.email ?? `${actor.id}@example.com`,
-        team: 'E0ACME',
-      },
-    },
-    entity: o.entity ?? {
-      type: 'user',
-      user: {
-        id: actor.id,
-        name: actor.name ?? actor.id,
-        email: actor.email ?? `${actor.id}@example.com`,
-        team: 'E0ACME',
-      },
-    },
+    actor: { type: 'user', user: { ...user } },
+    // Self-actions: Slack repeats the actor verbatim as the entity (an equal object, not the same one).
+    entity: o.entity ?? { type: 'user', user: { ...user } },
     context: {
       location: { type: 'workspace', id: 'T0ACME', name: 'Acme', domain: 'acme' },
       ...(o.ua === null ? {} : { ua: o.ua ?? 'Mozilla/5.0 Slack/4.41' }),
