@@ -9,7 +9,17 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 
 import { useTestAzurite } from '../../test/helpers/state';
-import { ALICE, auditRow, BOB, fileEntity, Harness, series, slack, T0 } from '../../test/helpers/detection-testkit';
+import {
+  ALICE,
+  auditRow,
+  BOB,
+  fileEntity,
+  findingRecord,
+  Harness,
+  series,
+  slack,
+  T0,
+} from '../../test/helpers/detection-testkit';
 import { MemoryFindingStore, TableFindingStore } from '../state/findings';
 import { type BucketData, MemoryWindowStore, RANGE_READ_FROM, TableWindowStore } from '../state/windows';
 import { tableClient } from '../state/tables';
@@ -239,26 +249,15 @@ describe('reading marked windows', () => {
 
     it('keeps separate findings of one dedupe key in separate rows, and updates a row written before that in place', async () => {
       const findings = new TableFindingStore(azurite.config);
-      const record = (firstSeen: number): FindingRecord => ({
-        detectionId: 'slack.audit.anomaly',
-        dedupeKey: 'user:W0TWICE',
-        findingId: `slack.audit.anomaly:x:${String(firstSeen)}`,
-        incidentId: 'incident-slack.audit.anomaly-x',
-        severity: 'low',
-        title: 't',
-        count: 1,
-        firstSeen,
-        lastSeen: firstSeen,
-        lastEventT: firstSeen,
-        subject: { type: 'user', id: 'W0TWICE' },
-        evidence: {},
-        eventIds: [],
-        sourceOrg: 'acme',
-        createdCycle: 'c',
-        updatedCycle: 'c',
-        isNew: true,
-        expiresAt: T0 + 30 * DAY,
-      });
+      const record = (firstSeen: number): FindingRecord =>
+        findingRecord({
+          dedupeKey: 'user:W0TWICE',
+          findingId: `slack.audit.anomaly:x:${String(firstSeen)}`,
+          incidentId: 'incident-slack.audit.anomaly-x',
+          firstSeen,
+          subject: { type: 'user', id: 'W0TWICE' },
+          expiresAt: T0 + 30 * DAY,
+        });
       await findings.save(record(T0), undefined);
       await findings.save(record(T0 + DAY), undefined);
       const mine = async () => (await findings.list()).filter((f) => f.record.dedupeKey === 'user:W0TWICE');

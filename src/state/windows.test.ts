@@ -5,7 +5,7 @@ import { useTestAzurite } from '../../test/helpers/state';
 import { evaluateDetections } from '../activities/evaluate-detections';
 import { createRowObserver } from '../detections/row-observer';
 import { massDownload } from '../detections/slack/mass-download';
-import { ALICE, fileEntity, series, T0 } from '../../test/helpers/detection-testkit';
+import { ALICE, fileEntity, findingRecord, series, T0 } from '../../test/helpers/detection-testkit';
 import type { FindingRow } from '../transforms/streams';
 import { TableFindingStore } from './findings';
 import {
@@ -206,26 +206,11 @@ describe('TableWindowStore on Azurite', () => {
 
   it('refuses a stale finding write with a retriable conflict', async () => {
     const findings = new TableFindingStore(azurite.config);
-    const record = {
-      detectionId: 'slack.audit.anomaly',
+    const record = findingRecord({
       dedupeKey: 'user:W0RACE',
       findingId: 'f1',
-      incidentId: 'incident-slack.audit.anomaly-0',
-      severity: 'low' as const,
-      title: 't',
-      count: 1,
-      firstSeen: T0,
-      lastSeen: T0,
-      lastEventT: T0,
       subject: { type: 'user', id: 'W0RACE' },
-      evidence: {},
-      eventIds: [],
-      sourceOrg: 'acme',
-      createdCycle: 'c',
-      updatedCycle: 'c',
-      isNew: true,
-      expiresAt: T0 + 86_400,
-    };
+    });
     await findings.save(record, undefined);
     await expect(findings.save(record, undefined)).rejects.toMatchObject({ code: 'state_conflict', retriable: true });
     const [stored] = (await findings.list()).filter((f) => f.record.dedupeKey === 'user:W0RACE');

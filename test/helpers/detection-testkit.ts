@@ -287,3 +287,29 @@ export interface SingleEventCase {
   severity?: Severity;
   subjectId?: string;
 }
+
+/** A stored finding for tests of the stores and summaries; override what the test is about. */
+export function findingRecord(overrides: Partial<FindingRecord> = {}): FindingRecord {
+  const firstSeen = overrides.firstSeen ?? T0;
+  return {
+    detectionId: 'slack.audit.anomaly',
+    dedupeKey: 'user:W0ALICE',
+    findingId: `slack.audit.anomaly:user:W0ALICE:${String(firstSeen)}`,
+    incidentId: 'incident-slack.audit.anomaly-0',
+    severity: 'low',
+    title: 't',
+    count: 1,
+    firstSeen,
+    lastSeen: firstSeen,
+    lastEventT: firstSeen,
+    subject: { type: 'user', id: 'W0ALICE' },
+    evidence: {},
+    eventIds: [],
+    sourceOrg: 'acme',
+    createdCycle: 'c',
+    updatedCycle: 'c',
+    isNew: true,
+    expiresAt: firstSeen + 86_400,
+    ...overrides,
+  };
+}
