@@ -144,7 +144,7 @@ async function fetchPages(info: EmulatorInfo, oldest: number, latest: number): P
   }
 }
 
-/** The ceiling: parse + zod + stringify once + gzip (≤4 in flight, like the uploader). Returns events seen. */
+/** The ceiling: parse + zod + stringify once + gzip (≤4 in flight: nothing to wait for, so more would not help). Returns events seen. */
 export async function ceilingPass(
   pages: readonly string[],
 ): Promise<{ events: number; valid: number; gzipBytes: number }> {

@@ -5,8 +5,8 @@
  * - Rows are packed into chunks just under the SDK's own 1,000,000-byte split point (it counts each
  *   row's JSON, not brackets or commas), so every `upload()` call is exactly one HTTP request of at
  *   most ~1 MB; chunks fill across pages, because one `upload()` per small page caps throughput.
- * - At most `concurrency` chunks are in flight; `add()` waits when the window is full (backpressure
- *   keeps memory bounded during a backfill).
+ * - At most `concurrency` chunks are in flight; `add()` (and `push()`, its promise-free form) waits
+ *   when the window is full (backpressure keeps memory bounded during a backfill).
  * - A chunk the service refuses as too large (413) or malformed (400) is split in half until the
  *   offending rows stand alone; a single row still refused goes to `onRejected` (the caller
  *   quarantines it), so nothing is silently dropped.
@@ -42,7 +42,7 @@ export interface UploaderOptions {
   client: IngestionClientLike;
   dcrImmutableId: string;
   stream: string;
-  /** Chunks in flight at once (default 4). */
+  /** Chunks in flight at once (default 4; the collectors pass SENTRY_INGESTION_CONCURRENCY, default 8). */
   concurrency?: number;
   /** Serialized row bytes per chunk; must stay under the SDK's 1,000,000 split point. */
   maxChunkBytes?: number;

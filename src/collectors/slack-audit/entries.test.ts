@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { auditEntry } from '../../../test/helpers/pipeline';
-import { entryAction, entryId, entrySecond, scanLogsBody, SlackAuditEntries } from './entries';
+import { scanLogsBody, SlackAuditEntries } from './entries';
 
 /** A valid audit entry with these fields on top (the helper's, so fields differ only where a test says). */
 const entry = (id: string, second: number, extra: Record<string, unknown> = {}) => ({
@@ -16,12 +16,14 @@ function page(entries: unknown[], cursor = ''): Buffer {
 /** What a whole-body JSON.parse says of every entry, for comparison. */
 function expectSameAsWholeParse(body: Buffer, scanned: SlackAuditEntries): void {
   const whole = (JSON.parse(body.toString('utf8')) as { entries: unknown[] }).entries;
+  // The same entries already parsed: their fields are read from the objects.
+  const parsed = SlackAuditEntries.fromValues(whole);
   expect(scanned.length).toBe(whole.length);
   whole.forEach((value, i) => {
     expect(scanned.read(i)).toEqual({ ok: true, value });
-    expect(scanned.id(i)).toBe(entryId(value));
-    expect(scanned.second(i)).toBe(entrySecond(value));
-    expect(scanned.action(i)).toBe(entryAction(value));
+    expect(scanned.id(i)).toBe(parsed.id(i));
+    expect(scanned.second(i)).toBe(parsed.second(i));
+    expect(scanned.action(i)).toBe(parsed.action(i));
   });
 }
 
@@ -45,6 +47,13 @@ describe('scanLogsBody', () => {
     expect(scanned).not.toBeNull();
     expect(scanned?.envelope).toEqual({ ok: true, entries: [], response_metadata: { next_cursor: 'next==' } });
     expectSameAsWholeParse(body, scanned?.entries ?? SlackAuditEntries.fromValues([]));
+    const e = scanned?.entries;
+    expect([3, 4, 5, 6].map((i) => [e?.id(i), e?.second(i), e?.action(i)])).toEqual([
+      ['c', 1_700_000_003, 'file_downloaded'], // date_create as a string of digits
+      ['d', 1_700_000_004, 'file_downloaded'], // a fraction of a second, floored
+      [undefined, undefined, undefined], // an empty id, a null time, a number for an action
+      [undefined, undefined, undefined], // not an object
+    ]);
   });
 
   it('reads repeated keys and keys written with escapes the way JSON.parse does', () => {

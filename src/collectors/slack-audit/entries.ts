@@ -288,21 +288,10 @@ function scalarAt(b: Buffer, at: number): string | number | undefined {
   return undefined;
 }
 
-export function entryId(entry: unknown): string | undefined {
-  return isRecord(entry) && typeof entry.id === 'string' && entry.id !== '' ? entry.id : undefined;
-}
-
-export function entryAction(entry: unknown): string | undefined {
-  return isRecord(entry) && typeof entry.action === 'string' ? entry.action : undefined;
-}
-
+/** `date_create` as whole Unix seconds, when it is a number or a string of digits. */
 function secondOf(value: unknown): number | undefined {
   const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   return typeof seconds === 'number' && Number.isFinite(seconds) ? Math.floor(seconds) : undefined;
-}
-
-export function entrySecond(entry: unknown): number | undefined {
-  return isRecord(entry) ? secondOf(entry.date_create) : undefined;
 }
 
 /**
