@@ -50,19 +50,13 @@ export const DIMENSION_COLUMNS: Readonly<Partial<Record<StreamKey, readonly Dime
 /** Bytes of the SHA-256 kept in a key: 72 bits, 12 base64url characters; collisions need ~2^36 values. */
 export const KEY_BYTES = 9;
 
-const KEY_CACHE_MAX = 4096;
-const keyCache = new Map<string, string>();
-
 /** The content-addressed key of a value: base64url of the first 9 bytes of its UTF-8 SHA-256. */
 export function dimensionKey(value: string): string {
-  let key = keyCache.get(value);
-  if (key === undefined) {
-    key = createHash('sha256').update(value, 'utf8').digest().subarray(0, KEY_BYTES).toString('base64url');
-    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
-    keyCache.set(value, key);
-  }
-  return key;
+  return createHash('sha256').update(value, 'utf8').digest().subarray(0, KEY_BYTES).toString('base64url');
 }
+
+/** Distinct values remembered per kind by the split; a day has a few dozen user agents. */
+const KEYED_CACHE_MAX = 4096;
 
 /** A value's key and its ledger id (`kind:key`), built once per value and reused as the same string objects. */
 interface Keyed {
@@ -79,7 +73,7 @@ function keyed(kind: DimensionKind, value: string): Keyed {
   if (entry === undefined) {
     const key = dimensionKey(value);
     entry = { key, id: `${kind}:${key}` };
-    if (cache.size >= KEY_CACHE_MAX) cache.clear();
+    if (cache.size >= KEYED_CACHE_MAX) cache.clear();
     cache.set(value, entry);
   }
   return entry;
