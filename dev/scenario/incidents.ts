@@ -315,8 +315,13 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
         throw new Error('no unused people left for a password spray; generate the scenario with more users');
       involved.push(...targets);
       const ip = freshIp(env, rng, hostingIp);
-      for (let i = 0; i < 14; i++) {
-        const p = cyclic(targets, i);
+      // The last attempt aims at the primary owner: whoever the newest event names must not become
+      // the incident's "user" (a response acting on it would do the attacker's work).
+      const owner = org.people.find((x) => x.isPrimaryOwner);
+      const aimed = owner === undefined ? targets : [...targets, owner];
+      const attempts = owner === undefined ? 14 : 15;
+      for (let i = 0; i < attempts; i++) {
+        const p = i === 14 && owner !== undefined ? owner : cyclic(targets, i);
         entries.push(
           makeEntry(org, {
             id: nextId(),
@@ -333,7 +338,7 @@ export function buildIncident(kind: IncidentKind, env: IncidentEnv, atSec: numbe
       }
       subject = ip;
       subjectType = 'ip';
-      description = `Password spray: 14 failed logins against 6 accounts from ${ip} in under 4 minutes`;
+      description = `Password spray: ${attempts} failed logins against ${aimed.length} accounts from ${ip} in about 4 minutes, the last against the primary owner`;
       break;
     }
     case 'user-many-ips': {

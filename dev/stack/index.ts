@@ -223,6 +223,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       SENTRY_SLACK_INCIDENT_CHANNEL: incidentChannelOf(scenario),
       SENTRY_SLACK_RESPONDER_GROUP: scenario.meta.responderGroupId,
       SENTRY_SLACK_ONCALL_GROUP: scenario.meta.oncallGroupId,
+      // The emulator serves response_url on its own origin (Slack's is https://hooks.slack.com).
+      SENTRY_SLACK_RESPONSE_URL_ORIGINS: new URL(slack.url).origin,
       SENTRY_MERAKI_API_KEY: secrets.merakiApiKey,
       SENTRY_MERAKI_BASE_URL: `${meraki.url}/`,
       SENTRY_MERAKI_ORG_IDS: scenario.meta.merakiOrganizationIds.join(','),
@@ -240,7 +242,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         onOutput: options.onHostOutput,
         timeoutMs: options.hostStartTimeoutMs ?? 60_000,
       });
-      slack.setInteractivity({ requestUrl: `${host.url}/api/slack/interactivity`, signingSecret: secrets.slackSigningSecret });
+      slack.setInteractivity({
+        requestUrl: `${host.url}/api/slack/interactivity`,
+        signingSecret: secrets.slackSigningSecret,
+      });
       meraki.webhooks.configure({ url: `${host.url}/api/meraki/webhook`, sharedSecret: secrets.merakiWebhookSecret });
     };
     const stopApp = async (signal: NodeJS.Signals) => {
@@ -381,14 +386,28 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   // meant to crash the host would orphan the real host instead).
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'dev/host/cli.ts'), REPO_ROOT, '--port', String(options.port), '--data', options.dataDir],
+    [
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'dev/host/cli.ts'),
+      REPO_ROOT,
+      '--port',
+      String(options.port),
+      '--data',
+      options.dataDir,
+    ],
     { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const lines: string[] = [];
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => {
-    resolveExit(code);
-  }));
-  const emit = options.onOutput ?? ((line: string, stream: 'stdout' | 'stderr') => (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`));
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once('exit', (code) => {
+      resolveExit(code);
+    }),
+  );
+  const emit =
+    options.onOutput ??
+    ((line: string, stream: 'stdout' | 'stderr') =>
+      (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`));
   let url: string | undefined;
   const listening = new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => {
@@ -405,7 +424,10 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
         resolveUrl(url);
       }
     };
-    for (const [stream, name] of [[child.stdout, 'stdout'], [child.stderr, 'stderr']] as const) {
+    for (const [stream, name] of [
+      [child.stdout, 'stdout'],
+      [child.stderr, 'stderr'],
+    ] as const) {
       let buffer = '';
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => {
@@ -419,7 +441,12 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     }
     void exited.then((code) => {
       clearTimeout(timer);
-      if (url === undefined) reject(new Error(`The local host exited with code ${String(code)} before listening:\n${lines.slice(-20).join('\n')}`));
+      if (url === undefined)
+        reject(
+          new Error(
+            `The local host exited with code ${String(code)} before listening:\n${lines.slice(-20).join('\n')}`,
+          ),
+        );
     });
   });
   const hostUrl = await listening;

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import { INCIDENT_TEST_ENV, slackFinding } from '../../test/helpers/incidents';
+import { INCIDENT_TEST_ENV, slackFinding, TEST_RESPONSE_KEY } from '../../test/helpers/incidents';
 import { parseConfig } from '../config';
 import { EventNames, OrchestratorNames } from '../orchestrators/names';
+import { normalizeFinding } from '../response/model';
+import { resolvePolicy } from '../response/policy';
+import { verifyCharter } from '../response/proofs';
+import { charterOf } from '../response/targets';
+import type { HeldBack } from '../slack/blocks/held-back';
 import type { IncidentSummary } from '../state/incidents';
 import { type DispatchDeps, type DurableClientLike, dispatchIncidents } from './dispatch-incidents';
 
@@ -33,13 +38,21 @@ function fakeClient(instance: { runtimeStatus: string; customStatus?: unknown } 
   return { client, raised, started };
 }
 
-function deps(client: DurableClientLike, summary?: IncidentSummary): DispatchDeps {
+const heldBack: HeldBack[] = [];
+
+function deps(client: DurableClientLike, summary?: IncidentSummary, extra: Partial<DispatchDeps> = {}): DispatchDeps {
   return {
     client,
     config,
     isSnoozed: () => Promise.resolve(false),
     summary: () => Promise.resolve(summary),
     now: () => new Date('2026-03-02T10:30:00.000Z'),
+    responseKey: TEST_RESPONSE_KEY,
+    postHeldBack: (held) => {
+      heldBack.push(held);
+      return Promise.resolve();
+    },
+    ...extra,
   };
 }
 
@@ -164,5 +177,72 @@ describe('dispatchIncidents on a finished incident', () => {
     const f = fakeClient(undefined);
     await dispatchIncidents({ findings: [slackFinding({ findingId: LIVE })] }, deps(f.client));
     expect(f.started).toMatchObject([{ instanceId: ID, input: { finding: { findingId: LIVE } } }]);
+  });
+});
+
+describe('dispatchIncidents: grants and limits', () => {
+  it('signs the charter of every incident it starts, and of every update it raises', async () => {
+    const f = fakeClient(undefined);
+    await dispatchIncidents({ findings: [slackFinding({ findingId: LIVE })] }, deps(f.client));
+    const input = f.started[0]?.input as { finding: unknown; policy: unknown; grant: string };
+    const finding = normalizeFinding(input.finding);
+    const policy = resolvePolicy(config, finding.detectionId, finding.severity);
+    expect(verifyCharter(TEST_RESPONSE_KEY, charterOf(finding, policy), input.grant)).toBe(true);
+
+    const running = fakeClient({ runtimeStatus: 'Running', customStatus: knows });
+    await dispatchIncidents(
+      { findings: [slackFinding({ findingId: LIVE, count: 9, isNew: false })] },
+      deps(running.client),
+    );
+    const update = running.raised[0]?.data as { entities: unknown; grant: string };
+    expect(update.entities).toEqual(finding.entities);
+    expect(verifyCharter(TEST_RESPONSE_KEY, charterOf(finding, policy), update.grant)).toBe(true);
+  });
+
+  it('without a response key incidents still open (to alert) but carry no grant, so they cannot act', async () => {
+    const f = fakeClient(undefined);
+    await dispatchIncidents(
+      { findings: [slackFinding({ findingId: LIVE })] },
+      deps(f.client, undefined, { responseKey: undefined }),
+    );
+    expect(f.started[0]?.input).not.toHaveProperty('grant');
+  });
+
+  it('opens at most the configured number of new incidents per detection per cycle; one message names the rest', async () => {
+    heldBack.length = 0;
+    const capped = parseConfig({ ...INCIDENT_TEST_ENV, SENTRY_INCIDENT_MAX_NEW_PER_DETECTION: '2' });
+    const started: string[] = [];
+    const client: DurableClientLike = {
+      getStatus: (id) => Promise.reject(new Error(`replied with HTTP 404 response for ${id}`)),
+      startNew: (_name, options) => {
+        started.push(options.instanceId);
+        return Promise.resolve(options.instanceId);
+      },
+      raiseEvent: () => Promise.resolve(),
+    };
+    const findings = Array.from({ length: 5 }, (_, i) =>
+      slackFinding({
+        incidentId: `incident-slack.audit.anomaly-${String(i)}`,
+        dedupeKey: `W0DEV000${String(i)}`,
+        subject: { type: 'user', id: `W0DEV000${String(i)}`, name: `dev${String(i)}` },
+      }),
+    );
+    const other = slackFinding({
+      detectionId: 'slack.audit.mass-download',
+      incidentId: 'incident-slack.audit.mass-download-1',
+    });
+    const result = await dispatchIncidents(
+      { findings: [...findings, other] },
+      deps(client, undefined, { config: capped }),
+    );
+    expect(started).toEqual([
+      'incident-slack.audit.anomaly-0',
+      'incident-slack.audit.anomaly-1',
+      'incident-slack.audit.mass-download-1',
+    ]);
+    expect(result.skipped.filter((s) => s.reason === 'held-back')).toHaveLength(3);
+    expect(heldBack).toHaveLength(1);
+    expect(heldBack[0]).toMatchObject({ detectionId: 'slack.audit.anomaly', opened: 2, limit: 2 });
+    expect(heldBack[0]?.findings.map((f) => f.subject.id)).toEqual(['W0DEV0002', 'W0DEV0003', 'W0DEV0004']);
   });
 });

@@ -15,6 +15,12 @@
  * One bad finding is reported in `rejected` and does not stop the others; a failed start or raise is
  * retried by throwing a retriable error after the whole batch was tried (repeats are harmless: a
  * started incident is now running and gets an update the orchestration ignores when nothing grew).
+ *
+ * Each start and update carries dispatch's grant over the incident's charter (response/targets.ts,
+ * proofs.ts): only incidents opened here can act. A detection opens at most
+ * `SENTRY_INCIDENT_MAX_NEW_PER_DETECTION` new incidents per call (one cycle); the findings past that
+ * are held back and named in one summary message per detection (they stay in SentryFinding_CL), so a
+ * flood of findings, or a webhook holder inventing devices, cannot bury the channel.
  */
 import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
@@ -24,6 +30,9 @@ import { AppError, ErrorCode } from '../errors';
 import { EventNames, OrchestratorNames } from '../orchestrators/names';
 import { type FindingUpdatedEvent, type IncidentFinding, normalizeFinding } from '../response/model';
 import { resolvePolicy } from '../response/policy';
+import { signCharter } from '../response/proofs';
+import { charterOf } from '../response/targets';
+import type { HeldBack } from '../slack/blocks/held-back';
 import type { IncidentSummary } from '../state/incidents';
 
 /** The part of the durable client dispatch uses (the real DurableClient satisfies it). */
@@ -39,6 +48,10 @@ export interface DispatchDeps {
   isSnoozed(detectionId: string, subject: string, now: Date): Promise<boolean>;
   summary(incidentId: string): Promise<IncidentSummary | undefined>;
   now: () => Date;
+  /** Signs charters (proofs.ts); undefined: incidents open without a grant and cannot act. */
+  responseKey: Buffer | undefined;
+  /** Posts the summary of findings held back past the per-detection cap. */
+  postHeldBack(heldBack: HeldBack): Promise<void>;
   log?: ((message: string) => void) | undefined;
 }
 
@@ -47,7 +60,7 @@ export const DispatchIncidentsInput = z.object({ findings: z.array(z.unknown()).
 export interface DispatchResult {
   started: string[];
   updated: string[];
-  skipped: { incidentId: string; reason: 'snoozed' | 'unchanged' | 'closed' }[];
+  skipped: { incidentId: string; reason: 'snoozed' | 'unchanged' | 'closed' | 'held-back' }[];
   rejected: { incidentId?: string | undefined; reason: string }[];
 }
 
@@ -92,8 +105,10 @@ async function alreadyShown(
   return shown !== undefined && finding.count <= shown.count && finding.lastSeen <= shown.lastSeen;
 }
 
-function updateOf(finding: IncidentFinding): FindingUpdatedEvent {
+function updateOf(finding: IncidentFinding, grant: string | undefined): FindingUpdatedEvent {
   return {
+    ...(grant === undefined ? {} : { entities: finding.entities, grant }),
+    ...(finding.why === undefined ? {} : { why: finding.why }),
     ...(finding.findingId === undefined ? {} : { findingId: finding.findingId }),
     count: finding.count,
     lastSeen: finding.lastSeen,
@@ -115,6 +130,8 @@ export async function dispatchIncidents(raw: unknown, deps: DispatchDeps): Promi
   const result: DispatchResult = { started: [], updated: [], skipped: [], rejected: [] };
   const failures: string[] = [];
   const now = deps.now();
+  const startedPer = new Map<string, number>();
+  const heldBack = new Map<string, IncidentFinding[]>();
   for (const raw of parsed.data.findings) {
     let finding: IncidentFinding;
     try {
@@ -135,16 +152,28 @@ export async function dispatchIncidents(raw: unknown, deps: DispatchDeps): Promi
       }
       const instance = await statusOf(deps.client, id);
       const status = instance?.runtimeStatus;
+      const policy = resolvePolicy(deps.config, finding.detectionId, finding.severity);
+      const grant =
+        deps.responseKey === undefined ? undefined : signCharter(deps.responseKey, charterOf(finding, policy));
       if (status !== undefined && RUNNING.has(status)) {
         if (await alreadyShown(finding, instance?.customStatus, () => deps.summary(id))) {
           result.skipped.push({ incidentId: id, reason: 'unchanged' });
           continue;
         }
-        await deps.client.raiseEvent(id, EventNames.findingUpdated, updateOf(finding));
+        await deps.client.raiseEvent(id, EventNames.findingUpdated, updateOf(finding, grant));
         result.updated.push(id);
       } else if (status === undefined || finding.isNew === true || RESTARTABLE.has(status)) {
-        const policy = resolvePolicy(deps.config, finding.detectionId, finding.severity);
-        await deps.client.startNew(OrchestratorNames.incident, { instanceId: id, input: { finding, policy } });
+        const opened = startedPer.get(finding.detectionId) ?? 0;
+        if (opened >= deps.config.incident.maxNewPerDetection) {
+          heldBack.set(finding.detectionId, [...(heldBack.get(finding.detectionId) ?? []), finding]);
+          result.skipped.push({ incidentId: id, reason: 'held-back' });
+          continue;
+        }
+        await deps.client.startNew(OrchestratorNames.incident, {
+          instanceId: id,
+          input: { finding, policy, ...(grant === undefined ? {} : { grant }) },
+        });
+        startedPer.set(finding.detectionId, opened + 1);
         result.started.push(id);
       } else {
         result.skipped.push({ incidentId: id, reason: 'closed' });
@@ -152,6 +181,29 @@ export async function dispatchIncidents(raw: unknown, deps: DispatchDeps): Promi
     } catch (error) {
       if (error instanceof AppError && !error.retriable) throw error;
       failures.push(`${id}: ${(error as Error).message}`);
+    }
+  }
+  for (const [detectionId, findings] of heldBack) {
+    try {
+      await deps.postHeldBack({
+        detectionId,
+        detectionTitle: findings[0]?.detectionTitle,
+        opened: startedPer.get(detectionId) ?? 0,
+        limit: deps.config.incident.maxNewPerDetection,
+        findings: findings.map((f) => ({
+          severity: f.severity,
+          title: f.title,
+          subject: f.subject,
+          firstSeen: f.firstSeen,
+          lastSeen: f.lastSeen,
+          count: f.count,
+        })),
+      });
+    } catch (error) {
+      // Held-back findings are in SentryFinding_CL either way; the summary is a courtesy.
+      deps.log?.(
+        `dispatchIncidents: could not post the held-back summary of ${detectionId}: ${(error as Error).message}`,
+      );
     }
   }
   if (result.rejected.length > 0)

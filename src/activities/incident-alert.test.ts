@@ -31,6 +31,7 @@ function deps(): IncidentDeps {
       SENTRY_INGESTION_ENDPOINT: 'https://i.example',
       SENTRY_DCR_IMMUTABLE_ID: 'dcr-1',
       SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
+      SENTRY_SLACK_RESPONSE_URL_ORIGINS: new URL(slack.url).origin,
     }),
     bot: () => bot,
     admin: () => undefined,
@@ -57,6 +58,9 @@ function deps(): IncidentDeps {
       return response.status;
     },
     now: () => new Date('2026-03-02T10:00:00.000Z'),
+    responseKey: undefined,
+    guardrails: {} as never,
+    breaker: {} as never,
   };
 }
 
@@ -78,8 +82,7 @@ describe('publishIncidentAlert', () => {
     expect(message?.blocks?.length).toBeGreaterThan(4);
     const acknowledged = applyOutcome(
       { ...fresh, message: first },
-      'acknowledge',
-      undefined,
+      { kind: 'acknowledge' },
       { status: 'succeeded', summary: 'ok' },
       { id: org.alice.id },
       '2026-03-02T10:01:00.000Z',
@@ -113,9 +116,61 @@ describe('postIncidentReply / notifyResponder', () => {
       },
       deps(),
     );
-    expect(slack.state.getThread(root.channel, root.ts).at(-1)?.text).toBe(
+    const reply = slack.state.getThread(root.channel, root.ts).at(-1);
+    expect(reply?.text).toBe(
       `:rotating_light: <!subteam^${org.group.id}>: nobody acted on this incident within 15 min.`,
     );
+    expect(reply?.blocks).toMatchObject([
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          verbatim: true,
+          text: `:rotating_light: <!subteam^${org.group.id}>: nobody acted on this incident within 15 min.`,
+        },
+      },
+    ]);
+  });
+
+  it('a reply naming an outside target keeps the name in a code span, out of the top-level text', async () => {
+    const root = await publishIncidentAlert({ state: { ...stateOf(), message: undefined } }, deps());
+    await postIncidentReply(
+      {
+        channel: root.channel,
+        threadTs: root.ts,
+        reply: {
+          type: 'outcome',
+          kind: 'deactivateUser',
+          by: { id: org.alice.id },
+          status: 'succeeded',
+          summary: 'Deactivated (SCIM)',
+          targetName: '*CEO* https://evil.example/login (W0BOB0001)',
+        },
+      },
+      deps(),
+    );
+    const reply = slack.state.getThread(root.channel, root.ts).at(-1);
+    expect(reply?.text).toBe(`:white_check_mark: <@${org.alice.id}> deactivated the user.`);
+    expect(JSON.stringify(reply?.blocks)).toContain('`*CEO* https://evil.example/login (W0BOB0001)`');
+  });
+
+  it('never calls a response_url outside Slack’s hook origins: it falls back to chat.postEphemeral', async () => {
+    const root = await publishIncidentAlert({ state: { ...stateOf(), message: undefined } }, deps());
+    const before = posted.length;
+    for (const responseUrl of [
+      'http://169.254.169.254/latest/meta-data/',
+      'https://hooks.slack.com.evil.example/x',
+      `${slack.url.replace('127.0.0.1', 'localhost')}/response_url/x`,
+      `http://user:pass@${new URL(slack.url).host}/response_url/x`,
+    ]) {
+      expect(
+        await notifyResponder(
+          { userId: org.bob.id, channel: root.channel, responseUrl, notice: 'unavailable', detail: 'nothing' },
+          deps(),
+        ),
+      ).toEqual({ via: 'chat.postEphemeral' });
+    }
+    expect(posted.length).toBe(before);
   });
 
   it('tells the clicking user privately, through response_url, else chat.postEphemeral', async () => {

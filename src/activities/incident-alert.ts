@@ -2,7 +2,9 @@
  * Activities that write to the incident channel: `publishIncidentAlert` (post the incident message, or
  * update it once posted, and keep the `incidents` summary row current), `postIncidentReply` (a thread
  * reply) and `notifyResponder` (an ephemeral notice to the clicking user, through the click's
- * `response_url` when there is one, else `chat.postEphemeral`). Slack is called only with the bot token.
+ * `response_url` when it points at one of Slack's hook origins, else `chat.postEphemeral`). Slack is
+ * called only with the bot token, and no other host is ever called: a `response_url` elsewhere (which
+ * only a forged event could carry) is ignored, so it cannot be used to make Sentry send requests.
  */
 import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
@@ -11,7 +13,7 @@ import { AppError, ErrorCode } from '../errors';
 import type { IncidentState } from '../response/incident-state';
 import { IncidentFindingSchema, IncidentPolicySchema, ACTION_KINDS, ActorSchema, SEVERITIES } from '../response/model';
 import { buildIncidentMessage } from '../slack/blocks/incident-alert';
-import { noticeText, replyText, type ReplySpec } from '../slack/blocks/replies';
+import { noticeText, replyMessage, type ReplySpec } from '../slack/blocks/replies';
 import { callSlack } from '../slack/web-client';
 import { incidentDeps, type IncidentDeps } from './incident-deps';
 
@@ -91,8 +93,9 @@ export const ReplySpecSchema: z.ZodType<ReplySpec> = z.union([
     type: z.literal('outcome'),
     kind: z.enum(ACTION_KINDS),
     by: ActorSchema,
-    status: z.enum(['succeeded', 'failed', 'skipped']),
+    status: z.enum(['succeeded', 'failed', 'skipped', 'refused']),
     summary: z.string(),
+    targetName: z.string().max(256).optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
   }),
   z.object({
@@ -100,7 +103,10 @@ export const ReplySpecSchema: z.ZodType<ReplySpec> = z.union([
     oncallGroup: z.string().optional(),
     minutes: z.number(),
     automaticAction: z.enum(ACTION_KINDS).optional(),
+    automaticTarget: z.string().max(256).optional(),
+    automaticSkipped: z.string().max(1000).optional(),
   }),
+  z.object({ type: z.literal('stale'), hours: z.number() }),
   z.object({
     type: z.literal('occurrence'),
     relation: z.enum(['earlier', 'later']),
@@ -122,14 +128,26 @@ export async function postIncidentReply(raw: unknown, deps: IncidentDeps = incid
   const parsed = PostIncidentReplyInput.safeParse(raw);
   if (!parsed.success) throw invalid('postIncidentReply', parsed.error);
   const { channel, threadTs, reply } = parsed.data;
+  const content = replyMessage(reply);
   const result = await callSlack(deps.bot(), 'chat.postMessage', {
     channel,
     thread_ts: threadTs,
-    text: replyText(reply),
+    text: content.text,
+    blocks: content.blocks,
     unfurl_links: false,
     unfurl_media: false,
   });
   return { ts: String(result.ts) };
+}
+
+/** Whether a response_url points at one of the allowed origins (https://hooks.slack.com by default). */
+export function isSlackHook(url: string, origins: readonly string[]): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username === '' && parsed.password === '' && origins.includes(parsed.origin);
+  } catch {
+    return false;
+  }
 }
 
 export const NotifyResponderInput = z.object({
@@ -148,7 +166,7 @@ export async function notifyResponder(
   if (!parsed.success) throw invalid('notifyResponder', parsed.error);
   const input = parsed.data;
   const text = noticeText(input.notice, input.detail);
-  if (input.responseUrl !== undefined) {
+  if (input.responseUrl !== undefined && isSlackHook(input.responseUrl, deps.config.response.responseUrlOrigins)) {
     try {
       const status = await deps.postJson(input.responseUrl, {
         response_type: 'ephemeral',

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 
 import { ConfigError } from '../errors';
+import { parseCidr } from '../net/ip';
 
 const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
 
@@ -19,6 +20,7 @@ export const SECRET_SETTINGS = [
   'SENTRY_SLACK_ADMIN_TOKEN',
   'SENTRY_MERAKI_API_KEY',
   'SENTRY_MERAKI_WEBHOOK_SECRET',
+  'SENTRY_RESPONSE_SIGNING_KEY',
   'AZURE_CLIENT_SECRET',
   'AzureWebJobsStorage',
   'SENTRY_STORAGE_CONNECTION',
@@ -61,7 +63,13 @@ const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as con
 export type ConfigSeverity = (typeof SEVERITIES)[number];
 
 /** Response actions an incident may take on its own when nobody acts before the escalation timeout. */
-export const AUTOMATIC_ACTIONS = ['resetSessions', 'invalidateSession', 'deactivateUser', 'blockIp', 'blockClient'] as const;
+export const AUTOMATIC_ACTIONS = [
+  'resetSessions',
+  'invalidateSession',
+  'deactivateUser',
+  'blockIp',
+  'blockClient',
+] as const;
 export type AutomaticAction = (typeof AUTOMATIC_ACTIONS)[number];
 
 /** `detection[@severity[+]]=action`: detection is an id or a prefix ending in `*`; `+` means "or higher". */
@@ -72,7 +80,52 @@ export interface AutoActionRule {
   readonly action: AutomaticAction;
 }
 
-const DEFAULT_AUTO_ACTIONS = 'slack.audit.anomaly@critical=resetSessions';
+/**
+ * Slack's anomaly engine at medium or higher (session fingerprint mismatch, malware uploads, an
+ * unexpected admin action, or reasons configured as high): sign the flagged account out everywhere.
+ */
+const DEFAULT_AUTO_ACTIONS = 'slack.audit.anomaly@medium+=resetSessions';
+
+/** Where Slack's response_url points (https://api.slack.com/interactivity/handling#message_responses). */
+const DEFAULT_RESPONSE_URL_ORIGINS = 'https://hooks.slack.com,https://hooks.slack-gov.com';
+
+const boolSetting = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const text = (value ?? '').trim().toLowerCase();
+      if (text === '') return fallback;
+      if (text === 'true' || text === '1' || text === 'yes') return true;
+      if (text === 'false' || text === '0' || text === 'no') return false;
+      ctx.addIssue({ code: 'custom', message: `"${value ?? ''}" is not true or false` });
+      return z.NEVER;
+    });
+
+const originList = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const out: string[] = [];
+      for (const part of (value === undefined || value.trim() === '' ? fallback : value).split(',')) {
+        const text = part.trim();
+        if (text === '') continue;
+        let url: URL;
+        try {
+          url = new URL(text);
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `"${text}" is not a URL origin` });
+          return z.NEVER;
+        }
+        if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== text.replace(/\/$/, '')) {
+          ctx.addIssue({ code: 'custom', message: `"${text}" is not an origin such as https://hooks.slack.com` });
+          return z.NEVER;
+        }
+        out.push(url.origin);
+      }
+      return out;
+    });
 
 /** Meraki webhook alert types that start a collection cycle at once (uplink failover family). */
 const DEFAULT_EXPEDITE_ALERT_TYPES = 'failover_event,cellular_up,cellular_down,vrrp';
@@ -81,7 +134,10 @@ const DEFAULT_EXPEDITE_ALERT_TYPES = 'failover_event,cellular_up,cellular_down,v
 export function parseAutoActionRules(text: string): AutoActionRule[] {
   if (/^\s*none\s*$/i.test(text)) return [];
   const rules: AutoActionRule[] = [];
-  for (const part of text.split(/[,;]/).map((p) => p.trim()).filter((p) => p.length > 0)) {
+  for (const part of text
+    .split(/[,;]/)
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)) {
     const match = /^([a-z0-9._*-]+)(?:@([a-z]+)(\+)?)?=([a-zA-Z]+)$/.exec(part);
     const severity = match?.[2];
     const action = match?.[4];
@@ -146,6 +202,22 @@ const EnvSchema = z.object({
   // Incident response
   SENTRY_INCIDENT_ESCALATION_MINUTES: intSetting(15, 1, 1440),
   SENTRY_INCIDENT_SNOOZE_DAYS: intSetting(7, 1, 90),
+  SENTRY_INCIDENT_STALE_HOURS: intSetting(72, 1, 24 * 90),
+  SENTRY_INCIDENT_AUTO_ACTION_MAX_AGE_MINUTES: intSetting(240, 1, 7 * 24 * 60),
+  SENTRY_INCIDENT_MAX_NEW_PER_DETECTION: intSetting(10, 1, 1000),
+  SENTRY_AUTO_ACTIONS_PER_HOUR: intSetting(5, 0, 1000),
+  SENTRY_AUTO_ACTIONS_PER_TARGET_PER_HOUR: intSetting(1, 0, 100),
+  // Guardrails and the proofs that tie actions to verified Slack clicks and dispatched findings
+  SENTRY_RESPONSE_SIGNING_KEY: optionalText,
+  SENTRY_RESPONSE_PROTECT_ADMINS: boolSetting(true),
+  SENTRY_RESPONSE_PROTECTED_USERS: csv,
+  SENTRY_RESPONSE_PROTECTED_IPS: csv.superRefine((list, ctx) => {
+    for (const entry of list) {
+      if (parseCidr(entry) === undefined) ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP or CIDR` });
+    }
+  }),
+  SENTRY_RESPONSE_PROTECTED_CLIENTS: csv,
+  SENTRY_SLACK_RESPONSE_URL_ORIGINS: originList(DEFAULT_RESPONSE_URL_ORIGINS),
   SENTRY_INCIDENT_AUTO_ACTIONS: z
     .string()
     .optional()
@@ -191,6 +263,7 @@ const EnvSchema = z.object({
   SENTRY_MERAKI_INVENTORY_EVERY_CYCLES: intSetting(60, 1, 100_000),
   SENTRY_MERAKI_UPLINK_FULL_SNAPSHOT_MINUTES: intSetting(15, 1, 1440),
   SENTRY_MERAKI_WEBHOOK_NETWORKS: csv,
+  SENTRY_MERAKI_WEBHOOK_MAX_AGE_MINUTES: intSetting(1440, 5, 7 * 24 * 60),
   SENTRY_MERAKI_EXPEDITE_ALERT_TYPES: z
     .string()
     .optional()
@@ -249,6 +322,25 @@ export interface Config {
     readonly escalationMinutes: number;
     readonly snoozeDays: number;
     readonly autoActions: readonly AutoActionRule[];
+    /** An escalated or acknowledged incident with no activity for this long closes as stale. */
+    readonly staleAfterHours: number;
+    /** No automatic action for a finding whose newest event is older than this at escalation. */
+    readonly autoActionMaxAgeMinutes: number;
+    /** New incidents one detection may open per cycle; the rest are summarized in one message. */
+    readonly maxNewPerDetection: number;
+  };
+  /** Guardrails of response actions (docs/guardrails.md). */
+  readonly response: {
+    /** HMAC key of responder proofs and charters; derived from the signing secret when absent. */
+    readonly signingKey: string | undefined;
+    readonly protectAdmins: boolean;
+    readonly protectedUsers: readonly string[];
+    readonly protectedIps: readonly string[];
+    readonly protectedClients: readonly string[];
+    readonly autoActionsPerHour: number;
+    readonly autoActionsPerTargetPerHour: number;
+    /** Origins a click's response_url may point to; anything else falls back to chat.postEphemeral. */
+    readonly responseUrlOrigins: readonly string[];
   };
   readonly detectionsConfig: string | undefined;
   /** Telemetry the host sends on its own; only whether it is configured matters to the app. */
@@ -295,6 +387,8 @@ export interface Config {
       readonly uplinkFullSnapshotMinutes: number;
       /** Networks whose events arrive by webhook (not polled); ['all'] = every network. */
       readonly webhookNetworks: readonly string[];
+      /** Webhook alerts whose occurredAt is older than this are quarantined, not detected on. */
+      readonly webhookMaxAgeMinutes: number;
       readonly expediteAlertTypes: readonly string[];
     };
   };
@@ -303,7 +397,8 @@ export interface Config {
 const FIXES: Record<string, string> = {
   SENTRY_INGESTION_ENDPOINT:
     'set it to the data collection endpoint (or DCR logs ingestion endpoint) URL, e.g. https://<dce>.ingest.monitor.azure.com',
-  SENTRY_DCR_IMMUTABLE_ID: "set it to the data collection rule's immutableId (dcr-…), an output of the Bicep deployment",
+  SENTRY_DCR_IMMUTABLE_ID:
+    "set it to the data collection rule's immutableId (dcr-…), an output of the Bicep deployment",
   SENTRY_INGESTION_CONCURRENCY: 'use a whole number of upload requests in flight per stream from 1 to 32 (default 8)',
   SENTRY_SLACK_AUDIT_TOKEN:
     'set it to an org-level user token (xoxp-…) with the auditlogs:read scope, or remove slackAudit from SENTRY_SOURCES',
@@ -322,8 +417,19 @@ const FIXES: Record<string, string> = {
   SENTRY_SLACK_AUDIT_RUN_SECONDS: 'use a whole number of seconds from 10 to 540 (default 120)',
   SENTRY_COLLECTOR_TIMEOUT_SECONDS: 'use a whole number of seconds from 1 to 120 (default 30)',
   SENTRY_MIN_CYCLE_GAP_SECONDS: 'use a whole number of seconds from 1 to 3600 (default 15)',
-  SENTRY_MERAKI_MAX_CALLS_PER_CYCLE: 'use a whole number of requests per organization per cycle from 1 to 50 (default 2)',
+  SENTRY_MERAKI_MAX_CALLS_PER_CYCLE:
+    'use a whole number of requests per organization per cycle from 1 to 50 (default 2)',
   SENTRY_INCIDENT_AUTO_ACTIONS: `use comma-separated detection[@severity[+]]=action rules, e.g. ${DEFAULT_AUTO_ACTIONS}, or none`,
+  SENTRY_INCIDENT_STALE_HOURS: 'use a whole number of hours from 1 to 2160 (default 72)',
+  SENTRY_INCIDENT_AUTO_ACTION_MAX_AGE_MINUTES: 'use a whole number of minutes from 1 to 10080 (default 240)',
+  SENTRY_INCIDENT_MAX_NEW_PER_DETECTION:
+    'use a whole number of incidents per detection per cycle from 1 to 1000 (default 10)',
+  SENTRY_AUTO_ACTIONS_PER_HOUR: 'use a whole number from 0 (no automatic actions) to 1000 (default 5)',
+  SENTRY_AUTO_ACTIONS_PER_TARGET_PER_HOUR: 'use a whole number from 0 to 100 (default 1)',
+  SENTRY_RESPONSE_PROTECT_ADMINS: 'use true (default: admins are never acted on) or false',
+  SENTRY_RESPONSE_PROTECTED_IPS: 'use a comma-separated list of IPs or CIDRs, e.g. 198.51.100.0/24,2001:db8::/32',
+  SENTRY_SLACK_RESPONSE_URL_ORIGINS: `use comma-separated origins with no path, e.g. ${DEFAULT_RESPONSE_URL_ORIGINS}`,
+  SENTRY_MERAKI_WEBHOOK_MAX_AGE_MINUTES: 'use a whole number of minutes from 5 to 10080 (default 1440)',
   storage:
     'set SENTRY_STORAGE_CONNECTION (a Table Storage connection string) or AzureWebJobsStorage, or AzureWebJobsStorage__accountName for identity-based access',
 };
@@ -339,7 +445,10 @@ function storageFrom(env: Env, problems: string[]): Config['storage'] {
     return { kind: 'identity', tableEndpoint: env.AzureWebJobsStorage__tableServiceUri };
   }
   if (env.AzureWebJobsStorage__accountName !== undefined) {
-    return { kind: 'identity', tableEndpoint: `https://${env.AzureWebJobsStorage__accountName}.table.core.windows.net` };
+    return {
+      kind: 'identity',
+      tableEndpoint: `https://${env.AzureWebJobsStorage__accountName}.table.core.windows.net`,
+    };
   }
   problems.push(`Table Storage is not configured: ${fixFor('storage')}.`);
   return { kind: 'connectionString', connectionString: '' };
@@ -420,6 +529,19 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
       escalationMinutes: env.SENTRY_INCIDENT_ESCALATION_MINUTES,
       snoozeDays: env.SENTRY_INCIDENT_SNOOZE_DAYS,
       autoActions: env.SENTRY_INCIDENT_AUTO_ACTIONS,
+      staleAfterHours: env.SENTRY_INCIDENT_STALE_HOURS,
+      autoActionMaxAgeMinutes: env.SENTRY_INCIDENT_AUTO_ACTION_MAX_AGE_MINUTES,
+      maxNewPerDetection: env.SENTRY_INCIDENT_MAX_NEW_PER_DETECTION,
+    },
+    response: {
+      signingKey: env.SENTRY_RESPONSE_SIGNING_KEY,
+      protectAdmins: env.SENTRY_RESPONSE_PROTECT_ADMINS,
+      protectedUsers: env.SENTRY_RESPONSE_PROTECTED_USERS,
+      protectedIps: env.SENTRY_RESPONSE_PROTECTED_IPS,
+      protectedClients: env.SENTRY_RESPONSE_PROTECTED_CLIENTS,
+      autoActionsPerHour: env.SENTRY_AUTO_ACTIONS_PER_HOUR,
+      autoActionsPerTargetPerHour: env.SENTRY_AUTO_ACTIONS_PER_TARGET_PER_HOUR,
+      responseUrlOrigins: env.SENTRY_SLACK_RESPONSE_URL_ORIGINS,
     },
     detectionsConfig: env.SENTRY_DETECTIONS_CONFIG,
     observability: { applicationInsightsConnectionString: env.APPLICATIONINSIGHTS_CONNECTION_STRING },
@@ -443,6 +565,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
         inventoryEveryCycles: env.SENTRY_MERAKI_INVENTORY_EVERY_CYCLES,
         uplinkFullSnapshotMinutes: env.SENTRY_MERAKI_UPLINK_FULL_SNAPSHOT_MINUTES,
         webhookNetworks: env.SENTRY_MERAKI_WEBHOOK_NETWORKS,
+        webhookMaxAgeMinutes: env.SENTRY_MERAKI_WEBHOOK_MAX_AGE_MINUTES,
         expediteAlertTypes: env.SENTRY_MERAKI_EXPEDITE_ALERT_TYPES,
       },
     },

@@ -12,6 +12,15 @@ import { z } from 'zod';
 
 import type { JsonValue } from '../transforms/columns';
 import type { MerakiDeviceRow, MerakiEventRow, MerakiUplinkRow, SlackAuditRow } from '../transforms/streams';
+import {
+  type EntityDeclaration,
+  type EntityRole,
+  merakiParties,
+  type Party,
+  slackAuditParties,
+  type Stance,
+  STANCES,
+} from './entities';
 import type { FindingSummary } from './observer';
 import { countCrossing, distinctCrossing } from './window-math';
 
@@ -48,6 +57,12 @@ export interface Observation {
   label?: string;
   /** Small facts about the subject's latest context (email, IP, user agent…); the newest wins. */
   facts?: Readonly<Record<string, string>>;
+  /**
+   * Who took part in this item (see entities.ts). Omitted: the parties of the matched row (its actor,
+   * the user it acted on, its source IP; a Meraki row's device and client). Roles the detection does
+   * not declare are dropped.
+   */
+  parties?: readonly Party[];
 }
 
 /**
@@ -80,6 +95,14 @@ export interface OverflowState {
   estimate: number;
 }
 
+/** A party as read back from state: its first and last time across the window's buckets. */
+export interface PartyState extends Party {
+  t: number;
+  tMax: number;
+  /** Session ids, newest last. */
+  sessions?: string[] | undefined;
+}
+
 /** Everything known about one dedupe key of one detection. */
 export interface SubjectWindow {
   detectionId: string;
@@ -89,6 +112,8 @@ export interface SubjectWindow {
   /** Sorted by t, then item. */
   items: readonly ItemState[];
   overflow: readonly OverflowState[];
+  /** The parties of the window's items (absent in windows built by hand: none known). */
+  parties?: readonly PartyState[];
 }
 
 export interface EvaluateEnv {
@@ -115,6 +140,8 @@ export interface Crossing {
 export interface Presentation {
   title: string;
   severity: Severity;
+  /** One sentence a responder reads first: why this fired (what was seen against what threshold). */
+  why: string;
   evidence: Record<string, JsonValue>;
 }
 
@@ -154,6 +181,11 @@ export interface DetectionSpec<Shape extends z.ZodRawShape> {
   streams: readonly DetectionStream[];
   /** For slackAudit: the actions `match` can accept (lets the observer skip the rest cheaply). Omit to see every row. */
   actions?: readonly string[];
+  /**
+   * The roles its findings are about and how each is treated (entities.ts): only a `suspect` role
+   * can be the target of a response action. Required, so every rule says whom it accuses.
+   */
+  entities: EntityDeclaration;
   config: Shape;
   match(input: MatchInput, config: DetectionConfig<Shape>): MatchOutput | readonly MatchOutput[] | null;
   window: WindowRule<DetectionConfig<Shape>>;
@@ -184,6 +216,7 @@ export interface Detection {
   readonly mitre: readonly string[];
   readonly streams: readonly DetectionStream[];
   readonly actions: readonly string[] | undefined;
+  readonly entities: EntityDeclaration;
   readonly kind: WindowRule<unknown>['kind'];
   /** Strict: an unknown field is an error, so a typo never silently keeps a default. */
   readonly configSchema: z.ZodObject;
@@ -217,6 +250,11 @@ export function defineDetection<Shape extends z.ZodRawShape>(spec: DetectionSpec
     if (!MITRE_PATTERN.test(technique))
       throw new Error(`detection ${spec.id}: MITRE entry ${technique} is not TA####:T####[.###]`);
   }
+  for (const [role, stance] of Object.entries(spec.entities)) {
+    if (!(STANCES as readonly string[]).includes(stance))
+      throw new Error(`detection ${spec.id}: role ${role} has stance ${stance}, not one of ${STANCES.join('|')}`);
+  }
+  const declared = new Set(Object.keys(spec.entities) as EntityRole[]);
   const schema = z.strictObject({ ...BaseShape, ...spec.config });
   const parse = (overrides: unknown): DetectionConfig<Shape> => schema.parse(overrides ?? {}) as DetectionConfig<Shape>;
   const defaults = Object.freeze(parse({}));
@@ -230,6 +268,7 @@ export function defineDetection<Shape extends z.ZodRawShape>(spec: DetectionSpec
     mitre: spec.mitre,
     streams: spec.streams,
     actions: spec.actions,
+    entities: Object.freeze({ ...spec.entities }),
     kind: spec.window.kind,
     configSchema: schema,
     defaults,
@@ -257,7 +296,13 @@ export function defineDetection<Shape extends z.ZodRawShape>(spec: DetectionSpec
           if (actionSet !== undefined && input.stream === 'slackAudit' && !actionSet.has(input.row.Action)) return [];
           const out = spec.match(input, config);
           if (out === null) return [];
-          return isList(out) ? out : [out];
+          const list = isList(out) ? out : [out];
+          let rowParties: Party[] | undefined;
+          return list.map((o) => {
+            if ('needs' in o) return o;
+            const parties = (o.parties ?? (rowParties ??= partiesOf(input))).filter((p) => declared.has(p.role));
+            return { ...o, parties };
+          });
         },
         evaluate(window: SubjectWindow, env: EvaluateEnv): Crossing | null {
           if (rule.kind === 'custom') return rule.evaluate(window, config, env);
@@ -273,6 +318,7 @@ export function defineDetection<Shape extends z.ZodRawShape>(spec: DetectionSpec
             title: custom.title ?? `${spec.title}: ${name}`,
             // An explicit severity in the configuration wins over the detection's dynamic one.
             severity: config.severity ?? custom.severity ?? spec.severity,
+            why: custom.why ?? defaultWhy(rule, config, crossing, windowSeconds),
             evidence: { ...defaultEvidence(crossing, window), ...custom.evidence },
           };
         },
@@ -284,6 +330,35 @@ export function defineDetection<Shape extends z.ZodRawShape>(spec: DetectionSpec
 
 function isList(value: MatchOutput | readonly MatchOutput[]): value is readonly MatchOutput[] {
   return Array.isArray(value);
+}
+
+function partiesOf(input: MatchInput): Party[] {
+  return input.stream === 'slackAudit' ? slackAuditParties(input.row) : merakiParties(input.row);
+}
+
+/** A window length in words: `5 min`, `24 h`, `7 days`. */
+export function spanText(seconds: number): string {
+  if (seconds % 86_400 === 0 && seconds >= 2 * 86_400) return `${seconds / 86_400} days`;
+  if (seconds % 3_600 === 0 && seconds >= 3_600) return `${seconds / 3_600} h`;
+  return `${Math.round(seconds / 60)} min`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The default "why": what the rule counts against its threshold, from its kind. */
+function defaultWhy<C>(rule: WindowRule<C>, config: C, crossing: Crossing, windowSeconds: number): string {
+  if (rule.kind === 'custom') return `${plural(crossing.count, 'matching event')} met the rule's condition.`;
+  const threshold = rule.threshold(config);
+  if (threshold === 0) return 'Any single matching event raises this finding; repeats within the window are merged.';
+  const what = rule.kind === 'count' ? 'events' : 'distinct values';
+  return `${crossing.count} ${what} within ${spanText(windowSeconds)}, above the threshold of ${threshold}.`;
+}
+
+/** Whether a stance allows response actions on its role. */
+export function actionable(stance: Stance | undefined): boolean {
+  return stance === 'suspect';
 }
 
 const EVIDENCE_ITEMS = 20;

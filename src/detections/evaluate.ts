@@ -15,8 +15,18 @@ import { createHash } from 'node:crypto';
 import type { JsonValue } from '../transforms/columns';
 import { type FindingRow, streams } from '../transforms/streams';
 import type { StoredBucket } from '../state/windows';
-import type { ConfiguredDetection, ItemState, OverflowState, Severity, Subject, SubjectWindow } from './define';
+import type {
+  ConfiguredDetection,
+  ItemState,
+  OverflowState,
+  PartyState,
+  Severity,
+  Subject,
+  SubjectWindow,
+} from './define';
+import { type EntityRole, type FindingEntity, mergeEntities, ROLE_TYPES } from './entities';
 import type { FindingSummary, FindingContext } from './observer';
+import { evidenceFacts } from './evidence';
 import { maxSeverity } from './severity';
 
 /** What the findings store keeps per finding; a (detection, dedupe key) has one per separate incident. */
@@ -46,6 +56,13 @@ export interface FindingRecord {
   /** The subject window's latest facts (actor email, IP, user agent; device network, model). */
   facts?: Record<string, string>;
   evidence: Record<string, JsonValue>;
+  /** One sentence: why the detection fired (absent on records saved before it existed). */
+  why?: string;
+  /**
+   * Who the finding is about, by role, with the detection's stance (entities.ts): the only source of
+   * response targets. Absent on records saved before entities existed (no target then).
+   */
+  entities?: FindingEntity[];
   eventIds: string[];
   sourceOrg: string;
   createdCycle: string;
@@ -86,7 +103,14 @@ export function windowsFrom(buckets: readonly StoredBucket[]): {
 } {
   const grouped = new Map<
     string,
-    { window: SubjectWindow; items: ItemState[]; overflow: OverflowState[]; factsT: number; subjectBucket: number }
+    {
+      window: SubjectWindow;
+      items: ItemState[];
+      overflow: OverflowState[];
+      parties: PartyState[];
+      factsT: number;
+      subjectBucket: number;
+    }
   >();
   const earliest = new Map<string, number>();
   for (const b of buckets) {
@@ -97,6 +121,7 @@ export function windowsFrom(buckets: readonly StoredBucket[]): {
       window: { detectionId: b.detectionId, dedupeKey: b.dedupeKey, subject, facts: {}, items: [], overflow: [] },
       items: [],
       overflow: [],
+      parties: [],
       factsT: -Infinity,
       subjectBucket: -Infinity,
     };
@@ -116,11 +141,28 @@ export function windowsFrom(buckets: readonly StoredBucket[]): {
     }
     if (b.overflowEstimate > 0)
       g.overflow.push({ bucket: b.bucket, bucketEnd: b.bucket + b.bucketSeconds, estimate: b.overflowEstimate });
+    for (const [key, [t, tMax, d]] of Object.entries(b.parties ?? {})) {
+      const bar = key.indexOf('|');
+      const role = key.slice(0, bar) as EntityRole;
+      if (!(role in ROLE_TYPES)) continue;
+      const party: PartyState = { role, id: key.slice(bar + 1), t, tMax };
+      if (d.n !== undefined) party.name = d.n;
+      if (d.e !== undefined) party.email = d.e;
+      if (d.s !== undefined && d.s.length > 0) party.sessions = [...d.s];
+      if (d.o !== undefined || d.w !== undefined || d.wn !== undefined) {
+        party.network = {
+          ...(d.o === undefined ? {} : { organizationId: d.o }),
+          ...(d.w === undefined ? {} : { networkId: d.w }),
+          ...(d.wn === undefined ? {} : { networkName: d.wn }),
+        };
+      }
+      g.parties.push(party);
+    }
   }
   const windows: SubjectWindow[] = [];
   for (const g of grouped.values()) {
     g.items.sort((a, b) => a.t - b.t || (a.item < b.item ? -1 : a.item > b.item ? 1 : a.bucket - b.bucket));
-    windows.push({ ...g.window, items: g.items, overflow: g.overflow });
+    windows.push({ ...g.window, items: g.items, overflow: g.overflow, parties: g.parties });
   }
   windows.sort((a, b) =>
     a.detectionId < b.detectionId ? -1 : a.detectionId > b.detectionId ? 1 : a.dedupeKey < b.dedupeKey ? -1 : 1,
@@ -320,6 +362,7 @@ function judgeWindow(
         .slice(-EVENT_ID_SAMPLE)
         .map((i) => i.item);
       const sourceOrg = window.facts.org;
+      const entities = entitiesOf(detection, window, firstSeen, lastSeen);
       if (before !== undefined && crossing.firstSeen <= before.lastEventT + W) {
         Object.assign(before, {
           severity: maxSeverity([before.severity, shown.severity], shown.severity),
@@ -330,6 +373,8 @@ function judgeWindow(
           subject: { ...window.subject },
           facts: { ...window.facts },
           evidence: shown.evidence,
+          why: shown.why,
+          entities: mergeEntities(before.entities ?? [], entities),
           eventIds: [...before.eventIds.filter((id) => !eventIds.includes(id)), ...eventIds].slice(-EVENT_ID_SAMPLE),
           sourceOrg: sourceOrg ?? before.sourceOrg,
         });
@@ -340,6 +385,7 @@ function judgeWindow(
           severity: maxSeverity([after.severity, shown.severity], shown.severity),
           count: Math.max(after.count + newItems, crossing.count),
           firstSeen: Math.min(after.firstSeen, firstSeen),
+          entities: mergeEntities(after.entities ?? [], entities),
           eventIds: [...eventIds.filter((id) => !after.eventIds.includes(id)), ...after.eventIds].slice(
             -EVENT_ID_SAMPLE,
           ),
@@ -360,6 +406,8 @@ function judgeWindow(
           subject: { ...window.subject },
           facts: { ...window.facts },
           evidence: shown.evidence,
+          why: shown.why,
+          entities,
           eventIds,
           sourceOrg: sourceOrg ?? 'sentry',
           createdCycle: env.cycleId,
@@ -387,6 +435,39 @@ function judgeWindow(
     });
   }
   return out;
+}
+
+/**
+ * The window's parties seen within [from, to] (a finding's span), as entities with the stance the
+ * detection declares for their role. Party times are per bucket, so a party is only taken from the
+ * buckets where it was actually seen overlapping the span.
+ */
+export function entitiesOf(
+  detection: Pick<ConfiguredDetection, 'detection'>,
+  window: Pick<SubjectWindow, 'parties'>,
+  from: number,
+  to: number,
+): FindingEntity[] {
+  const declared = detection.detection.entities;
+  const list: FindingEntity[] = [];
+  for (const p of window.parties ?? []) {
+    const stance = declared[p.role];
+    if (stance === undefined || p.t > to || p.tMax < from) continue;
+    const entity: FindingEntity = {
+      role: p.role,
+      type: ROLE_TYPES[p.role],
+      stance,
+      id: p.id,
+      firstSeen: Math.max(p.t, from),
+      lastSeen: Math.min(p.tMax, to),
+    };
+    if (p.name !== undefined) entity.name = p.name;
+    if (p.email !== undefined) entity.email = p.email;
+    if (p.sessions !== undefined && p.sessions.length > 0) entity.sessions = [...p.sessions];
+    if (p.network !== undefined) entity.network = { ...p.network };
+    list.push(entity);
+  }
+  return mergeEntities([], list);
 }
 
 function iso(seconds: number): string {
@@ -418,17 +499,9 @@ export function findingContext(
     org: r.sourceOrg,
     source: r.detectionId.startsWith('meraki.') ? 'meraki' : 'slackAudit',
   };
-  const userId = facts.actorId ?? (r.subject.type === 'user' ? r.subject.id : undefined);
-  if (userId !== undefined) {
-    context.user = { id: userId };
-    const name = facts.actorName ?? (r.subject.type === 'user' ? r.subject.name : undefined);
-    if (name !== undefined) context.user.name = name;
-    if (facts.actorEmail !== undefined) context.user.email = facts.actorEmail;
-  }
   const ip = facts.ip ?? (r.subject.type === 'ip' ? r.subject.id : undefined);
   if (ip !== undefined) context.ips = [ip];
   if (facts.userAgent !== undefined) context.userAgents = [facts.userAgent];
-  if (facts.sessionId !== undefined) context.sessionIds = [facts.sessionId];
   if (facts.action !== undefined) context.actions = [facts.action];
   if (r.subject.type === 'device' || facts.networkId !== undefined) {
     const meraki: NonNullable<FindingContext['meraki']> = {};
@@ -456,10 +529,12 @@ export function toSummary(r: FindingRecord, detection?: { title: string; mitre: 
     lastSeen: iso(r.lastSeen),
     isNew: r.isNew,
     subject: { ...r.subject },
+    entities: (r.entities ?? []).map((e) => ({ ...e })),
     context: findingContext(r),
-    evidence: boundedEvidence(r.evidence),
+    evidence: evidenceFacts(boundedEvidence(r.evidence)),
     eventIds: r.eventIds.slice(-SUMMARY_EVENT_IDS),
   };
+  if (r.why !== undefined) summary.why = r.why;
   if (detection !== undefined) {
     summary.detectionTitle = detection.title;
     summary.mitre = detection.mitre.slice(0, 10);

@@ -5,6 +5,8 @@
  * an orchestration boundary.
  */
 import type { RowsByStream, StreamKey } from '../transforms/streams';
+import type { FindingEntity } from './entities';
+import type { EvidenceFact } from './evidence';
 
 export interface RowObserver {
   /** Pure and cheap: called for every valid row, in stream order. */
@@ -38,18 +40,22 @@ export interface FindingSummary {
   /** What a responder needs to act without opening Azure (kept small: it crosses orchestration history). */
   detectionTitle?: string;
   subject?: { type: string; id: string; name?: string };
+  /** Who the finding is about, by role and stance: the only source of response targets. */
+  entities?: FindingEntity[];
+  /** One sentence: why the detection fired. */
+  why?: string;
   context?: FindingContext;
-  evidence?: Record<string, unknown>;
+  /** Labelled facts for the responder (the structured evidence lands in SentryFinding_CL). */
+  evidence?: EvidenceFact[];
   /** A few source event ids (newest last). */
   eventIds?: string[];
   mitre?: string[];
 }
 
-/** Who / what / where of a finding, in the shape the incident workflow renders. */
+/** Where / how of a finding (who is in `entities`), in the shape the incident workflow renders. */
 export interface FindingContext {
   source?: string;
   org?: string;
-  user?: { id: string; name?: string; email?: string };
   ips?: string[];
   userAgents?: string[];
   sessionIds?: string[];

@@ -5,10 +5,18 @@
  * nothing, because windows are sets of event ids / values.
  */
 import type { Config } from '../config';
-import { type BucketData, addItem, TableWindowStore, type WindowStore } from '../state/windows';
+import {
+  type BucketData,
+  addItem,
+  addParty,
+  type PartyDetails,
+  TableWindowStore,
+  type WindowStore,
+} from '../state/windows';
 import type { RowsByStream, StreamKey } from '../transforms/streams';
 import { configuredDetections } from './config';
 import type { ConfiguredDetection, DetectionStream, FileChannelsRequest, MatchInput, Observation } from './define';
+import { type Party, partyKey } from './entities';
 import type { ObserverContext, RowObserver } from './observer';
 
 /** Resolves a file's channel ids (`files.info` behind a cache); `undefined` when it cannot be known. */
@@ -53,6 +61,18 @@ function buildIndex(detections: readonly ConfiguredDetection[]): Index {
   return { byStream, byAction, anyAction };
 }
 
+/** How a party is kept in a bucket (windows.ts `PartyDetails`). */
+export function details(p: Party): PartyDetails {
+  const out: PartyDetails = {};
+  if (p.name !== undefined) out.n = p.name;
+  if (p.email !== undefined) out.e = p.email;
+  if (p.sessionId !== undefined) out.s = [p.sessionId];
+  if (p.network?.organizationId !== undefined) out.o = p.network.organizationId;
+  if (p.network?.networkId !== undefined) out.w = p.network.networkId;
+  if (p.network?.networkName !== undefined) out.wn = p.network.networkName;
+  return out;
+}
+
 /** The observer a collector activity feeds (see `RowObserver`). */
 export function createRowObserver(config: Config, ctx: ObserverContext, deps: ObserverDeps = {}): RowObserver {
   const detections = deps.detections ?? configuredDetections(config.detectionsConfig);
@@ -82,6 +102,8 @@ export function createRowObserver(config: Config, ctx: ObserverContext, deps: Ob
       pending.set(key, data);
     }
     addItem(data, o.item, o.t, o.t, o.label);
+    if (o.parties !== undefined)
+      for (const p of o.parties) addParty(data, partyKey(p.role, p.id), o.t, o.t, details(p));
     if (o.subject.name !== undefined) data.subject = { ...o.subject };
     if (o.facts !== undefined && (data.facts === undefined || o.t >= data.facts.t)) {
       data.facts = { t: o.t, values: { ...o.facts, org: ctx.org } };

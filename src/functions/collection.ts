@@ -15,6 +15,9 @@ import { ingestionClient } from '../ingestion/client';
 import { backfillOrchestrator } from '../orchestrators/backfill';
 import { cycleOrchestrator } from '../orchestrators/cycle';
 import { ActivityNames, CYCLE_INSTANCE_ID, EventNames, OrchestratorNames } from '../orchestrators/names';
+import { TableLease } from '../state/locks';
+import { UplinkSnapshotStore } from '../state/meraki-state';
+import type { Config } from '../config';
 import { ensureCycleRunning, handleBackfill } from './handlers/cycle-control';
 import { handleMerakiWebhook } from './handlers/meraki-webhook';
 
@@ -49,8 +52,19 @@ df.app.client.http('startBackfill', {
   route: 'ops/backfill',
   methods: ['POST'],
   authLevel: 'function',
-  handler: (request, client) => handleBackfill(request, client, Date.now()),
+  handler: (request, client) => handleBackfill(request, client, Date.now(), new TableLease(getConfig(), 'backfill')),
 });
+
+/** Appliance serials of an organization, from its last uplink snapshot (cached a minute per process). */
+const serialCache = new Map<string, { at: number; serials: ReadonlySet<string> }>();
+async function knownSerials(config: Config, org: string): Promise<ReadonlySet<string>> {
+  const hit = serialCache.get(org);
+  if (hit !== undefined && Date.now() - hit.at < 60_000) return hit.serials;
+  const snapshot = await new UplinkSnapshotStore(config).load(org);
+  const serials = new Set(Object.values(snapshot?.uplinks ?? {}).map((u) => u.serial));
+  serialCache.set(org, { at: Date.now(), serials });
+  return serials;
+}
 
 df.app.client.http('merakiWebhook', {
   route: 'meraki/webhook',
@@ -64,6 +78,7 @@ df.app.client.http('merakiWebhook', {
       ingestion: ingestionClient(config),
       createObserver: (ctx) => createRowObserver(config, ctx),
       raiseExpedite: (data) => client.raiseEvent(CYCLE_INSTANCE_ID, EventNames.expedite, data),
+      knownSerials: (org) => knownSerials(config, org),
       log: (level, message) => {
         const line = redactSecrets(message);
         if (level === 'error') context.error(line);

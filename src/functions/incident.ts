@@ -14,9 +14,15 @@ import {
 } from '../activities/incident-alert';
 import { incidentDeps } from '../activities/incident-deps';
 import { recordResponseActivity } from '../activities/record-response';
-import { authorizeResponderActivity, runResponseActionActivity } from '../activities/response-action';
+import {
+  authorizeResponderActivity,
+  checkTargetsActivity,
+  runResponseActionActivity,
+} from '../activities/response-action';
 import { incidentOrchestrator } from '../orchestrators/incident';
 import { ActivityNames, OrchestratorNames } from '../orchestrators/names';
+import { heldBackMessage } from '../slack/blocks/held-back';
+import { callSlack } from '../slack/web-client';
 
 df.app.orchestration(OrchestratorNames.incident, incidentOrchestrator);
 
@@ -30,6 +36,19 @@ df.app.activity(ActivityNames.dispatchIncidents, {
       isSnoozed: (detectionId, subject, now) => deps.snoozes.isSnoozed(detectionId, subject, now),
       summary: (incidentId) => deps.incidents.getSummary(incidentId),
       now: deps.now,
+      responseKey: deps.responseKey,
+      postHeldBack: async (heldBack) => {
+        const channel = deps.config.slack.incidentChannel;
+        if (channel === undefined) return;
+        const content = heldBackMessage(heldBack);
+        await callSlack(deps.bot(), 'chat.postMessage', {
+          channel,
+          text: content.text,
+          blocks: content.blocks,
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+      },
     };
   }),
 });
@@ -37,5 +56,6 @@ df.app.activity(ActivityNames.publishIncidentAlert, { handler: publishIncidentAl
 df.app.activity(ActivityNames.postIncidentReply, { handler: postIncidentReplyActivity });
 df.app.activity(ActivityNames.notifyResponder, { handler: notifyResponderActivity });
 df.app.activity(ActivityNames.authorizeResponder, { handler: authorizeResponderActivity });
+df.app.activity(ActivityNames.checkTargets, { handler: checkTargetsActivity });
 df.app.activity(ActivityNames.runResponseAction, { handler: runResponseActionActivity });
 df.app.activity(ActivityNames.recordResponse, { handler: recordResponseActivity });

@@ -6,6 +6,7 @@
 import * as df from 'durable-functions';
 
 import { handleOpsStatus, handleRunCycle } from '../ops/handlers';
+import { checkDeclaredLength } from './http-body';
 import { registerLogScopeHook, scopedLogger } from '../ops/log';
 import { CYCLE_INSTANCE_ID } from '../orchestrators/names';
 
@@ -15,7 +16,9 @@ df.app.client.http('opsStatus', {
   route: 'ops/status',
   methods: ['GET'],
   authLevel: 'function',
-  handler: (_request, client, context) => {
+  handler: (request, client, context) => {
+    const tooLarge = checkDeclaredLength(request);
+    if (tooLarge !== undefined && !tooLarge.ok) return Promise.resolve(tooLarge.response);
     const log = scopedLogger(context);
     return handleOpsStatus({
       durable: client,
@@ -31,6 +34,9 @@ df.app.client.http('runCycle', {
   methods: ['POST'],
   authLevel: 'function',
   handler: (request, client, context) => {
+    // The endpoint reads no body: one over the cap is refused unread, like every trigger's.
+    const tooLarge = checkDeclaredLength(request);
+    if (tooLarge !== undefined && !tooLarge.ok) return Promise.resolve(tooLarge.response);
     const log = scopedLogger(context, { instanceId: CYCLE_INSTANCE_ID });
     return handleRunCycle(request, client, new Date(), (message) => {
       log.info(message);

@@ -1,9 +1,11 @@
 import { HttpRequest } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 
+import { TEST_RESPONSE_KEY } from '../../test/helpers/incidents';
 import { ActionIds, encodeButtonValue } from '../slack/action-ids';
 import { computeSlackSignature } from '../slack/verify';
 import type { ResponderActionEvent } from '../response/model';
+import { verifyResponderEvent } from '../response/proofs';
 import { MemoryReplayGuard, type ReplayGuard } from '../state/signatures';
 import { handleSlackInteractivity, type InteractivityDeps } from './slack-interactivity';
 
@@ -49,6 +51,7 @@ function setup(replay: ReplayGuard = new MemoryReplayGuard(), raise?: Interactiv
   const logs: string[] = [];
   const deps: InteractivityDeps = {
     signingSecret: SECRET,
+    responseKey: TEST_RESPONSE_KEY,
     replay,
     raise:
       raise ??
@@ -63,7 +66,7 @@ function setup(replay: ReplayGuard = new MemoryReplayGuard(), raise?: Interactiv
 }
 
 describe('POST /api/slack/interactivity', () => {
-  it('verifies, acknowledges with 200 and hands the click to its incident', async () => {
+  it('verifies, acknowledges with 200 and hands the click to its incident with a proof of it', async () => {
     const { deps, raised } = setup();
     const response = await handleSlackInteractivity(signed(), deps);
     expect(response.status).toBe(200);
@@ -78,9 +81,35 @@ describe('POST /api/slack/interactivity', () => {
           channel: 'C0ALERTS1',
           messageTs: '1772445600.000100',
           receivedAt: new Date(NOW_MS).toISOString(),
+          proof: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
         },
       },
     ]);
+    const [handed] = raised;
+    if (handed === undefined) throw new Error('nothing raised');
+    // The incident can verify it; the same event for another incident does not verify.
+    expect(verifyResponderEvent(TEST_RESPONSE_KEY, 'incident-meraki.x-1', handed.event, NOW_MS)).toEqual({ ok: true });
+    expect(verifyResponderEvent(TEST_RESPONSE_KEY, 'incident-meraki.x-2', handed.event, NOW_MS)).toMatchObject({
+      ok: false,
+    });
+  });
+
+  it('checks the signature headers before reading the body, and refuses a body over 1 MB with 413', async () => {
+    const { deps, raised } = setup();
+    const unsigned = request(BODY, {});
+    expect((await handleSlackInteractivity(unsigned, deps)).status).toBe(401);
+    expect(unsigned.bodyUsed).toBe(false);
+    const huge = request(BODY, {
+      'x-slack-request-timestamp': String(NOW),
+      'x-slack-signature': computeSlackSignature(SECRET, NOW, BODY),
+      'content-length': String(5 * 1024 * 1024),
+    });
+    expect((await handleSlackInteractivity(huge, deps)).status).toBe(413);
+    expect(huge.bodyUsed).toBe(false);
+    // Without a declared length (chunked), reading stops past the cap.
+    const padded = `${BODY}&pad=${'x'.repeat(1024 * 1024)}`;
+    expect((await handleSlackInteractivity(signed(padded), deps)).status).toBe(413);
+    expect(raised).toEqual([]);
   });
 
   it('refuses a replay of the same signed request, even within the window', async () => {

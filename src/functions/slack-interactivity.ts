@@ -1,11 +1,14 @@
 /**
  * `POST /api/slack/interactivity`: Slack's Request URL for button clicks. Anonymous (Slack cannot
- * send a function key); the `v0` signature is the authentication. Verify → ack → hand off:
- * the raw body is read once, the signature and its 5-minute window are checked, the signature is
- * claimed in the replay store (Table Storage, so a replay is refused on every instance), the payload
- * is parsed, and each Sentry button click is raised on its incident as `responderAction`. No Slack
- * API call happens here: whether the user may act is decided by the incident after this answers 200.
- * Forged, stale and replayed requests get 401 and change nothing.
+ * send a function key); the `v0` signature is the authentication. Headers → verify → ack → hand off:
+ * the signature headers and the timestamp's 5-minute window are checked before the body is read
+ * (401), a body over 1 MB is refused with 413 without being buffered, the raw body is read once and
+ * its signature checked, the signature is claimed in the replay store (Table Storage, so a replay is
+ * refused on every instance), the payload is parsed, and each Sentry button click is raised on its
+ * incident as `responderAction` with a proof (response/proofs.ts) over the incident id and the whole
+ * event: the incident acts only on events that carry one, so the Durable management API cannot stand
+ * in for a verified click. No Slack API call happens here: whether the user may act is decided by the
+ * incident after this answers 200. Forged, stale and replayed requests get 401 and change nothing.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
@@ -14,12 +17,16 @@ import { configStatus, getConfig } from '../config';
 import { isAppError } from '../errors';
 import { EventNames } from '../orchestrators/names';
 import type { ResponderActionEvent } from '../response/model';
+import { responseKey, signResponderEvent } from '../response/proofs';
 import { parseInteraction } from '../slack/interactivity';
-import { verifySlackSignature } from '../slack/verify';
+import { SIGNATURE_TOLERANCE_SEC, verifySlackSignature } from '../slack/verify';
 import { type ReplayGuard, SignatureReplayStore } from '../state/signatures';
+import { readBody } from './http-body';
 
 export interface InteractivityDeps {
   signingSecret: string | undefined;
+  /** The response key that signs the raised events (proofs.ts). */
+  responseKey: Buffer | undefined;
   replay: ReplayGuard;
   raise(instanceId: string, event: ResponderActionEvent): Promise<void>;
   nowMs(): number;
@@ -36,13 +43,35 @@ export async function handleSlackInteractivity(
   request: HttpRequest,
   deps: InteractivityDeps,
 ): Promise<HttpResponseInit> {
-  const rawBody = await request.text();
+  if (deps.signingSecret === undefined || deps.signingSecret === '' || deps.responseKey === undefined) {
+    deps.log('error', 'slack interactivity refused: SENTRY_SLACK_SIGNING_SECRET is not set');
+    return { status: 503, body: 'signing secret not configured' };
+  }
+  // Headers first: an unsigned or stale request is refused before its body is read.
+  const signature = request.headers.get('x-slack-signature');
+  const timestamp = request.headers.get('x-slack-request-timestamp');
+  const nowSec = Math.floor(deps.nowMs() / 1000);
+  if (
+    signature === null ||
+    timestamp === null ||
+    !/^\d{1,12}$/.test(timestamp.trim()) ||
+    Math.abs(nowSec - Number(timestamp.trim())) > SIGNATURE_TOLERANCE_SEC
+  ) {
+    deps.log('warn', 'slack interactivity refused: missing or stale signature headers');
+    return UNAUTHORIZED;
+  }
+  const body = await readBody(request);
+  if (!body.ok) {
+    deps.log('warn', `slack interactivity refused: body ${String(body.response.status)}`);
+    return body.response;
+  }
+  const rawBody = body.text;
   const verified = verifySlackSignature({
     signingSecret: deps.signingSecret,
     rawBody,
-    signature: request.headers.get('x-slack-signature'),
-    timestamp: request.headers.get('x-slack-request-timestamp'),
-    nowSec: Math.floor(deps.nowMs() / 1000),
+    signature,
+    timestamp,
+    nowSec,
   });
   if (!verified.ok) {
     deps.log(verified.reason === 'no_secret' ? 'error' : 'warn', `slack interactivity refused: ${verified.reason}`);
@@ -70,9 +99,10 @@ export async function handleSlackInteractivity(
     deps.log('info', `slack interactivity: ignored a ${interaction.interactionType} interaction`);
     return { status: 200 };
   }
+  const key = deps.responseKey;
   for (const { incidentId, event } of interaction.actions) {
     try {
-      await deps.raise(incidentId, event);
+      await deps.raise(incidentId, { ...event, proof: signResponderEvent(key, incidentId, event) });
     } catch (error) {
       // An incident that no longer exists cannot act; Slack still gets its 200 so the user sees no error page.
       deps.log(
@@ -91,6 +121,10 @@ export async function slackInteractivity(request: HttpRequest, context: Invocati
   const client = df.getClient(context);
   return handleSlackInteractivity(request, {
     signingSecret: config.slack.signingSecret,
+    responseKey: responseKey({
+      responseSigningKey: config.response.signingKey,
+      signingSecret: config.slack.signingSecret,
+    }),
     replay: replayStore(config),
     raise: (instanceId, event) => client.raiseEvent(instanceId, EventNames.responderAction, event),
     nowMs: Date.now,

@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 
 import { FakeDurable, type FakeTask, taskFailed } from '../../test/helpers/fake-durable';
-import { merakiFinding, POLICY, slackFinding, T0 } from '../../test/helpers/incidents';
-import type { IncidentState } from '../response/incident-state';
+import {
+  grantFor,
+  merakiFinding,
+  POLICY,
+  privilegeFinding,
+  slackFinding,
+  sprayFinding,
+  T0,
+} from '../../test/helpers/incidents';
+import { findOffered, type IncidentState } from '../response/incident-state';
+import type { IncidentFinding, IncidentPolicy } from '../response/model';
+import { charterOf } from '../response/targets';
 import type { ResponseRow } from '../transforms/streams';
 import { incidentOrchestrator, LOOPS_BEFORE_CONTINUE } from './incident';
 import { ActivityNames as A, EventNames } from './names';
@@ -10,7 +20,8 @@ import { ActivityNames as A, EventNames } from './names';
 const ALICE = { id: 'W0ALICE01', name: 'alice' };
 const MALLORY = { id: 'W0MALLORY', name: 'mallory' };
 
-function click(kind: string, target?: string, user = ALICE) {
+let proofs = 0;
+function click(kind: string, target?: string, user = ALICE, proof = `proof-${String((proofs += 1))}`) {
   return {
     event: EventNames.responderAction,
     data: {
@@ -18,8 +29,9 @@ function click(kind: string, target?: string, user = ALICE) {
       ...(target === undefined ? {} : { target }),
       user,
       channel: 'C0ALERTS1',
-      responseUrl: 'http://127.0.0.1:9/response_url/x',
+      responseUrl: 'https://hooks.slack.com/actions/T0/1/x',
       receivedAt: '2026-03-02T10:01:00.000Z',
+      proof,
     },
   };
 }
@@ -31,17 +43,22 @@ function defaults(): Record<string, (input: unknown, call: number) => unknown> {
     [A.recordResponse]: (input) => ({ rows: 1, eventId: (input as { row: ResponseRow }).row.EventId }),
     [A.postIncidentReply]: () => ({ ts: '1772445601.000200' }),
     [A.notifyResponder]: () => ({ via: 'response_url' }),
-    [A.authorizeResponder]: () => ({ authorized: true, via: 'user' }),
-    [A.runResponseAction]: () => ({ status: 'succeeded', summary: 'Signed bob out of every session' }),
+    [A.authorizeResponder]: () => ({ trusted: true, authorized: true, via: 'user' }),
+    [A.checkTargets]: () => ({ protections: {} }),
+    [A.runResponseAction]: () => ({ status: 'succeeded', summary: 'Signed out of every session' }),
   };
 }
 
 function start(
   overrides: Record<string, (input: unknown, call: number) => unknown> = {},
-  finding = slackFinding(),
-  policy = POLICY,
+  finding: IncidentFinding = slackFinding(),
+  policy: IncidentPolicy = POLICY,
 ): FakeDurable {
-  return new FakeDurable({ finding, policy }, { ...defaults(), ...overrides }, T0).start(incidentOrchestrator);
+  return new FakeDurable(
+    { finding, policy, grant: grantFor(finding, policy) },
+    { ...defaults(), ...overrides },
+    T0,
+  ).start(incidentOrchestrator);
 }
 
 const rows = (d: FakeDurable): ResponseRow[] =>
@@ -54,9 +71,15 @@ const lastState = (d: FakeDurable): IncidentState => {
 };
 
 describe('incident orchestration', () => {
-  it('posts the alert, records it, and waits for a click, an update or the escalation timer', () => {
+  it('checks its targets, posts the alert, records it, and waits for a click, an update or the escalation timer', () => {
     const d = start();
-    expect(d.names()).toEqual([A.publishIncidentAlert, A.recordResponse]);
+    expect(d.names()).toEqual([A.checkTargets, A.publishIncidentAlert, A.recordResponse]);
+    expect(d.inputsOf(A.checkTargets)[0]).toEqual({
+      targets: [
+        { kind: 'user', id: 'W0BOB0001' },
+        { kind: 'session', id: '1001', of: 'W0BOB0001' },
+      ],
+    });
     expect(rows(d)[0]).toMatchObject({
       Action: 'slack.alert.post',
       Result: 'succeeded',
@@ -82,11 +105,17 @@ describe('incident orchestration', () => {
       A.recordResponse,
       A.postIncidentReply,
     ]);
-    expect(d.inputsOf(A.runResponseAction)[0]).toMatchObject({
+    expect(d.inputsOf(A.authorizeResponder)[0]).toMatchObject({
       incidentId: 'incident-slack.audit.anomaly-3f2a9c1d',
+      event: { kind: 'resetSessions', target: 'W0BOB0001', user: ALICE, proof: expect.any(String) as unknown },
+    });
+    expect(d.inputsOf(A.runResponseAction)[0]).toEqual({
+      incidentId: 'incident-slack.audit.anomaly-3f2a9c1d',
+      detectionId: 'slack.audit.anomaly',
       kind: 'resetSessions',
       target: 'W0BOB0001',
-      userId: 'W0BOB0001',
+      charter: charterOf(slackFinding(), POLICY),
+      grant: grantFor(slackFinding()),
       requestedBy: ALICE,
       requestedAt: '2026-03-02T10:01:00.000Z',
     });
@@ -99,7 +128,7 @@ describe('incident orchestration', () => {
       Action: 'slack.session.reset',
       TargetType: 'user',
       TargetId: 'W0BOB0001',
-      TargetName: 'bob',
+      TargetName: 'bob (W0BOB0001)',
       RequestedBy: 'W0ALICE01',
       RequestedByName: 'alice',
       RequestedAt: '2026-03-02T10:01:00.000Z',
@@ -109,10 +138,12 @@ describe('incident orchestration', () => {
     expect(d.inputsOf(A.postIncidentReply)[0]).toMatchObject({
       channel: 'C0ALERTS1',
       threadTs: '1772445600.000100',
-      reply: { type: 'outcome', kind: 'resetSessions', status: 'succeeded' },
+      reply: { type: 'outcome', kind: 'resetSessions', status: 'succeeded', targetName: 'bob (W0BOB0001)' },
     });
-    // Acknowledged: no more escalation timer.
-    expect(d.pendingTasks?.some((t: FakeTask) => t.kind === 'timer')).toBe(false);
+    // Acknowledged: no more escalation, only going stale without further activity.
+    expect(d.pendingTasks?.find((t: FakeTask) => t.kind === 'timer')?.at?.toISOString()).toBe(
+      '2026-03-05T10:00:00.000Z',
+    );
 
     d.push(click('closeFalsePositive'));
     expect(d.done).toBe(true);
@@ -143,6 +174,7 @@ describe('incident orchestration', () => {
       oncallGroup: 'S0SECOPS1',
       minutes: 15,
       automaticAction: 'resetSessions',
+      automaticTarget: 'bob (W0BOB0001)',
     });
     expect(d.inputsOf(A.runResponseAction)[0]).toMatchObject({
       kind: 'resetSessions',
@@ -159,12 +191,135 @@ describe('incident orchestration', () => {
     const state = lastState(d);
     expect(state.status).toBe('open');
     expect(state.escalatedAt).toBe('2026-03-02T10:15:00.000Z');
-    // Escalation happens once.
-    expect(d.pendingTasks?.some((t: FakeTask) => t.kind === 'timer')).toBe(false);
+    // Escalation happens once; what is left is going stale after 72 h.
+    expect(d.timers.at(-1)?.at?.toISOString()).toBe('2026-03-05T10:15:00.000Z');
+  });
+
+  it('escalated and left alone, it closes as stale with a final word in the thread', () => {
+    const d = start({}, slackFinding(), { ...POLICY, automaticAction: undefined });
+    d.push({ timer: true });
+    const before = d.calls.length;
+    d.push({ timer: true });
+    expect(d.names(before)).toEqual([A.publishIncidentAlert, A.recordResponse, A.postIncidentReply]);
+    expect(d.done).toBe(true);
+    expect(d.result).toMatchObject({ status: 'closed', closure: { as: 'stale', by: { id: 'sentry' } } });
+    expect(rows(d).at(-1)).toMatchObject({
+      Action: 'incident.close.stale',
+      Result: 'succeeded',
+      RequestedBy: 'sentry',
+    });
+    expect(d.inputsOf(A.postIncidentReply).at(-1)).toMatchObject({ reply: { type: 'stale', hours: 72 } });
+  });
+
+  it('a spray whose last attempt targets the owner: the automatic action does nothing to any victim', () => {
+    const d = start({}, sprayFinding(), { ...POLICY, automaticAction: 'deactivateUser' });
+    expect(d.inputsOf(A.checkTargets)).toEqual([]); // no target at all
+    d.push({ timer: true });
+    expect(d.inputsOf(A.runResponseAction)).toEqual([]);
+    expect(d.inputsOf(A.postIncidentReply).at(-1)).toMatchObject({
+      reply: { type: 'escalation', automaticSkipped: expect.stringContaining('names no target') as unknown },
+    });
+    expect(rows(d).at(-1)).toMatchObject({
+      Action: 'incident.escalate',
+      Details: { summary: expect.stringContaining('No automatic action') as unknown },
+    });
+  });
+
+  it('never takes an automatic action for a finding whose events are old (a backfill), and says so', () => {
+    const old = slackFinding({ firstSeen: '2025-12-01T09:00:00.000Z', lastSeen: '2025-12-01T09:05:00.000Z' });
+    const d = start({}, old);
+    d.push({ timer: true });
+    expect(d.inputsOf(A.runResponseAction)).toEqual([]);
+    expect(d.inputsOf(A.postIncidentReply).at(-1)).toMatchObject({
+      reply: { automaticSkipped: expect.stringContaining('limit 240 min') as unknown },
+    });
+  });
+
+  it('two suspects: the automatic action is left to a responder', () => {
+    const d = start({}, privilegeFinding());
+    d.push({ timer: true });
+    expect(d.inputsOf(A.runResponseAction)).toEqual([]);
+    expect(d.inputsOf(A.postIncidentReply).at(-1)).toMatchObject({
+      reply: { automaticSkipped: expect.stringContaining('several people') as unknown },
+    });
+  });
+
+  it('when the breaker trips (the sixth automatic action in an hour) it only escalates and says so in the channel', () => {
+    const d = start({
+      [A.runResponseAction]: () => ({
+        status: 'refused',
+        summary:
+          'Refused: 5 automatic actions were already taken in the last hour (limit 5, SENTRY_AUTO_ACTIONS_PER_HOUR)',
+        error: { code: 'auto_action_limit', message: '5 automatic actions were already taken', retriable: false },
+      }),
+    });
+    d.push({ timer: true });
+    expect(d.inputsOf(A.postIncidentReply).at(-1)).toMatchObject({
+      reply: { type: 'outcome', kind: 'resetSessions', status: 'refused', by: { automatic: true } },
+    });
+    expect(rows(d).at(-1)).toMatchObject({
+      Action: 'slack.session.reset',
+      Result: 'refused',
+      ErrorCode: 'auto_action_limit',
+    });
+    // The breaker stops Sentry, not a responder: the button stays.
+    expect(lastState(d).protections).toEqual({});
+    expect(findOffered(lastState(d), 'resetSessions', 'W0BOB0001')).toBeDefined();
+  });
+
+  it('leaves protected targets out from the start', () => {
+    const d = start({
+      [A.checkTargets]: () => ({
+        protections: {
+          'user:W0BOB0001': { code: 'guardrail_owner', reason: 'W0BOB0001 is an owner of the organization' },
+        },
+      }),
+    });
+    expect(lastState(d).protections).toEqual({
+      'user:W0BOB0001': { code: 'guardrail_owner', reason: 'W0BOB0001 is an owner of the organization' },
+    });
+    d.push(click('deactivateUser', 'W0BOB0001'));
+    expect(d.inputsOf(A.runResponseAction)).toEqual([]);
+    d.push({ timer: true });
+    expect(d.inputsOf(A.runResponseAction)).toEqual([]);
+  });
+
+  it('an event without a valid proof (raised through the management API) changes nothing and is recorded as denied', () => {
+    const d = start({
+      [A.authorizeResponder]: () => ({
+        trusted: false,
+        authorized: false,
+        via: null,
+        code: 'proof_invalid',
+        reason: 'the event’s proof does not verify',
+      }),
+    });
+    const before = d.calls.length;
+    d.push(click('deactivateUser', 'W0BOB0001', { id: 'W0MADEUP1', name: 'made-up' }, 'forged'));
+    // Nobody is answered: a forged event's response_url and channel belong to the forger.
+    expect(d.names(before)).toEqual([A.authorizeResponder, A.recordResponse]);
+    expect(rows(d).at(-1)).toMatchObject({
+      Action: 'slack.user.deactivate',
+      Result: 'denied',
+      RequestedBy: 'W0MADEUP1',
+      ErrorCode: 'proof_invalid',
+    });
+    expect(lastState(d).status).toBe('open');
+    expect(d.pendingTasks?.some((t: FakeTask) => t.kind === 'timer')).toBe(true);
+  });
+
+  it('a replayed click (the same proof twice) acts once', () => {
+    const d = start();
+    const first = click('resetSessions', 'W0BOB0001', ALICE, 'same-proof');
+    d.push(first);
+    d.push(click('acknowledge', undefined, ALICE, 'same-proof'));
+    expect(d.inputsOf(A.runResponseAction)).toHaveLength(1);
+    expect(rows(d).at(-1)).toMatchObject({ Result: 'denied', ErrorCode: 'proof_replayed' });
+    expect(lastState(d).actions.acknowledge).toBeUndefined();
   });
 
   it('timeout without an automatic action (or one the incident cannot take) only escalates', () => {
-    const d = start({}, merakiFinding());
+    const d = start({}, merakiFinding(), { ...POLICY, automaticAction: 'deactivateUser' });
     const before = d.calls.length;
     d.push({ timer: true });
     expect(d.names(before)).toEqual([A.publishIncidentAlert, A.recordResponse, A.postIncidentReply]);
@@ -174,7 +329,7 @@ describe('incident orchestration', () => {
     const d = start({
       [A.runResponseAction]: (_input, call) => {
         if (call === 1) throw taskFailed(A.runResponseAction, 'Slack SCIM DELETE answered HTTP 500: internal');
-        return { status: 'succeeded', summary: 'bob deactivated (SCIM)' };
+        return { status: 'succeeded', summary: 'Deactivated (SCIM)' };
       },
     });
     d.push(click('deactivateUser', 'W0BOB0001'));
@@ -215,7 +370,13 @@ describe('incident orchestration', () => {
 
   it('an unauthorized clicker gets an ephemeral refusal, the attempt is recorded, nothing else happens', () => {
     const d = start({
-      [A.authorizeResponder]: () => ({ authorized: false, via: null, reason: 'not a configured responder' }),
+      [A.authorizeResponder]: () => ({
+        trusted: true,
+        authorized: false,
+        via: null,
+        code: 'responder_not_authorized',
+        reason: 'not a configured responder',
+      }),
     });
     const before = d.calls.length;
     d.push(click('deactivateUser', 'W0BOB0001', MALLORY));
@@ -224,7 +385,7 @@ describe('incident orchestration', () => {
       userId: 'W0MALLORY',
       notice: 'unauthorized',
       channel: 'C0ALERTS1',
-      responseUrl: 'http://127.0.0.1:9/response_url/x',
+      responseUrl: 'https://hooks.slack.com/actions/T0/1/x',
     });
     expect(rows(d).at(-1)).toMatchObject({
       Action: 'slack.user.deactivate',
@@ -396,7 +557,8 @@ describe('incident orchestration', () => {
         status: 'open',
       },
     });
-    // The next generation does not post again and keeps the escalation deadline.
+    // The next generation does not post again and keeps the escalation deadline and the grant.
+    expect((d.continuedAsNew as { state: IncidentState }).state.grant).toBe(grantFor(slackFinding()));
     const next = new FakeDurable(d.continuedAsNew, defaults(), T0).start(incidentOrchestrator);
     expect(next.names()).toEqual([]);
     expect(next.timers[0]?.at?.toISOString()).toBe('2026-03-02T10:15:00.000Z');

@@ -13,12 +13,14 @@ export const ActivityNames = {
   planBackfill: 'planBackfill',
   /** Turns configuration into the cycle's targets (orchestrators read no settings). */
   planCycle: 'planCycle',
-  // Incident response (issue 6)
+  // Incident response
   dispatchIncidents: 'dispatchIncidents',
   publishIncidentAlert: 'publishIncidentAlert',
   postIncidentReply: 'postIncidentReply',
   notifyResponder: 'notifyResponder',
   authorizeResponder: 'authorizeResponder',
+  /** Guardrail verdicts on an incident's targets when it opens. */
+  checkTargets: 'checkTargets',
   runResponseAction: 'runResponseAction',
   recordResponse: 'recordResponse',
 } as const;

@@ -14,17 +14,28 @@
  * - snooze: the subject is allowlisted for the detection until the given time (never shortened).
  * A refusal (bad token, missing scope, unknown user) is an outcome with the reason, shown in the
  * message; transient failures (network, 5xx, rate limits) are thrown so Durable retries the activity.
+ *
+ * Before any of them touches an outside system, `runResponseAction` checks, in order: the incident's
+ * charter is signed by dispatch and names this target for this action (targets.ts, proofs.ts); the
+ * target passes the guardrails (guardrails.ts); an automatic action is the one the charter allows and
+ * fits the circuit breaker (state/auto-actions.ts). Each failed check is a `refused` outcome with a
+ * coded reason. Targets, networks and session owners come from the charter, never from the request.
+ * Summaries carry no outside text (names are shown from the target, escaped, by the message builder).
  */
 import { z } from 'zod';
 
 import { AppError, ErrorCode, HttpStatusError } from '../errors';
+import type { AutoActionBreaker, AutoActionLimits } from '../state/auto-actions';
 import type { ActionLedger } from '../state/incidents';
 import type { Snooze } from '../state/snoozes';
 import { callSlack, type SlackApi, slackErrorOf } from '../slack/web-client';
+import { checkTarget, type GuardrailDeps } from './guardrails';
 import { runOnce } from './idempotency';
 import { actionKey } from './incident-state';
 import { type ActionOutcome, ActorSchema, isIpv4 } from './model';
+import { verifyCharter } from './proofs';
 import type { ScimClient } from './scim';
+import { type Charter, charterTarget, type CharterTarget } from './targets';
 
 export interface MerakiActions {
   getL3FirewallRules(networkId: string, orgId: string): Promise<unknown>;
@@ -47,6 +58,11 @@ export interface ActionDeps {
   ledger: ActionLedger;
   blockGroupPolicyId?: string | undefined;
   now: () => Date;
+  /** The response key (proofs.ts); undefined: no charter can be verified, so nothing targeted runs. */
+  responseKey: Buffer | undefined;
+  guardrails: GuardrailDeps;
+  breaker: AutoActionBreaker;
+  limits: AutoActionLimits;
 }
 
 export const RESPONSE_ACTIONS = [
@@ -59,23 +75,44 @@ export const RESPONSE_ACTIONS = [
 ] as const;
 export type ResponseActionKind = (typeof RESPONSE_ACTIONS)[number];
 
+const CharterSchema = z.object({
+  v: z.literal(1),
+  incidentId: z.string().min(1).max(300),
+  detectionId: z.string().min(1).max(256),
+  targets: z
+    .array(
+      z.object({
+        kind: z.enum(['user', 'session', 'ip', 'client']),
+        id: z.string().min(1).max(256),
+        of: z.string().max(64).optional(),
+        networkId: z.string().max(64).optional(),
+        organizationId: z.string().max(64).optional(),
+      }),
+    )
+    .max(100),
+  automaticAction: z.string().max(64).optional(),
+});
+
 export const ActionRequest = z.object({
   incidentId: z.string().min(1),
   detectionId: z.string().min(1),
   kind: z.enum(RESPONSE_ACTIONS),
   target: z.string().min(1).max(256),
-  /** The Slack user the incident is about (session and user actions). */
-  userId: z.string().optional(),
-  userName: z.string().optional(),
-  organizationId: z.string().optional(),
-  networkId: z.string().optional(),
-  networkName: z.string().optional(),
+  /** The incident's charter and dispatch's grant over it (targeted actions only). */
+  charter: CharterSchema.optional(),
+  grant: z.string().max(128).optional(),
   /** Snooze: until when (computed by the orchestration from its own clock). */
   snoozeUntil: z.string().optional(),
   requestedBy: ActorSchema,
   requestedAt: z.string(),
 });
 export type ActionRequest = z.infer<typeof ActionRequest>;
+
+/** A verified request: the target as the charter names it. */
+interface Resolved {
+  req: ActionRequest;
+  target: CharterTarget;
+}
 
 function refusal(summary: string, code: string, message: string): ActionOutcome {
   return { status: 'failed', summary, error: { code, message, retriable: false } };
@@ -96,61 +133,40 @@ function requireValue<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-async function resetSessions(req: ActionRequest, deps: ActionDeps): Promise<ActionOutcome> {
+async function resetSessions({ target }: Resolved, deps: ActionDeps): Promise<ActionOutcome> {
   const admin = requireValue(deps.admin, 'An admin user token (SENTRY_SLACK_ADMIN_TOKEN)');
-  await callSlack(admin, 'admin.users.session.reset', { user_id: req.target });
-  return {
-    status: 'succeeded',
-    summary: `Signed ${req.userName ?? req.target} out of every session`,
-    details: { userId: req.target },
-  };
+  await callSlack(admin, 'admin.users.session.reset', { user_id: target.id });
+  return { status: 'succeeded', summary: 'Signed out of every session', details: { userId: target.id } };
 }
 
-async function invalidateSession(req: ActionRequest, deps: ActionDeps): Promise<ActionOutcome> {
+async function invalidateSession({ target }: Resolved, deps: ActionDeps): Promise<ActionOutcome> {
   const admin = requireValue(deps.admin, 'An admin user token (SENTRY_SLACK_ADMIN_TOKEN)');
-  if (!/^\d{1,20}$/.test(req.target) || req.userId === undefined) {
+  if (!/^\d{1,20}$/.test(target.id) || target.of === undefined) {
     return refusal(
-      'Session invalidation needs a numeric session id and the user',
+      'Session invalidation needs a numeric session id and its user',
       ErrorCode.InputInvalid,
       'session id or user missing',
     );
   }
   try {
-    await callSlack(admin, 'admin.users.session.invalidate', { session_id: Number(req.target), user_id: req.userId });
+    await callSlack(admin, 'admin.users.session.invalidate', { session_id: Number(target.id), user_id: target.of });
   } catch (error) {
     if (slackErrorOf(error) === 'session_not_found') {
-      return {
-        status: 'skipped',
-        summary: `Session ${req.target} had already ended`,
-        details: { sessionId: req.target },
-      };
+      return { status: 'skipped', summary: 'The session had already ended', details: { sessionId: target.id } };
     }
     throw error;
   }
-  return {
-    status: 'succeeded',
-    summary: `Session ${req.target} of ${req.userName ?? req.userId} invalidated`,
-    details: { sessionId: req.target, userId: req.userId },
-  };
+  return { status: 'succeeded', summary: 'Session ended', details: { sessionId: target.id, userId: target.of } };
 }
 
-async function deactivateUser(req: ActionRequest, deps: ActionDeps): Promise<ActionOutcome> {
+async function deactivateUser({ target }: Resolved, deps: ActionDeps): Promise<ActionOutcome> {
   const scim = requireValue(deps.scim, 'The SCIM token (SENTRY_SLACK_SCIM_TOKEN)');
-  const user = await scim.getUser(req.target);
+  const user = await scim.getUser(target.id);
   if (user === undefined)
-    return refusal('Deactivation failed', 'user_not_found', `SCIM does not know user ${req.target}`);
-  if (!user.active)
-    return {
-      status: 'skipped',
-      summary: `${user.userName ?? req.target} was already deactivated`,
-      details: { userId: req.target },
-    };
-  await scim.deactivate(req.target);
-  return {
-    status: 'succeeded',
-    summary: `${user.userName ?? req.userName ?? req.target} deactivated (SCIM)`,
-    details: { userId: req.target },
-  };
+    return refusal('Deactivation failed', 'user_not_found', `SCIM does not know user ${target.id}`);
+  if (!user.active) return { status: 'skipped', summary: 'Was already deactivated', details: { userId: target.id } };
+  await scim.deactivate(target.id);
+  return { status: 'succeeded', summary: 'Deactivated (SCIM)', details: { userId: target.id } };
 }
 
 interface L3Rule {
@@ -185,20 +201,21 @@ function rulesOf(body: unknown): L3Rule[] {
   return rules.filter((rule): rule is L3Rule => typeof rule === 'object' && rule !== null);
 }
 
-async function blockIp(req: ActionRequest, deps: ActionDeps): Promise<ActionOutcome> {
+async function blockIp({ req, target }: Resolved, deps: ActionDeps): Promise<ActionOutcome> {
   const meraki = requireValue(deps.meraki, 'The Meraki API key (SENTRY_MERAKI_API_KEY)');
-  if (!isIpv4(req.target))
-    return refusal('Block IP failed', ErrorCode.InputInvalid, `${req.target} is not an IPv4 address`);
-  if (req.networkId === undefined)
-    return refusal('Block IP failed', ErrorCode.InputInvalid, 'the incident names no Meraki network');
-  const org = req.organizationId ?? req.networkId;
-  const where = req.networkName ?? req.networkId;
-  const current = rulesOf(await meraki.getL3FirewallRules(req.networkId, org)).filter((rule) => !isDefaultRule(rule));
-  if (current.some((rule) => blocksIp(rule, req.target))) {
+  if (!isIpv4(target.id))
+    return refusal('Block IP failed', ErrorCode.InputInvalid, `${target.id} is not an IPv4 address`);
+  if (target.networkId === undefined)
+    return refusal('Block IP failed', ErrorCode.InputInvalid, 'the finding names no Meraki network');
+  const org = target.organizationId ?? target.networkId;
+  const current = rulesOf(await meraki.getL3FirewallRules(target.networkId, org)).filter(
+    (rule) => !isDefaultRule(rule),
+  );
+  if (current.some((rule) => blocksIp(rule, target.id))) {
     return {
       status: 'skipped',
-      summary: `${req.target} was already denied on ${where}`,
-      details: { networkId: req.networkId, ip: req.target },
+      summary: 'Was already denied on the MX L3 firewall',
+      details: { networkId: target.networkId, ip: target.id },
     };
   }
   const rule: L3Rule = {
@@ -208,32 +225,31 @@ async function blockIp(req: ActionRequest, deps: ActionDeps): Promise<ActionOutc
     srcPort: 'Any',
     srcCidr: 'Any',
     destPort: 'Any',
-    destCidr: `${req.target}/32`,
+    destCidr: `${target.id}/32`,
     syslogEnabled: false,
   };
-  const written = rulesOf(await meraki.putL3FirewallRules(req.networkId, org, [rule, ...current]));
-  if (!written.some((r) => blocksIp(r, req.target))) {
+  const written = rulesOf(await meraki.putL3FirewallRules(target.networkId, org, [rule, ...current]));
+  if (!written.some((r) => blocksIp(r, target.id))) {
     return refusal(
       'Block IP failed',
       'meraki_rule_missing',
-      `Meraki accepted the rules but no deny rule for ${req.target} came back`,
+      `Meraki accepted the rules but no deny rule for ${target.id} came back`,
     );
   }
   return {
     status: 'succeeded',
-    summary: `Deny rule for ${req.target} added to the MX L3 firewall of ${where}`,
-    details: { networkId: req.networkId, ip: req.target, rules: written.length },
+    summary: 'Deny rule added first in the MX L3 firewall',
+    details: { networkId: target.networkId, ip: target.id, rules: written.length },
   };
 }
 
-async function blockClient(req: ActionRequest, deps: ActionDeps): Promise<ActionOutcome> {
+async function blockClient({ target }: Resolved, deps: ActionDeps): Promise<ActionOutcome> {
   const meraki = requireValue(deps.meraki, 'The Meraki API key (SENTRY_MERAKI_API_KEY)');
-  if (req.networkId === undefined)
-    return refusal('Block client failed', ErrorCode.InputInvalid, 'the incident names no Meraki network');
-  const org = req.organizationId ?? req.networkId;
-  const where = req.networkName ?? req.networkId;
+  if (target.networkId === undefined)
+    return refusal('Block client failed', ErrorCode.InputInvalid, 'the finding names no Meraki network');
+  const org = target.organizationId ?? target.networkId;
   const groupPolicyId = deps.blockGroupPolicyId;
-  const current = (await meraki.getClientPolicy(req.networkId, org, req.target)) as {
+  const current = (await meraki.getClientPolicy(target.networkId, org, target.id)) as {
     devicePolicy?: string;
     groupPolicyId?: string;
   } | null;
@@ -244,19 +260,17 @@ async function blockClient(req: ActionRequest, deps: ActionDeps): Promise<Action
   if (already)
     return {
       status: 'skipped',
-      summary: `Client ${req.target} was already blocked on ${where}`,
-      details: { networkId: req.networkId, client: req.target },
+      summary: 'Was already blocked',
+      details: { networkId: target.networkId, client: target.id },
     };
   const policy =
     groupPolicyId === undefined ? { devicePolicy: 'Blocked' } : { devicePolicy: 'Group policy', groupPolicyId };
-  await meraki.putClientPolicy(req.networkId, org, req.target, policy);
+  await meraki.putClientPolicy(target.networkId, org, target.id, policy);
   return {
     status: 'succeeded',
     summary:
-      groupPolicyId === undefined
-        ? `Client ${req.target} blocked on ${where}`
-        : `Client ${req.target} moved to group policy ${groupPolicyId} on ${where}`,
-    details: { networkId: req.networkId, client: req.target, devicePolicy: policy.devicePolicy },
+      groupPolicyId === undefined ? 'Blocked on its network' : `Moved to group policy ${groupPolicyId} on its network`,
+    details: { networkId: target.networkId, client: target.id, devicePolicy: policy.devicePolicy },
   };
 }
 
@@ -274,18 +288,19 @@ async function snooze(req: ActionRequest, deps: ActionDeps): Promise<ActionOutco
   });
   return {
     status: 'succeeded',
-    summary: `${req.detectionId} will not alert on ${req.target} until ${saved.until}`,
+    summary: `This detection stays quiet for this subject until ${saved.until}`,
     details: { until: saved.until, subject: req.target },
   };
 }
 
-const PERFORM: Record<ResponseActionKind, (req: ActionRequest, deps: ActionDeps) => Promise<ActionOutcome>> = {
+type TargetedKind = Exclude<ResponseActionKind, 'snooze'>;
+
+const PERFORM: Record<TargetedKind, (resolved: Resolved, deps: ActionDeps) => Promise<ActionOutcome>> = {
   resetSessions,
   invalidateSession,
   deactivateUser,
   blockIp,
   blockClient,
-  snooze,
 };
 
 const FAILURE_SUMMARY: Record<ResponseActionKind, string> = {
@@ -297,11 +312,66 @@ const FAILURE_SUMMARY: Record<ResponseActionKind, string> = {
   snooze: 'Snooze failed',
 };
 
-/** Performs an action at most once per incident and target (a retried activity returns the first outcome). */
+export const RefusalCodes = {
+  noKey: 'response_key_missing',
+  charterInvalid: 'charter_invalid',
+  notInCharter: 'target_not_in_finding',
+  notAutomatic: 'automatic_action_not_allowed',
+} as const;
+
+function refused(code: string, reason: string): ActionOutcome {
+  return { status: 'refused', summary: `Refused: ${reason}`, error: { code, message: reason, retriable: false } };
+}
+
+/** The charter check: the request's target, as the signed charter names it, or a refusal. */
+function resolve(req: ActionRequest, deps: ActionDeps): Resolved | ActionOutcome {
+  if (deps.responseKey === undefined) {
+    return refused(
+      RefusalCodes.noKey,
+      'no response key is configured (SENTRY_SLACK_SIGNING_SECRET or SENTRY_RESPONSE_SIGNING_KEY), so no action can be verified',
+    );
+  }
+  const charter: Charter | undefined = req.charter;
+  if (
+    charter?.incidentId !== req.incidentId ||
+    charter.detectionId !== req.detectionId ||
+    !verifyCharter(deps.responseKey, charter, req.grant)
+  ) {
+    return refused(
+      RefusalCodes.charterInvalid,
+      'this incident does not carry a valid grant from Sentry’s dispatch (it was not opened from a detection), so it cannot act',
+    );
+  }
+  const target = charterTarget(charter, req.kind, req.target);
+  if (target === undefined) {
+    return refused(RefusalCodes.notInCharter, `${req.target} is not a suspect of this finding for this action`);
+  }
+  if (req.requestedBy.automatic === true && charter.automaticAction !== req.kind) {
+    return refused(RefusalCodes.notAutomatic, `the incident's policy does not take ${req.kind} automatically`);
+  }
+  return { req, target };
+}
+
+/**
+ * Verifies, guards and performs an action at most once per incident and target (a retried activity
+ * returns the first outcome; a refused or failed one is judged again).
+ */
 export async function runResponseAction(req: ActionRequest, deps: ActionDeps): Promise<ActionOutcome> {
   return runOnce(deps.ledger, req.incidentId, actionKey(req.kind, req.target), deps.now, async () => {
     try {
-      return await PERFORM[req.kind](req, deps);
+      if (req.kind === 'snooze') return await snooze(req, deps);
+      const resolved = resolve(req, deps);
+      if ('status' in resolved) return resolved;
+      const guard = await checkTarget(resolved.target, deps.guardrails);
+      if (guard !== undefined) return refused(guard.code, guard.reason);
+      if (req.requestedBy.automatic === true) {
+        const claim = await deps.breaker.claim(
+          { incidentId: req.incidentId, kind: req.kind, target: req.target, at: deps.now().getTime() },
+          deps.limits,
+        );
+        if (!claim.allowed) return refused(claim.code, claim.reason);
+      }
+      return await PERFORM[req.kind](resolved, deps);
     } catch (error) {
       return outcomeOf(error, FAILURE_SUMMARY[req.kind]);
     }

@@ -3,7 +3,8 @@
  * before the action and `succeeded`/`skipped`/`failed` after it:
  * - done (`succeeded` or `skipped`): the stored outcome is returned and nothing is performed, so a
  *   retried activity (or a duplicate event) changes nothing outside;
- * - `failed`: the action may run again (a responder's Retry);
+ * - `failed` or `refused`: the action may be judged and run again (a responder's Retry, a guardrail
+ *   that no longer applies);
  * - `started` with no result (the worker died mid-action): it runs again; each action is written to be
  *   safe to repeat at the vendor (read-before-write), except a session reset, which signs out again.
  * A transient error leaves the entry `started` and propagates, so Durable's retry re-enters here.

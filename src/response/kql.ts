@@ -57,7 +57,8 @@ export function incidentQuery(finding: IncidentFinding, also: readonly Span[] = 
   const context = finding.context;
   const lines: string[] = [];
   const meraki = context.meraki;
-  if (finding.detectionId.startsWith('meraki.') || (meraki?.deviceSerial !== undefined && context.user === undefined)) {
+  const users = [...new Set(finding.entities.filter((e) => e.type === 'user').map((e) => e.id))];
+  if (finding.detectionId.startsWith('meraki.') || (meraki?.deviceSerial !== undefined && users.length === 0)) {
     lines.push('union SentryMerakiEvent_CL, SentryMerakiUplink_CL', timeFilter(finding, also));
     const serial = meraki?.deviceSerial;
     if (serial !== undefined)
@@ -70,9 +71,11 @@ export function incidentQuery(finding: IncidentFinding, also: readonly Span[] = 
     // The parser function, not the raw table: it restores UserAgent (the table holds only its key,
     // the value lives in SentryDimension_CL) and drops rows a retried upload landed twice.
     lines.push('SentrySlackAudit', timeFilter(finding, also));
-    const user = context.user?.id;
-    const ips = context.ips ?? [];
-    if (user !== undefined) lines.push(`| where ActorUserId == ${kqlString(user)} or EntityId == ${kqlString(user)}`);
+    // The finding's own key first: an IP-keyed finding is about everything from that address.
+    const ips = finding.subject.type === 'ip' ? [finding.subject.id] : (context.ips ?? []);
+    const who = [...new Set([...(finding.subject.type === 'user' ? [finding.subject.id] : []), ...users])];
+    if (finding.subject.type !== 'ip' && who.length > 0)
+      lines.push(`| where ActorUserId in ${inList(who)} or EntityId in ${inList(who)}`);
     else if (ips.length > 0) lines.push(`| where SrcIpAddr in ${inList(ips)}`);
     if (context.actions !== undefined && context.actions.length > 0)
       lines.push(`| where Action in ${inList(context.actions)}`);

@@ -2,12 +2,15 @@
  * The incident's data model: what a finding hands the incident workflow, the responder actions, and
  * the incident state the orchestration keeps (plain JSON, so it survives replay and continueAsNew).
  *
- * A finding crosses from detection as a `FindingSummary` plus optional context. The context is read
- * tolerantly: over-long strings and lists are cut rather than rejected (an alert with a shortened user
- * agent beats no alert), and the detections' `subject`/`facts`/`evidence` shapes are folded into one
- * `IncidentContext`, so the alert does not depend on how a detection spells its facts.
+ * A finding crosses from detection as a `FindingSummary`: its entities (who, by role and stance: the
+ * only source of response targets), its where/how context and its evidence as labelled facts. It is
+ * read tolerantly for display (over-long strings and lists are cut rather than rejected: an alert with
+ * a shortened user agent beats no alert) and strictly for entities (an entity that does not parse
+ * rejects the finding, so no action can ever aim at half of one).
  */
 import { z } from 'zod';
+
+import { ENTITY_ROLES, type FindingEntity, ROLE_TYPES, STANCES } from '../detections/entities';
 
 export const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -37,6 +40,8 @@ const list = (max: number, itemMax: number) =>
 
 /** Slack user ids (`U…`, `W…`); only these can be targeted by Slack actions. */
 export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+/** Slack session ids are integers. */
+export const SLACK_SESSION_ID = /^\d{1,20}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 export function isIpv4(value: string): boolean {
   return IPV4.test(value);
@@ -59,10 +64,8 @@ export const MerakiContextSchema = z.object({
 export const IncidentContextSchema = z.object({
   source: optionalText(64),
   org: optionalText(256),
-  user: z.object({ id: text(64), name: optionalText(256), email: optionalText(256) }).optional(),
   ips: list(20, 64),
   userAgents: list(10, 1024),
-  sessionIds: list(10, 32),
   files: list(20, 512),
   channels: list(20, 256),
   actions: list(20, 128),
@@ -82,47 +85,57 @@ export interface MerakiContext {
   clientDescription?: string | undefined;
 }
 
-/** Who/what/where of a finding; every field optional (detections fill what they know). */
+/** Where/how of a finding (who is in `entities`); every field optional (detections fill what they know). */
 export interface IncidentContext {
   source?: string | undefined;
   org?: string | undefined;
-  user?: { id: string; name?: string | undefined; email?: string | undefined } | undefined;
   ips?: string[] | undefined;
   userAgents?: string[] | undefined;
-  /** Slack `context.session_id`s (digits) of the audit entries. */
-  sessionIds?: string[] | undefined;
   files?: string[] | undefined;
   channels?: string[] | undefined;
   actions?: string[] | undefined;
   meraki?: MerakiContext | undefined;
 }
 
+/** An entity of a finding as the incident keeps it (see detections/entities.ts). */
+export type IncidentEntity = FindingEntity;
+
+const NetworkSchema = z.object({
+  organizationId: z.string().max(64).optional(),
+  networkId: z.string().max(64).optional(),
+  networkName: text(256).optional(),
+});
+
+export const IncidentEntitySchema = z
+  .object({
+    role: z.enum(ENTITY_ROLES),
+    type: z.enum(['user', 'ip', 'device', 'client']),
+    stance: z.enum(STANCES),
+    id: z.string().min(1).max(256),
+    name: text(256).optional(),
+    email: text(256).optional(),
+    sessions: z.array(z.string().regex(SLACK_SESSION_ID)).max(3).optional(),
+    network: NetworkSchema.optional(),
+    firstSeen: z.number(),
+    lastSeen: z.number(),
+  })
+  .refine((e) => ROLE_TYPES[e.role] === e.type, { message: 'entity type does not match its role' });
+
+/** At most this many entities cross into an incident (10 per role of five roles). */
+export const MAX_ENTITIES = 50;
+
 const SubjectSchema = z.object({ type: text(32), id: text(256), name: optionalText(256) });
 
 const EvidenceSchema = z
-  .union([z.array(z.object({ label: z.string(), value: z.unknown() })), z.record(z.string(), z.unknown())])
+  .array(z.object({ label: z.string(), value: z.union([z.string(), z.number(), z.boolean()]) }))
   .optional()
-  .transform((value) => {
-    if (value === undefined) return undefined;
-    const pairs = Array.isArray(value)
-      ? value.map((entry) => [entry.label, entry.value] as const)
-      : Object.entries(value);
-    return pairs
-      .slice(0, 20)
-      .map(([label, raw]) => ({ label: label.slice(0, 100), value: renderValue(raw).slice(0, 2000) }));
-  });
+  .transform((value) =>
+    value
+      ?.slice(0, 20)
+      .map((entry) => ({ label: entry.label.slice(0, 100), value: String(entry.value).slice(0, 2000) })),
+  );
 
-function renderValue(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value === undefined) return '';
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return '[unserializable]';
-  }
-}
-
-/** What dispatchIncidents accepts per finding: `FindingSummary` plus optional context. */
+/** What dispatchIncidents accepts per finding: the `FindingSummary` detection produces. */
 export const IncidentFindingInput = z.object({
   detectionId: text(256).pipe(z.string().min(1)),
   dedupeKey: text(1024).pipe(z.string().min(1)),
@@ -138,8 +151,9 @@ export const IncidentFindingInput = z.object({
   lastSeen: z.string().min(1),
   isNew: z.boolean().default(true),
   detectionTitle: optionalText(256),
+  why: optionalText(500),
   subject: SubjectSchema.optional(),
-  facts: z.record(z.string(), z.unknown()).optional(),
+  entities: z.array(IncidentEntitySchema).max(MAX_ENTITIES).optional(),
   context: IncidentContextSchema.optional(),
   evidence: EvidenceSchema,
   eventIds: list(20, 256),
@@ -157,10 +171,14 @@ export interface IncidentFinding {
   findingId?: string | undefined;
   severity: Severity;
   title: string;
+  /** One sentence from the detection: why it fired. */
+  why?: string | undefined;
   count: number;
   firstSeen: string;
   lastSeen: string;
   subject: { type: string; id: string; name?: string | undefined };
+  /** Who the finding is about, by role and stance; the only source of response targets. */
+  entities: IncidentEntity[];
   context: IncidentContext;
   evidence: { label: string; value: string }[];
   eventIds: string[];
@@ -177,10 +195,13 @@ export const IncidentFindingSchema: z.ZodType<IncidentFinding> = z.object({
   findingId: z.string().optional(),
   severity: z.enum(SEVERITIES),
   title: z.string(),
+  why: z.string().optional(),
   count: z.number(),
   firstSeen: z.string(),
   lastSeen: z.string(),
   subject: z.object({ type: z.string(), id: z.string(), name: z.string().optional() }),
+  // States carried from before entities existed have none: such incidents offer no targeted action.
+  entities: z.array(IncidentEntitySchema).max(MAX_ENTITIES).default([]),
   context: IncidentContextSchema,
   evidence: z.array(z.object({ label: z.string(), value: z.string() })),
   eventIds: z.array(z.string()),
@@ -188,96 +209,20 @@ export const IncidentFindingSchema: z.ZodType<IncidentFinding> = z.object({
   isNew: z.boolean().optional(),
 });
 
-const FACT_ALIASES: Record<string, readonly string[]> = {
-  email: ['email', 'actorEmail', 'userEmail'],
-  userName: ['userName', 'actorName', 'name'],
-  userId: ['userId', 'actorId', 'actorUserId'],
-  ip: ['ip', 'ipAddress', 'srcIp', 'SrcIpAddr', 'sourceIp'],
-  userAgent: ['userAgent', 'ua', 'UserAgent'],
-  sessionId: ['sessionId', 'session_id', 'SessionId'],
-  organizationId: ['organizationId', 'orgId', 'merakiOrgId'],
-  networkId: ['networkId', 'NetworkId'],
-  networkName: ['networkName'],
-  deviceSerial: ['deviceSerial', 'serial', 'Serial'],
-  deviceName: ['deviceName'],
-  deviceModel: ['deviceModel', 'model'],
-  uplink: ['uplink', 'interface', 'Interface'],
-  publicIp: ['publicIp', 'PublicIp', 'newPublicIp'],
-  clientId: ['clientId'],
-  clientMac: ['clientMac'],
-  clientDescription: ['clientDescription'],
-};
-
-function fact(facts: Record<string, unknown> | undefined, name: string): string | undefined {
-  if (facts === undefined) return undefined;
-  for (const key of FACT_ALIASES[name] ?? [name]) {
-    const value = facts[key];
-    if (typeof value === 'string' && value !== '') return value;
-    if (typeof value === 'number') return String(value);
-  }
-  return undefined;
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-function merged(...lists: (readonly string[] | undefined)[]): string[] | undefined {
-  const out = [...new Set(lists.flatMap((l) => l ?? []).filter((v) => v !== ''))];
-  return out.length === 0 ? undefined : out;
-}
-
-/** Parses one finding (throws a ZodError naming the bad field) and folds subject/facts into the context. */
+/** Parses one finding; throws a ZodError naming the bad field. */
 export function normalizeFinding(raw: unknown): IncidentFinding {
   const input = IncidentFindingInput.parse(raw);
-  const facts = input.facts;
-  const context: IncidentContext = { ...(input.context ?? {}) };
-  const subject: { type: string; id: string; name?: string | undefined } = input.subject ?? {
-    type: 'key',
-    id: input.dedupeKey,
-  };
-
-  const userId = context.user?.id ?? (subject.type === 'user' ? subject.id : fact(facts, 'userId'));
-  if (userId !== undefined) {
-    context.user = {
-      id: userId.slice(0, 64),
-      name:
-        context.user?.name ??
-        (subject.type === 'user' ? subject.name : undefined) ??
-        fact(facts, 'userName')?.slice(0, 256),
-      email: context.user?.email ?? fact(facts, 'email')?.slice(0, 256),
-    };
+  const context = withoutUndefined({ ...(input.context ?? {}) }) as IncidentContext;
+  if (context.meraki !== undefined) {
+    const meraki = withoutUndefined(context.meraki);
+    if (Object.keys(meraki).length === 0) delete context.meraki;
+    else context.meraki = meraki;
   }
-  context.ips = merged(
-    context.ips,
-    [fact(facts, 'ip') ?? '', subject.type === 'ip' ? subject.id : ''].map((v) => v.slice(0, 64)),
-  );
-  context.userAgents = merged(context.userAgents, [fact(facts, 'userAgent')?.slice(0, 1024) ?? '']);
-  const sessionId = fact(facts, 'sessionId');
-  context.sessionIds = merged(
-    context.sessionIds,
-    sessionId !== undefined && /^\d{1,20}$/.test(sessionId) ? [sessionId] : [],
-  );
-  const meraki: MerakiContext = { ...(context.meraki ?? {}) };
-  for (const key of [
-    'organizationId',
-    'networkId',
-    'networkName',
-    'deviceSerial',
-    'deviceName',
-    'deviceModel',
-    'uplink',
-    'clientId',
-    'clientMac',
-    'clientDescription',
-  ] as const) {
-    meraki[key] ??= fact(facts, key)?.slice(0, 256);
-  }
-  if (subject.type === 'device') meraki.deviceSerial ??= subject.id;
-  meraki.publicIps = merged(meraki.publicIps, [fact(facts, 'publicIp') ?? '']);
-  const hasMeraki = Object.values(meraki).some((v) => v !== undefined);
-  if (hasMeraki) context.meraki = meraki;
-  else delete context.meraki;
-  const cleaned = Object.fromEntries(
-    Object.entries(context).filter(([, value]) => value !== undefined),
-  ) as IncidentContext;
-
+  const subject: IncidentFinding['subject'] = input.subject ?? { type: 'key', id: input.dedupeKey };
   return {
     detectionId: input.detectionId,
     ...(input.detectionTitle === undefined ? {} : { detectionTitle: input.detectionTitle }),
@@ -286,11 +231,13 @@ export function normalizeFinding(raw: unknown): IncidentFinding {
     ...(input.findingId === undefined ? {} : { findingId: input.findingId }),
     severity: input.severity,
     title: input.title,
+    ...(input.why === undefined ? {} : { why: input.why }),
     count: input.count,
     firstSeen: input.firstSeen,
     lastSeen: input.lastSeen,
     subject: subject.name === undefined ? { type: subject.type, id: subject.id } : subject,
-    context: cleaned,
+    entities: (input.entities ?? []).map((e) => withoutUndefined(e)),
+    context,
     evidence: input.evidence ?? [],
     eventIds: input.eventIds ?? [],
     mitre: input.mitre ?? [],
@@ -345,6 +292,11 @@ export const ResponderActionEvent = z.object({
   channel: z.string().max(64).optional(),
   messageTs: z.string().max(64).optional(),
   receivedAt: z.string(),
+  /**
+   * HMAC over the incident id and every other field, by the interactivity endpoint (proofs.ts). The
+   * incident acts only on events whose proof verifies and is fresh; anything else is recorded as denied.
+   */
+  proof: z.string().max(128).optional(),
 });
 export type ResponderActionEvent = z.infer<typeof ResponderActionEvent>;
 
@@ -361,10 +313,18 @@ export const FindingUpdatedEvent = z.object({
   severity: z.enum(SEVERITIES).optional(),
   evidence: z.array(z.object({ label: z.string(), value: z.string() })).optional(),
   eventIds: z.array(z.string()).optional(),
+  why: z.string().max(500).optional(),
+  /** The finding's entities now, with the grant dispatch signed over the charter they give (both or neither). */
+  entities: z.array(IncidentEntitySchema).max(MAX_ENTITIES).optional(),
+  grant: z.string().max(128).optional(),
 });
 export type FindingUpdatedEvent = z.infer<typeof FindingUpdatedEvent>;
 
-export type OutcomeStatus = 'succeeded' | 'failed' | 'skipped';
+/**
+ * `refused`: a guardrail stopped the action before it reached the outside system (a protected
+ * account or address, an untrusted request, the automatic-action limit); never offered again.
+ */
+export type OutcomeStatus = 'succeeded' | 'failed' | 'skipped' | 'refused';
 
 /** The result of one action, as the runResponseAction activity returns it. */
 export interface ActionOutcome {
@@ -375,7 +335,7 @@ export interface ActionOutcome {
   details?: Record<string, string | number | boolean> | undefined;
 }
 export const ActionOutcomeSchema = z.object({
-  status: z.enum(['succeeded', 'failed', 'skipped']),
+  status: z.enum(['succeeded', 'failed', 'skipped', 'refused']),
   summary: z.string(),
   error: z.object({ code: z.string(), message: z.string(), retriable: z.boolean() }).optional(),
   details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -390,5 +350,9 @@ export const IncidentPolicySchema = z.object({
     .enum(['resetSessions', 'invalidateSession', 'deactivateUser', 'blockIp', 'blockClient'])
     .optional(),
   snoozeDays: z.number().int().positive(),
+  /** An escalated or acknowledged incident with no activity for this long closes as stale. */
+  staleAfterHours: z.number().int().positive().default(72),
+  /** The automatic action is skipped when the finding's newest event is older than this at escalation. */
+  autoActionMaxAgeMinutes: z.number().int().positive().default(240),
 });
-export type IncidentPolicy = z.infer<typeof IncidentPolicySchema>;
+export type IncidentPolicy = z.output<typeof IncidentPolicySchema>;

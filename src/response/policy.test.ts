@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { parseAutoActionRules, parseConfig } from '../config';
-import { INCIDENT_TEST_ENV, slackFinding } from '../../test/helpers/incidents';
+import { INCIDENT_TEST_ENV, slackFinding, userEntity } from '../../test/helpers/incidents';
 import { incidentQuery, kqlString } from './kql';
 import { resolvePolicy, ruleMatches } from './policy';
 
@@ -21,13 +21,14 @@ describe('automatic-action rules (SENTRY_INCIDENT_AUTO_ACTIONS)', () => {
     expect(() => parseAutoActionRules('slack.audit.anomaly=closeFalsePositive')).toThrow(/action of/);
   });
 
-  it('defaults to resetting sessions on a critical Slack anomaly, and reports a bad value by setting name', () => {
+  it('defaults to resetting sessions on a Slack anomaly of medium or higher, and reports a bad value by setting name', () => {
     expect(parseConfig(BASE).incident).toEqual({
       escalationMinutes: 15,
       snoozeDays: 7,
-      autoActions: [
-        { detection: 'slack.audit.anomaly', severity: 'critical', orHigher: false, action: 'resetSessions' },
-      ],
+      autoActions: [{ detection: 'slack.audit.anomaly', severity: 'medium', orHigher: true, action: 'resetSessions' }],
+      staleAfterHours: 72,
+      autoActionMaxAgeMinutes: 240,
+      maxNewPerDetection: 10,
     });
     expect(() => parseConfig({ ...BASE, SENTRY_INCIDENT_AUTO_ACTIONS: 'x=y' })).toThrow(
       /SENTRY_INCIDENT_AUTO_ACTIONS is invalid/,
@@ -56,8 +57,10 @@ describe('automatic-action rules (SENTRY_INCIDENT_AUTO_ACTIONS)', () => {
       oncallGroup: 'S0ONCALL1',
       automaticAction: 'resetSessions',
       snoozeDays: 7,
+      staleAfterHours: 72,
+      autoActionMaxAgeMinutes: 240,
     });
-    expect(resolvePolicy(config, 'slack.audit.anomaly', 'high').automaticAction).toBeUndefined();
+    expect(resolvePolicy(config, 'slack.audit.anomaly', 'low').automaticAction).toBeUndefined();
     const noChannel = parseConfig({ ...BASE, SENTRY_SLACK_INCIDENT_CHANNEL: '' });
     expect(() => resolvePolicy(noChannel, 'slack.audit.anomaly', 'high')).toThrow(/SENTRY_SLACK_INCIDENT_CHANNEL/);
   });
@@ -66,9 +69,14 @@ describe('automatic-action rules (SENTRY_INCIDENT_AUTO_ACTIONS)', () => {
 describe('incidentQuery', () => {
   it('quotes values as KQL literals so data cannot change the query', () => {
     expect(kqlString('a"b\\c\nd')).toBe('"a\\"b\\\\c d"');
-    const query = incidentQuery(slackFinding({ context: { user: { id: 'W0BOB0001" or 1==1 //' } } }));
+    const query = incidentQuery(
+      slackFinding({
+        subject: { type: 'user', id: 'W0BOB0001" or 1==1 //' },
+        entities: [userEntity('actor', 'suspect', 'W0BOB0001" or 1==1 //')],
+      }),
+    );
     expect(query).toContain(
-      '| where ActorUserId == "W0BOB0001\\" or 1==1 //" or EntityId == "W0BOB0001\\" or 1==1 //"',
+      '| where ActorUserId in ("W0BOB0001\\" or 1==1 //") or EntityId in ("W0BOB0001\\" or 1==1 //")',
     );
   });
 
@@ -77,6 +85,7 @@ describe('incidentQuery', () => {
       slackFinding({
         firstSeen: 'yesterday',
         subject: { type: 'ip', id: '203.0.113.5' },
+        entities: [],
         context: { ips: ['203.0.113.5'] },
       }),
     );

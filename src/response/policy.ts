@@ -31,5 +31,7 @@ export function resolvePolicy(config: Config, detectionId: string, severity: Sev
     ...(config.slack.oncallGroup === undefined ? {} : { oncallGroup: config.slack.oncallGroup }),
     ...(rule === undefined ? {} : { automaticAction: rule.action }),
     snoozeDays: config.incident.snoozeDays,
+    staleAfterHours: config.incident.staleAfterHours,
+    autoActionMaxAgeMinutes: config.incident.autoActionMaxAgeMinutes,
   };
 }

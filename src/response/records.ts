@@ -7,13 +7,14 @@
  */
 import type { ResponseRow } from '../transforms/streams';
 import type { IncidentState, StepKind } from './incident-state';
-import { snoozeSubject, targetUser } from './incident-state';
+import { snoozeSubject } from './incident-state';
 import type { Actor } from './model';
 
 export const ACTION_COLUMN: Readonly<Record<StepKind, string>> = {
   post: 'slack.alert.post',
   escalate: 'incident.escalate',
   occurrence: 'incident.occurrence',
+  stale: 'incident.close.stale',
   acknowledge: 'incident.acknowledge',
   resetSessions: 'slack.session.reset',
   invalidateSession: 'slack.session.invalidate',
@@ -32,32 +33,35 @@ export interface ResponseStep {
   by: Actor;
   kind: StepKind;
   target?: string | undefined;
-  result: 'succeeded' | 'failed' | 'skipped' | 'denied';
+  /** What the target is (user, session, ip, client) and how it is named, when the step acted on one. */
+  targetType?: string | undefined;
+  targetName?: string | undefined;
+  result: 'succeeded' | 'failed' | 'skipped' | 'refused' | 'denied';
   summary: string;
   error?: { code: string; message: string } | undefined;
   details?: Record<string, string | number | boolean> | undefined;
 }
 
-function targetOf(
-  state: IncidentState,
-  kind: StepKind,
-  target: string | undefined,
-): { type: string; id: string; name?: string | undefined } {
-  const user = state.finding.context.user;
-  const meraki = state.finding.context.meraki;
-  const network = meraki?.networkName ?? meraki?.networkId;
-  switch (kind) {
+function targetOf(state: IncidentState, step: ResponseStep): { type: string; id: string; name?: string | undefined } {
+  if (step.targetType !== undefined && step.target !== undefined) {
+    return { type: step.targetType, id: step.target, name: step.targetName };
+  }
+  switch (step.kind) {
     case 'resetSessions':
     case 'deactivateUser':
-      return { type: 'user', id: target ?? targetUser(state) ?? 'unknown', name: user?.name ?? user?.email };
+      return { type: 'user', id: step.target ?? 'unknown', name: step.targetName };
     case 'invalidateSession':
-      return { type: 'session', id: target ?? 'unknown', name: user?.name ?? user?.id };
+      return { type: 'session', id: step.target ?? 'unknown', name: step.targetName };
     case 'blockIp':
-      return { type: 'ip', id: target ?? 'unknown', name: network };
+      return { type: 'ip', id: step.target ?? 'unknown', name: step.targetName };
     case 'blockClient':
-      return { type: 'client', id: target ?? 'unknown', name: network };
+      return { type: 'client', id: step.target ?? 'unknown', name: step.targetName };
     case 'snooze':
-      return { type: state.finding.subject.type, id: target ?? snoozeSubject(state), name: state.finding.subject.name };
+      return {
+        type: state.finding.subject.type,
+        id: step.target ?? snoozeSubject(state),
+        name: state.finding.subject.name,
+      };
     default:
       return { type: 'incident', id: state.incidentId, name: state.finding.title };
   }
@@ -69,7 +73,7 @@ function cut(value: string, max: number): string {
 
 /** The response row for one step of an incident. */
 export function responseRow(state: IncidentState, step: ResponseStep): ResponseRow {
-  const target = targetOf(state, step.kind, step.target);
+  const target = targetOf(state, step);
   const finding = state.finding;
   const row: ResponseRow = {
     TimeGenerated: step.at,

@@ -43,6 +43,15 @@ describe('codeBlock', () => {
     expect(block.slice(3, -3)).not.toContain('```');
     expect(block).toContain('&lt;!channel&gt;');
   });
+
+  it('cannot be closed by a run of four or more backticks, nor by one at the end of the value', () => {
+    for (const value of ['a ```` b', '``````````', 'x `` `` ``` y', 'ends with a backtick`', '`']) {
+      const block = codeBlock(value);
+      expect(block.slice(3, -3), value).not.toContain('```');
+      // The closing fence is not lengthened by the value's own trailing backtick.
+      expect(block.slice(-4, -3), value).not.toBe('`');
+    }
+  });
 });
 
 describe('truncate', () => {

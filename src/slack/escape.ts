@@ -41,9 +41,13 @@ export function codeSpan(value: string, max = 300): string {
   return `\`${truncate(escapeMrkdwn(flat), Math.max(3, max - 2))}\``;
 }
 
-/** A multi-line outside text (e.g. a KQL query) as a code block, at most `max` characters in all. */
+/**
+ * A multi-line outside text (e.g. a KQL query) as a code block, at most `max` characters in all.
+ * Every backtick is followed by a zero-width space, so no run of backticks in the value (however
+ * long, or at its very end) can form the ``` that closes the block early.
+ */
 export function codeBlock(value: string, max = 3000): string {
-  const safe = escapeMrkdwn(value.replace(/```/g, '`\u200b``'));
+  const safe = escapeMrkdwn(value.replace(/`/g, '`\u200b'));
   return `\`\`\`${truncate(safe, Math.max(3, max - 6))}\`\`\``;
 }
 

@@ -64,6 +64,25 @@ export function slackWebClient(config: Config, identity: 'bot' | 'admin', option
   return client;
 }
 
+/**
+ * A WebClient for any of the configured tokens (bot, audit, admin, SCIM), for calls such as
+ * `auth.test` that ask who a token belongs to.
+ */
+export function slackTokenClient(config: Config, token: string): WebClient {
+  const key = `token|${config.slack.apiUrl}|${token}`;
+  const cached = clients.get(key);
+  if (cached !== undefined) return cached;
+  const client = new WebClient(token, {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: ACTIVITY_RETRY,
+    rejectRateLimitedCalls: false,
+    timeout: REQUEST_TIMEOUT_MS,
+    logLevel: LogLevel.ERROR,
+  });
+  clients.set(key, client);
+  return client;
+}
+
 /** Slack error strings that a later retry can fix. */
 const TRANSIENT_PLATFORM_ERRORS = new Set([
   'ratelimited',

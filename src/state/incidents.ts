@@ -29,7 +29,7 @@ export interface IncidentSummary {
 
 export interface LedgerEntry {
   key: string;
-  status: 'started' | 'succeeded' | 'failed' | 'skipped';
+  status: 'started' | 'succeeded' | 'failed' | 'skipped' | 'refused';
   summary: string;
   details?: Record<string, string | number | boolean> | undefined;
   attempts: number;
@@ -96,7 +96,10 @@ export class IncidentStore implements ActionLedger {
         key,
         status: String(e.Status) as LedgerEntry['status'],
         summary: String(e.Summary ?? ''),
-        details: e.Details === undefined || e.Details === '' ? undefined : (JSON.parse(String(e.Details)) as LedgerEntry['details']),
+        details:
+          e.Details === undefined || e.Details === ''
+            ? undefined
+            : (JSON.parse(String(e.Details)) as LedgerEntry['details']),
         attempts: Number(e.Attempts ?? 0),
         updatedAt: String(e.UpdatedAt ?? ''),
       };

@@ -11,9 +11,11 @@ import { TableFindingStore } from './findings';
 import {
   type BucketData,
   MAX_ITEMS_CHARS,
+  MAX_PARTIES,
   MemoryWindowStore,
   mergeBuckets,
   overflowEstimate,
+  type PartyTimes,
   TableWindowStore,
 } from './windows';
 
@@ -60,6 +62,38 @@ describe('bucket merging (pure)', () => {
     expect(kept).toBeGreaterThan(200);
     const estimate = overflowEstimate(data.overflow);
     expect(Math.abs(kept + estimate - 5_000)).toBeLessThan(250);
+  });
+});
+
+describe('parties of a bucket (who took part)', () => {
+  const party = (t: number, n?: string, session?: string): PartyTimes => [
+    t,
+    t,
+    { ...(n === undefined ? {} : { n }), ...(session === undefined ? {} : { s: [session] }) },
+  ];
+
+  it('merge commutatively: widest times, the latest name, sessions accumulated', () => {
+    const a = bucket(
+      {},
+      { parties: { 'actor|W0ALICE': party(T0 + 5, 'alice', '1001'), 'sourceIp|1.2.3.4': party(T0 + 5) } },
+    );
+    const b = bucket({}, { parties: { 'actor|W0ALICE': party(T0 + 9, 'alice.k', '1002') } });
+    const ab = mergeBuckets(a, b);
+    expect(ab.parties).toEqual(mergeBuckets(b, a).parties);
+    expect(ab.parties?.['actor|W0ALICE']).toEqual([T0 + 5, T0 + 9, { n: 'alice.k', s: ['1001', '1002'] }]);
+    expect(mergeBuckets(ab, a)).toEqual(ab);
+  });
+
+  it('keep the most recently seen parties when more arrive than a bucket holds, whatever the order', () => {
+    const many = Array.from({ length: MAX_PARTIES + 8 }, (_, i) =>
+      bucket({}, { parties: { [`actor|W0U${String(i).padStart(3, '0')}`]: party(T0 + i) } }),
+    );
+    const forward = many.reduce((acc, b) => mergeBuckets(acc, b), bucket({}));
+    const backward = [...many].reverse().reduce((acc, b) => mergeBuckets(acc, b), bucket({}));
+    expect(Object.keys(forward.parties ?? {})).toHaveLength(MAX_PARTIES);
+    expect(forward.parties).toEqual(backward.parties);
+    expect(Object.keys(forward.parties ?? {})).toContain(`actor|W0U${String(MAX_PARTIES + 7).padStart(3, '0')}`);
+    expect(Object.keys(forward.parties ?? {})).not.toContain('actor|W0U000');
   });
 });
 
@@ -114,6 +148,9 @@ describe('TableWindowStore on Azurite', () => {
     expect(marks.map((m) => m.dedupeKey)).toEqual(['W0ALICE|203.0.113.5']);
     const [stored] = await store.readAll(T0);
     expect(Object.keys(stored?.items ?? {})).toHaveLength(30);
+    // Who took part survives the round trip through Table Storage.
+    expect(stored?.parties?.['actor|W0ALICE']).toEqual([T0, T0 + 29 * 120, { n: 'alice', e: 'alice@example.com' }]);
+    expect(stored?.parties?.['sourceIp|203.0.113.5']?.[0]).toBe(T0);
   });
 
   it('merges concurrent writers to one bucket (ETag retries): nothing is lost', async () => {

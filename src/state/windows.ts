@@ -31,6 +31,7 @@ export const MAX_ITEM_CHARS = 128;
 export const MAX_LABEL_CHARS = 64;
 export const OVERFLOW_BITS = 8192;
 const MAX_FACTS_CHARS = 2048;
+const MAX_PARTIES_CHARS = 8192;
 const MAX_DEDUPE_KEY_CHARS = 1024;
 
 export interface WindowSubject {
@@ -41,6 +42,30 @@ export interface WindowSubject {
 
 /** [first seen, last seen, label?] */
 export type ItemTimes = [number, number] | [number, number, string];
+
+/** Display data of a party, with short keys (it is stored in every bucket the party appears in). */
+export interface PartyDetails {
+  /** name */
+  n?: string;
+  /** email */
+  e?: string;
+  /** Slack session ids, newest last */
+  s?: string[];
+  /** Meraki organization, network id, network name */
+  o?: string;
+  w?: string;
+  wn?: string;
+}
+
+/** [first seen, last seen, details] of a party (`<role>|<id>`) in a bucket. */
+export type PartyTimes = [number, number, PartyDetails];
+
+/**
+ * Parties a bucket keeps: the most recently seen ones (then the smallest keys), so merging stays
+ * commutative whatever order observations arrive in.
+ */
+export const MAX_PARTIES = 16;
+const MAX_PARTY_SESSIONS = 3;
 
 export interface BucketData {
   detectionId: string;
@@ -55,6 +80,8 @@ export interface BucketData {
   /** Base64 linear-counting bitmap of items that did not fit. */
   overflow?: string;
   facts?: { t: number; values: Record<string, string> };
+  /** Who took part (actor, affected user, source IP, device, client), by `<role>|<id>`. */
+  parties?: Record<string, PartyTimes>;
 }
 
 export interface StoredBucket extends BucketData {
@@ -201,6 +228,34 @@ export function addItem(data: BucketData, item: string, t: number, tMax: number,
   size.chars += cost;
 }
 
+/** Adds one party sighting to a bucket in memory (the bucket keeps the most recent `MAX_PARTIES`). */
+export function addParty(data: BucketData, key: string, t: number, tMax: number, details: PartyDetails): void {
+  const parties = (data.parties ??= {});
+  const seen = parties[key];
+  if (seen === undefined) parties[key] = [t, tMax, details];
+  else {
+    // Display data of the latest sighting wins (ties: the larger serialization), sessions accumulate.
+    const newer =
+      tMax > seen[1] || (tMax === seen[1] && JSON.stringify(details) > JSON.stringify(seen[2])) ? details : seen[2];
+    const sessions = [...new Set([...(seen[2].s ?? []), ...(details.s ?? [])])].sort().slice(-MAX_PARTY_SESSIONS);
+    const merged: PartyDetails = { ...(newer === details ? seen[2] : details), ...newer };
+    if (sessions.length > 0) merged.s = sessions;
+    else delete merged.s;
+    parties[key] = [Math.min(seen[0], t), Math.max(seen[1], tMax), merged];
+  }
+  const keys = Object.keys(parties);
+  if (keys.length <= MAX_PARTIES) return;
+  const keep = keys
+    .sort((a, b) => (parties[b]?.[1] ?? 0) - (parties[a]?.[1] ?? 0) || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, MAX_PARTIES);
+  const kept: Record<string, PartyTimes> = {};
+  for (const k of keep.sort()) {
+    const times = parties[k];
+    if (times !== undefined) kept[k] = times;
+  }
+  data.parties = kept;
+}
+
 function mergeFacts(a: BucketData['facts'], b: BucketData['facts']): BucketData['facts'] {
   if (a === undefined) return b;
   if (b === undefined) return a;
@@ -228,6 +283,9 @@ export function mergeBuckets(existing: BucketData | undefined, incoming: BucketD
   }
   const facts = mergeFacts(existing.facts, incoming.facts);
   if (facts !== undefined) out.facts = facts;
+  for (const [key, times] of Object.entries(incoming.parties ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    addParty(out, key, times[0], times[1], times[2]);
+  }
   return out;
 }
 
@@ -238,6 +296,10 @@ function cloneBucket(b: BucketData): BucketData {
     items: Object.fromEntries(Object.entries(b.items).map(([k, v]) => [k, [...v]])),
   };
   if (b.facts !== undefined) out.facts = { t: b.facts.t, values: { ...b.facts.values } };
+  if (b.parties !== undefined)
+    out.parties = Object.fromEntries(
+      Object.entries(b.parties).map(([k, v]) => [k, [v[0], v[1], { ...v[2], ...(v[2].s ? { s: [...v[2].s] } : {}) }]]),
+    );
   return out;
 }
 
@@ -328,6 +390,7 @@ type WindowEntity = {
   Items: string;
   Overflow?: string;
   Facts?: string;
+  Parties?: string;
 };
 
 function sortedItems(items: Record<string, ItemTimes>): Record<string, ItemTimes> {
@@ -353,12 +416,19 @@ function encodeEntity(b: BucketData): { entity: WindowEntity; signature: string 
     const facts = JSON.stringify(b.facts);
     entity.Facts = facts.length <= MAX_FACTS_CHARS ? facts : JSON.stringify({ t: b.facts.t, values: {} });
   }
+  if (b.parties !== undefined && Object.keys(b.parties).length > 0) {
+    const sorted = Object.fromEntries(Object.entries(b.parties).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+    const parties = JSON.stringify(sorted);
+    // Parties are display and targeting data: a bucket whose parties do not fit keeps none rather than fail.
+    if (parties.length <= MAX_PARTIES_CHARS) entity.Parties = parties;
+  }
   const signature = JSON.stringify([
     entity.Items,
     entity.Overflow ?? '',
     entity.Facts ?? '',
     b.expiresAt,
     entity.SubjectName ?? '',
+    entity.Parties ?? '',
   ]);
   return { entity, signature };
 }
@@ -377,6 +447,7 @@ function decodeEntity(e: Partial<WindowEntity> & Entity): BucketData {
   };
   if (typeof e.Overflow === 'string') data.overflow = e.Overflow;
   if (typeof e.Facts === 'string') data.facts = JSON.parse(e.Facts) as BucketData['facts'];
+  if (typeof e.Parties === 'string') data.parties = JSON.parse(e.Parties) as Record<string, PartyTimes>;
   return data;
 }
 
@@ -466,7 +537,7 @@ export class TableWindowStore implements WindowStore {
     const chunks = chunkByPartition(
       reads,
       (r) => r.entity.partitionKey,
-      (r) => r.entity.Items.length + 512,
+      (r) => r.entity.Items.length + (r.entity.Parties?.length ?? 0) + 512,
     );
     let updates = 0;
     await mapLimit(chunks, concurrency, async (chunk) => {

@@ -238,8 +238,11 @@ const response = defineStream('response', 'SentryResponse_CL', 'Response actions
   RequestedBy: col.string('Slack user id of the responder who clicked', { required: true, maxBytes: ID }),
   RequestedByName: col.string('Name of the responder', { maxBytes: NAME }),
   RequestedAt: col.datetime('When the responder asked for the action'),
-  Result: col.string('succeeded, failed or skipped', { required: true, maxBytes: ID }),
-  ErrorCode: col.string('AppError code when it failed', { maxBytes: ID }),
+  Result: col.string(
+    'succeeded, failed, skipped, refused (a guardrail stopped the action) or denied (a click that was not trusted or not by a responder)',
+    { required: true, maxBytes: ID },
+  ),
+  ErrorCode: col.string('Why it failed, was refused or denied: an AppError, guardrail or proof code', { maxBytes: ID }),
   ErrorMessage: col.string('Secret-free error message when it failed', { maxBytes: 4096 }),
   Details: col.dynamic('Action-specific facts (API ids, counts)', { maxBytes: 16384 }),
 });

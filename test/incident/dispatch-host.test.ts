@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness, waitForStatus } from '../../dev/host/durable/harness';
 import { parseConfig } from '../../src/config';
 import type { DispatchResult } from '../../src/activities/dispatch-incidents';
-import { INCIDENT_TEST_ENV, slackFinding } from '../helpers/incidents';
+import { grantFor, INCIDENT_TEST_ENV, slackFinding, TEST_RESPONSE_KEY } from '../helpers/incidents';
 
 let h: Harness;
 let client: DurableClient;
@@ -24,6 +24,7 @@ const env = {
   }),
   snoozed: new Set<string>(),
   summaries: new Map<string, { count: number; lastSeen: string }>(),
+  responseKey: TEST_RESPONSE_KEY,
 };
 
 beforeAll(async () => {
@@ -71,15 +72,19 @@ describe('dispatchIncidents through the durable client binding', () => {
     });
     await waitForStatus(h.extension, finding.incidentId, ['Running']);
     const status = await client.getStatus(finding.incidentId, { showInput: true });
-    expect(status.input).toMatchObject({
-      finding: { incidentId: finding.incidentId, count: 3, context: { user: { id: 'W0BOB0001' } } },
-      policy: {
-        channel: 'C0ALERTS1',
-        escalateAfterMinutes: 20,
-        oncallGroup: 'S0SECOPS1',
-        automaticAction: 'resetSessions',
-        snoozeDays: 7,
-      },
+    const policy = {
+      channel: 'C0ALERTS1',
+      escalateAfterMinutes: 20,
+      oncallGroup: 'S0SECOPS1',
+      automaticAction: 'resetSessions' as const,
+      snoozeDays: 7,
+      staleAfterHours: 72,
+      autoActionMaxAgeMinutes: 240,
+    };
+    expect(status.input).toEqual({
+      finding: JSON.parse(JSON.stringify(finding)) as unknown,
+      policy,
+      grant: grantFor(finding, policy),
     });
   });
 

@@ -12,6 +12,7 @@ export const cellularActiveLong = defineDetection({
   description: 'An appliance has been running on its cellular uplink for longer than the configured time.',
   severity: 'medium',
   mitre: [],
+  entities: { device: 'context' },
   streams: ['merakiUplink'],
   config: {
     minutes: fields.minutes(240),

@@ -15,6 +15,7 @@ export const publicIpChange = defineDetection({
     'An MX appliance egressed from more than one public IP within the window, or Meraki reported a failover: usually WAN loss and LTE failover, which moves traffic off the office circuit (and its allowlists) onto a carrier address.',
   severity: 'medium',
   mitre: [],
+  entities: { device: 'context' },
   streams: ['merakiUplink', 'merakiDevice', 'merakiEvent'],
   config: {
     /** Distinct public IPs tolerated in the window. */

@@ -14,6 +14,7 @@ export const siteOffline = defineDetection({
     'Every uplink of a site’s appliance (all WANs and cellular) stayed down, or the appliance reported offline, for longer than the configured time.',
   severity: 'high',
   mitre: [],
+  entities: { device: 'context' },
   streams: ['merakiUplink', 'merakiDevice'],
   config: {
     /** Offline longer than this raises a finding. */

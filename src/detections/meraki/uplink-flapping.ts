@@ -9,6 +9,7 @@ export const uplinkFlapping = defineDetection({
     'An appliance uplink changed status again and again within the window: a failing circuit or modem, or interference with the line.',
   severity: 'medium',
   mitre: [],
+  entities: { device: 'context' },
   streams: ['merakiUplink'],
   config: {
     threshold: fields.threshold(4),

@@ -34,6 +34,7 @@ export const anomaly = defineDetection({
     'Slack’s anomaly engine flagged a user or app (Tor, unusual network, session fingerprint mismatch, scraping, excessive downloads…).',
   severity: 'low',
   mitre: ['TA0001:T1078'],
+  entities: { actor: 'suspect', affected: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['anomaly'],
   config: {

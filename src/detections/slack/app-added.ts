@@ -14,6 +14,7 @@ export const appAdded = defineDetection({
     'An app was installed, approved or added to a workspace: apps act with their own tokens and scopes, a durable foothold when unvetted.',
   severity: 'medium',
   mitre: ['TA0003:T1098'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['app_approved', 'app_installed', 'org_app_workspace_added'],
   config: {

@@ -8,6 +8,7 @@ export const appRemoved = singleEventRule({
     'An app was restricted, uninstalled or removed from a workspace: a security integration being switched off, or cleanup after abuse.',
   severity: 'medium',
   mitre: ['TA0005:T1562.001'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   subject: 'actor',
   actions: {
     app_restricted: { label: 'App restricted' },

@@ -9,6 +9,7 @@ export const appScopesExpanded = defineDetection({
   description: 'An app gained scopes, resources or an upgraded token: more data within reach of the app’s token.',
   severity: 'medium',
   mitre: ['TA0004:T1098'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['app_scopes_expanded', 'app_resources_added', 'app_resources_granted', 'bot_token_upgraded'],
   config: {

@@ -25,6 +25,7 @@ export const archiveUploadBurst = defineDetection({
     'One user uploaded many archive files in a few minutes: staging collected data for exfiltration, or spreading packed payloads.',
   severity: 'low',
   mitre: ['TA0009:T1560'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['file_uploaded'],
   config: {

@@ -14,6 +14,7 @@ export const blockedMfaLogin = defineDetection({
     'A sign-in was refused because the account has no second factor while policy requires one, or a user listed as blocked tried to sign in: a password that works for someone who should not be signing in.',
   severity: 'medium',
   mitre: ['TA0001:T1078', 'TA0006:T1110'],
+  entities: { actor: 'victim', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['user_login_failed', 'user_login'],
   config: {

@@ -15,6 +15,7 @@ import {
   type Severity,
   type Subject,
 } from '../define';
+import type { EntityDeclaration } from '../entities';
 import { maxSeverity } from '../severity';
 
 const MAX_FACT = 256;
@@ -142,6 +143,8 @@ export interface SingleEventRuleSpec {
   description: string;
   severity: Severity;
   mitre: readonly string[];
+  /** Roles its findings are about and their stance (see entities.ts). */
+  entities: EntityDeclaration;
   /** Matched actions, each with its own severity when it differs from the rule's, and a label. */
   actions: Readonly<Record<string, { severity?: Severity; label: string }>>;
   /** Whom the finding is about: the acting user, or the target of the action. */
@@ -165,6 +168,7 @@ export function singleEventRule(spec: SingleEventRuleSpec): Detection {
     description: spec.description,
     severity: spec.severity,
     mitre: spec.mitre,
+    entities: spec.entities,
     streams: ['slackAudit'],
     actions,
     config: singleEventConfig,

@@ -8,6 +8,7 @@ export const dlpModified = singleEventRule({
     'A data loss prevention rule was deactivated or a DLP violation deleted: a way to exfiltrate without tripping DLP, or to hide that it tripped.',
   severity: 'high',
   mitre: ['TA0005:T1562.001'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   subject: 'actor',
   actions: {
     native_dlp_rule_deactivated: { label: 'DLP rule deactivated' },

@@ -8,6 +8,7 @@ export const ekmChanged = singleEventRule({
     'EKM logging was reconfigured, Slackbot unenrolled, or the org unenrolled from EKM: the customer-held keys no longer protect (or log) data as expected.',
   severity: 'high',
   mitre: ['TA0005:T1562'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   subject: 'actor',
   actions: {
     ekm_logging_config_set: { label: 'EKM logging changed' },

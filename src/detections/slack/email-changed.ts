@@ -13,6 +13,7 @@ export const emailChanged = defineDetection({
     'The same Slack user id appeared with a different email address within the window: an account takeover often starts by changing the email so recovery goes to the attacker.',
   severity: 'medium',
   mitre: ['TA0003:T1098'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   config: {
     windowMinutes: fields.minutes(14 * 24 * 60),

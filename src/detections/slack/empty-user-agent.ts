@@ -21,6 +21,7 @@ export const emptyUserAgent = defineDetection({
     'A user account acted without a user agent: usually a script or a raw API client using the account’s session or token.',
   severity: 'low',
   mitre: ['TA0001:T1078'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   config: {
     windowMinutes: fields.minutes(24 * 60),

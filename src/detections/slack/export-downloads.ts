@@ -16,6 +16,7 @@ export const exportDownloads = defineDetection({
   description: 'One user downloaded many data exports (channel, workspace, user or audit exports) within the window.',
   severity: 'high',
   mitre: ['TA0010:T1530'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: EXPORT_ACTIONS,
   config: {

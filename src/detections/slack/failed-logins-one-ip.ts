@@ -9,6 +9,7 @@ export const failedLoginsOneIp = defineDetection({
     'Many failed sign-ins from one IP address in a short window, across any accounts: password spraying or credential stuffing.',
   severity: 'medium',
   mitre: ['TA0006:T1110.003'],
+  entities: { actor: 'victim', sourceIp: 'suspect' },
   streams: ['slackAudit'],
   actions: ['user_login_failed'],
   config: {

@@ -8,6 +8,7 @@ export const failedLoginsUser = defineDetection({
   description: 'Many failed sign-ins for one account in a short window: password guessing against that user.',
   severity: 'medium',
   mitre: ['TA0006:T1110.001'],
+  entities: { actor: 'victim', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['user_login_failed'],
   config: {

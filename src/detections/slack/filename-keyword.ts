@@ -48,6 +48,7 @@ export const filenameKeyword = defineDetection({
     'One user downloaded many files whose names contain sensitive keywords (passwords, payroll, mergers…), excluding images and video.',
   severity: 'medium',
   mitre: ['TA0009:T1530'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['file_downloaded'],
   config: {

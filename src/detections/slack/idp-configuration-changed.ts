@@ -8,6 +8,7 @@ export const idpConfigurationChanged = singleEventRule({
     'An identity provider configuration was added, deleted or changed: whoever controls the IdP controls every sign-in.',
   severity: 'high',
   mitre: ['TA0006:T1556.007'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   subject: 'actor',
   actions: {
     idp_configuration_added: { label: 'IdP configuration added' },

@@ -8,6 +8,7 @@ export const informationBarrierModified = singleEventRule({
     'An information barrier between groups was deleted or changed: groups that must not talk (e.g. research and trading) now can.',
   severity: 'medium',
   mitre: ['TA0005:T1562'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   subject: 'actor',
   actions: {
     barrier_deleted: { label: 'Barrier deleted' },

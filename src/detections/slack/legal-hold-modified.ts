@@ -8,6 +8,7 @@ export const legalHoldModified = singleEventRule({
     'A legal hold was released, changed, or had entities removed or excluded: evidence under hold may be deleted.',
   severity: 'high',
   mitre: ['TA0005:T1562'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   subject: 'actor',
   actions: {
     legal_hold_policy_entities_deleted: { label: 'Legal hold entities removed' },

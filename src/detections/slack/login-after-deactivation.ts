@@ -12,6 +12,7 @@ export const loginAfterDeactivation = defineDetection({
     'A deactivated user signed in shortly after deactivation: an offboarding gap (SSO session, token or SCIM drift) or a compromised account being reused.',
   severity: 'high',
   mitre: ['TA0001:T1078'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['user_deactivated', 'user_reactivated', 'user_login'],
   config: {
@@ -25,8 +26,11 @@ export const loginAfterDeactivation = defineDetection({
     const kind = row.Action === 'user_login' ? 'l' : row.Action === 'user_deactivated' ? 'd' : 'r';
     const by = kind === 'l' ? row.SrcIpAddr : (row.ActorUserName ?? row.ActorUserId);
     const o = eventObservation(row, subject.id, subject, `${row.Action}${by === undefined ? '' : ` (${by})`}`);
-    // Only a login's context describes the user; an admin's deactivation context does not.
-    if (kind !== 'l') delete o.facts;
+    // Only a login's context describes the user; an admin's deactivation context (and the admin) does not.
+    if (kind !== 'l') {
+      delete o.facts;
+      o.parties = [];
+    }
     return { ...o, item: `${kind}:${row.EventId}` };
   },
   window: {

@@ -8,6 +8,7 @@ export const maliciousFileShared = singleEventRule({
     'Slack detected malicious content in an uploaded file: the uploader is compromised or is spreading malware.',
   severity: 'critical',
   mitre: ['TA0002:T1204.002'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   subject: 'actor',
   actions: { file_malicious_content_detected: { label: 'Malicious file detected' } },
 });

@@ -8,6 +8,7 @@ export const manualExportDownloaded = singleEventRule({
     'A manual export of workspace or user data was downloaded: a complete copy of conversations leaving Slack.',
   severity: 'high',
   mitre: ['TA0010:T1530'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   subject: 'actor',
   actions: {
     manual_export_downloaded: { label: 'Manual export downloaded' },

@@ -13,6 +13,7 @@ export const manyUsersOneIp = defineDetection({
     'More distinct users than usual signed in from one unfamiliar IP address within the window: a proxy or attacker infrastructure replaying many accounts.',
   severity: 'medium',
   mitre: ['TA0001:T1078'],
+  entities: { actor: 'victim', sourceIp: 'suspect' },
   streams: ['slackAudit'],
   actions: ['user_login'],
   config: {

@@ -9,6 +9,7 @@ export const massDownload = defineDetection({
     'One user downloaded more files from one IP address within the window than the threshold allows: bulk collection before exfiltration, or a compromised session scraping files.',
   severity: 'medium',
   mitre: ['TA0009:T1530'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['file_downloaded'],
   config: {

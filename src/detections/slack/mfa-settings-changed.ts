@@ -8,6 +8,7 @@ export const mfaSettingsChanged = singleEventRule({
     'The two-factor authentication requirement (or SMS second factor policy) changed: weakening it exposes every account to password attacks.',
   severity: 'high',
   mitre: ['TA0006:T1556.006'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   subject: 'actor',
   actions: {
     'pref.two_factor_auth_changed': { label: '2FA requirement changed' },

@@ -7,6 +7,7 @@ export const orgDeleted = singleEventRule({
   description: 'An organization was deleted from the Enterprise grid, with its data.',
   severity: 'medium',
   mitre: ['TA0040:T1485'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   subject: 'actor',
   actions: { organization_deleted: { label: 'Organization deleted' } },
 });

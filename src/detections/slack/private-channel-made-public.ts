@@ -8,6 +8,7 @@ export const privateChannelMadePublic = singleEventRule({
     'A private channel was converted to public: its whole history is now readable by everyone in the workspace.',
   severity: 'high',
   mitre: ['TA0009:T1213'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   subject: 'actor',
   actions: { private_channel_converted_to_public: { label: 'Private channel made public' } },
 });

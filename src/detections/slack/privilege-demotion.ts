@@ -8,6 +8,7 @@ export const privilegeDemotion = singleEventRule({
     'An admin or owner was demoted to a regular member: expected in offboarding, suspicious when an attacker removes defenders.',
   severity: 'medium',
   mitre: ['TA0040:T1531'],
+  entities: { actor: 'suspect', affected: 'victim', sourceIp: 'context' },
   subject: 'entity',
   actions: { role_change_to_user: { label: 'Demoted to member' } },
 });

@@ -8,6 +8,7 @@ export const privilegeEscalation = singleEventRule({
     'A user was made an admin or owner, given the org ownership, or assigned permissions: persistence or preparation for abuse if not requested.',
   severity: 'high',
   mitre: ['TA0004:T1098.003'],
+  entities: { actor: 'suspect', affected: 'suspect', sourceIp: 'context' },
   subject: 'entity',
   actions: {
     role_change_to_admin: { label: 'Made admin' },

@@ -26,6 +26,7 @@ export const publicLinkSensitiveFile = defineDetection({
     'A public (internet-reachable) link was created for a file whose name suggests keys, passwords or configuration secrets.',
   severity: 'medium',
   mitre: ['TA0010:T1567'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['file_public_link_created'],
   config: {

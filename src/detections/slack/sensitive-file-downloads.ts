@@ -14,6 +14,7 @@ export const sensitiveFileDownloads = defineDetection({
     'One user repeatedly downloaded files the organization marked as sensitive (by file id, file name pattern, or the channel they were shared in).',
   severity: 'high',
   mitre: ['TA0009:T1530'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['file_downloaded'],
   config: {

@@ -9,6 +9,7 @@ export const sessionResetBurst = defineDetection({
     'One user’s sessions were reset or invalidated again and again: someone is locking the user out (denial of service), or fighting an attacker who keeps coming back.',
   severity: 'critical',
   mitre: ['TA0040:T1531'],
+  entities: { actor: 'suspect', affected: 'victim', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['user_session_reset_by_admin', 'user_session_invalidated', 'bulk_session_reset_by_admin'],
   config: {

@@ -8,6 +8,7 @@ export const ssoSettingsChanged = singleEventRule({
     'Single sign-on settings changed (e.g. SSO made optional), which can open password sign-in to accounts the IdP no longer guards.',
   severity: 'high',
   mitre: ['TA0006:T1556'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   subject: 'actor',
   actions: {
     'pref.sso_setting_changed': { label: 'SSO setting changed' },

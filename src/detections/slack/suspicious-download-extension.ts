@@ -73,6 +73,7 @@ export const suspiciousDownloadExtension = defineDetection({
     'A user downloaded a file with an executable, script or disk-image extension, or a double extension disguising one (report.pdf.exe).',
   severity: 'medium',
   mitre: ['TA0002:T1204.002'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['file_downloaded'],
   config: {

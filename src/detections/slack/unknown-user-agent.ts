@@ -17,6 +17,7 @@ export const unknownUserAgent = defineDetection({
     'A user signed in with a user agent nobody in the organization used during the baseline period: new tooling, or an attacker’s client.',
   severity: 'low',
   mitre: ['TA0001:T1078'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['user_login'],
   config: {

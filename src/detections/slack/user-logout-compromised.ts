@@ -7,6 +7,7 @@ export const userLogoutCompromised = singleEventRule({
   description: 'Slack signed the user out because it judged the account compromised.',
   severity: 'high',
   mitre: ['TA0001:T1078'],
+  entities: { actor: 'context', affected: 'suspect', sourceIp: 'context' },
   subject: 'entity',
   actions: { user_logout_compromised: { label: 'Signed out as compromised' } },
 });

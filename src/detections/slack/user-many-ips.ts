@@ -9,6 +9,7 @@ export const userManyIps = defineDetection({
     'One user acted from more distinct IP addresses than usual within the window: shared or stolen credentials, or session hijacking.',
   severity: 'low',
   mitre: ['TA0001:T1078'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   config: {
     threshold: fields.threshold(3),

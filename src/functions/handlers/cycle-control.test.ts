@@ -1,7 +1,8 @@
-import { HttpRequest, HttpResponse } from '@azure/functions';
+import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 
-import { BASE_TEST_ENV } from '../../../test/helpers/state';
+import { BASE_TEST_ENV, useTestAzurite } from '../../../test/helpers/state';
+import { LEASE_GRACE_MS, TableLease } from '../../state/locks';
 import { planBackfill, planCycle } from '../../activities/cycle-activities';
 import { parseConfig } from '../../config';
 import { ErrorCode } from '../../errors';
@@ -85,13 +86,20 @@ function post(body: unknown): HttpRequest {
 
 describe('POST /api/ops/backfill', () => {
   const now = Date.parse('2026-11-23T12:00:00Z');
+  const storage = useTestAzurite();
+  let leases = 0;
+  let clock = now;
+  /** A fresh lease per test (its own name), on the real Table Storage protocol. */
+  const lease = () => new TableLease(storage.config, `backfill-test-${String((leases += 1))}`, () => clock);
 
   it('starts a backfill with a stable id and answers with the check-status payload', async () => {
     const client = new FakeClient();
+    const single = lease();
     const response = (await handleBackfill(
       post({ from: '2026-11-20T00:00:00Z', to: '2026-11-21T00:00:00Z', windowMinutes: 30 }),
       client,
       now,
+      single,
     )) as HttpResponse;
     expect(response.status).toBe(202);
     const oldest = Date.parse('2026-11-20T00:00:00Z') / 1000;
@@ -104,14 +112,72 @@ describe('POST /api/ops/backfill', () => {
       },
     ]);
     // The same range again while it runs: 409 with where to look.
-    const again = await handleBackfill(post({ from: oldest, to: latest, windowMinutes: 30 }), client, now);
+    const again = await handleBackfill(post({ from: oldest, to: latest, windowMinutes: 30 }), client, now, single);
     expect(again.status).toBe(409);
     expect(client.started).toHaveLength(1);
   });
 
+  it('is single-flight: another range while one runs gets 409 naming the running one', async () => {
+    const client = new FakeClient();
+    const single = lease();
+    const first = await handleBackfill(
+      post({ from: '2026-11-20T00:00:00Z', to: '2026-11-21T00:00:00Z' }),
+      client,
+      now,
+      single,
+    );
+    expect(first.status).toBe(202);
+    const running = client.started[0]?.instanceId ?? '';
+    client.statuses.set(running, 'Running');
+    const second = (await handleBackfill(
+      post({ from: '2026-10-01T00:00:00Z', to: '2026-10-02T00:00:00Z' }),
+      client,
+      now,
+      single,
+    )) as HttpResponseInit;
+    expect(second.status).toBe(409);
+    expect(second.jsonBody).toMatchObject({ error: 'already_running', running, id: running });
+    expect(client.started).toHaveLength(1);
+    // Once it finished (and the lease's start-up grace is over), the next one starts.
+    client.statuses.set(running, 'Completed');
+    clock += LEASE_GRACE_MS;
+    const third = await handleBackfill(
+      post({ from: '2026-10-01T00:00:00Z', to: '2026-10-02T00:00:00Z' }),
+      client,
+      now,
+      single,
+    );
+    expect(third.status).toBe(202);
+    expect(client.started).toHaveLength(2);
+  });
+
+  it('two requests racing for a free lease start exactly one backfill', async () => {
+    const client = new FakeClient();
+    const single = lease();
+    const answers = await Promise.all(
+      ['2026-10-01', '2026-10-05', '2026-10-09'].map((day) =>
+        handleBackfill(post({ from: `${day}T00:00:00Z`, to: `${day}T06:00:00Z` }), client, now, single),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 409, 409]);
+    expect(client.started).toHaveLength(1);
+  });
+
+  it('refuses a body over 1 MB with 413 before reading it', async () => {
+    const client = new FakeClient();
+    const big = new HttpRequest({
+      method: 'POST',
+      url: 'https://x/api/ops/backfill',
+      headers: { 'content-length': String(2 * 1024 * 1024) },
+      body: { string: '{}' },
+    });
+    expect((await handleBackfill(big, client, now, lease())).status).toBe(413);
+    expect(client.started).toEqual([]);
+  });
+
   it('clamps the end to now and refuses bad ranges with 400', async () => {
     const client = new FakeClient();
-    await handleBackfill(post({ from: '2026-11-23T00:00:00Z', to: '2027-01-01T00:00:00Z' }), client, now);
+    await handleBackfill(post({ from: '2026-11-23T00:00:00Z', to: '2027-01-01T00:00:00Z' }), client, now, lease());
     expect(client.started[0]?.input).toMatchObject({ request: { latest: now / 1000 } });
     for (const body of [
       'nope',
@@ -121,7 +187,7 @@ describe('POST /api/ops/backfill', () => {
       { from: '2026-01-01T00:00:00Z', to: '2026-11-01T00:00:00Z' },
       { from: 1, to: 2, rows: [] },
     ]) {
-      const response = await handleBackfill(post(body), client, now);
+      const response = await handleBackfill(post(body), client, now, lease());
       expect(response.status).toBe(400);
     }
     expect(client.started).toHaveLength(1);

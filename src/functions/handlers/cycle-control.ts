@@ -2,13 +2,17 @@
  * Starting orchestrations from triggers: the watchdog that keeps the eternal cycle alive (never two:
  * one fixed instance id, a status check first, and a lost start race is fine), and the backfill
  * endpoint (`POST /api/ops/backfill`, function key) that starts a backfill and answers with the
- * durable check-status payload.
+ * durable check-status payload. Backfills are single-flight: a lease names the running one, and a
+ * second request while it is alive gets 409 naming it (two backfills would split the org's Slack
+ * budget and double the load on detection for no gain).
  */
 import type { HttpRequest, HttpResponse, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 
 import { BackfillRequest } from '../../activities/cycle-activities';
 import { CYCLE_INSTANCE_ID, OrchestratorNames } from '../../orchestrators/names';
+import type { Lease } from '../../state/locks';
+import { readBody } from '../http-body';
 
 /** The parts of DurableClient these handlers use (the real client satisfies it). */
 export interface CycleClientLike {
@@ -78,10 +82,13 @@ export async function handleBackfill(
   request: HttpRequest,
   client: CycleClientLike,
   nowMs: number,
+  lease: Lease,
 ): Promise<HttpResponseInit | HttpResponse> {
+  const body0 = await readBody(request);
+  if (!body0.ok) return body0.response;
   let raw: unknown;
   try {
-    raw = JSON.parse(await request.text());
+    raw = JSON.parse(body0.text);
   } catch {
     return json(400, {
       error: 'invalid_json',
@@ -100,9 +107,26 @@ export async function handleBackfill(
   if (!parsed.success) return json(400, { error: 'invalid_request', message: z.prettifyError(parsed.error) });
   const req = parsed.data;
   const instanceId = `backfill-${req.source}-${req.oldest}-${req.latest}-${req.windowSeconds}`;
+  const alive = async (id: string) => {
+    const status = await statusOf(client, id);
+    return status !== undefined && ALIVE.has(status);
+  };
+  const claimed = await lease.take(instanceId, alive);
+  if (!claimed.taken) {
+    return json(409, {
+      error: 'already_running',
+      message: `Backfill ${claimed.holder} is still running: one backfill at a time. Wait for it, or terminate it through the Durable management API.`,
+      running: claimed.holder,
+      ...client.createHttpManagementPayload(claimed.holder),
+    });
+  }
   const previous = await statusOf(client, instanceId);
   if (previous !== undefined && ALIVE.has(previous)) {
-    return json(409, { error: 'already_running', ...client.createHttpManagementPayload(instanceId) });
+    return json(409, {
+      error: 'already_running',
+      running: instanceId,
+      ...client.createHttpManagementPayload(instanceId),
+    });
   }
   try {
     await client.startNew(OrchestratorNames.backfill, { instanceId, input: { request: req } });

@@ -17,10 +17,16 @@ import {
 } from './meraki-webhook';
 
 const SECRET = BASE_TEST_ENV.SENTRY_MERAKI_WEBHOOK_SECRET ?? '';
-const config = parseConfig({ ...BASE_TEST_ENV, SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true' });
+const config = parseConfig({
+  ...BASE_TEST_ENV,
+  SENTRY_MERAKI_ORG_IDS: '111111,549236',
+  SENTRY_STORAGE_CONNECTION: 'UseDevelopmentStorage=true',
+});
 const failover = JSON.parse(
   readFileSync(resolve(__dirname, '../../../test/fixtures/meraki/webhook-failover-event.json'), 'utf8'),
 ) as Record<string, unknown>;
+/** A minute after the fixture's occurredAt. */
+const AFTER_ALERT = Date.parse(String(failover.occurredAt)) + 60_000;
 
 function request(body: unknown, headers: Record<string, string> = {}): HttpRequest {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -45,7 +51,7 @@ beforeEach(() => {
   observers = recordingObservers();
   expedites = [];
   logs = [];
-  clock = 1_000_000;
+  clock = AFTER_ALERT;
   deps = {
     config,
     ingestion,
@@ -54,6 +60,7 @@ beforeEach(() => {
       expedites.push(data);
       return Promise.resolve();
     },
+    knownSerials: (org) => Promise.resolve(new Set(org === '549236' ? ['Q2KN-7XWD-3PLM'] : [])),
     log: (level, message) => logs.push(`${level} ${message}`),
     now: () => clock,
   };
@@ -130,6 +137,41 @@ describe('POST /api/meraki/webhook', () => {
     expect(expedites).toEqual([]);
   });
 
+  it.each([
+    [
+      'an organization Sentry does not collect',
+      { organizationId: '999999' },
+      'organization 999999 is not one Sentry collects',
+    ],
+    [
+      'a device that is not one of the organization’s appliances',
+      { deviceSerial: 'Q2XX-FAKE-0001' },
+      'device Q2XX-FAKE-0001 is not an appliance',
+    ],
+    ['a time in the future', { occurredAt: '2026-11-22T10:12:41Z' }, 'is in the future'],
+    ['a time older than the webhook age limit', { occurredAt: '2026-11-20T09:12:41Z' }, 'is older than 1440 min'],
+  ])(
+    'quarantines an authenticated alert for %s: landed with its reason, never detected on, no cycle expedited',
+    async (_name, change, reason) => {
+      const response = await handleMerakiWebhook(request({ ...failover, ...change, sharedSecret: SECRET }), deps);
+      expect(response.status).toBe(202);
+      expect(ingestion.rows(streams.merakiEvent.stream)).toEqual([]);
+      const quarantined = ingestion.rows(streams.quarantine.stream);
+      expect(String(quarantined[0]?.Reason)).toContain(reason);
+      expect(observers.record.observed).toEqual([]);
+      expect(expedites).toEqual([]);
+    },
+  );
+
+  it('answers 503 (nothing landed) when the appliance list cannot be read, so the sender retries', async () => {
+    const response = await handleMerakiWebhook(request({ ...failover, sharedSecret: SECRET }), {
+      ...deps,
+      knownSerials: () => Promise.reject(new Error('Table Storage failed (HTTP 503)')),
+    });
+    expect(response.status).toBe(503);
+    expect(ingestion.calls).toBe(0);
+  });
+
   it('answers 503 when the alert cannot be landed, so the sender can retry', async () => {
     ingestion.failWith = () => httpError(503);
     const response = await handleMerakiWebhook(request({ ...failover, sharedSecret: SECRET }), { ...deps });
@@ -145,7 +187,7 @@ describe('POST /api/meraki/webhook', () => {
     await handleMerakiWebhook(request({ ...failover, alertId: '123', sharedSecret: SECRET }), deps);
     expect(expedites).toHaveLength(1);
     clock += 6_000;
-    const failing = {
+    const failing: MerakiWebhookDeps = {
       ...deps,
       raiseExpedite: () => Promise.reject(new Error('No instance with ID sentry-cycle (HTTP 404)')),
     };

@@ -8,6 +8,12 @@
  *   or in quarantine with its reason when it does not validate, before we answer: a 2xx means it is
  *   in Log Analytics. An upload failure answers 503 so the sender may retry (Meraki's retry
  *   policy is [UNVERIFIED]); repeats share the alert's EventId.
+ * - Only alerts Sentry can vouch for reach detection: the organization must be configured
+ *   (`SENTRY_MERAKI_ORG_IDS`), a device serial must be an appliance of that organization in the last
+ *   uplink snapshot, and `occurredAt` must be neither in the future (more than 5 minutes of clock
+ *   skew) nor older than `SENTRY_MERAKI_WEBHOOK_MAX_AGE_MINUTES`. Anything else is quarantined with
+ *   its reason (202), so a holder of the shared secret cannot open incidents for made-up devices,
+ *   organizations or times.
  * - Failover-family alerts then raise `expedite` on the collection cycle (debounced per process), so
  *   the next poll and the detections run now instead of at the next interval.
  */
@@ -21,9 +27,14 @@ import type { ObserverContext, RowObserver } from '../../detections/observer';
 import { ensureError } from '../../errors';
 import type { IngestionClientLike } from '../../ingestion/uploader';
 import { toMerakiWebhookEventRow } from '../../transforms/meraki';
+import type { TransformResult } from '../../transforms/row-builder';
+import type { MerakiEventRow } from '../../transforms/streams';
+import { readBody } from '../http-body';
 
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
 export const EXPEDITE_DEBOUNCE_MS = 5_000;
+/** Clock skew tolerated on a webhook's occurredAt. */
+export const WEBHOOK_FUTURE_SKEW_MS = 5 * 60_000;
 
 export interface MerakiWebhookDeps {
   config: Config;
@@ -31,6 +42,8 @@ export interface MerakiWebhookDeps {
   createObserver(ctx: ObserverContext): RowObserver;
   /** Raises `expedite` on the cycle; may throw (e.g. the cycle is not running). */
   raiseExpedite(data: { reason: 'merakiWebhook'; alertTypeId: string; eventId: string }): Promise<void>;
+  /** Serials of the organization's appliances in its last uplink snapshot. */
+  knownSerials(org: string): Promise<ReadonlySet<string>>;
   log(level: 'info' | 'warn' | 'error', message: string): void;
   now?: () => number;
 }
@@ -80,17 +93,37 @@ const json = (status: number, body: Record<string, unknown>): HttpResponseInit =
   headers: { 'cache-control': 'no-store' },
 });
 
+/**
+ * Why an authenticated alert may not reach detection (a made-up organization, device or time), or
+ * undefined when it may.
+ */
+async function untrusted(
+  row: MerakiEventRow,
+  org: string,
+  deps: MerakiWebhookDeps,
+  nowMs: number,
+): Promise<string | undefined> {
+  if (!deps.config.meraki.orgIds.includes(org))
+    return `organization ${org} is not one Sentry collects (SENTRY_MERAKI_ORG_IDS)`;
+  const at = Date.parse(row.TimeGenerated);
+  if (Number.isNaN(at)) return 'occurredAt is not a time';
+  if (at > nowMs + WEBHOOK_FUTURE_SKEW_MS) return `occurredAt ${row.TimeGenerated} is in the future`;
+  const maxAge = deps.config.collection.meraki.webhookMaxAgeMinutes;
+  if (at < nowMs - maxAge * 60_000)
+    return `occurredAt ${row.TimeGenerated} is older than ${maxAge} min (SENTRY_MERAKI_WEBHOOK_MAX_AGE_MINUTES)`;
+  const serial = row.DeviceSerial;
+  if (serial !== undefined && !(await deps.knownSerials(org)).has(serial))
+    return `device ${serial} is not an appliance of organization ${org} in Sentry's last uplink snapshot`;
+  return undefined;
+}
+
 export async function handleMerakiWebhook(request: HttpRequest, deps: MerakiWebhookDeps): Promise<HttpResponseInit> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_WEBHOOK_BYTES) {
+  const read = await readBody(request, MAX_WEBHOOK_BYTES);
+  if (!read.ok) {
     counters.malformed += 1;
-    return json(413, { error: 'payload_too_large' });
+    return read.response;
   }
-  const text = await request.text();
-  if (Buffer.byteLength(text, 'utf8') > MAX_WEBHOOK_BYTES) {
-    counters.malformed += 1;
-    return json(413, { error: 'payload_too_large' });
-  }
+  const text = read.text;
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -119,9 +152,23 @@ export async function handleMerakiWebhook(request: HttpRequest, deps: MerakiWebh
 
   const organizationId = (body as { organizationId?: unknown }).organizationId;
   const org = typeof organizationId === 'string' && organizationId !== '' ? organizationId : 'unknown';
-  const mapped = toMerakiWebhookEventRow(body, { sourceOrg: org });
-  const eventId = mapped.ok ? mapped.row.EventId : 'quarantined';
   const now = deps.now ?? Date.now;
+  let mapped: TransformResult<MerakiEventRow> = toMerakiWebhookEventRow(body, { sourceOrg: org });
+  if (mapped.ok) {
+    let reason: string | undefined;
+    try {
+      reason = await untrusted(mapped.row, org, deps, now());
+    } catch (error) {
+      counters.failed += 1;
+      deps.log(
+        'error',
+        `Meraki webhook: could not check the alert's device, answering 503: ${ensureError(error).message}`,
+      );
+      return json(503, { error: 'not_checked' });
+    }
+    if (reason !== undefined) mapped = { ok: false, reason: `webhook alert not accepted for detection: ${reason}` };
+  }
+  const eventId = mapped.ok ? mapped.row.EventId : 'quarantined';
   const sink = new RowSink({
     ingestion: deps.ingestion,
     dcrImmutableId: deps.config.ingestion.dcrImmutableId,

@@ -1,23 +1,50 @@
 import { describe, expect, it } from 'vitest';
 
 import { checkBlocks } from '../../../dev/emulators/slack/blocks';
-import { merakiFinding, POLICY, slackFinding, stateOf, T0 } from '../../../test/helpers/incidents';
+import {
+  ipEntity,
+  merakiFinding,
+  POLICY,
+  privilegeFinding,
+  slackFinding,
+  sprayFinding,
+  stateOf,
+  T0,
+  userEntity,
+} from '../../../test/helpers/incidents';
 import { ActionIds, decodeButtonValue } from '../action-ids';
 import {
   applyFindingUpdate,
   applyOutcome,
+  findOffered,
   markEscalated,
+  type OfferedAction,
   recordStep,
   SENTRY_ACTOR,
   type IncidentState,
+  withProtections,
 } from '../../response/incident-state';
+import type { ActionKind, ActionOutcome, Actor } from '../../response/model';
 import { normalizeFinding } from '../../response/model';
 import { buildIncidentMessage, SHOWN_OCCURRENCES } from './incident-alert';
-import { replyText } from './replies';
+import { replyMessage, replyText } from './replies';
 import type { Block, MrkdwnText, TextObject } from './types';
 
 const BOB = { id: 'W0ALICE01', name: 'alice' };
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000).toISOString();
+
+/** Applies an outcome to the offered action of that kind and target (or a bare incident action). */
+function apply(
+  state: IncidentState,
+  kind: ActionKind,
+  target: string | undefined,
+  outcome: ActionOutcome,
+  actor: Actor,
+  when: string,
+): IncidentState {
+  const action: Pick<OfferedAction, 'kind' | 'target' | 'about'> = findOffered(state, kind, target) ?? { kind, target };
+  return applyOutcome(state, action, outcome, actor, when);
+}
 
 function texts(blocks: Block[]): TextObject[] {
   const out: TextObject[] = [];
@@ -70,7 +97,7 @@ const states: [string, () => IncidentState][] = [
   [
     'acknowledged',
     () =>
-      applyOutcome(
+      apply(
         stateOf(),
         'acknowledge',
         undefined,
@@ -82,11 +109,11 @@ const states: [string, () => IncidentState][] = [
   [
     'sessions reset',
     () =>
-      applyOutcome(
+      apply(
         stateOf(),
         'resetSessions',
         'W0BOB0001',
-        { status: 'succeeded', summary: 'Signed bob out of every session' },
+        { status: 'succeeded', summary: 'Signed out of every session' },
         BOB,
         at(3),
       ),
@@ -94,7 +121,7 @@ const states: [string, () => IncidentState][] = [
   [
     'action failed, retry offered',
     () =>
-      applyOutcome(
+      apply(
         stateOf(),
         'deactivateUser',
         'W0BOB0001',
@@ -122,11 +149,11 @@ const states: [string, () => IncidentState][] = [
         status: 'succeeded',
         summary: 'No responder acted within 15 min: escalated to on-call',
       });
-      return applyOutcome(
+      return apply(
         s,
         'resetSessions',
         'W0BOB0001',
-        { status: 'succeeded', summary: 'Signed bob out of every session' },
+        { status: 'succeeded', summary: 'Signed out of every session' },
         SENTRY_ACTOR,
         at(15),
       );
@@ -135,7 +162,7 @@ const states: [string, () => IncidentState][] = [
   [
     'closed as false positive',
     () =>
-      applyOutcome(
+      apply(
         stateOf(),
         'closeFalsePositive',
         undefined,
@@ -147,7 +174,7 @@ const states: [string, () => IncidentState][] = [
   [
     'closed as benign positive',
     () =>
-      applyOutcome(
+      apply(
         stateOf(),
         'closeBenignPositive',
         undefined,
@@ -159,13 +186,13 @@ const states: [string, () => IncidentState][] = [
   [
     'snoozed',
     () =>
-      applyOutcome(
+      apply(
         stateOf(),
         'snooze',
         'W0BOB0001',
         {
           status: 'succeeded',
-          summary: 'slack.audit.anomaly will not alert on W0BOB0001 until 2026-03-09T10:05:00.000Z',
+          summary: 'This detection stays quiet for this subject until 2026-03-09T10:05:00.000Z',
           details: { until: '2026-03-09T10:05:00.000Z' },
         },
         BOB,
@@ -173,14 +200,41 @@ const states: [string, () => IncidentState][] = [
       ),
   ],
   ['open (Meraki uplink)', () => stateOf(merakiFinding())],
+  ['open (password spray: victims, no user buttons)', () => stateOf(sprayFinding())],
+  ['open (made owner: two parties)', () => stateOf(privilegeFinding())],
+  [
+    'a guardrail refused an action; protected targets listed',
+    () =>
+      apply(
+        withProtections(stateOf(privilegeFinding()), {
+          'user:W0MOHAM04': { code: 'guardrail_owner', reason: 'W0MOHAM04 is an owner of the organization' },
+        }),
+        'deactivateUser',
+        'W0SOPHIA5',
+        {
+          status: 'refused',
+          summary: 'Refused: W0SOPHIA5 is an admin',
+          error: { code: 'guardrail_admin', message: 'W0SOPHIA5 is an admin', retriable: false },
+        },
+        BOB,
+        at(2),
+      ),
+  ],
+  [
+    'closed as stale',
+    () => {
+      const s = markEscalated(stateOf(), at(15));
+      return { ...s, status: 'closed', closure: { as: 'stale', by: SENTRY_ACTOR, at: at(4335) } };
+    },
+  ],
   [
     'Meraki, IP blocked',
     () =>
-      applyOutcome(
+      apply(
         stateOf(merakiFinding()),
         'blockIp',
-        '198.51.100.99',
-        { status: 'succeeded', summary: 'Deny rule for 198.51.100.99 added to the MX L3 firewall of HQ' },
+        '185.220.101.99',
+        { status: 'succeeded', summary: 'Deny rule added first in the MX L3 firewall' },
         BOB,
         at(6),
       ),
@@ -243,26 +297,52 @@ describe('incident message per state', () => {
   it('offers buttons by state: all while open, no Acknowledge once acknowledged, none when closed', () => {
     expect(buttons(stateOf())).toEqual([
       'Acknowledge',
-      'Reset sessions',
-      'Invalidate session',
-      'Deactivate user',
+      'Reset sessions: bob (W0BOB0001)',
+      'Deactivate bob (W0BOB0001)',
+      'Invalidate session 1001 of bob',
       'Snooze 7d',
       'False positive',
       'Benign positive',
     ]);
     const [, acknowledged] = states[1] ?? [];
     expect(buttons(acknowledged?.() ?? stateOf())).not.toContain('Acknowledge');
-    expect(buttons(states[2]?.[1]() ?? stateOf())).not.toContain('Reset sessions');
-    expect(buttons(states[3]?.[1]() ?? stateOf())).toContain('Retry: Deactivate user');
+    expect(buttons(states[2]?.[1]() ?? stateOf())).not.toContain('Reset sessions: bob (W0BOB0001)');
+    expect(buttons(states[3]?.[1]() ?? stateOf())).toContain('Retry: Deactivate bob (W0BOB0001)');
     for (const index of [5, 6, 7]) expect(buttons(states[index]?.[1]() ?? stateOf())).toEqual([]);
     expect(buttons(stateOf(merakiFinding()))).toEqual([
       'Acknowledge',
-      'Block 198.51.100.99 on MX',
-      'Block client',
+      'Block 185.220.101.99 on HQ',
+      'Block client unknown-laptop (aa:bb:cc:00:11:22)',
       'Snooze 7d',
       'False positive',
       'Benign positive',
     ]);
+    expect(buttons(stateOf(sprayFinding()))).toEqual(['Acknowledge', 'Snooze 7d', 'False positive', 'Benign positive']);
+  });
+
+  it('a reset asks for confirmation and names its target, like every destructive button', () => {
+    const actions = buildIncidentMessage(stateOf(privilegeFinding())).blocks.find((b) => b.type === 'actions');
+    if (actions?.type !== 'actions') throw new Error('no actions block');
+    for (const element of actions.elements.filter((e) => e.style === 'danger')) {
+      expect(element.confirm, element.text.text).toBeDefined();
+      expect(element.confirm?.text.text).toMatch(/\((W0SOPHIA5|W0MOHAM04)\)/);
+    }
+    const reset = actions.elements.find((e) => e.text.text === 'Reset sessions: sophia.park (W0SOPHIA5)');
+    expect(reset?.confirm?.title.text).toBe('Reset this user’s sessions?');
+  });
+
+  it('lists targets left without buttons and the guardrail that withheld each', () => {
+    const state = withProtections(stateOf(privilegeFinding()), {
+      'user:W0MOHAM04': { code: 'guardrail_owner', reason: 'W0MOHAM04 is an owner of the organization' },
+    });
+    const all = texts(buildIncidentMessage(state).blocks)
+      .map((t) => t.text)
+      .join('\n');
+    expect(all).toContain(
+      '*No actions offered on*\n⛔ `mohammed.silva (W0MOHAM04)`: W0MOHAM04 is an owner of the organization',
+    );
+    expect(buttons(state).some((b) => b.includes('W0MOHAM04'))).toBe(false);
+    expect(buttons(state)).toContain('Deactivate sophia.park (W0SOPHIA5)');
   });
 
   it('encodes the incident and the target in every button, and a confirm dialog on destructive ones', () => {
@@ -281,30 +361,46 @@ describe('incident message per state', () => {
     expect(deactivate?.style).toBe('danger');
   });
 
-  it('shows who, what, when and where, and a ready KQL query over Sentry tables', () => {
+  it('tells who did what to whom, from where, how often and why, then the evidence as facts', () => {
     const message = buildIncidentMessage(stateOf());
     const all = texts(message.blocks)
       .map((t) => t.text)
       .join('\n');
     for (const expected of [
-      '`bob`',
-      '`bob@sentry-test.example`',
-      '`203.0.113.5`',
+      '*Who:* `bob` `W0BOB0001` `bob@sentry-test.example` _(suspect)_',
+      '*What:* `slack.audit.anomaly` (`anomaly`)',
+      '*From where:* `203.0.113.5` _(context)_',
+      '*How often:* 3 events, <!date^1772444400^',
+      '*Why it fired:* Any single matching event raises this finding; repeats within the window are merged.',
+      '• *Reasons:* `asn, ip_address`',
+      '• *Previous IP:* `192.0.2.10`',
       '`Mozilla/5.0 (Macintosh) Slack/4.36.0`',
-      '*Events*\n3',
       '`1001`',
       'SentrySlackAudit\n| where TimeGenerated between',
-      'ActorUserId == "W0BOB0001"',
-      '<!date^1772444400^',
+      'ActorUserId in ("W0BOB0001")',
     ]) {
       expect(all).toContain(expected);
     }
+    // No raw JSON anywhere in the evidence.
+    expect(all).not.toMatch(/\[\\?"|\{"/);
+    const made = texts(buildIncidentMessage(stateOf(privilegeFinding())).blocks)
+      .map((t) => t.text)
+      .join('\n');
+    expect(made).toContain('*Who:* `sophia.park` `W0SOPHIA5` _(suspect)_');
+    expect(made).toContain('*To whom:* `mohammed.silva` `W0MOHAM04` _(suspect)_');
+    const spray = texts(buildIncidentMessage(stateOf(sprayFinding())).blocks)
+      .map((t) => t.text)
+      .join('\n');
+    expect(spray).toContain('*Who:* `ceo` `W0OWNER01`, `alice` `W0ALICE02`, `carol` `W0CAROL03` _(targeted)_');
+    expect(spray).toContain('*From where:* `185.220.101.7` _(suspect)_');
+    expect(spray).toContain('SrcIpAddr in ("185.220.101.7")');
     const meraki = texts(buildIncidentMessage(stateOf(merakiFinding())).blocks)
       .map((t) => t.text)
       .join('\n');
     for (const expected of [
       '`hq-mx` `Q2XX-AAAA-0001` `MX68`',
       '`cellular` `198.51.100.99`',
+      '*On:* `hq-mx` `Q2XX-AAAA-0001`',
       '`HQ`',
       'union SentryMerakiEvent_CL, SentryMerakiUplink_CL',
       'Serial == "Q2XX-AAAA-0001"',
@@ -332,19 +428,27 @@ describe('hostile data', () => {
         firstSeen: '2026-03-02T09:00:00.000Z',
         lastSeen: '2026-03-02T09:30:00.000Z',
         subject: { type: 'user', id: 'W0BOB0001', name: EVIL },
+        why: EVIL,
+        entities: [
+          userEntity('actor', 'suspect', 'W0BOB0001', EVIL, { email: `${EVIL}@x.example`, sessions: ['1001'] }),
+          userEntity('affected', 'suspect', 'W0CAROL01', EVIL),
+          ipEntity('185.220.101.7', 'suspect', { networkId: 'N_1', networkName: EVIL }),
+        ],
         context: {
-          user: { id: 'W0BOB0001', name: EVIL, email: `${EVIL}@x.example` },
           ips: [EVIL],
           userAgents: [EVIL],
           files: [`salary ${EVIL}.xlsx`],
           channels: [EVIL],
           meraki: { networkId: 'N_1', networkName: EVIL, deviceName: EVIL, deviceSerial: 'Q2', uplink: EVIL },
         },
-        evidence: { [EVIL]: EVIL, files: [EVIL, EVIL] },
+        evidence: [
+          { label: EVIL, value: EVIL },
+          { label: 'files', value: `${EVIL}, ${EVIL}` },
+        ],
         eventIds: [EVIL],
       }),
     );
-    const failed = applyOutcome(
+    const failed = apply(
       state,
       'resetSessions',
       'W0BOB0001',
@@ -353,6 +457,8 @@ describe('hostile data', () => {
       at(1),
     );
     for (const s of [state, failed]) assertSafe(buildIncidentMessage(s));
+    // Every button, confirm dialog and label names the target as plain text only.
+    for (const label of buttons(state)) expect(label).not.toMatch(/[\n\r]/);
     const reply = replyText({
       type: 'outcome',
       kind: 'resetSessions',
@@ -364,6 +470,29 @@ describe('hostile data', () => {
     expect(reply.match(/<[^>]*>/g) ?? []).toEqual([]);
   });
 
+  it('thread replies keep outside names in code spans, in verbatim blocks, and out of the fallback text', () => {
+    for (const status of ['succeeded', 'failed', 'skipped', 'refused'] as const) {
+      const message = replyMessage({
+        type: 'outcome',
+        kind: 'deactivateUser',
+        by: { id: 'W0ALICE01', name: EVIL },
+        status,
+        summary: 'Deactivated (SCIM)',
+        targetName: `${EVIL} https://evil.example/reset *urgent* _now_`,
+        error: { code: 'x', message: EVIL },
+      });
+      assertSafe(message);
+      const text = (message.blocks[0] as { text: MrkdwnText }).text.text;
+      expect(text).toContain('`&lt;!channel&gt; *boom* &lt;https://evil.example|login&gt; @\u2060here ˋxˋ');
+      // Outside text appears only inside code spans: outside of them, no URL and no formatting markers.
+      const outside = text.replace(/`[^`]*`/g, '');
+      expect(outside).not.toContain('evil.example');
+      expect(outside).not.toContain('*urgent*');
+      expect(message.text).not.toContain('evil');
+      expect(message.text).not.toContain('boom');
+    }
+  });
+
   it('keeps every text within Block Kit limits with an ellipsis', () => {
     const huge = 'A'.repeat(10_000);
     const state = stateOf(
@@ -371,13 +500,14 @@ describe('hostile data', () => {
         ...slackFinding(),
         title: huge,
         isNew: true,
+        why: huge,
+        entities: Array.from({ length: 10 }, (_, i) => userEntity('actor', 'suspect', `W0BOB000${i}`, huge)),
         context: {
-          user: { id: 'W0BOB0001', name: huge },
           ips: Array.from({ length: 50 }, (_, i) => `10.0.0.${i}`),
           userAgents: [huge, huge],
           files: Array.from({ length: 40 }, () => huge),
         },
-        evidence: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, huge])),
+        evidence: Array.from({ length: 30 }, (_, i) => ({ label: `k${i}`, value: huge })),
       }),
     );
     const message = buildIncidentMessage(state);
@@ -457,9 +587,15 @@ describe('hostile data', () => {
 
   it('still names the responder group policy in the escalation reply only through Sentry’s own mention', () => {
     expect(
-      replyText({ type: 'escalation', oncallGroup: POLICY.oncallGroup, minutes: 15, automaticAction: 'resetSessions' }),
+      replyText({
+        type: 'escalation',
+        oncallGroup: POLICY.oncallGroup,
+        minutes: 15,
+        automaticAction: 'resetSessions',
+        automaticTarget: 'bob (W0BOB0001)',
+      }),
     ).toBe(
-      ':rotating_light: <!subteam^S0SECOPS1>: nobody acted on this incident within 15 min. Sentry is taking the automatic action: reset the user’s sessions.',
+      ':rotating_light: <!subteam^S0SECOPS1>: nobody acted on this incident within 15 min. Sentry is taking the automatic action: reset the sessions of `bob (W0BOB0001)`.',
     );
     expect(replyText({ type: 'escalation', oncallGroup: '<!channel>', minutes: 15 })).toBe(
       ':rotating_light: On-call: nobody acted on this incident within 15 min.',

@@ -1,18 +1,22 @@
 /**
- * The incident message: the responder's whole workspace. Pure: the same state gives the same blocks.
+ * The incident message: the responder's whole workspace, readable in ten seconds. Pure: the same
+ * state gives the same blocks.
  *
- * Layout (Dispatch-style, azure-conventions §5.4): header (severity + title) → status line and up to
- * 10 who/what/when/where fields → evidence → other occurrences of the same key → a ready KQL query → context ids → recent activity →
- * buttons that depend on the state (none once closed). Every outside string is escaped and shown in
- * a code span (escape.ts), mrkdwn is sent `verbatim`, only mentions Sentry builds itself (`<@U…>` of
- * a responder, `<!subteam^…>` of the on-call group, `<!date^…>`) are control sequences, and every text
- * is cut to its Block Kit limit with an ellipsis.
+ * Layout: header (severity + title) → status, then who did what to whom, from where, how often and
+ * why it fired (one sentence from the detection) → context fields (detection, device, network, user
+ * agents) → evidence as labelled facts → targets left without buttons and why (guardrails) → other
+ * occurrences of the same key → a ready KQL query → context ids → recent activity → buttons that
+ * name their targets and depend on the state (none once closed). Every outside string is escaped and
+ * shown in a code span (escape.ts), mrkdwn is sent `verbatim`, only mentions Sentry builds itself
+ * (`<@U…>` of a responder, `<!subteam^…>` of the on-call group, `<!date^…>`) are control sequences,
+ * and every text is cut to its Block Kit limit with an ellipsis.
  */
 import { ActionIds, encodeButtonValue } from '../action-ids';
 import { codeBlock, codeSpan, escapeMrkdwn, plainText, truncate } from '../escape';
 import { incidentQuery } from '../../response/kql';
-import type { Actor, Severity } from '../../response/model';
-import { type IncidentState, offeredActions, type StepRecord } from '../../response/incident-state';
+import type { Actor, IncidentEntity, Severity } from '../../response/model';
+import { type IncidentState, offeredActions, type StepRecord, withheldTargets } from '../../response/incident-state';
+import { targetLabel } from '../../response/incident-state';
 import { type ActionsBlock, type Block, type Button, type MrkdwnText, LIMITS, type SlackMessageContent } from './types';
 
 const SEVERITY_EMOJI: Record<Severity, string> = {
@@ -27,12 +31,14 @@ const CLOSURE_TEXT = {
   falsePositive: 'false positive',
   benignPositive: 'benign positive',
   snoozed: 'snoozed',
+  stale: 'stale (no activity)',
 } as const;
 
 const STATUS_EMOJI: Record<StepRecord['status'], string> = {
   succeeded: '✅',
   failed: '❌',
   skipped: '➖',
+  refused: '⛔',
   denied: '⛔',
 };
 
@@ -89,21 +95,60 @@ function statusLine(state: IncidentState): string {
   }
 }
 
-function whoWhatWhereFields(state: IncidentState): MrkdwnText[] {
+const STANCE_TEXT = { suspect: 'suspect', victim: 'targeted', context: 'context' } as const;
+const ENTITIES_SHOWN = 3;
+
+/** Entities of one role as `name` (`id`) pairs, the stance said once. */
+function entitiesText(entities: readonly IncidentEntity[]): string | undefined {
+  if (entities.length === 0) return undefined;
+  const shown = entities.slice(0, ENTITIES_SHOWN).map((e) => {
+    const name = e.name ?? e.email;
+    const base =
+      name === undefined || name === e.id ? codeSpan(e.id, 120) : `${codeSpan(name, 120)} ${codeSpan(e.id, 60)}`;
+    // One party alone: its email too, so a responder knows the person without a lookup.
+    return entities.length === 1 && e.email !== undefined && e.email !== name
+      ? `${base} ${codeSpan(e.email, 160)}`
+      : base;
+  });
+  const more = entities.length - shown.length;
+  const stances = [...new Set(entities.map((e) => STANCE_TEXT[e.stance]))].join(', ');
+  return `${shown.join(', ')}${more > 0 ? ` +${more} more` : ''} _(${stances})_`;
+}
+
+function byRole(state: IncidentState, role: IncidentEntity['role']): IncidentEntity[] {
+  return state.finding.entities.filter((e) => e.role === role);
+}
+
+/** Who did what to whom, from where, how often, and why it fired. */
+function storyLines(state: IncidentState): string[] {
+  const finding = state.finding;
+  const lines: string[] = [];
+  const who = entitiesText(byRole(state, 'actor'));
+  const whom = entitiesText(byRole(state, 'affected'));
+  const from = entitiesText(byRole(state, 'sourceIp'));
+  const device = entitiesText([...byRole(state, 'device'), ...byRole(state, 'client')]);
+  if (who !== undefined) lines.push(`*Who:* ${who}`);
+  lines.push(`*What:* ${codeSpan(finding.detectionTitle ?? finding.detectionId, 200)}${actionsText(state)}`);
+  if (whom !== undefined) lines.push(`*To whom:* ${whom}`);
+  if (from !== undefined) lines.push(`*From where:* ${from}`);
+  if (device !== undefined) lines.push(`*On:* ${device}`);
+  const n = finding.count;
+  lines.push(
+    `*How often:* ${n} event${n === 1 ? '' : 's'}, ${slackDate(finding.firstSeen)} → ${slackDate(finding.lastSeen)}`,
+  );
+  if (finding.why !== undefined) lines.push(`*Why it fired:* ${escapeMrkdwn(plainText(finding.why, 400))}`);
+  return lines;
+}
+
+function actionsText(state: IncidentState): string {
+  const actions = state.finding.context.actions;
+  return actions === undefined || actions.length === 0 ? '' : ` (${list(actions, 3) ?? ''})`;
+}
+
+function contextFields(state: IncidentState): MrkdwnText[] {
   const finding = state.finding;
   const context = finding.context;
-  const user = context.user;
   const meraki = context.meraki;
-  const userText =
-    user === undefined
-      ? undefined
-      : [
-          codeSpan(user.name ?? user.id, 120),
-          user.email === undefined ? '' : codeSpan(user.email, 160),
-          user.name === undefined ? '' : codeSpan(user.id, 40),
-        ]
-          .filter((p) => p !== '')
-          .join(' ');
   const device =
     meraki?.deviceSerial === undefined && meraki?.deviceName === undefined
       ? undefined
@@ -117,18 +162,12 @@ function whoWhatWhereFields(state: IncidentState): MrkdwnText[] {
   const network = meraki?.networkName ?? meraki?.networkId;
   const candidates = [
     field('Severity', `${SEVERITY_EMOJI[finding.severity]} ${finding.severity}`),
-    field('Detection', codeSpan(finding.detectionTitle ?? finding.detectionId, 200)),
-    field('User', userText),
+    field('Detection', codeSpan(finding.detectionId, 200)),
     field(
       'Subject',
-      finding.subject.type === 'user'
-        ? undefined
-        : `${codeSpan(finding.subject.type, 32)} ${codeSpan(finding.subject.name ?? finding.subject.id, 200)}`,
+      `${codeSpan(finding.subject.type, 32)} ${codeSpan(finding.subject.name ?? finding.subject.id, 200)}`,
     ),
-    field('Source IPs', list(context.ips)),
     field('User agents', list(context.userAgents, 3)),
-    field('Events', String(finding.count)),
-    field('Time span', `${slackDate(finding.firstSeen)} → ${slackDate(finding.lastSeen)}`),
     field('Device', device),
     field(
       'Uplink',
@@ -137,15 +176,12 @@ function whoWhatWhereFields(state: IncidentState): MrkdwnText[] {
         : `${codeSpan(meraki.uplink, 40)}${meraki.publicIps === undefined ? '' : ` ${list(meraki.publicIps, 3) ?? ''}`}`,
     ),
     field('Network', network === undefined ? undefined : codeSpan(network, 200)),
-    field('Session', list(context.sessionIds, 3)),
     field(
-      'Client',
-      meraki?.clientId === undefined && meraki?.clientMac === undefined
-        ? undefined
-        : codeSpan(
-            [meraki.clientDescription, meraki.clientMac ?? meraki.clientId].filter((v) => v !== undefined).join(' '),
-            200,
-          ),
+      'Sessions',
+      list(
+        finding.entities.flatMap((e) => e.sessions ?? []),
+        3,
+      ),
     ),
   ];
   return candidates.filter((f): f is MrkdwnText => f !== undefined).slice(0, LIMITS.fields);
@@ -155,11 +191,10 @@ function evidenceText(state: IncidentState): string | undefined {
   const finding = state.finding;
   const lines: string[] = [];
   for (const item of finding.evidence)
-    lines.push(`• *${escapeMrkdwn(plainText(item.label, 100))}:* ${codeSpan(item.value, 400)}`);
+    lines.push(`• *${escapeMrkdwn(plainText(item.label, 100))}:* ${codeSpan(item.value, 600)}`);
   const extra: [string, readonly string[] | undefined][] = [
     ['Files', finding.context.files],
     ['Channels', finding.context.channels],
-    ['Actions', finding.context.actions],
   ];
   for (const [label, values] of extra) {
     const text = list(values, 8);
@@ -168,6 +203,17 @@ function evidenceText(state: IncidentState): string | undefined {
   if (finding.mitre.length > 0) lines.push(`• *MITRE ATT&amp;CK:* ${list(finding.mitre, 5) ?? ''}`);
   if (lines.length === 0) return undefined;
   return sectionLines('*Evidence*', lines);
+}
+
+/** Targets that get no button, each with the guardrail (or limit) that withheld it. */
+function withheldText(state: IncidentState): string | undefined {
+  if (state.status === 'closed') return undefined;
+  const withheld = withheldTargets(state);
+  if (withheld.length === 0) return undefined;
+  const lines = withheld.map(
+    ({ target, reason }) => `⛔ ${codeSpan(targetLabel(target, 120), 140)}: ${escapeMrkdwn(plainText(reason, 300))}`,
+  );
+  return sectionLines('*No actions offered on*', lines);
 }
 
 /** Occurrence lines the message shows; the rest are counted. */
@@ -209,7 +255,7 @@ function activityText(state: IncidentState): string | undefined {
   if (state.recent.length === 0) return undefined;
   const lines = state.recent.map(
     (step) =>
-      `${STATUS_EMOJI[step.status]} ${slackDate(step.at)} ${actorText(step.by)}: ${escapeMrkdwn(plainText(step.summary, 400))}`,
+      `${STATUS_EMOJI[step.status]} ${slackDate(step.at)} ${actorText(step.by)}: ${step.targetName === undefined ? '' : `${codeSpan(step.targetName, 140)} `}${escapeMrkdwn(plainText(step.summary, 400))}`,
   );
   const failures = Object.values(state.actions).filter((a) => a.status === 'failed' && a.error !== undefined);
   for (const failed of failures) {
@@ -243,7 +289,7 @@ function button(state: IncidentState, action: ReturnType<typeof offeredActions>[
 /** The plain-text fallback: severity, title, subject, count; escaped (Slack parses `text` as mrkdwn). */
 export function fallbackText(state: IncidentState): string {
   const finding = state.finding;
-  const who = finding.context.user?.name ?? finding.context.user?.id ?? finding.subject.name ?? finding.subject.id;
+  const who = finding.subject.name ?? finding.subject.id;
   const status =
     state.status === 'closed' ? `closed (${CLOSURE_TEXT[state.closure?.as ?? 'falsePositive']})` : state.status;
   return escapeMrkdwn(
@@ -269,10 +315,13 @@ export function buildIncidentMessage(state: IncidentState): SlackMessageContent 
         emoji: true,
       },
     },
-    { type: 'section', text: mrkdwn(statusLine(state)), fields: whoWhatWhereFields(state) },
+    { type: 'section', text: mrkdwn([statusLine(state), ...storyLines(state)].join('\n')) },
+    { type: 'section', fields: contextFields(state) },
   ];
   const evidence = evidenceText(state);
   if (evidence !== undefined) blocks.push({ type: 'section', text: mrkdwn(evidence) });
+  const withheld = withheldText(state);
+  if (withheld !== undefined) blocks.push({ type: 'section', text: mrkdwn(withheld) });
   const occurrences = occurrencesText(state);
   if (occurrences !== undefined) blocks.push({ type: 'section', text: mrkdwn(occurrences) });
   const query = incidentQuery(finding, state.occurrences ?? []);
