@@ -20,6 +20,8 @@ import type { FindingSummary } from '../detections/observer';
 import { AppError, ErrorCode } from '../errors';
 import { ingestionClient } from '../ingestion/client';
 import { StreamUploader } from '../ingestion/uploader';
+import { type CoverageStore, TableCoverageStore } from '../state/coverage';
+import { type EgressStore, TableEgressStore } from '../state/egress';
 import { type FindingStore, TableFindingStore } from '../state/findings';
 import { TableWindowStore, type WindowStore } from '../state/windows';
 import { type FindingRow, streams } from '../transforms/streams';
@@ -41,6 +43,10 @@ export interface EvaluateDetectionsResult {
 export interface EvaluateDetectionsDeps {
   windows: WindowStore;
   findings: FindingStore;
+  /** Known egress addresses the detections read and teach (none: they know none). */
+  egress?: EgressStore;
+  /** How far back each stream's data reaches (none: baselines trust the windows' oldest buckets). */
+  coverage?: CoverageStore;
   detections: readonly ConfiguredDetection[];
   /** Lands finding rows (the uploader in production); must throw if any row could not be landed. */
   land(rows: FindingRow[]): Promise<void>;
@@ -74,6 +80,8 @@ export async function evaluateDetections(
     now,
     cycleId,
     full: parsed.data.full === true,
+    ...(deps.egress === undefined ? {} : { egress: deps.egress }),
+    ...(deps.coverage === undefined ? {} : { coverage: deps.coverage }),
   });
 
   const reported: FindingRecord[] = [...replayed, ...changed];
@@ -97,6 +105,8 @@ export function evaluateDetectionsDeps(config: Config, log?: (message: string) =
   const deps: EvaluateDetectionsDeps = {
     windows: new TableWindowStore(config),
     findings: new TableFindingStore(config),
+    egress: new TableEgressStore(config),
+    coverage: new TableCoverageStore(config),
     detections: configuredDetections(config.detectionsConfig),
     async land(rows) {
       const uploader = new StreamUploader({

@@ -116,13 +116,62 @@ export interface SubjectWindow {
   parties?: readonly PartyState[];
 }
 
+/**
+ * An address the organization egresses from: an appliance uplink's public IP (`uplink`, from the
+ * Meraki data), an address many users use day after day (`shared`, an office NAT or VPN), or a new
+ * address the same people moved to together (`moved`, an office after a failover or an ISP change).
+ */
+export interface EgressFact {
+  ip: string;
+  kind: 'uplink' | 'shared' | 'moved';
+  /** The users seen behind it recently (at most `EGRESS_USERS`); empty for an uplink nobody used yet. */
+  users: readonly string[];
+  /** Unix seconds. */
+  lastSeen: number;
+}
+
+/** Users an egress fact remembers (enough to recognize an office's population). */
+export const EGRESS_USERS = 500;
+
+/** What a detection may know beyond its own window; built once per evaluation (evaluate-state.ts). */
+export interface DetectionContext {
+  /** How an address is known to the organization, or undefined for an ordinary one. */
+  egress(ip: string): EgressFact | undefined;
+  /** Every egress fact (to compare a new address's users with known populations). */
+  egressFacts(): readonly EgressFact[];
+  /**
+   * Whether a finding of one of `detections` about `subjectId` covers any time in [from, to]: the
+   * activity is already another finding's (a password spray's source address), so it is folded there.
+   */
+  explained(detections: readonly string[], subjectId: string, from: number, to: number): boolean;
+  /** Teaches an egress fact found while judging (known to the rest of the evaluation, and kept). */
+  teach(fact: EgressFact): void;
+}
+
+/** A context that knows nothing and forgets what it is taught (a detection judged alone). */
+export const EMPTY_CONTEXT: DetectionContext = {
+  egress: () => undefined,
+  egressFacts: () => [],
+  explained: () => false,
+  teach: () => undefined,
+};
+
 export interface EvaluateEnv {
   /** Evaluation time, Unix seconds. */
   now: number;
   /** Time of the newest event already reported for this dedupe key (undefined: none). */
   since: number | undefined;
-  /** Start of the oldest bucket this detection still holds (any dedupe key): how far its baseline reaches. */
-  earliestBucket: number | undefined;
+  /**
+   * Since when this detection has seen its streams' data (Unix seconds; undefined: no data yet): how
+   * far back any baseline can reach. A backfill moves it back.
+   */
+  observingSince: number | undefined;
+  context: DetectionContext;
+}
+
+/** Something a rule learned from a window while judging it, kept for every later evaluation. */
+export interface Learned {
+  egress: EgressFact;
 }
 
 /** A threshold crossed (or an event matched) in a window. */
@@ -160,6 +209,12 @@ export type WindowRule<C> =
       /** Bucket length, for rules that keep one item per polled snapshot (default by window). */
       bucketSeconds?: number;
       evaluate: (window: SubjectWindow, config: C, env: EvaluateEnv) => Crossing | null;
+      /**
+       * What the window teaches every later evaluation (an address that turned out to be shared).
+       * Called for every window of the detection before any is judged, so a judgment sees what the
+       * others taught.
+       */
+      learn?: (window: SubjectWindow, config: C, env: EvaluateEnv) => readonly Learned[];
     };
 
 const BaseShape = {
@@ -186,6 +241,26 @@ export interface DetectionSpec<Shape extends z.ZodRawShape> {
    * can be the target of a response action. Required, so every rule says whom it accuses.
    */
   entities: EntityDeclaration;
+  /**
+   * Detections whose findings may explain this one's items (a spray's source address explains the
+   * victims' logins from it); they are judged first, and `context.explained` asks them.
+   */
+  foldsInto?: readonly string[];
+  /**
+   * Days of history the rule needs before it judges with its learned baseline (it may judge with
+   * cautious defaults meanwhile); ops status says which rules are still learning.
+   */
+  learningDays?: (config: DetectionConfig<Shape>) => number;
+  /**
+   * What the configuration lacks for the rule to do anything (a sentence naming the fields), or
+   * undefined when it works; ops status and the docs list rules that need configuration.
+   */
+  needs?: (config: DetectionConfig<Shape>) => string | undefined;
+  /**
+   * What the rule assumes about a vendor's wire format that no documentation confirms, and how an
+   * operator checks it; ops status and the catalogue (docs/detections.md) show it.
+   */
+  assumes?: string;
   config: Shape;
   match(input: MatchInput, config: DetectionConfig<Shape>): MatchOutput | readonly MatchOutput[] | null;
   window: WindowRule<DetectionConfig<Shape>>;
@@ -203,8 +278,14 @@ export interface ConfiguredDetection {
   readonly bucketSeconds: number;
   /** How long after its end a bucket is kept. */
   readonly retentionSeconds: number;
+  /** Days of history before the rule judges with its learned baseline (0: it learns nothing). */
+  readonly learningDays: number;
+  /** What the configuration lacks for the rule to do anything, or undefined. */
+  readonly needs: string | undefined;
+  readonly learns: boolean;
   match(input: MatchInput): readonly MatchOutput[];
   evaluate(window: SubjectWindow, env: EvaluateEnv): Crossing | null;
+  learn(window: SubjectWindow, env: EvaluateEnv): readonly Learned[];
   present(crossing: Crossing, window: SubjectWindow): Presentation;
 }
 
@@ -217,6 +298,9 @@ export interface Detection {
   readonly streams: readonly DetectionStream[];
   readonly actions: readonly string[] | undefined;
   readonly entities: EntityDeclaration;
+  readonly foldsInto: readonly string[];
+  /** An unconfirmed wire-format assumption and how to check it (see `DetectionSpec.assumes`). */
+  readonly assumes: string | undefined;
   readonly kind: WindowRule<unknown>['kind'];
   /** Strict: an unknown field is an error, so a typo never silently keeps a default. */
   readonly configSchema: z.ZodObject;
@@ -269,6 +353,8 @@ export function defineDetection<Shape extends z.ZodRawShape>(spec: DetectionSpec
     streams: spec.streams,
     actions: spec.actions,
     entities: Object.freeze({ ...spec.entities }),
+    foldsInto: spec.foldsInto ?? [],
+    assumes: spec.assumes,
     kind: spec.window.kind,
     configSchema: schema,
     defaults,
@@ -291,6 +377,9 @@ export function defineDetection<Shape extends z.ZodRawShape>(spec: DetectionSpec
         windowSeconds,
         bucketSeconds,
         retentionSeconds,
+        learningDays: spec.learningDays?.(config) ?? 0,
+        needs: spec.needs?.(config),
+        learns: rule.kind === 'custom' && rule.learn !== undefined,
         match(input: MatchInput): readonly MatchOutput[] {
           if (!spec.streams.includes(input.stream)) return [];
           if (actionSet !== undefined && input.stream === 'slackAudit' && !actionSet.has(input.row.Action)) return [];
@@ -303,6 +392,9 @@ export function defineDetection<Shape extends z.ZodRawShape>(spec: DetectionSpec
             const parties = (o.parties ?? (rowParties ??= partiesOf(input))).filter((p) => declared.has(p.role));
             return { ...o, parties };
           });
+        },
+        learn(window: SubjectWindow, env: EvaluateEnv): readonly Learned[] {
+          return rule.kind === 'custom' && rule.learn !== undefined ? rule.learn(window, config, env) : [];
         },
         evaluate(window: SubjectWindow, env: EvaluateEnv): Crossing | null {
           if (rule.kind === 'custom') return rule.evaluate(window, config, env);

@@ -26,10 +26,35 @@ import { tableClient } from '../state/tables';
 import { evaluateState } from './evaluate-state';
 import type { FindingRecord } from './evaluate';
 import { anomaly } from './slack/anomaly';
-import { massDownload } from './slack/mass-download';
+import { defineDetection, fields } from './define';
+import { actorSubject, eventObservation } from './slack/common';
 
 const DAY = 86_400;
 let fileSeq = 0;
+
+/**
+ * A plain count rule (more than 20 downloads per user and IP in 24 h): what is under test is how
+ * evaluation treats findings and backfills, not how the catalogue's download rule is tuned.
+ */
+const massDownload = defineDetection({
+  id: 'slack.audit.test-daily-downloads',
+  title: 'Daily downloads',
+  description: 'More than 20 downloads by one user from one IP address in 24 h.',
+  severity: 'medium',
+  mitre: ['TA0009:T1530'],
+  entities: { actor: 'suspect', sourceIp: 'context' },
+  streams: ['slackAudit'],
+  actions: ['file_downloaded'],
+  config: { threshold: fields.threshold(20) },
+  match(input) {
+    if (input.stream !== 'slackAudit') return null;
+    const subject = actorSubject(input.row);
+    if (subject === undefined) return null;
+    return eventObservation(input.row, `${subject.id}|${input.row.SrcIpAddr ?? 'unknown'}`, subject);
+  },
+  window: { kind: 'count', threshold: (c) => c.threshold, windowSeconds: () => DAY },
+  present: (crossing) => ({ title: `${String(crossing.count)} downloads`, evidence: {} }),
+});
 
 /** `n` downloads by `who` from one IP, one a minute from `start` (fresh event and file ids). */
 function downloads(n: number, start: number, who = ALICE, step = 60) {

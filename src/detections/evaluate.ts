@@ -15,8 +15,12 @@ import { createHash } from 'node:crypto';
 import type { JsonValue } from '../transforms/columns';
 import { type FindingRow, streams } from '../transforms/streams';
 import type { StoredBucket } from '../state/windows';
+import { EvaluationContext } from './context';
 import type {
   ConfiguredDetection,
+  DetectionContext,
+  DetectionStream,
+  EvaluateEnv,
   ItemState,
   OverflowState,
   PartyState,
@@ -28,6 +32,7 @@ import { type EntityRole, type FindingEntity, mergeEntities, ROLE_TYPES } from '
 import type { FindingSummary, FindingContext } from './observer';
 import { evidenceFacts } from './evidence';
 import { maxSeverity } from './severity';
+import { coverageSince } from './status';
 
 /** What the findings store keeps per finding; a (detection, dedupe key) has one per separate incident. */
 export interface FindingRecord {
@@ -182,6 +187,71 @@ export interface EvaluateArgs {
    * without it, the oldest of `buckets` is used.
    */
   earliest?: ReadonlyMap<string, number>;
+  /** Per stream, how far back its data reaches (the coverage store); see `EvaluateEnv.observingSince`. */
+  coverage?: ReadonlyMap<DetectionStream, number>;
+  /**
+   * What detections know beyond their windows; it learns from this evaluation (egress facts, new
+   * findings). Default: one built from `findings` alone.
+   */
+  context?: EvaluationContext;
+}
+
+/**
+ * The order detections are judged in: those that teach (learn) first, then the ones other rules
+ * fold into, then those that fold into others; within a rank by id.
+ */
+export function judgingOrder(detections: readonly ConfiguredDetection[]): ConfiguredDetection[] {
+  const rank = (d: ConfiguredDetection): number => (d.learns ? 0 : d.detection.foldsInto.length === 0 ? 1 : 2);
+  return [...detections].sort(
+    (a, b) => rank(a) - rank(b) || (a.detection.id < b.detection.id ? -1 : a.detection.id > b.detection.id ? 1 : 0),
+  );
+}
+
+function envOf(
+  detection: ConfiguredDetection,
+  args: Pick<EvaluateArgs, 'now' | 'earliest' | 'coverage'>,
+  earliest: ReadonlyMap<string, number>,
+  context: DetectionContext,
+): EvaluateEnv {
+  return { now: args.now, since: undefined, observingSince: observingSince(detection, args, earliest), context };
+}
+
+/**
+ * Since when a detection has seen its data: its streams' coverage (status.ts `coverageSince`);
+ * without coverage, its oldest live bucket (never earlier than what it saw, so a baseline is
+ * never trusted early).
+ */
+export function observingSince(
+  detection: ConfiguredDetection,
+  args: Pick<EvaluateArgs, 'earliest' | 'coverage'>,
+  earliest: ReadonlyMap<string, number> = new Map(),
+): number | undefined {
+  return (
+    coverageSince(detection.detection.streams, args.coverage) ??
+    args.earliest?.get(detection.detection.id) ??
+    earliest.get(detection.detection.id)
+  );
+}
+
+/**
+ * The learning pass: every window of the detections that learn teaches the context (before any of
+ * them is judged, so a judgment sees what the others taught). Returns what was learned.
+ */
+export function learnWindows(
+  args: Omit<EvaluateArgs, 'findings' | 'cycleId'> & { context: EvaluationContext },
+): number {
+  const byId = new Map(args.detections.filter((d) => d.enabled && d.learns).map((d) => [d.detection.id, d] as const));
+  const { windows, earliest } = windowsFrom(args.buckets);
+  let learned = 0;
+  for (const window of windows) {
+    const detection = byId.get(window.detectionId);
+    if (detection === undefined) continue;
+    for (const fact of detection.learn(window, envOf(detection, args, earliest, args.context))) {
+      args.context.remember(fact.egress);
+      learned += 1;
+    }
+  }
+  return learned;
 }
 
 /** Findings this cycle had already saved (a retried evaluation), minus those it changes again now. */
@@ -196,7 +266,8 @@ export function replayedOf(
 }
 
 export function evaluateWindows(args: EvaluateArgs): EvaluationResult {
-  const byId = new Map(args.detections.filter((d) => d.enabled).map((d) => [d.detection.id, d] as const));
+  const enabled = judgingOrder(args.detections.filter((d) => d.enabled));
+  const context = args.context ?? new EvaluationContext([], args.findings);
   const previous = new Map<string, FindingRecord[]>();
   for (const f of args.findings) {
     const key = recordKey(f.detectionId, f.dedupeKey);
@@ -204,18 +275,30 @@ export function evaluateWindows(args: EvaluateArgs): EvaluationResult {
   }
   const changed: FindingRecord[] = [];
   const { windows, earliest } = windowsFrom(args.buckets);
-  for (const window of windows) {
-    const detection = byId.get(window.detectionId);
-    if (detection === undefined) continue;
-    changed.push(
-      ...judgeWindow(detection, window, previous.get(recordKey(window.detectionId, window.dedupeKey)) ?? [], {
-        now: args.now,
-        cycleId: args.cycleId,
-        earliestBucket: args.earliest?.get(window.detectionId) ?? earliest.get(window.detectionId),
-      }),
-    );
+  const byDetection = new Map<string, SubjectWindow[]>();
+  for (const w of windows) byDetection.set(w.detectionId, [...(byDetection.get(w.detectionId) ?? []), w]);
+  if (args.context === undefined) learnWindows({ ...args, context });
+  for (const detection of enabled) {
+    const env = envOf(detection, args, earliest, context);
+    const raised: FindingRecord[] = [];
+    for (const window of byDetection.get(detection.detection.id) ?? []) {
+      raised.push(
+        ...judgeWindow(detection, window, previous.get(recordKey(window.detectionId, window.dedupeKey)) ?? [], {
+          now: args.now,
+          cycleId: args.cycleId,
+          observingSince: env.observingSince,
+          context,
+        }),
+      );
+    }
+    // What this detection raised may explain the items of the ones judged after it.
+    context.addFindings(raised);
+    changed.push(...raised);
   }
-  return { changed, replayed: replayedOf(args.findings, args.cycleId, new Set(byId.keys()), changed) };
+  return {
+    changed,
+    replayed: replayedOf(args.findings, args.cycleId, new Set(enabled.map((d) => d.detection.id)), changed),
+  };
 }
 
 /** Safety net: crossings judged per window and evaluation (each one covers new items, so far fewer happen). */
@@ -290,7 +373,7 @@ function judgeWindow(
   detection: ConfiguredDetection,
   window: SubjectWindow,
   prior: readonly FindingRecord[],
-  env: { now: number; cycleId: string; earliestBucket: number | undefined },
+  env: { now: number; cycleId: string; observingSince: number | undefined; context: DetectionContext },
 ): FindingRecord[] {
   const W = detection.windowSeconds;
   const findings = prior.map((f) => ({ ...f })).sort((a, b) => a.firstSeen - b.firstSeen);
@@ -335,7 +418,8 @@ function judgeWindow(
       const crossing = detection.evaluate(view, {
         now: env.now,
         since: before?.lastEventT,
-        earliestBucket: env.earliestBucket,
+        observingSince: env.observingSince,
+        context: env.context,
       });
       // What the crossing brings into the gap: times of its items (and its edges) strictly inside.
       const inGap = (crossing?.items ?? [])

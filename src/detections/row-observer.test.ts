@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { MemoryWindowStore } from '../state/windows';
+import { MemoryCoverageStore } from '../../test/helpers/coverage';
+import { MemoryEgressStore } from '../../test/helpers/egress';
 import { massDownload } from './slack/mass-download';
 import { sensitiveFileDownloads } from './slack/sensitive-file-downloads';
 import { createRowObserver } from './row-observer';
@@ -27,6 +29,48 @@ describe('createRowObserver', () => {
     expect(await observer.flush()).toEqual({ updates: 0 });
     const [bucket] = await windows.readAll(T0);
     expect(bucket?.facts?.values).toMatchObject({ org: 'acme', actorEmail: ALICE.email, ip: '198.51.100.10' });
+  });
+
+  it("keeps the appliances' public uplink addresses as known egress, and how far back each stream reaches", async () => {
+    const windows = new MemoryWindowStore();
+    const egress = new MemoryEgressStore();
+    const coverage = new MemoryCoverageStore();
+    const run = async (feed: (o: ReturnType<typeof createRowObserver>) => void) => {
+      const observer = createRowObserver(config, ctx, {
+        windows,
+        egress,
+        coverage,
+        detections: [massDownload.configure()],
+        now: () => (T0 + 3_600) * 1000,
+      });
+      feed(observer);
+      await observer.flush();
+    };
+    await run((o) => {
+      o.observe('slackAudit', auditRow({ action: 'user_login', t: T0 + 50 }));
+      o.observe('slackAudit', auditRow({ action: 'user_login', t: T0 + 10 }));
+      for (const r of uplinkRows('Q2-MX', T0 + 30, [
+        { interface: 'wan1', status: 'active', publicIp: '203.0.113.40' },
+        { interface: 'wan2', status: 'ready', publicIp: null },
+      ]))
+        o.observe('merakiUplink', r);
+    });
+    expect(coverage.since).toEqual(
+      new Map([
+        ['slackAudit', T0 + 10],
+        ['merakiUplink', T0 + 30],
+      ]),
+    );
+    expect([...egress.facts.values()]).toEqual([{ ip: '203.0.113.40', kind: 'uplink', users: [], lastSeen: T0 + 30 }]);
+    // Newer data leaves the start alone; a backfill moves it back.
+    await run((o) => {
+      o.observe('slackAudit', auditRow({ action: 'user_login', t: T0 + 900 }));
+    });
+    expect(coverage.since.get('slackAudit')).toBe(T0 + 10);
+    await run((o) => {
+      o.observe('slackAudit', auditRow({ action: 'user_login', t: T0 - 14 * 86_400 }));
+    });
+    expect(coverage.since.get('slackAudit')).toBe(T0 - 14 * 86_400);
   });
 
   it('skips streams and actions no enabled detection reads', async () => {

@@ -5,6 +5,8 @@
  * nothing, because windows are sets of event ids / values.
  */
 import type { Config } from '../config';
+import { type CoverageStore, TableCoverageStore } from '../state/coverage';
+import { type EgressStore, TableEgressStore } from '../state/egress';
 import {
   type BucketData,
   addItem,
@@ -24,6 +26,16 @@ export type FileChannelsResolver = (fileId: string) => Promise<readonly string[]
 
 export interface ObserverDeps {
   windows?: WindowStore;
+  /**
+   * Where the appliances' public uplink addresses seen in Meraki rows are kept as known egress
+   * (default: Table Storage when `windows` is the default too; none otherwise).
+   */
+  egress?: EgressStore;
+  /**
+   * Where how far back each stream's data reaches is kept (default: Table Storage when `windows` is
+   * the default too; none otherwise).
+   */
+  coverage?: CoverageStore;
   /** Configured detections (default: the registry configured by `config.detectionsConfig`). */
   detections?: readonly ConfiguredDetection[];
   /** Needed only when a detection is configured with sensitive channels. */
@@ -34,6 +46,12 @@ export interface ObserverDeps {
 
 /** A bucket written late (a backfill) stays at least this long, so an evaluation sees it. */
 export const MIN_RETENTION_SECONDS = 6 * 3600;
+
+/** An uplink address already saved to a store by this process is saved again only after this long. */
+export const EGRESS_RESAVE_SECONDS = 3_600;
+const savedTo = new WeakMap<EgressStore, Map<string, number>>();
+/** Per coverage store, the oldest time per stream this process already saved (older ones are saved again). */
+const coverageSaved = new WeakMap<CoverageStore, Map<DetectionStream, number>>();
 const RESOLVE_CONCURRENCY = 4;
 
 const DETECTION_STREAMS = new Set<StreamKey>(['slackAudit', 'merakiUplink', 'merakiDevice', 'merakiEvent']);
@@ -80,6 +98,13 @@ export function createRowObserver(config: Config, ctx: ObserverContext, deps: Ob
   let windows = deps.windows;
   const clock = deps.now ?? Date.now;
   const pending = new Map<string, BucketData>();
+  const egress = deps.egress ?? (deps.windows === undefined ? new TableEgressStore(config) : undefined);
+  const coverage = deps.coverage ?? (deps.windows === undefined ? new TableCoverageStore(config) : undefined);
+  /** Per stream, the oldest event time seen in this run (Unix seconds). */
+  let oldestSlack = Infinity;
+  const oldestMeraki = new Map<DetectionStream, number>();
+  /** Uplink public addresses seen in this run → newest time (Unix seconds). */
+  const uplinkIps = new Map<string, number>();
   let requests: { detection: ConfiguredDetection; request: FileChannelsRequest }[] = [];
   const channelCache = new Map<string, readonly string[] | undefined>();
 
@@ -117,15 +142,40 @@ export function createRowObserver(config: Config, ctx: ObserverContext, deps: Ob
     }
   };
 
+  const saveCoverage = async (store: CoverageStore): Promise<void> => {
+    const seen: [DetectionStream, number][] = [];
+    if (Number.isFinite(oldestSlack)) seen.push(['slackAudit', oldestSlack]);
+    for (const [stream, t] of oldestMeraki) seen.push([stream, t]);
+    oldestSlack = Infinity;
+    oldestMeraki.clear();
+    let saved = coverageSaved.get(store);
+    if (saved === undefined) {
+      saved = new Map();
+      coverageSaved.set(store, saved);
+    }
+    for (const [stream, t] of seen) {
+      if (t >= (saved.get(stream) ?? Infinity)) continue;
+      await store.extend(stream, t);
+      saved.set(stream, t);
+    }
+  };
+
   return {
     observe<K extends StreamKey>(stream: K, row: RowsByStream[K]): void {
       if (!DETECTION_STREAMS.has(stream)) return;
       const input = { stream, row } as MatchInput;
       if (input.stream === 'slackAudit') {
+        if (input.row.DateCreate < oldestSlack) oldestSlack = input.row.DateCreate;
         for (const d of index.anyAction) run(d, input);
         const byAction = index.byAction.get(input.row.Action);
         if (byAction !== undefined) for (const d of byAction) run(d, input);
         return;
+      }
+      const rowT = Math.floor(Date.parse(input.row.TimeGenerated) / 1000);
+      if (rowT < (oldestMeraki.get(input.stream) ?? Infinity)) oldestMeraki.set(input.stream, rowT);
+      if (input.stream === 'merakiUplink' || input.stream === 'merakiDevice') {
+        const ip = input.row.PublicIp;
+        if (ip !== undefined && ip !== '' && rowT > (uplinkIps.get(ip) ?? -Infinity)) uplinkIps.set(ip, rowT);
       }
       const list = index.byStream.get(input.stream);
       if (list !== undefined) for (const d of list) run(d, input);
@@ -150,6 +200,22 @@ export function createRowObserver(config: Config, ctx: ObserverContext, deps: Ob
         }
         requests = [];
       }
+      if (egress !== undefined && uplinkIps.size > 0) {
+        const nowSec = Math.floor(clock() / 1000);
+        let egressSaved = savedTo.get(egress);
+        if (egressSaved === undefined) {
+          egressSaved = new Map();
+          savedTo.set(egress, egressSaved);
+        }
+        const saved = egressSaved;
+        const fresh = [...uplinkIps].filter(([ip]) => (saved.get(ip) ?? -Infinity) < nowSec - EGRESS_RESAVE_SECONDS);
+        if (fresh.length > 0) {
+          await egress.save(fresh.map(([ip, t]) => ({ ip, kind: 'uplink' as const, users: [], lastSeen: t })));
+          for (const [ip] of fresh) saved.set(ip, nowSec);
+        }
+        uplinkIps.clear();
+      }
+      if (coverage !== undefined) await saveCoverage(coverage);
       if (pending.size === 0) return { updates: 0 };
       const floor = Math.floor(clock() / 1000) + MIN_RETENTION_SECONDS;
       const buckets = [...pending.values()].map((b) => ({ ...b, expiresAt: Math.max(b.expiresAt, floor) }));

@@ -3,7 +3,11 @@
  * a harness that feeds rows to the real observer over in-memory stores and evaluates like the
  * activity does. Lives under test/ so it never compiles into the deployed dist/.
  */
+import type { EgressStore } from '../../src/state/egress';
 import { type FindingStore, MemoryFindingStore } from '../../src/state/findings';
+import type { CoverageStore } from '../../src/state/coverage';
+import { MemoryCoverageStore } from './coverage';
+import { MemoryEgressStore } from './egress';
 import { MemoryWindowStore, type WindowStore } from '../../src/state/windows';
 import { toMerakiDeviceRow, toMerakiUplinkRows, toMerakiWebhookEventRow } from '../../src/transforms/meraki';
 import { toSlackAuditRow } from '../../src/transforms/slack-audit';
@@ -192,6 +196,8 @@ export const events = (rows: readonly MerakiEventRow[]): AnyRow[] =>
 export class Harness {
   readonly windows: WindowStore;
   readonly findings: FindingStore;
+  readonly egress: EgressStore;
+  readonly coverage: CoverageStore;
   readonly detections: readonly ConfiguredDetection[];
   private cycle = 0;
 
@@ -202,16 +208,25 @@ export class Harness {
       nowMs?: () => number;
       windows?: WindowStore;
       findings?: FindingStore;
+      egress?: EgressStore;
+      coverage?: CoverageStore;
     } = {},
   ) {
     this.detections = detections.map((d) => ('configure' in d ? d.configure() : d));
     this.windows = options.windows ?? new MemoryWindowStore();
     this.findings = options.findings ?? new MemoryFindingStore();
+    this.egress = options.egress ?? new MemoryEgressStore();
+    this.coverage = options.coverage ?? new MemoryCoverageStore();
   }
 
   /** Observes rows and flushes them, as one collector activity would. */
   async feed(rows: readonly AnyRow[]): Promise<{ updates: number }> {
-    const deps: Parameters<typeof createRowObserver>[2] = { windows: this.windows, detections: this.detections };
+    const deps: Parameters<typeof createRowObserver>[2] = {
+      windows: this.windows,
+      detections: this.detections,
+      egress: this.egress,
+      coverage: this.coverage,
+    };
     if (this.options.resolveFileChannels !== undefined) deps.resolveFileChannels = this.options.resolveFileChannels;
     if (this.options.nowMs !== undefined) deps.now = this.options.nowMs;
     const observer = createRowObserver(
@@ -232,6 +247,8 @@ export class Harness {
       now,
       cycleId,
       full,
+      egress: this.egress,
+      coverage: this.coverage,
     });
     return [...result.replayed, ...result.changed];
   }

@@ -23,25 +23,41 @@ async function afterBaseline(rows: ReturnType<typeof login>[], overrides?: Recor
 }
 
 describe('slack.audit.unknown-user-agent', () => {
-  it('raises for a sign-in agent nobody used during the 14-day baseline', async () => {
+  it('raises for a sign-in agent family nobody used during the 14-day baseline', async () => {
     expect(unknownUserAgent.defaults).toMatchObject({ enabled: true, baselineDays: 14 });
-    const raised = await afterBaseline([login(T0 + 15 * DAY, 'python-requests/2.32')]);
+    const raised = await afterBaseline([login(T0 + 15 * DAY, 'Firefox/128.0 Linux')]);
     expect(raised).toHaveLength(1);
-    expect(raised[0]?.subject).toMatchObject({ type: 'user-agent', id: 'python-requests/2.32' });
-    expect(raised[0]?.evidence.users).toEqual(['alice']);
+    expect(raised[0]?.subject).toMatchObject({ type: 'user-agent', id: 'Firefox/* Linux' });
+    expect(raised[0]?.evidence).toMatchObject({ userAgent: 'Firefox/128.0 Linux', users: ['alice'] });
+  });
+
+  it('an app updating itself (Slack 4.41 → 4.42.7) is the same family, not a new agent', async () => {
+    expect(await afterBaseline([login(T0 + 15 * DAY, 'Slack/4.42.7 Mac')])).toEqual([]);
   });
 
   it('stays silent while the baseline is being learned and for agents in the baseline', async () => {
     expect(await afterBaseline([login(T0 + 15 * DAY, 'Slack/4.41 Mac', BOB)])).toEqual([]);
     const harness = new Harness([unknownUserAgent]);
-    expect(await harness.run(slack([login(T0, 'python-requests/2.32')]))).toEqual([]);
+    expect(await harness.run(slack([login(T0, 'Firefox/128.0 Linux')]))).toEqual([]);
+  });
+
+  it('a scripted client signing in or downloading is flagged at once, with no baseline (right after install)', async () => {
+    const harness = new Harness([unknownUserAgent]);
+    const download = auditRow({ action: 'file_downloaded', t: T0, ua: 'python-requests/2.32.3' });
+    const [finding] = await harness.run(slack([download]));
+    expect(finding).toMatchObject({ severity: 'medium', subject: { id: 'python-requests/*' } });
+    expect(finding?.why).toContain('scripted client');
+    // An ordinary agent's download is no sign-in: not judged.
+    expect(
+      await new Harness([unknownUserAgent]).run(slack([auditRow({ action: 'file_downloaded', ua: 'Slack/4.41 Mac' })])),
+    ).toEqual([]);
   });
 
   it('grows the finding when more users adopt the new agent', async () => {
     const harness = new Harness([unknownUserAgent.configure({ baselineDays: 1 })]);
     await harness.run(slack([login(T0, 'Slack/4.41 Mac')]), T0 + 60);
-    const [first] = await harness.run(slack([login(T0 + 2 * DAY, 'curl/8.5')]));
-    const [second] = await harness.run(slack([login(T0 + 2 * DAY + 600, 'curl/8.5', BOB)]));
+    const [first] = await harness.run(slack([login(T0 + 2 * DAY, 'Firefox/8.5')]));
+    const [second] = await harness.run(slack([login(T0 + 2 * DAY + 600, 'Firefox/8.5', BOB)]));
     expect(first?.isNew).toBe(true);
     expect(second?.isNew).toBe(false);
     expect(second?.count).toBe(2);
@@ -50,7 +66,7 @@ describe('slack.audit.unknown-user-agent', () => {
 
   it('honours ignored agent patterns', async () => {
     expect(
-      await afterBaseline([login(T0 + 15 * DAY, 'Slack/4.50 Mac')], { ignoreUserAgentPatterns: ['slack/'] }),
+      await afterBaseline([login(T0 + 15 * DAY, 'Slack/4.50 Linux')], { ignoreUserAgentPatterns: ['slack/'] }),
     ).toEqual([]);
   });
 });
