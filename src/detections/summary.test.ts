@@ -59,7 +59,7 @@ describe('finding summaries carry who / what / where to the responder', () => {
       },
       { role: 'sourceIp', type: 'ip', stance: 'context', id: IP, firstSeen: T0, lastSeen: T0 + 20 * 60 },
     ]);
-    expect(summary.why).toBe('21 events within 24 h, above the threshold of 20.');
+    expect(summary.why).toBe('21 downloads within 60 min, above the burst threshold of 15.');
     expect(summary.detectionTitle).toBe(massDownload.title);
     expect(summary.mitre).toEqual([...massDownload.mitre]);
     expect(summary.eventIds?.length).toBeGreaterThan(0);

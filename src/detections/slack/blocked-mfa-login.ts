@@ -17,6 +17,8 @@ export const blockedMfaLogin = defineDetection({
   entities: { actor: 'victim', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['user_login_failed', 'user_login'],
+  assumes:
+    'Slack documents no details for user_login_failed: the rule assumes a refusal for missing 2FA carries details.reason "two_factor_auth_required". Look at one refused sign-in in your audit log and set mfaFailureReasons to what it carries.',
   config: {
     windowMinutes: fields.minutes(60),
     /** details.reason (string or list) values meaning the 2FA policy refused the sign-in. */

@@ -64,9 +64,51 @@ export function extensionOf(name: string): string {
   return dot <= 0 || dot === name.length - 1 ? '' : name.slice(dot + 1).toLowerCase();
 }
 
-export function containsAny(text: string, needles: readonly string[]): string | undefined {
-  const lower = text.toLowerCase();
-  return needles.find((n) => lower.includes(n.toLowerCase()));
+/** A file name as lowercase words: separators, punctuation, camelCase and letter-digit boundaries split words. */
+export function wordsOf(text: string): string[] {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Za-z])([0-9])|([0-9])([A-Za-z])/g, '$1$3 $2$4')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w !== '');
+}
+
+const compiledPatterns = new Map<string, (words: string, text: string) => boolean>();
+
+/**
+ * How a keyword pattern matches a name: `/…/` is a case-insensitive regular expression over the
+ * whole name; `.ext` is the name's last extension; anything else is a sequence of whole words
+ * (`key` matches `ssh-key.pem` and `api key.txt`, never `Keynote.pdf`; `id_rsa` matches `id_rsa.pub`).
+ */
+function patternOf(pattern: string): (words: string, text: string) => boolean {
+  let compiled = compiledPatterns.get(pattern);
+  if (compiled !== undefined) return compiled;
+  if (pattern.length > 2 && pattern.startsWith('/') && pattern.endsWith('/')) {
+    let re: RegExp | undefined;
+    try {
+      re = new RegExp(pattern.slice(1, -1), 'i');
+    } catch {
+      re = undefined;
+    }
+    compiled = (_words, text) => re?.test(text) === true;
+  } else if (/^\.[a-z0-9]+$/i.test(pattern)) {
+    const ext = pattern.slice(1).toLowerCase();
+    compiled = (_words, text) => extensionOf(text) === ext || text.toLowerCase() === pattern.toLowerCase();
+  } else {
+    const needle = ` ${wordsOf(pattern).join(' ')} `;
+    compiled = needle.trim() === '' ? () => false : (words) => words.includes(needle);
+  }
+  if (compiledPatterns.size > 10_000) compiledPatterns.clear();
+  compiledPatterns.set(pattern, compiled);
+  return compiled;
+}
+
+/** The first pattern that matches the name as words, an extension or a regular expression (see patternOf). */
+export function matchesPattern(text: string, patterns: readonly string[]): string | undefined {
+  if (patterns.length === 0) return undefined;
+  const words = ` ${wordsOf(text).join(' ')} `;
+  return patterns.find((p) => patternOf(p)(words, text));
 }
 
 export function detailsOf(row: SlackAuditRow): Record<string, unknown> {

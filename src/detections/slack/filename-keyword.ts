@@ -4,22 +4,25 @@
  * "salary chart" is noise).
  */
 import { defineDetection, fields } from '../define';
-import { actorSubject, containsAny, eventObservation, extensionOf, fileName } from './common';
+import { actorSubject, matchesPattern, eventObservation, extensionOf, fileName } from './common';
 
 export const DEFAULT_FILENAME_KEYWORDS = [
   'password',
+  'passwords',
   'passwd',
   'confidential',
   'salary',
   'salaries',
   'payroll',
   'ssn',
-  'social_security',
+  'social security',
   'secret',
+  'secrets',
   'merger',
   'acquisition',
   'credential',
-  'bank_details',
+  'credentials',
+  'bank details',
 ] as const;
 
 export const MEDIA_EXTENSIONS = [
@@ -54,7 +57,7 @@ export const filenameKeyword = defineDetection({
   config: {
     threshold: fields.threshold(10),
     windowMinutes: fields.minutes(14 * 24 * 60),
-    /** Case-insensitive substrings of the file name. */
+    /** Whole words (`bank details`), extensions (`.kdbx`) or `/regular expressions/`, case-insensitive. */
     keywords: fields.list(DEFAULT_FILENAME_KEYWORDS),
     excludedExtensions: fields.list(MEDIA_EXTENSIONS),
     ignoreUserIds: fields.list(),
@@ -65,7 +68,7 @@ export const filenameKeyword = defineDetection({
     const name = fileName(row);
     const subject = actorSubject(row);
     if (name === undefined || subject === undefined || config.ignoreUserIds.includes(subject.id)) return null;
-    const keyword = containsAny(name, config.keywords);
+    const keyword = matchesPattern(name, config.keywords);
     if (keyword === undefined) return null;
     const ext = extensionOf(name);
     if (config.excludedExtensions.some((e) => e.toLowerCase() === ext)) return null;

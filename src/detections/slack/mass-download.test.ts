@@ -1,62 +1,95 @@
 import { describe, expect, it } from 'vitest';
 
-import { thresholdSuite } from '../../../test/helpers/detection-suite';
 import { ALICE, BOB, fileEntity, raise, series, T0 } from '../../../test/helpers/detection-testkit';
 import { massDownload } from './mass-download';
 
-const downloads = (n: number, ip = '203.0.113.5', who = ALICE, start = T0) =>
-  series(n, start, 120, (i) => ({
-    action: 'file_downloaded',
-    actor: who,
-    ip,
-    entity: fileEntity(`F${String(i)}`, `report-${String(i)}.pdf`),
-  }));
+const HOUR = 3_600;
+const DAY = 86_400;
+let seq = 0;
 
-thresholdSuite(massDownload, { threshold: 20, make: (n) => downloads(n), subjectId: ALICE.id });
-
-describe('slack.audit.mass-download', () => {
-  it('counts per user and IP: 15 + 15 from two IPs is not a burst', async () => {
-    expect(await raise(massDownload, [...downloads(15, '203.0.113.5'), ...downloads(15, '198.51.100.7')])).toEqual([]);
+/** n downloads `gap` seconds apart from `start`. */
+const downloads = (n: number, gap: number, start = T0, ip = '203.0.113.5', who = ALICE) =>
+  series(n, start, gap, () => {
+    seq += 1;
+    return {
+      action: 'file_downloaded',
+      actor: who,
+      ip,
+      entity: fileEntity(`F${String(seq)}`, `report-${String(seq)}.pdf`),
+    };
   });
 
-  it('keeps users apart and ignores other actions', async () => {
-    const rows = [...downloads(15, '203.0.113.5', ALICE), ...downloads(15, '203.0.113.5', BOB)];
+/** A heavy but ordinary user: 12 downloads every morning (07-10) and 12 every evening (16-19). */
+const heavyDays = (days: number, from = 0) =>
+  Array.from({ length: days }, (_, d) => [
+    ...downloads(12, 15 * 60, T0 + (from + d) * DAY + 7 * HOUR),
+    ...downloads(12, 15 * 60, T0 + (from + d) * DAY + 16 * HOUR),
+  ]).flat();
+
+describe('slack.audit.mass-download', () => {
+  it('defaults: a floor of 20 a day, a burst of more than 15 within 60 min, a 7-day learning period', () => {
+    expect(massDownload.defaults).toMatchObject({
+      threshold: 20,
+      burstThreshold: 15,
+      burstMinutes: 60,
+      learningDays: 7,
+      baselineMultiplier: 200,
+    });
+  });
+
+  it('a burst: nothing at 15 within an hour, one finding at 16, from the first day (no history needed)', async () => {
+    expect(await raise(massDownload, downloads(15, 120))).toEqual([]);
+    const [finding] = await raise(massDownload, downloads(16, 120));
+    expect(finding).toMatchObject({ count: 16, subject: { id: ALICE.id }, dedupeKey: `${ALICE.id}|203.0.113.5` });
+    expect(finding?.why).toBe('16 downloads within 60 min, above the burst threshold of 15.');
+    expect(finding?.title).toContain('within 30 min');
+  });
+
+  it('volume while learning a user: the bar is twice the floor (40 in 24 h)', async () => {
+    expect(await raise(massDownload, downloads(40, 30 * 60))).toEqual([]);
+    const [finding] = await raise(massDownload, downloads(41, 30 * 60));
+    expect(finding?.count).toBe(41);
+    expect(finding?.why).toContain('above this user');
+  });
+
+  it('a heavy but ordinary user (24 in every 24 h, two workdays at a time) never alerts, learning or learned', async () => {
+    expect(await raise(massDownload, heavyDays(14))).toEqual([]);
+  });
+
+  it('once learned, the bar is twice the user’s busiest day: 48 stays quiet, 49 alerts', async () => {
+    const history = heavyDays(8);
+    // Day 9: spread evenly (no burst), 48 then 49 downloads within 24 h.
+    const near = downloads(48, 29 * 60, T0 + 9 * DAY);
+    expect(await raise(massDownload, [...history, ...near])).toEqual([]);
+    const over = downloads(49, 29 * 60, T0 + 9 * DAY);
+    const findings = await raise(massDownload, [...heavyDays(8), ...over]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.count).toBeGreaterThanOrEqual(49);
+  });
+
+  it('counts per user and IP, keeps users apart and ignores other actions', async () => {
+    expect(await raise(massDownload, [...downloads(12, 120), ...downloads(12, 120, T0, '198.51.100.7')])).toEqual([]);
     const uploads = series(30, T0, 10, (i) => ({
       action: 'file_uploaded',
       entity: fileEntity(`U${String(i)}`, 'x.pdf'),
     }));
-    expect(await raise(massDownload, [...rows, ...uploads])).toEqual([]);
-  });
-
-  it('slides a 24 h window: 21 downloads spread over 25 h do not fire', async () => {
     expect(
-      await raise(
-        massDownload,
-        series(21, T0, 75 * 60, (i) => ({
-          action: 'file_downloaded',
-          ip: '203.0.113.5',
-          entity: fileEntity(`F${String(i)}`, 'a.pdf'),
-        })),
-      ),
+      await raise(massDownload, [...downloads(12, 120), ...downloads(12, 120, T0, '203.0.113.5', BOB), ...uploads]),
     ).toEqual([]);
   });
 
   it('honours ignored IPs (CIDR) and users', async () => {
-    expect(await raise(massDownload, downloads(25), { ignoreIps: ['203.0.113.0/24'] })).toEqual([]);
-    expect(await raise(massDownload, downloads(25), { ignoreUserIds: [ALICE.id] })).toEqual([]);
-  });
-
-  it('keys findings by user and IP and names both', async () => {
-    const [f] = await raise(massDownload, downloads(21));
-    expect(f?.dedupeKey).toBe(`${ALICE.id}|203.0.113.5`);
-    expect(f?.title).toContain('203.0.113.5');
-    expect(f?.evidence.files).toHaveLength(21);
+    expect(await raise(massDownload, downloads(25, 60), { ignoreIps: ['203.0.113.0/24'] })).toEqual([]);
+    expect(await raise(massDownload, downloads(25, 60), { ignoreUserIds: [ALICE.id] })).toEqual([]);
   });
 
   it('reports a burst found in replayed history even when evaluated days later', async () => {
-    const findings = await raise(massDownload, downloads(22, '203.0.113.5', ALICE, T0 - 10 * 86_400), undefined, {
-      now: T0,
-    });
+    const findings = await raise(massDownload, downloads(22, 120, T0 - 10 * DAY), undefined, { now: T0 });
     expect(findings).toHaveLength(1);
+  });
+
+  it('grows one open finding as the burst goes on', async () => {
+    const [first] = await raise(massDownload, downloads(16, 60));
+    expect(first?.isNew).toBe(true);
   });
 });

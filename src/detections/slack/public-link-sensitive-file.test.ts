@@ -17,10 +17,18 @@ describe('slack.audit.public-link-sensitive-file', () => {
     },
   );
 
+  it.each(['deploy key.pem', 'prod.env', 'api_key.txt', 'passwords.kdbx'])('raises for %s', async (name) => {
+    expect(await raise(publicLinkSensitiveFile, [link(name)])).toHaveLength(1);
+  });
+
   it('ignores ordinary names and other actions on sensitive names', async () => {
     expect(
       await raise(publicLinkSensitiveFile, [
         link('Webinar deck.pdf'),
+        // `key` inside a word is not a key: Sentinel's substring match fired on these.
+        link('Keynote Q3.pdf'),
+        link('Keyboard shortcuts.pdf'),
+        link('Monkey business.pptx'),
         link('id_rsa', 'file_shared'),
         link('id_rsa', 'file_public_link_revoked'),
       ]),

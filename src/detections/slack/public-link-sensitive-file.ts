@@ -1,17 +1,36 @@
-/** Sentinel "Public link created for sensitive file": a public link on a file whose name looks like a secret. */
+/**
+ * Sentinel "Public link created for sensitive file": a public link on a file whose name looks like a
+ * secret. Patterns match whole words, extensions or `/regular expressions/` (common.ts
+ * `matchesPattern`), not substrings: Sentinel's `key` matched `Keynote`.
+ */
 import { defineDetection, fields } from '../define';
-import { actorSubject, containsAny, eventObservation, fileName } from './common';
+import { actorSubject, matchesPattern, eventObservation, fileName } from './common';
 
 export const PUBLIC_LINK_SENSITIVE_PATTERNS = [
   'id_rsa',
+  'id_dsa',
+  'id_ecdsa',
+  'id_ed25519',
+  'private key',
+  'secret key',
+  'api key',
+  'apikey',
+  'ssh key',
   'password',
-  'key',
+  'passwords',
+  'credentials',
+  '.pem',
+  '.p12',
+  '.pfx',
+  '.kdbx',
   '.ssh',
   '.npmrc',
   '.muttrc',
-  'config.json',
   '.gitconfig',
   '.netrc',
+  '.pgpass',
+  '.env',
+  'config.json',
   'package.json',
   'gemfile',
   'bower.json',
@@ -31,7 +50,7 @@ export const publicLinkSensitiveFile = defineDetection({
   actions: ['file_public_link_created'],
   config: {
     windowMinutes: fields.minutes(60),
-    /** Case-insensitive substrings of the file name. */
+    /** Whole words (`api key`), extensions (`.pem`) or `/regular expressions/`, case-insensitive. */
     patterns: fields.list(PUBLIC_LINK_SENSITIVE_PATTERNS),
   },
   match(input, config) {
@@ -40,7 +59,7 @@ export const publicLinkSensitiveFile = defineDetection({
     const name = fileName(row);
     const subject = actorSubject(row);
     if (name === undefined || subject === undefined) return null;
-    const pattern = containsAny(name, config.patterns);
+    const pattern = matchesPattern(name, config.patterns);
     if (pattern === undefined) return null;
     return eventObservation(row, subject.id, subject, `${name} (${pattern})`, { fileId: row.EntityId });
   },

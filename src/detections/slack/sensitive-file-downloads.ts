@@ -5,7 +5,7 @@
  * behind a cache, only when sensitive channels are configured and the id/name did not already decide.
  */
 import { defineDetection, fields, type Observation } from '../define';
-import { actorSubject, containsAny, eventObservation, fileName } from './common';
+import { actorSubject, matchesPattern, eventObservation, fileName } from './common';
 
 export const sensitiveFileDownloads = defineDetection({
   id: 'slack.audit.sensitive-file-downloads',
@@ -17,11 +17,15 @@ export const sensitiveFileDownloads = defineDetection({
   entities: { actor: 'suspect', sourceIp: 'context' },
   streams: ['slackAudit'],
   actions: ['file_downloaded'],
+  needs: (c) =>
+    c.sensitiveFileIds.length + c.sensitiveFileNamePatterns.length + c.sensitiveChannelIds.length === 0
+      ? 'what the organization calls sensitive: set sensitiveChannelIds (channel ids), sensitiveFileNamePatterns or sensitiveFileIds'
+      : undefined,
   config: {
     threshold: fields.threshold(10),
     windowMinutes: fields.minutes(14 * 24 * 60),
     sensitiveFileIds: fields.list(),
-    /** Case-insensitive substrings of the file name. */
+    /** Whole words, extensions (`.kdbx`) or `/regular expressions/`, case-insensitive. */
     sensitiveFileNamePatterns: fields.list(),
     /** Channel ids; needs the files.info lookup (scope files:read) that the collector provides. */
     sensitiveChannelIds: fields.list(),
@@ -37,7 +41,7 @@ export const sensitiveFileDownloads = defineDetection({
     const observe = (why: string): Observation =>
       eventObservation(row, subject.id, subject, `${name || fileId} (${why})`);
     if (config.sensitiveFileIds.includes(fileId)) return observe('file id');
-    const pattern = containsAny(name, config.sensitiveFileNamePatterns);
+    const pattern = matchesPattern(name, config.sensitiveFileNamePatterns);
     if (pattern !== undefined) return observe(`name ~ ${pattern}`);
     if (config.sensitiveChannelIds.length === 0) return null;
     return {
