@@ -1,11 +1,43 @@
 /**
- * Every uplink of an appliance down (site offline): consecutive polled snapshots in which no uplink
- * is active, or the appliance's device status is `offline`, spanning more than the configured time.
- * Items are one per snapshot time and state (`<t>:a` some uplink active, `<t>:x` one not), so a
- * snapshot's rows collapse into at most two items.
+ * Every uplink of an appliance down (site offline) for longer than the configured time, judged on a
+ * status timeline: one item per polled row (`<t>:<interface>:<code>`, common.ts) and per appliance
+ * device status (`<t>:#status:o|a`, from `GET /organizations/{id}/devices/statuses`).
+ *
+ * Between full snapshots only the interfaces that changed land (docs/reference/meraki-api.md), so a
+ * poll time holding just a failed backup interface says nothing about the primary: each interface
+ * keeps its last known status, and the device is offline at a time only when every interface it has
+ * in the window is known and none is active, or when its device status says `offline`. A device status
+ * is the stronger signal at its own time; an `offline` one holds until a device status says otherwise
+ * or an interface is seen becoming active (an unchanged `active` in a full snapshot may be the stale
+ * report of a device that cannot reach the cloud).
  */
 import { defineDetection, fields, type ItemState } from '../define';
-import { deviceFacts, deviceSubject, durationText, seconds, snapshots } from './common';
+import {
+  DEVICE_STATUS,
+  deviceFacts,
+  deviceSubject,
+  durationText,
+  seconds,
+  statusItem,
+  statusTimeline,
+  type TimelineStep,
+  uplinkStatusCode,
+} from './common';
+
+/** Whether the device is offline after `step`, or undefined when the step says nothing about it. */
+function offlineAt(step: TimelineStep, interfaces: ReadonlySet<string>): boolean {
+  const device = step.rows.find((r) => r.iface === DEVICE_STATUS);
+  if (device !== undefined) return device.code === 'o';
+  const cameUp = step.rows.some((r) => r.code === 'a' && (step.before.get(r.iface)?.code ?? 'a') !== 'a');
+  if (step.before.get(DEVICE_STATUS)?.code === 'o' && !cameUp) return true;
+  if (interfaces.size === 0) return false;
+  for (const iface of interfaces) {
+    const known = step.status.get(iface);
+    // Not seen yet in the window: its status is unknown, so the device may well be online.
+    if (known === undefined || known.code === 'a') return false;
+  }
+  return true;
+}
 
 export const siteOffline = defineDetection({
   id: 'meraki.appliance.site-offline',
@@ -26,51 +58,60 @@ export const siteOffline = defineDetection({
     const row = input.row;
     const subject = deviceSubject(row);
     if (subject === undefined || config.ignoreSerials.includes(subject.id)) return null;
-    let up: boolean;
-    if (input.stream === 'merakiUplink') up = input.row.Status === 'active';
-    else if (input.row.ProductType === 'appliance' && input.row.Status !== undefined)
-      up = input.row.Status !== 'offline';
-    else return null;
     const t = seconds(row.TimeGenerated);
-    // A device status of offline outranks uplink rows of the same time (it is the stronger signal).
-    const item = input.stream === 'merakiDevice' ? `${t}:${up ? 'd' : 'o'}` : `${t}:${up ? 'a' : 'x'}`;
+    let item: string;
+    if (input.stream === 'merakiUplink') item = statusItem(t, input.row.Interface, uplinkStatusCode(input.row.Status));
+    else if (input.row.ProductType === 'appliance' && input.row.Status !== undefined)
+      item = statusItem(t, DEVICE_STATUS, input.row.Status === 'offline' ? 'o' : 'a');
+    else return null;
     return { dedupeKey: subject.id, subject, item, t, facts: deviceFacts(row) };
   },
   window: {
     kind: 'custom',
+    // The window reaches back past the last full snapshot (every 15 min by default) before an outage.
     windowSeconds: (c) => Math.max(3_600, c.minutes * 120),
-    // At the fastest poll (15 s) an hour holds 240 snapshots of at most two items each, within the budget.
-    bucketSeconds: 3_600,
+    // Full snapshots every minute at most (its setting's floor) plus changed rows: a half hour holds a
+    // few hundred items at worst, within a bucket's budget.
+    bucketSeconds: 1_800,
     evaluate(window, config, env) {
-      let run: ItemState[] = [];
-      let best: ItemState[] | undefined;
-      for (const snap of snapshots(window.items)) {
-        const kinds = new Set(snap.items.map((i) => i.item.slice(i.item.lastIndexOf(':') + 1)));
-        const offline = kinds.has('o') || (!kinds.has('d') && !kinds.has('a') && kinds.has('x'));
-        if (offline) run.push(...snap.items);
+      const steps = statusTimeline(window.items);
+      const interfaces = new Set<string>();
+      for (const step of steps) for (const r of step.rows) if (r.iface !== DEVICE_STATUS) interfaces.add(r.iface);
+      let run: TimelineStep[] = [];
+      let best: TimelineStep[] | undefined;
+      for (const step of steps) {
+        if (offlineAt(step, interfaces)) run.push(step);
         else run = [];
         const first = run[0];
         const last = run[run.length - 1];
         if (first !== undefined && last !== undefined && last.t - first.t >= config.minutes * 60) best = [...run];
       }
-      const since = env.since ?? -Infinity;
       if (best === undefined) return null;
-      const fresh = best.filter((i) => i.t > since);
+      const since = env.since ?? -Infinity;
+      const fresh = best.filter((s) => s.t > since);
       if (fresh.length === 0) return null;
-      const times = [...new Set(best.map((i) => i.t))];
+      const items: ItemState[] = best.flatMap((s) => s.rows.map((r) => r.state));
       return {
-        count: times.length,
-        newItems: new Set(fresh.map((i) => i.t)).size,
+        count: best.length,
+        newItems: fresh.length,
         firstSeen: best[0]?.t ?? env.now,
         lastSeen: best[best.length - 1]?.t ?? env.now,
-        items: best,
+        items,
       };
     },
   },
   present(crossing, window) {
+    const byDevice = crossing.items.some((i) => i.item.endsWith(`:${DEVICE_STATUS}:o`));
     return {
-      title: `${window.subject.name ?? window.subject.id} offline (no uplink active) for ${durationText(crossing.lastSeen - crossing.firstSeen)}`,
-      evidence: { snapshots: crossing.count, since: new Date(crossing.firstSeen * 1000).toISOString() },
+      title: `${window.subject.name ?? window.subject.id} offline for ${durationText(crossing.lastSeen - crossing.firstSeen)}`,
+      why: byDevice
+        ? `The appliance reported offline (or no uplink active) across ${String(crossing.count)} polls spanning ${durationText(crossing.lastSeen - crossing.firstSeen)}.`
+        : `No uplink of the appliance was active across ${String(crossing.count)} polls spanning ${durationText(crossing.lastSeen - crossing.firstSeen)}.`,
+      evidence: {
+        snapshots: crossing.count,
+        since: new Date(crossing.firstSeen * 1000).toISOString(),
+        reason: byDevice ? 'device status offline' : 'no uplink active',
+      },
     };
   },
 });
