@@ -18,7 +18,7 @@ import { CheckpointStore } from '../state/checkpoints';
 import { MerakiNetworkStore, MerakiOrgStates, UplinkSnapshotStore } from '../state/meraki-state';
 import { stateTable } from '../state/tables';
 import { streams } from '../transforms/streams';
-import { collectMeraki, type CollectMerakiDeps } from './collect-meraki';
+import { collectMeraki, type CollectMerakiDeps, deviceStatusesEveryCycles } from './collect-meraki';
 
 const START = Date.parse('2026-11-23T10:00:00Z');
 const UPLINK = streams.merakiUplink.stream;
@@ -79,6 +79,11 @@ function deps(): CollectMerakiDeps {
   };
 }
 
+/** The demo organization's devices in the emulator. */
+function orgDevices() {
+  return meraki.state.data.devices.filter((d) => meraki.state.organizationOfDevice(d.serial) === DEMO_ORG_ID);
+}
+
 function apiRequests(): number {
   return meraki.requests.filter((r) => r.path.startsWith('/api/v1/')).length;
 }
@@ -94,7 +99,7 @@ async function cycle(n: number) {
 }
 
 describe('collectMeraki', () => {
-  it('spends at most 2 requests per cycle: baseline uplinks + networks, then devices, then events round-robin', async () => {
+  it('spends at most 2 requests per cycle: baseline uplinks + networks, then devices, statuses, events round-robin', async () => {
     const c0 = await cycle(0);
     expect(c0.result.calls).toEqual(['uplinkStatuses', 'networks']);
     expect(c0.requests).toBe(2);
@@ -112,12 +117,16 @@ describe('collectMeraki', () => {
     expect(ingestion.rows(DEVICE).length).toBeGreaterThan(0);
 
     const polled: string[] = [];
-    for (let n = 2; n < 8; n += 1) {
+    const statusCycles: number[] = [];
+    for (let n = 2; n < 10; n += 1) {
       const c = await cycle(n);
       expect(c.requests).toBeLessThanOrEqual(2);
       expect(c.result.calls[0]).toBe('uplinkStatuses');
+      if (c.result.calls.includes('deviceStatuses')) statusCycles.push(n);
       polled.push(...c.result.eventNetworks);
     }
+    // Polled every 60 s: device statuses every 3 cycles (about every 3 minutes).
+    expect(statusCycles).toEqual([2, 5, 8]);
     // Every appliance network gets its turn.
     const applianceNetworks = (await new MerakiNetworkStore(config).list(DEMO_ORG_ID)).filter((n) =>
       n.productTypes.includes('appliance'),
@@ -146,6 +155,51 @@ describe('collectMeraki', () => {
     const c3 = await cycle(3);
     expect(c3.result.failovers).toBe(0);
     expect(c3.result.uplinkRows).toBe(0);
+  });
+
+  it('reads appliance statuses from /devices/statuses: device rows carry Status, LastReportedAt and IPs, inventory rows none', async () => {
+    await cycle(0);
+    await cycle(1);
+    const inventory = [...ingestion.rows(DEVICE)];
+    expect(inventory.length).toBe(orgDevices().length);
+    for (const row of inventory) {
+      for (const column of ['Status', 'LastReportedAt', 'PublicIp', 'Gateway']) expect(row[column]).toBeUndefined();
+    }
+    meraki.state.failover(HQ_APPLIANCE_SERIAL, { to: 'cellular', publicIp: '100.64.250.9', webhook: false });
+    const c2 = await cycle(2);
+    expect(c2.result.calls).toEqual(['uplinkStatuses', 'deviceStatuses']);
+    const call = meraki.requests.filter((r) => r.path.endsWith('/devices/statuses')).at(-1);
+    expect(new URLSearchParams(call?.query).getAll('productTypes[]')).toEqual(['appliance']);
+    const statuses = ingestion.rows(DEVICE).slice(inventory.length);
+    const appliances = orgDevices().filter((d) => d.productType === 'appliance');
+    expect(statuses.map((r) => r.Serial).sort()).toEqual(appliances.map((d) => d.serial).sort());
+    expect(c2.result.deviceRows).toBe(appliances.length);
+    const hq = statuses.find((r) => r.Serial === HQ_APPLIANCE_SERIAL);
+    expect(hq).toMatchObject({ ProductType: 'appliance', Status: 'online', PublicIp: '100.64.250.9' });
+    expect(hq?.LastReportedAt).toEqual(expect.any(String));
+    expect(hq?.Gateway).toEqual(expect.any(String));
+    const branch = statuses.find((r) => r.Serial !== HQ_APPLIANCE_SERIAL);
+    expect(branch?.Status).toBe('online');
+    expect(branch?.PublicIp).toMatch(/^198\.51\.100\./);
+  });
+
+  it('lands one row per device when a cycle reads both the inventory and the statuses', async () => {
+    config = t.configWith({
+      SENTRY_MERAKI_API_KEY: DEMO_KEY,
+      SENTRY_MERAKI_BASE_URL: meraki.url,
+      SENTRY_MERAKI_ORG_IDS: DEMO_ORG_ID,
+      SENTRY_MERAKI_MAX_CALLS_PER_CYCLE: '4',
+    });
+    meraki.state.setDeviceStatus(HQ_APPLIANCE_SERIAL, { status: 'offline' });
+    const c0 = await cycle(0);
+    expect(c0.result.calls).toEqual(['uplinkStatuses', 'networks', 'devices', 'deviceStatuses']);
+    const rows = ingestion.rows(DEVICE);
+    expect(rows.length).toBe(orgDevices().length);
+    expect(new Set(rows.map((r) => r.EventId)).size).toBe(rows.length);
+    const hq = rows.find((r) => r.Serial === HQ_APPLIANCE_SERIAL);
+    expect(hq).toMatchObject({ Name: 'HQ-MX', Status: 'offline' });
+    expect(hq?.Firmware).toBe('Not running configured version');
+    expect(rows.filter((r) => r.ProductType !== 'appliance').every((r) => r.Status === undefined)).toBe(true);
   });
 
   it('lands every interface again once the full-snapshot interval (15 min) has passed', async () => {
@@ -212,12 +266,17 @@ describe('collectMeraki', () => {
   it('a failing events call delays only that network and keeps its cursor', async () => {
     await cycle(0);
     await cycle(1);
+    await cycle(2);
     meraki.faults.add({ kind: 'status', status: 500, match: { path: '^/api/v1/networks/[^/]+/events' } });
-    const c2 = await cycle(2);
-    expect(c2.result.eventErrors).toBe(1);
-    expect(c2.result.orgCycle).toBe(3);
+    const c3 = await cycle(3);
+    expect(c3.result.eventErrors).toBe(1);
+    expect(c3.result.orgCycle).toBe(4);
     const networks = await new MerakiNetworkStore(config).list(DEMO_ORG_ID);
     expect(networks.every((n) => n.eventsAfter === undefined)).toBe(true);
+  });
+
+  it('reads device statuses about every 3 minutes whatever the poll interval', () => {
+    expect([15, 60, 90, 180, 3600].map(deviceStatusesEveryCycles)).toEqual([12, 3, 2, 1, 1]);
   });
 
   it('rejects bad input and organizations that are not configured', async () => {

@@ -1,8 +1,12 @@
 /**
  * Activity `collectMeraki`: one organization's poll cycle, within `maxCallsPerCycle` requests
  * (default 2) as `planMerakiCycle` spends them: the org-wide uplink statuses every cycle, the network
- * list and device inventory on a slow cadence, and one network's appliance event log per spare call
- * (round-robin; networks whose events arrive by webhook are skipped).
+ * list and device inventory on a slow cadence, the appliances' device statuses about every 3 minutes,
+ * and one network's appliance event log per spare call (round-robin; networks whose events arrive by
+ * webhook are skipped).
+ * - Devices: the inventory carries no status; `/devices/statuses` (appliances only) does, and every
+ *   appliance's status lands each time it is read. A cycle that read both lands one row per device
+ *   (`deviceRecords`).
  * - Uplinks: the listing is diffed against the previous per-device snapshot; interfaces whose status
  *   or public IP changed land every cycle (so detections see failovers and IP changes as they
  *   happen), every interface lands on the baseline and at least every `uplinkFullSnapshotMinutes`
@@ -18,6 +22,7 @@ import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 
 import { MerakiClient } from '../collectors/meraki/client';
+import { deviceRecords } from '../collectors/meraki/devices';
 import { planMerakiCycle, type MerakiNetworkRef, type MerakiPlanState } from '../collectors/meraki/plan';
 import { diffUplinks, uplinkKey, uplinkSnapshot, type UplinkStatusLike } from '../collectors/meraki/uplinks';
 import { type Config, getConfig, redactSecrets } from '../config';
@@ -92,6 +97,14 @@ function networkRef(item: unknown): MerakiNetworkRef | undefined {
   return { id, productTypes: types };
 }
 
+/** Device statuses about every 3 minutes, whatever the poll interval (at most every cycle). */
+const DEVICE_STATUSES_SECONDS = 180;
+
+/** Cycles between two device-status reads for a poll interval. */
+export function deviceStatusesEveryCycles(pollIntervalSeconds: number): number {
+  return Math.max(1, Math.round(DEVICE_STATUSES_SECONDS / pollIntervalSeconds));
+}
+
 function newer(a: string | undefined, b: string): string {
   if (a === undefined) return b;
   const ta = Date.parse(a);
@@ -123,6 +136,7 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
     maxCallsPerCycle: settings.maxCallsPerCycle,
     networksEveryCycles: settings.inventoryEveryCycles,
     devicesEveryCycles: settings.inventoryEveryCycles,
+    deviceStatusesEveryCycles: deviceStatusesEveryCycles(deps.config.pollIntervalSeconds),
     webhookNetworks,
   });
 
@@ -164,6 +178,8 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
   let uplinksFullAt = state.uplinksFullAt;
   let snapshotWrite: (() => Promise<unknown>) | undefined;
   let fetchedNetworks: MerakiNetworkRef[] | undefined;
+  let inventory: unknown[] | undefined;
+  let deviceStatuses: unknown[] | undefined;
   const cursors: { network: NetworkRecord; eventsAfter: string }[] = [];
 
   try {
@@ -226,8 +242,14 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
       } else if (call.kind === 'devices') {
         const listing = await deps.client.getDevices(org, { maxPages: call.maxPages });
         nextPlan = { ...nextPlan, devicePages: listing.complete ? listing.pages : listing.pages + 1 };
-        for (const item of listing.items)
-          await sink.accept('merakiDevice', toMerakiDeviceRow(item, { sourceOrg: org, at }), item);
+        inventory = listing.items;
+      } else if (call.kind === 'deviceStatuses') {
+        const listing = await deps.client.getDeviceStatuses(org, {
+          productTypes: ['appliance'],
+          maxPages: call.maxPages,
+        });
+        nextPlan = { ...nextPlan, deviceStatusPages: listing.complete ? listing.pages : listing.pages + 1 };
+        deviceStatuses = listing.items;
       } else {
         const network = known.find((n) => n.id === call.networkId);
         if (network === undefined) continue;
@@ -258,6 +280,9 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
         if (newest !== undefined) cursors.push({ network, eventsAfter: newest });
       }
     }
+
+    for (const item of deviceRecords(inventory, deviceStatuses))
+      await sink.accept('merakiDevice', toMerakiDeviceRow(item, { sourceOrg: org, at }), item);
 
     const landed = await sink.flush();
     result.rows = totalRows(landed);

@@ -26,9 +26,11 @@ export const MERAKI_SOURCE = 'meraki';
 const PlanStateSchema = z.object({
   networksAt: z.number().int().optional(),
   devicesAt: z.number().int().optional(),
+  deviceStatusesAt: z.number().int().optional(),
   eventsCursor: z.string().optional(),
   uplinkPages: z.number().int().positive().optional(),
   devicePages: z.number().int().positive().optional(),
+  deviceStatusPages: z.number().int().positive().optional(),
 });
 
 export const MerakiOrgStateSchema = z.object({

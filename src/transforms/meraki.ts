@@ -60,6 +60,11 @@ export const MerakiUplinkStatusSchema = z.object({
 });
 export type MerakiUplinkStatus = z.infer<typeof MerakiUplinkStatusSchema>;
 
+/**
+ * A device from either listing: `/devices` (inventory: name, model, firmware, address…) or
+ * `/devices/statuses` (status, lastReportedAt, publicIp, lanIp, gateway), or one overlaid with the
+ * other by the collector (docs/reference/meraki-api.md). The statuses' ipType and DNS land in Extra.
+ */
 export const MerakiDeviceSchema = z.object({
   serial: z.string().min(1),
   name: s,

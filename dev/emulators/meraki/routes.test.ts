@@ -201,6 +201,58 @@ describe('Link paging', () => {
     expect(networks.pages.length).toBe(3);
   });
 
+  it('serves /devices as the inventory only: no status, last report, public IP or gateway, whatever the state holds', async () => {
+    const e = await start();
+    const hq = e.state.device(HQ_APPLIANCE_SERIAL);
+    // A seed that (wrongly) stores status fields on the inventory item does not leak them.
+    Object.assign(hq ?? {}, {
+      status: 'online',
+      lastReportedAt: '2026-03-01T11:59:00Z',
+      publicIp: '198.51.100.10',
+      gateway: '192.168.0.1',
+    });
+    const devices = (
+      await followNext(`${e.url}/organizations/${DEMO_ORG_ID}/devices?perPage=3`, DEMO_KEY)
+    ).pages.flat();
+    expect(devices.length).toBeGreaterThan(3);
+    for (const device of devices as Record<string, unknown>[]) {
+      for (const field of ['status', 'lastReportedAt', 'publicIp', 'gateway']) expect(device).not.toHaveProperty(field);
+      expect(device).toHaveProperty('firmware');
+    }
+    expect(devices.find((d) => (d as Device).serial === HQ_APPLIANCE_SERIAL)).toMatchObject({
+      name: 'HQ-MX',
+      lanIp: null,
+    });
+    const statuses = (
+      await followNext(`${e.url}/organizations/${DEMO_ORG_ID}/devices/statuses?perPage=3`, DEMO_KEY)
+    ).pages.flat() as Record<string, unknown>[];
+    expect(statuses.length).toBe(devices.length);
+    for (const status of statuses) {
+      expect(Object.keys(status).sort()).toEqual([
+        'gateway',
+        'ipType',
+        'lanIp',
+        'lastReportedAt',
+        'mac',
+        'model',
+        'name',
+        'networkId',
+        'primaryDns',
+        'productType',
+        'publicIp',
+        'secondaryDns',
+        'serial',
+        'status',
+        'tags',
+      ]);
+    }
+    expect(statuses.find((s) => s.serial === HQ_APPLIANCE_SERIAL)).toMatchObject({
+      status: 'online',
+      publicIp: '198.51.100.10',
+      lastReportedAt: '2026-03-01T12:00:00Z',
+    });
+  });
+
   it('enforces each operation’s perPage bounds with 400', async () => {
     const e = await start();
     const base = `${e.url}/organizations/${DEMO_ORG_ID}`;

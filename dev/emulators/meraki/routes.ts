@@ -11,16 +11,20 @@ import { isoMicro, parseInstant } from './builders';
 import { keyLinks, linkHeader, pageByKey, pageByTime, readPerPage, type LinkTargets, type PerPageSpec } from './paging';
 import type { TokenBuckets } from './rate-limit';
 import type { MerakiState } from './state';
-import type {
-  ApiKey,
-  DevicePolicy,
-  L3FirewallRule,
-  Network,
-  NetworkClient,
-  NetworkEvent,
-  Organization,
-  ProductType,
-  StoredEvent,
+import {
+  type ApiKey,
+  type Device,
+  DEVICE_FIELDS,
+  DEVICE_STATUS_FIELDS,
+  type DevicePolicy,
+  type DeviceStatus,
+  type L3FirewallRule,
+  type Network,
+  type NetworkClient,
+  type NetworkEvent,
+  type Organization,
+  type ProductType,
+  type StoredEvent,
 } from './types';
 
 export interface MerakiMessages {
@@ -280,7 +284,8 @@ export function merakiRouter(ctx: RouteContext): Router {
         .filter((d) => model === null || d.model === model)
         .filter((d) => name === null || d.name.includes(name))
         .filter((d) => matchTags(d.tags, q))
-        .sort(bySerial);
+        .sort(bySerial)
+        .map((d) => pick(d, DEVICE_FIELDS));
       return listPage(req, 'devices', devices, (d) => d.serial, SERIAL_SENTINELS);
     }),
   );
@@ -304,7 +309,8 @@ export function merakiRouter(ctx: RouteContext): Router {
         .filter((s) => productTypes === undefined || productTypes.includes(s.productType))
         .filter((s) => models === undefined || models.includes(s.model))
         .filter((s) => matchTags(s.tags, q))
-        .sort(bySerial);
+        .sort(bySerial)
+        .map((s) => pick(s, DEVICE_STATUS_FIELDS));
       return listPage(req, 'deviceStatuses', items, (s) => s.serial, SERIAL_SENTINELS);
     }),
   );
@@ -546,6 +552,17 @@ export function merakiRouter(ctx: RouteContext): Router {
   );
 
   return router;
+}
+
+/**
+ * A device or device status as its listing documents it: the inventory carries no status and the
+ * statuses no inventory fields, whatever a seed stored (docs/reference/meraki-api.md). Absent
+ * optional fields stay absent.
+ */
+function pick<T extends Device | DeviceStatus, K extends keyof T>(item: T, fields: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const field of fields) if (item[field] !== undefined) out[field] = structuredClone(item[field]);
+  return out;
 }
 
 export function wireEvent(event: StoredEvent): NetworkEvent {

@@ -40,6 +40,11 @@ export interface Network {
   configTemplateId?: string;
 }
 
+/**
+ * One item of `GET /organizations/{orgId}/devices`: the inventory. It has no status, `publicIp`,
+ * `gateway` or `lastReportedAt` (those are `DeviceStatus` fields, `/devices/statuses`); routes.ts
+ * serves exactly `DEVICE_FIELDS` (docs/reference/meraki-api.md).
+ */
 export interface Device {
   name: string;
   serial: string;
@@ -60,8 +65,30 @@ export interface Device {
   configurationUpdatedAt?: string;
 }
 
+/** The fields `/devices` serves (inventory only); anything else a seed put on a device stays out. */
+export const DEVICE_FIELDS = [
+  'name',
+  'lat',
+  'lng',
+  'address',
+  'notes',
+  'tags',
+  'networkId',
+  'serial',
+  'model',
+  'imei',
+  'mac',
+  'lanIp',
+  'firmware',
+  'productType',
+  'details',
+  'url',
+  'configurationUpdatedAt',
+] as const satisfies readonly (keyof Device)[];
+
 export type DeviceStatusValue = 'online' | 'alerting' | 'offline' | 'dormant';
 
+/** One item of `GET /organizations/{orgId}/devices/statuses` (routes.ts serves `DEVICE_STATUS_FIELDS`). */
 export interface DeviceStatus {
   name: string;
   serial: string;
@@ -80,6 +107,25 @@ export interface DeviceStatus {
   tags: string[];
   components?: { powerSupplies: unknown[] };
 }
+
+export const DEVICE_STATUS_FIELDS = [
+  'name',
+  'serial',
+  'mac',
+  'publicIp',
+  'networkId',
+  'status',
+  'lastReportedAt',
+  'lanIp',
+  'gateway',
+  'ipType',
+  'primaryDns',
+  'secondaryDns',
+  'productType',
+  'model',
+  'tags',
+  'components',
+] as const satisfies readonly (keyof DeviceStatus)[];
 
 /**
  * `active` working, `ready` standby, `connecting`, `not connected` (nothing plugged in), `failed`

@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { AppError, ErrorCode } from '../../errors';
 import { resetSharedBudgets } from '../budget';
-import { fakeClock, jsonResponse, loadExchange, scriptedFetch, type SentRequest } from '../../../test/helpers/collector-testkit';
+import {
+  fakeClock,
+  jsonResponse,
+  loadExchange,
+  scriptedFetch,
+  type SentRequest,
+} from '../../../test/helpers/collector-testkit';
 import { MerakiClient, type MerakiClientOptions, type MerakiPage } from './client';
 import { parseLinkHeader } from './link-header';
 
@@ -86,6 +92,26 @@ describe('MerakiClient paging', () => {
     const [first, second] = script.requests as [SentRequest, SentRequest];
     expect(first.url.toString()).toBe(`${BASE}/organizations/${ORG}/appliance/uplink/statuses?perPage=1000`);
     expect(second.url.toString()).toBe(parseLinkHeader(page1.response.headers?.link).next);
+    expect(client.callsUsed(ORG)).toBe(2);
+  });
+
+  it('reads appliance device statuses from /devices/statuses, 1000 a page, following its own Link paging', async () => {
+    const next = `${BASE}/organizations/${ORG}/devices/statuses?perPage=1000&productTypes%5B%5D=appliance&startingAfter=Q2KN-0001`;
+    const { client, script } = merakiClient([
+      () => jsonResponse(200, [{ serial: 'Q2KN-0001', status: 'online' }], { link: `<${next}>; rel=next` }),
+      () => jsonResponse(200, [{ serial: 'Q2KN-0002', status: 'offline' }]),
+    ]);
+    const list = await client.getDeviceStatuses(ORG, { productTypes: ['appliance'] });
+    expect(list).toMatchObject({ pages: 2, complete: true });
+    expect(list.items).toEqual([
+      { serial: 'Q2KN-0001', status: 'online' },
+      { serial: 'Q2KN-0002', status: 'offline' },
+    ]);
+    const [first, second] = script.requests as [SentRequest, SentRequest];
+    expect(first.url.pathname).toBe(`/api/v1/organizations/${ORG}/devices/statuses`);
+    expect(first.url.searchParams.get('perPage')).toBe('1000');
+    expect(first.url.searchParams.getAll('productTypes[]')).toEqual(['appliance']);
+    expect(second.url.toString()).toBe(next);
     expect(client.callsUsed(ORG)).toBe(2);
   });
 

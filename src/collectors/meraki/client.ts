@@ -95,10 +95,12 @@ export interface MerakiEventsPage {
 /** Budget key for calls that are not about one organization. */
 const NO_ORG = '*';
 
+/** Largest `perPage` each list endpoint accepts (docs/reference/meraki-api.md). */
 export const MERAKI_PER_PAGE_MAX = {
   organizations: 9000,
   networks: 100_000,
   devices: 5000,
+  deviceStatuses: 1000,
   uplinkStatuses: 1000,
   networkEvents: 1000,
 } as const;
@@ -203,6 +205,7 @@ export class MerakiClient {
     return this.list(`organizations/${seg(orgId)}/networks`, { perPage: MERAKI_PER_PAGE_MAX.networks }, orgId);
   }
 
+  /** The device inventory (names, models, networks, firmware): no status fields, see `getDeviceStatuses`. */
   getDevices(
     orgId: string,
     options: { productTypes?: readonly string[]; maxPages?: number } = {},
@@ -210,6 +213,22 @@ export class MerakiClient {
     return this.list(
       `organizations/${seg(orgId)}/devices`,
       { perPage: MERAKI_PER_PAGE_MAX.devices, 'productTypes[]': options.productTypes },
+      orgId,
+      options.maxPages,
+    );
+  }
+
+  /**
+   * Device statuses for the whole org (`status`, `lastReportedAt`, `publicIp`, `lanIp`, `gateway`…),
+   * which the inventory listing does not carry: 1 request for up to 1000 devices of `productTypes`.
+   */
+  getDeviceStatuses(
+    orgId: string,
+    options: { productTypes?: readonly string[]; maxPages?: number } = {},
+  ): Promise<MerakiList> {
+    return this.list(
+      `organizations/${seg(orgId)}/devices/statuses`,
+      { perPage: MERAKI_PER_PAGE_MAX.deviceStatuses, 'productTypes[]': options.productTypes },
       orgId,
       options.maxPages,
     );

@@ -54,12 +54,44 @@ describe('planMerakiCycle', () => {
     const third = planMerakiCycle(2, nets, second.state);
     expect(third.calls).toEqual([
       { kind: 'uplinkStatuses', maxPages: 1 },
+      { kind: 'deviceStatuses', maxPages: 1 },
+    ]);
+    const fourth = planMerakiCycle(3, nets, third.state);
+    expect(fourth.calls).toEqual([
+      { kind: 'uplinkStatuses', maxPages: 1 },
       { kind: 'networkEvents', networkId: 'L_0000', maxPages: 1 },
     ]);
-    expect(third.state).toMatchObject({ networksAt: 0, devicesAt: 1, eventsCursor: 'L_0000' });
+    expect(fourth.state).toMatchObject({ networksAt: 0, devicesAt: 1, deviceStatusesAt: 2, eventsCursor: 'L_0000' });
   });
 
-  it('over 2000 cycles stays within 2 requests per org per cycle and polls every eligible network within N+2 cycles', () => {
+  it('fetches appliance device statuses every 3 cycles by default (or as configured), waiting out inventory cycles', () => {
+    const statusCycles = (options: MerakiPlanOptions = {}) =>
+      simulate(400, networks(5), options)
+        .perCycle.map((calls, cycle) => (calls.some((call) => call.kind === 'deviceStatuses') ? cycle : -1))
+        .filter((cycle) => cycle >= 0);
+    const every3 = statusCycles();
+    expect(every3.slice(0, 4)).toEqual([2, 5, 8, 11]);
+    expect(new Set(gaps(every3))).toEqual(new Set([3]));
+    expect(new Set(gaps(statusCycles({ deviceStatusesEveryCycles: 12 })))).toEqual(new Set([12]));
+    // Inventory cycles (networks then devices, every 60) take the slot first: statuses wait them out.
+    const every2 = statusCycles({ deviceStatusesEveryCycles: 2 });
+    expect(every2).toContain(58);
+    expect(every2).not.toContain(60);
+    expect(every2).toContain(62);
+    expect(Math.max(...gaps(every2))).toBe(4);
+    const big = planMerakiCycle(20, networks(3), {
+      networksAt: 0,
+      devicesAt: 0,
+      deviceStatusesAt: 10,
+      deviceStatusPages: 3,
+    });
+    expect(big.calls).toEqual([
+      { kind: 'uplinkStatuses', maxPages: 1 },
+      { kind: 'deviceStatuses', maxPages: 1 },
+    ]);
+  });
+
+  it('over 2000 cycles stays within 2 requests per org per cycle and polls every eligible network within 3N/2+3 cycles', () => {
     const appliances = networks(20);
     const cameras = networks(3, ['camera']).map((n) => ({ ...n, id: `C_${n.id}` }));
     const webhook = ['L_0003', 'L_0011', 'L_0019'];
@@ -71,18 +103,21 @@ describe('planMerakiCycle', () => {
       expect(calls[0]).toEqual({ kind: 'uplinkStatuses', maxPages: 1 });
     }
     expect([...polls.keys()].sort()).toEqual(eligible);
+    // One spare slot per cycle, of which device statuses take every third: a network cannot come back
+    // sooner than N cycles, nor later than the cycles N event slots need (3 per 2), plus the inventory
+    // cycles (networks + devices, once per 60) in between.
+    const slowest = Math.ceil((eligible.length * 3) / 2) + 3;
     for (const id of eligible) {
       const cycles = polls.get(id) ?? [];
-      expect(cycles[0]).toBeLessThanOrEqual(2 + eligible.length);
-      // One spare slot per cycle: a network cannot come back sooner than N cycles, and only
-      // inventory cycles (networks + devices, once per 60) may delay it further.
+      expect(cycles[0]).toBeLessThanOrEqual(3 + slowest);
       expect(Math.min(...gaps(cycles))).toBeGreaterThanOrEqual(eligible.length);
-      expect(Math.max(...gaps(cycles))).toBeLessThanOrEqual(eligible.length + 2);
-      expect(2000 - (cycles.at(-1) ?? 0)).toBeLessThanOrEqual(eligible.length + 2);
+      expect(Math.max(...gaps(cycles))).toBeLessThanOrEqual(slowest);
+      expect(2000 - (cycles.at(-1) ?? 0)).toBeLessThanOrEqual(slowest);
     }
     const count = (kind: PlannedCall['kind']) => perCycle.flat().filter((call) => call.kind === kind).length;
     expect(count('networks')).toBe(Math.ceil(2000 / 60));
     expect(count('devices')).toBe(Math.ceil(2000 / 60));
+    expect(count('deviceStatuses')).toBeGreaterThanOrEqual(Math.floor(2000 / 4));
   });
 
   it('spreads a larger budget over several networks per cycle', () => {
@@ -101,7 +136,11 @@ describe('planMerakiCycle', () => {
     const { perCycle } = simulate(200, networks(5), { webhookNetworks: 'all' });
     expect(perCycle.flat().some((call) => call.kind === 'networkEvents')).toBe(false);
     expect(perCycle.slice(2).every((calls) => calls.length <= 2)).toBe(true);
-    expect(perCycle[5]).toEqual([{ kind: 'uplinkStatuses', maxPages: 1 }]);
+    expect(perCycle[5]).toEqual([
+      { kind: 'uplinkStatuses', maxPages: 1 },
+      { kind: 'deviceStatuses', maxPages: 1 },
+    ]);
+    expect(perCycle[6]).toEqual([{ kind: 'uplinkStatuses', maxPages: 1 }]);
   });
 
   it('gives a large org its uplink pages first, capped at the budget', () => {
@@ -112,7 +151,7 @@ describe('planMerakiCycle', () => {
 
   it('keeps the rotation going when the last polled network disappears', () => {
     const nets = networks(4).filter((n) => n.id !== 'L_0001');
-    const plan = planMerakiCycle(3, nets, { networksAt: 0, devicesAt: 1, eventsCursor: 'L_0001' });
+    const plan = planMerakiCycle(3, nets, { networksAt: 0, devicesAt: 1, deviceStatusesAt: 2, eventsCursor: 'L_0001' });
     expect(plan.calls[1]).toEqual({ kind: 'networkEvents', networkId: 'L_0002', maxPages: 1 });
     const wrap = planMerakiCycle(4, nets, { ...plan.state, eventsCursor: 'L_0003' });
     expect(wrap.calls[1]).toEqual({ kind: 'networkEvents', networkId: 'L_0000', maxPages: 1 });

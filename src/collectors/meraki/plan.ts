@@ -3,9 +3,17 @@
  * by every tool of the org, and past connectors were notorious for runaway calls, so a cycle makes at
  * most `maxCallsPerCycle` requests per org (default 2), spent in this order:
  * 1. appliance uplink statuses, every cycle (one org-wide request covers 1000 appliances);
- * 2. inventory (network list, then devices) when its slower cadence is due;
- * 3. appliance event logs, round-robin over eligible networks with whatever is left, skipping
+ * 2. inventory (network list, then devices) when its slower cadence is due (every 60 cycles);
+ * 3. appliance device statuses (`/devices/statuses`: online/offline, public IP, last report; the
+ *    inventory listing carries no status, docs/reference/meraki-api.md) every
+ *    `deviceStatusesEveryCycles` cycles, one request for up to 1000 appliances. The default is 3; the
+ *    collector derives it from the poll interval so that they come about every 3 minutes (every 3rd
+ *    cycle at the default 60 s poll, every 12th at 15 s). Falling on an inventory cycle with no slot
+ *    left, they wait for the next cycle;
+ * 4. appliance event logs, round-robin over eligible networks with whatever is left, skipping
  *    networks (or whole orgs) whose changes already arrive by webhook.
+ * With the default budget the one spare slot of a cycle goes to inventory, then statuses, then events:
+ * events keep two cycles in three at a 60 s poll, eleven in twelve at 15 s.
  * The returned state assumes the calls succeed: persist it with the cycle's results, not before.
  * A network whose events call failed simply waits for its next turn (its events checkpoint is
  * time-based, so nothing is lost, only delayed).
@@ -21,11 +29,14 @@ export interface MerakiPlanState {
   /** Cycle at which the network list / device inventory was last fetched; absent = never. */
   readonly networksAt?: number;
   readonly devicesAt?: number;
+  /** Cycle at which appliance device statuses were last fetched; absent = never. */
+  readonly deviceStatusesAt?: number;
   /** Id of the network whose events were polled last (round-robin position; survives network adds/removals). */
   readonly eventsCursor?: string;
   /** Pages the last uplink-status / device listing needed (1 unless the org is large). */
   readonly uplinkPages?: number;
   readonly devicePages?: number;
+  readonly deviceStatusPages?: number;
 }
 
 export interface MerakiPlanOptions {
@@ -37,6 +48,8 @@ export interface MerakiPlanOptions {
   maxEventNetworksPerCycle?: number;
   networksEveryCycles?: number;
   devicesEveryCycles?: number;
+  /** Appliance device statuses run on cycles this far apart (default 3). */
+  deviceStatusesEveryCycles?: number;
   /** Product type whose event log is read (default 'appliance'). */
   eventsProductType?: string;
   /** Networks whose events arrive by webhook, or 'all' when the whole org sends webhooks. */
@@ -47,6 +60,7 @@ export type PlannedCall =
   | { readonly kind: 'uplinkStatuses'; readonly maxPages: number }
   | { readonly kind: 'networks'; readonly maxPages: number }
   | { readonly kind: 'devices'; readonly maxPages: number }
+  | { readonly kind: 'deviceStatuses'; readonly maxPages: number }
   | { readonly kind: 'networkEvents'; readonly networkId: string; readonly maxPages: 1 };
 
 export interface MerakiCyclePlan {
@@ -61,6 +75,7 @@ export const MERAKI_PLAN_DEFAULTS = {
   eventsEveryCycles: 1,
   networksEveryCycles: 60,
   devicesEveryCycles: 60,
+  deviceStatusesEveryCycles: 3,
   eventsProductType: 'appliance',
 } as const;
 
@@ -96,6 +111,19 @@ export function planMerakiCycle(
     calls.push({ kind: 'devices', maxPages: pages });
     remaining -= pages;
     next = { ...next, devicesAt: cycle };
+  }
+  if (
+    remaining > 0 &&
+    isDue(
+      cycle,
+      state.deviceStatusesAt,
+      options.deviceStatusesEveryCycles ?? MERAKI_PLAN_DEFAULTS.deviceStatusesEveryCycles,
+    )
+  ) {
+    const pages = clampPages(state.deviceStatusPages, remaining);
+    calls.push({ kind: 'deviceStatuses', maxPages: pages });
+    remaining -= pages;
+    next = { ...next, deviceStatusesAt: cycle };
   }
 
   const everyEvents = Math.max(1, Math.floor(options.eventsEveryCycles ?? MERAKI_PLAN_DEFAULTS.eventsEveryCycles));
