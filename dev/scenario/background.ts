@@ -1,17 +1,22 @@
 /**
  * Background Slack activity: what a normal org does, generated per person per local day (and per
- * UTC day for admin housekeeping) from its own PRNG stream, so any interval can be regenerated alone.
+ * UTC day for admin housekeeping and the org's near misses) from its own PRNG stream, so any
+ * interval can be regenerated alone.
  *
- * Caps that keep every catalogue detection silent on background alone (tests recount them):
- * - at most 8 downloads per person per local day (a rolling 24 h sees ≤ 16 < 20);
- * - at most 1 download from a sensitive channel per day, and only on days where
- *   (localDay + person.index) % 4 == 0 (a 14-day window sees ≤ 4 < 10);
- * - downloads only touch the pre-window corpus, whose names carry no filename keyword;
- * - IPs are the person's ≤ 2 base IPs (office IPs are known egress);
- * - at most 1 failed login per person per day (a typo right before a login), never with MFA details;
- * - at most 1 archive upload per person per day; public links only on benign names;
- * - never an anomaly, role change, empty user agent, or login after deactivation;
- * - at most 1 admin session reset per day org-wide.
+ * It is an ordinary org, not a tidy one: offices sign in through their site's NAT; hybrid staff use
+ * office, home and phone; home IPv4 leases renew inside their /24 and IPv6 privacy addresses
+ * rotate daily (org.ts `addressOn`); the desktop app updates itself mid-window; engineers download
+ * and upload scripts and config; a few heavy users download 10–16 files a workday (two workdays in
+ * a sliding 24 h pass the seed's flat 20); admins onboard, offboard and reset sessions.
+ *
+ * What keeps it innocent (the oracle in test-oracle.ts recounts each against the rules):
+ * - downloads only touch the pre-window corpus, whose names carry no filename keyword; at most 1
+ *   from a sensitive channel a day, and only on days where (localDay + person.index) % 4 == 0;
+ * - at most 8 downloads per person per local day, 16 for heavy users; never more than 15 in an hour;
+ * - at most three networks per person; at most 1 failed login per person per day, never with MFA
+ *   details; at most 1 archive upload per person per day; public links only on benign names;
+ * - never an anomaly, role change, empty user agent, scripted client or login after deactivation;
+ * - near misses (`nearMissDay`) sit exactly at a threshold, never over it.
  */
 import {
   appEntity,
@@ -24,9 +29,9 @@ import {
   userEntity,
 } from './audit';
 import { isPublicLinkSensitiveName, isSensitiveFileName, hasFilenameKeyword } from './catalogue';
-import { DOCUMENT_EXTS, PUBLIC_LINK_STEMS, UPLOAD_STEMS, type UaSpec } from './data';
-import { makeFile, type ChannelModel, type OrgModel, type Person } from './org';
-import { IdSpace, Rng, slackId, uuidFrom } from './prng';
+import { CODE_UPLOADS, DOCUMENT_EXTS, PUBLIC_LINK_STEMS, UPLOAD_STEMS, type UaSpec, updatedDesktop } from './data';
+import { addressOn, makeFile, type ChannelModel, type OrgModel, type Person } from './org';
+import { hash32, IdSpace, Rng, slackId, uuidFrom } from './prng';
 import type { AuditApp, AuditEntry, SlackFile } from './wire-types';
 
 const DAY = 86_400;
@@ -109,20 +114,27 @@ interface Device {
   session: number;
 }
 
-function desktopFor(p: Person, localDay: number): Device | null {
+/** The desktop app a person runs on a day: the next release once it has updated itself. */
+export function desktopOn(p: Person, dayStart: number): UaSpec {
+  if (p.desktopUpdateAt === null || dayStart + DAY <= p.desktopUpdateAt) return p.desktop;
+  return updatedDesktop(p.desktop) ?? p.desktop;
+}
+
+function desktopFor(p: Person, localDay: number, dayStart: number): Device | null {
   const wd = weekday(localDay);
   const workday = wd >= 1 && wd <= 5;
   let ip: string | null;
   if (p.style === 'office') ip = workday ? p.officeIp : null;
-  else if (p.style === 'hybrid') ip = workday && wd >= 2 && wd <= 4 ? p.officeIp : p.homeIp;
-  else ip = p.homeIp;
-  return ip === null ? null : { ip, ua: p.desktop, session: p.desktopSessionId };
+  else if (p.style === 'hybrid') ip = workday && wd >= 2 && wd <= 4 ? p.officeIp : addressOn(p, 'home', localDay);
+  else ip = addressOn(p, 'home', localDay);
+  return ip === null ? null : { ip, ua: desktopOn(p, dayStart), session: p.desktopSessionId };
 }
 
-function mobileFor(p: Person): Device | null {
-  return p.mobile === null || p.mobileIp === null || p.mobileSessionId === null
+function mobileFor(p: Person, localDay: number): Device | null {
+  const ip = addressOn(p, 'mobile', localDay);
+  return p.mobile === null || ip === null || p.mobileSessionId === null
     ? null
-    : { ip: p.mobileIp, ua: p.mobile, session: p.mobileSessionId };
+    : { ip, ua: p.mobile, session: p.mobileSessionId };
 }
 
 /** Corpus files a person may download in background, split by sensitivity. */
@@ -172,8 +184,8 @@ export function personDay(seed: number, org: OrgModel, pools: FilePools, p: Pers
 
   const present = workday ? rng.chance(0.93) : rng.chance(0.18);
   if (!present) return { entries, files };
-  const desktop = workday ? desktopFor(p, localDay) : null;
-  const mobile = mobileFor(p);
+  const desktop = workday ? desktopFor(p, localDay, dayStart) : null;
+  const mobile = mobileFor(p, localDay);
   const main = desktop ?? mobile;
   if (main === null) return { entries, files };
 
@@ -233,11 +245,17 @@ export function personDay(seed: number, org: OrgModel, pools: FilePools, p: Pers
     );
   }
 
-  // Downloads: ≤ 8 a day, at most one from a sensitive channel on the person's sensitive days.
+  // Downloads: ≤ 8 a day (16 for heavy users), at most one from a sensitive channel on the person's
+  // sensitive days.
   const normalPool = pools.normal.get(p.id) ?? [];
   const sensitivePool = pools.sensitive.get(p.id) ?? [];
-  let downloads = Math.min(workday ? 8 : 2, rng.poisson((workday ? 2.3 : 0.4) * p.activity));
-  const sensitiveDay = sensitivePool.length > 0 && (localDay + p.index) % 4 === 0 && rng.chance(0.6);
+  let downloads = p.heavy
+    ? Math.min(workday ? 16 : 2, Math.max(workday ? 10 : 0, rng.poisson(workday ? 13 : 0.5)))
+    : Math.min(workday ? 8 : 2, rng.poisson((workday ? 2.3 : 0.4) * p.activity));
+  // A heavy user's folder day: 15 files within 45 minutes in the morning (the burst rule fires above
+  // 15 in an hour), the day's last download hours later, nothing else.
+  const folderDay = p.heavy && workday && (localDay + p.index) % 5 === 0 && normalPool.length > 0;
+  const sensitiveDay = !folderDay && sensitivePool.length > 0 && (localDay + p.index) % 4 === 0 && rng.chance(0.6);
   if (sensitiveDay) {
     const f = rng.pick(sensitivePool);
     const d = device();
@@ -254,15 +272,21 @@ export function personDay(seed: number, org: OrgModel, pools: FilePools, p: Pers
         sessionId: d.session,
       }),
     );
-    downloads = Math.min(downloads, 7);
+    downloads = Math.min(downloads, p.heavy ? 15 : 7);
   }
+  if (folderDay) downloads = 16;
   for (let i = 0; i < downloads && normalPool.length > 0; i++) {
     const f = rng.pick(normalPool);
-    const d = device();
+    const d = folderDay ? main : device();
+    const at = !folderDay
+      ? timeIn(startH, endH)
+      : i < 15
+        ? startT + 600 + i * 180
+        : Math.floor(dayStart + (endH - 0.5) * 3600);
     entries.push(
       makeEntry(org, {
         id: nextId(),
-        at: timeIn(startH, endH),
+        at,
         action: 'file_downloaded',
         actor: p,
         entity: fileEntity(f),
@@ -281,6 +305,7 @@ export function personDay(seed: number, org: OrgModel, pools: FilePools, p: Pers
     .map((c) => pools.channelById.get(c))
     .filter((c): c is ChannelModel => c !== undefined);
   const ws = (teamId: string): string => org.workspaces.find((w) => w.id === teamId)?.domain ?? 'acme';
+  const engineer = p.department === 'engineering';
   for (let i = 0; i < uploads; i++) {
     let ext: string = rng.pick(DOCUMENT_EXTS);
     if (!archived && rng.chance(0.03)) {
@@ -290,7 +315,13 @@ export function personDay(seed: number, org: OrgModel, pools: FilePools, p: Pers
     const channel = memberChannels.length > 0 && rng.chance(0.65) ? rng.pick(memberChannels) : null;
     const teamId = channel?.workspaceId ?? p.primaryTeamId;
     const t = timeIn(startH, endH);
-    const stem = `${rng.pick(UPLOAD_STEMS)} ${new Date(t * 1000).toISOString().slice(0, 10)}${i > 0 ? ` (${i + 1})` : ''}`;
+    let stem = `${rng.pick(UPLOAD_STEMS)} ${new Date(t * 1000).toISOString().slice(0, 10)}${i > 0 ? ` (${i + 1})` : ''}`;
+    if (engineer && ext !== 'zip' && ext !== '7z' && rng.chance(0.3)) {
+      // Engineers share snippets and config files.
+      const name = rng.pick(CODE_UPLOADS);
+      stem = name.slice(0, name.lastIndexOf('.'));
+      ext = name.slice(name.lastIndexOf('.') + 1);
+    }
     const file = makeFile({
       id: slackId('F', seed, IdSpace.uploadFile, p.index, dk, i),
       stem,
@@ -454,8 +485,8 @@ export function adminDay(seed: number, org: OrgModel, day: number): DayActivity 
   if (admins.length === 0) return { entries, files: [] };
   const ent = enterpriseLocationOf(org);
   const adminDevice = (a: Person): { ip: string; ua: string; session: number } => ({
-    ip: a.officeIp ?? a.homeIp ?? a.mobileIp ?? '',
-    ua: a.desktop.ua,
+    ip: a.officeIp ?? addressOn(a, 'home', day) ?? addressOn(a, 'mobile', day) ?? '',
+    ua: desktopOn(a, dayStart).ua,
     session: a.desktopSessionId,
   });
   // Admin hours: 14:00-22:00 UTC covers US and UK working time.
@@ -514,6 +545,21 @@ export function adminDay(seed: number, org: OrgModel, day: number): DayActivity 
     if (p.deactivatedAt >= dayStart && p.deactivatedAt < dayStart + DAY) {
       const a = admins.find((x) => x.department === 'it') ?? rng.pick(admins);
       const d = adminDevice(a);
+      // Offboarding: sign the leaver out everywhere, then deactivate.
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: p.deactivatedAt - 120,
+          action: 'user_session_reset_by_admin',
+          actor: a,
+          entity: userEntity(org, p),
+          location: ent,
+          ua: d.ua,
+          ip: d.ip,
+          sessionId: d.session,
+          details: { mobile_only: false, web_only: false, non_sso_only: false },
+        }),
+      );
       entries.push(
         makeEntry(org, {
           id: nextId(),
@@ -529,6 +575,134 @@ export function adminDay(seed: number, org: OrgModel, day: number): DayActivity 
     }
   }
   return { entries: entries.sort(byTime), files: [] };
+}
+
+/** Near misses upload files under this key of the upload space (people stay below it: at most 4000). */
+const NEAR_MISS_KEY = 4_095;
+
+/** Networks of a person's own (home, phone: an IPv4 /24 or IPv6 /64 each); the office is the org's egress. */
+export function ownNetworksOf(p: Person): number {
+  return [p.homeIp, p.mobileIp].filter((ip) => ip !== null).length;
+}
+
+/**
+ * The org's near misses on one UTC day: ordinary events that sit exactly at a rule's threshold and
+ * must stay quiet (each is one day a week, picked by hash):
+ * - an offsite: 10 people sign in from the hotel's address within three hours (many-users-one-ip
+ *   fires above 10); with home and phone, an attendee's own networks reach three, user-many-ips'
+ *   near miss;
+ * - a stale client: after a password change a desktop app retries 10 times in 4 minutes with the
+ *   old password from a home address (failed-logins-user and -one-ip fire above 10 in 5 minutes);
+ * - build artifacts: an engineer uploads 10 archives within 12 minutes (archive-upload-burst fires
+ *   above 10 in 15 minutes).
+ * The heavy users' folder days (15 downloads within an hour) are in `personDay`.
+ */
+export function nearMissDay(seed: number, org: OrgModel, pools: FilePools, day: number): DayActivity {
+  const entries: AuditEntry[] = [];
+  const files: SlackFile[] = [];
+  const wd = weekday(day);
+  if (wd < 1 || wd > 5) return { entries, files };
+  const week = Math.floor((day + 3) / 7);
+  const dk = dayKey(day);
+  let seq = 0;
+  const nextId = (): string => uuidFrom(seed, IdSpace.backgroundAdmin, 1, dk, seq++);
+  const dayStart = day * DAY;
+  const on = (what: string) => 1 + (hash32(seed, 'near-miss', what, week) % 5) === wd;
+  const eligible = (p: Person, t: number) =>
+    !p.isBot && !p.deletedBeforeWindow && isActiveAt(p, t) && !p.isAdmin && p.index >= 20;
+  /** The person's own background actions of a kind within `margin` seconds of `t` (none, for a clean near miss). */
+  const ownNear = (p: Person, t: number, action: string, margin: number): boolean => {
+    const local = Math.floor((t + p.tzOffsetSec) / DAY);
+    return [local - 1, local, local + 1].some((d) =>
+      personDay(seed, org, pools, p, d).entries.some(
+        (e) => e.action === action && Math.abs(e.date_create - t) <= margin,
+      ),
+    );
+  };
+
+  if (on('offsite')) {
+    const rng = Rng.for(seed, 'offsite', day);
+    const start = dayStart + 15 * 3600;
+    const hotel = `${String(rng.int(96, 97))}.${String(rng.int(0, 255))}.${String(rng.int(0, 255))}.${String(rng.int(2, 254))}`;
+    const attendees = rng
+      .shuffle(org.people.filter((p) => eligible(p, start + 4 * 3600) && ownNetworksOf(p) <= 2))
+      .slice(0, 10);
+    for (const [i, p] of attendees.entries()) {
+      entries.push(
+        makeEntry(org, {
+          id: nextId(),
+          at: start + i * 900 + rng.int(0, 600),
+          action: 'user_login',
+          actor: p,
+          entity: userEntity(org, p),
+          location: locationOf(org, p.primaryTeamId),
+          ua: desktopOn(p, dayStart).ua,
+          ip: hotel,
+          sessionId: p.desktopSessionId,
+        }),
+      );
+    }
+  }
+
+  if (on('stale-client')) {
+    const rng = Rng.for(seed, 'stale-client', day);
+    const at = dayStart + 20 * 3600 + rng.int(0, 3600);
+    const p = rng
+      .shuffle(org.people.filter((x) => eligible(x, at + 600) && x.style === 'remote' && x.homeIp !== null))
+      .find((x) => !ownNear(x, at, 'user_login_failed', 900));
+    if (p !== undefined) {
+      const ip = addressOn(p, 'home', Math.floor((at + p.tzOffsetSec) / DAY)) ?? '';
+      const ua = desktopOn(p, dayStart).ua;
+      const base = { actor: p, entity: userEntity(org, p), location: locationOf(org, p.primaryTeamId), ua, ip };
+      for (let i = 0; i < 10; i++)
+        entries.push(
+          makeEntry(org, { ...base, id: nextId(), at: at + i * 24, action: 'user_login_failed', sessionId: null }),
+        );
+      entries.push(
+        makeEntry(org, { ...base, id: nextId(), at: at + 420, action: 'user_login', sessionId: p.desktopSessionId }),
+      );
+    }
+  }
+
+  if (on('artifacts')) {
+    const rng = Rng.for(seed, 'artifacts', day);
+    const at = dayStart + 17 * 3600 + rng.int(0, 3600);
+    const p = rng
+      .shuffle(org.people.filter((x) => eligible(x, at + 900) && x.department === 'engineering'))
+      .find((x) => !ownNear(x, at, 'file_uploaded', 1_800));
+    if (p !== undefined) {
+      const ip = p.officeIp ?? addressOn(p, 'home', Math.floor((at + p.tzOffsetSec) / DAY)) ?? '';
+      for (let i = 0; i < 10; i++) {
+        const t = at + i * 70;
+        const file = makeFile({
+          id: slackId('F', seed, IdSpace.uploadFile, NEAR_MISS_KEY, dk, i),
+          stem: `build-${String(dk)}-${String(i + 1)}`,
+          ext: 'zip',
+          created: t,
+          user: p,
+          teamId: p.primaryTeamId,
+          channelIds: [],
+          rng,
+          workspaceDomain: org.workspaces.find((w) => w.id === p.primaryTeamId)?.domain ?? 'acme',
+        });
+        files.push(file);
+        entries.push(
+          makeEntry(org, {
+            id: nextId(),
+            at: t,
+            action: 'file_uploaded',
+            actor: p,
+            entity: fileEntity(file),
+            location: locationOf(org, p.primaryTeamId),
+            ua: desktopOn(p, dayStart).ua,
+            ip,
+            sessionId: p.desktopSessionId,
+          }),
+        );
+      }
+    }
+  }
+  return { entries: entries.sort(byTime), files };
 }
 
 /**
@@ -565,8 +739,10 @@ export function backgroundBetween(
     const last = Math.floor((toSec - 1 + p.tzOffsetSec) / DAY);
     for (let d = first; d <= last; d++) take(bucket(`p${p.index}:${d}`, () => personDay(seed, org, pools, p, d)));
   }
-  for (let d = Math.floor(fromSec / DAY); d <= Math.floor((toSec - 1) / DAY); d++)
+  for (let d = Math.floor(fromSec / DAY); d <= Math.floor((toSec - 1) / DAY); d++) {
     take(bucket(`a:${d}`, () => adminDay(seed, org, d)));
+    take(bucket(`n:${d}`, () => nearMissDay(seed, org, pools, d)));
+  }
   entries.sort(byTime);
   files.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
   return { entries, files };

@@ -41,11 +41,12 @@ const DAY = 86_400;
 
 export const DETECTION_RULES: Readonly<Record<DetectionId, DetectionRule>> = {
   'slack.audit.mass-download': {
-    rule: 'file_downloaded by one actor from one context.ip_address',
-    threshold: 20,
+    rule: "file_downloaded by one actor from one context.ip_address: more than 15 within an hour (the burst, counted here), or a 24 h count above the pair's bar: 40 until it has 7 days of history, then the larger of 20 and twice its busiest 24 h of the previous 14 days",
+    threshold: 15,
     windowSec: DAY,
     subject: 'user',
-    source: 'gopuff hunting query "max daily downloads" (>20 per user+IP in 24 h)',
+    source:
+      'gopuff hunting query "max daily downloads" (>20 per user+IP in 24 h), made per-user with a burst rule (docs/detections.md)',
   },
   'slack.audit.sensitive-file-downloads': {
     rule: 'file_downloaded by one actor of a file shared in a sensitive channel (meta.sensitiveChannelIds, via files.info) or whose name matches meta.sensitiveFileNamePatterns',
@@ -55,7 +56,7 @@ export const DETECTION_RULES: Readonly<Record<DetectionId, DetectionRule>> = {
     source: 'gopuff "named-file downloads" / "Vitals" (>10 in 14 d)',
   },
   'slack.audit.filename-keyword': {
-    rule: 'file_downloaded by one actor of a file whose name contains a meta.filenameKeywords entry (case-insensitive substring), excluding meta.keywordExcludedExtensions',
+    rule: 'file_downloaded by one actor of a file whose name holds a meta.filenameKeywords entry as whole words (case-insensitive; separators and camelCase split words), excluding meta.keywordExcludedExtensions',
     threshold: 10,
     windowSec: 14 * DAY,
     subject: 'user',
@@ -76,14 +77,14 @@ export const DETECTION_RULES: Readonly<Record<DetectionId, DetectionRule>> = {
     source: 'Sentinel "Multiple failed logins" (>10 per 5 min), keyed by IP instead of user',
   },
   'slack.audit.user-many-ips': {
-    rule: 'distinct non-empty context.ip_address across all entries of one actor',
+    rule: "distinct networks (IPv4 /24, IPv6 /64) of one actor's entries other than user_login_failed, not counting the org's egress (meta.knownEgressIps, and addresses 5+ users signed in from on 3+ earlier days)",
     threshold: 3,
     windowSec: 7 * DAY,
     subject: 'user',
-    source: 'gopuff "User w/ Multi IPs" (dcount(ip) > 3 over 7 d)',
+    source: 'gopuff "User w/ Multi IPs" (dcount(ip) > 3 over 7 d), counting networks instead of addresses',
   },
   'slack.audit.many-users-one-ip': {
-    rule: 'distinct actors with user_login from one context.ip_address, ignoring meta.knownEgressIps (office WAN/cellular public IPs from Meraki)',
+    rule: "distinct actors with user_login from one context.ip_address that is not the org's egress: meta.knownEgressIps (the Meraki uplinks), or an address 5+ users signed in from on 3+ earlier days",
     threshold: 10,
     windowSec: DAY,
     subject: 'ip',
@@ -111,7 +112,7 @@ export const DETECTION_RULES: Readonly<Record<DetectionId, DetectionRule>> = {
     source: 'Sentinel "Multiple archived files uploaded" (>10 per user per 15 min)',
   },
   'slack.audit.public-link-sensitive-file': {
-    rule: 'file_public_link_created where the file name contains a PUBLIC_LINK_SENSITIVE_PATTERNS entry (case-insensitive)',
+    rule: 'file_public_link_created where the file name holds a PUBLIC_LINK_SENSITIVE_PATTERNS entry as whole words, or ends with one of its `.ext` entries (case-insensitive)',
     threshold: 0,
     windowSec: 3_600,
     subject: 'user',
@@ -139,11 +140,12 @@ export const DETECTION_RULES: Readonly<Record<DetectionId, DetectionRule>> = {
     source: 'Panther ApplicationDoS (60 events / 24 h, dedup per target user)',
   },
   'meraki.uplink.public-ip-change': {
-    rule: 'distinct public IPs of one MX (active uplink publicIp in appliance uplink statuses, or device status publicIp)',
-    threshold: 1,
+    rule: 'failovers of one MX: an uplink goes from active to failed/not connected/connecting and another becomes active within 30 min (appliance uplink statuses over time), or a failover webhook alert; a new public IP on an uplink that stays active (DHCP lease renewal) is none',
+    threshold: 0,
     windowSec: 1_800,
     subject: 'device',
-    source: 'gopuff Meraki public-IP dcount > 1 in 30 m (LTE failover)',
+    source:
+      'gopuff Meraki public-IP dcount > 1 in 30 m (LTE failover), narrowed to real failovers (docs/reference/meraki-api.md)',
   },
 };
 
@@ -200,17 +202,35 @@ export const ARCHIVE_EXTENSIONS: readonly string[] = [
   'sfx',
 ];
 
-/** Sentinel's "sensitive file" name list for public links (case-insensitive substrings). */
+/**
+ * Sentinel's "sensitive file" name list for public links, as whole words and extensions (`key`
+ * alone matched `Keynote`; the rule wants keys, not words containing "key").
+ */
 export const PUBLIC_LINK_SENSITIVE_PATTERNS: readonly string[] = [
   'id_rsa',
+  'id_dsa',
+  'id_ecdsa',
+  'id_ed25519',
+  'private key',
+  'secret key',
+  'api key',
+  'apikey',
+  'ssh key',
   'password',
-  'key',
+  'passwords',
+  'credentials',
+  '.pem',
+  '.p12',
+  '.pfx',
+  '.kdbx',
   '.ssh',
   '.npmrc',
   '.muttrc',
-  'config.json',
   '.gitconfig',
   '.netrc',
+  '.pgpass',
+  '.env',
+  'config.json',
   'package.json',
   'gemfile',
   'bower.json',
@@ -254,9 +274,26 @@ export function extensionOf(name: string): string {
   return dot <= 0 ? '' : name.slice(dot + 1);
 }
 
+/** A name as ` word word … ` (lowercase; separators, camelCase and digit boundaries split words). */
+function wordText(name: string): string {
+  const split = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Za-z])([0-9])|([0-9])([A-Za-z])/g, '$1$3 $2$4')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w !== '');
+  return ` ${split.join(' ')} `;
+}
+
+/** Whether a name matches a pattern the way the rules read them: `.ext` as an extension, else words. */
+function nameMatches(name: string, pattern: string): boolean {
+  if (/^\.[a-z0-9]+$/i.test(pattern))
+    return extensionOf(name).toLowerCase() === pattern.slice(1).toLowerCase() || name.toLowerCase() === pattern;
+  return wordText(name).includes(wordText(pattern));
+}
+
 export function hasFilenameKeyword(name: string): boolean {
-  const lower = name.toLowerCase();
-  return FILENAME_KEYWORDS.some((k) => lower.includes(k));
+  return FILENAME_KEYWORDS.some((k) => nameMatches(name, k));
 }
 
 export function isKeywordCounted(name: string): boolean {
@@ -268,8 +305,7 @@ export function isArchiveName(name: string): boolean {
 }
 
 export function isPublicLinkSensitiveName(name: string): boolean {
-  const lower = name.toLowerCase();
-  return PUBLIC_LINK_SENSITIVE_PATTERNS.some((p) => lower.includes(p));
+  return PUBLIC_LINK_SENSITIVE_PATTERNS.some((p) => nameMatches(name, p));
 }
 
 export function isSensitiveFileName(name: string): boolean {

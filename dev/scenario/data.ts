@@ -212,7 +212,7 @@ export const CHANNELS: readonly ChannelSpec[] = [
     private: false,
     members: 'all',
     purpose: 'Company-wide announcements and work-based matters',
-    files: ['All hands slides', 'Benefits overview', 'Office map', ...GENERIC_FILES],
+    files: ['All hands slides', 'Benefits overview', 'Office map', 'Secretary rota', ...GENERIC_FILES],
   },
   {
     workspace: 'hq',
@@ -236,7 +236,7 @@ export const CHANNELS: readonly ChannelSpec[] = [
     private: false,
     members: 'all',
     purpose: 'Ask IT',
-    files: ['Laptop setup guide', 'VPN setup guide', 'Printer instructions'],
+    files: ['Laptop setup guide', 'VPN setup guide', 'Printer instructions', 'Passwordless sign-in rollout'],
   },
   {
     workspace: 'hq',
@@ -342,6 +342,11 @@ export const CHANNELS: readonly ChannelSpec[] = [
       'Latency dashboard export',
       'Load test results',
       'Service catalog',
+      // Engineers share scripts and config: ordinary for them (docs/detections.md).
+      'deploy.sh',
+      'migrate_orders.py',
+      'docker-compose.yml',
+      'seed_data.sql',
     ],
   },
   {
@@ -358,7 +363,7 @@ export const CHANNELS: readonly ChannelSpec[] = [
     private: false,
     members: ['engineering', 'security', 'it'],
     purpose: 'Production incidents',
-    files: ['Postmortem checkout outage', 'Postmortem search latency', 'Incident timeline'],
+    files: ['Postmortem checkout outage', 'Postmortem search latency', 'Incident timeline', 'Lessons learned'],
   },
   {
     workspace: 'eng',
@@ -366,7 +371,7 @@ export const CHANNELS: readonly ChannelSpec[] = [
     private: false,
     members: ['engineering'],
     purpose: 'Deploy notifications',
-    files: ['Release notes', 'Rollback procedure'],
+    files: ['Release notes', 'Rollback procedure', 'rollback.sh', 'webpack.config.js', 'main.tf'],
   },
   {
     workspace: 'eng',
@@ -454,6 +459,12 @@ export const FILE_TYPES: Readonly<Record<string, FileTypeSpec>> = {
   '7z': { ext: '7z', filetype: '7z', mimetype: 'application/x-7z-compressed', pretty: '7z', minKb: 100, maxKb: 50000 },
   gz: { ext: 'gz', filetype: 'gzip', mimetype: 'application/gzip', pretty: 'GZip', minKb: 100, maxKb: 50000 },
   json: { ext: 'json', filetype: 'json', mimetype: 'application/json', pretty: 'JSON', minKb: 1, maxKb: 40 },
+  sh: { ext: 'sh', filetype: 'shell', mimetype: 'text/x-sh', pretty: 'Shell', minKb: 1, maxKb: 20 },
+  js: { ext: 'js', filetype: 'javascript', mimetype: 'text/javascript', pretty: 'JavaScript', minKb: 1, maxKb: 30 },
+  py: { ext: 'py', filetype: 'python', mimetype: 'text/x-python', pretty: 'Python', minKb: 1, maxKb: 40 },
+  yml: { ext: 'yml', filetype: 'yaml', mimetype: 'application/yaml', pretty: 'YAML', minKb: 1, maxKb: 10 },
+  sql: { ext: 'sql', filetype: 'sql', mimetype: 'application/sql', pretty: 'SQL', minKb: 1, maxKb: 60 },
+  tf: { ext: 'tf', filetype: 'text', mimetype: 'text/plain', pretty: 'Plain Text', minKb: 1, maxKb: 15 },
   none: { ext: '', filetype: 'text', mimetype: 'text/plain', pretty: 'Plain Text', minKb: 1, maxKb: 8 },
 };
 
@@ -478,6 +489,16 @@ export const UPLOAD_STEMS = [
   'Minutes',
 ];
 
+/** Snippets engineers upload (full names: code and config). */
+export const CODE_UPLOADS = [
+  'fix_timezones.py',
+  'backfill_orders.sql',
+  'healthcheck.sh',
+  'jest.config.js',
+  'values.yml',
+  'repro.py',
+] as const;
+
 /** Names for benign public links (checked against the sensitive-name list in tests). */
 export const PUBLIC_LINK_STEMS = [
   'Webinar deck',
@@ -485,6 +506,9 @@ export const PUBLIC_LINK_STEMS = [
   'Press photo',
   'Product one-pager',
   'Careers brochure',
+  // Look like sensitive names to a substring match, and are not (docs/detections.md).
+  'Keynote template',
+  'Monkey mascot stickers',
 ];
 
 export interface UaSpec {
@@ -584,6 +608,22 @@ export const MOBILE_UAS: readonly UaSpec[] = [
     client: '24.10.20.0',
   },
 ];
+
+/**
+ * The desktop app's next release, which installs itself: same family, new version (the updated
+ * agent replaces the old one from the day of the update on).
+ */
+export function updatedDesktop(ua: UaSpec): UaSpec | null {
+  if (!ua.ua.includes('Slack/4.41.105') && !ua.ua.includes('Slack/4.40.128')) return null;
+  const next = '4.42.117';
+  return {
+    ...ua,
+    ua: ua.ua
+      .replace(/Slack(_SSB)?\/4\.4[01]\.\d+/g, (m) => m.replace(/4\.4[01]\.\d+/, next))
+      .replace(/Chrome\/\d+[.\d]*/, 'Chrome/132.0.6834.83'),
+    client: next,
+  };
+}
 
 /** Tooling user agents seen in incidents (never in background). */
 export const TOOL_UAS = {

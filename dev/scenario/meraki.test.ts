@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { deviceStatusesAt, MERAKI_ALERT_TYPES, MERAKI_EVENT_TYPES, merakiEventKey, uplinkStatusesAt } from './meraki';
+import {
+  backgroundUplinkChangesBetween,
+  deviceStatusesAt,
+  MERAKI_ALERT_TYPES,
+  MERAKI_EVENT_TYPES,
+  merakiEventKey,
+  uplinkStatusesAt,
+} from './meraki';
 import { generateScenario } from './scenario';
 import {
   MerakiDeviceSchema,
@@ -77,6 +84,55 @@ describe('Meraki inventory', () => {
         true,
       );
     }
+  });
+});
+
+describe('ordinary uplink life in the background', () => {
+  const model = scenario.model.meraki;
+  const background = backgroundUplinkChangesBetween(
+    model,
+    scenario.meraki.uplinkChanges,
+    scenario.meta.windowStart,
+    scenario.meta.now,
+  );
+  const statusOf = (serial: string, at: number): MerakiUplinkStatus => {
+    const org = model.sites.find((s) => s.mx.serial === serial)?.organizationId ?? '';
+    const status = uplinkStatusesAt(model, scenario.meraki.uplinkChanges, org, at).find((u) => u.serial === serial);
+    if (status === undefined) throw new Error(`no status for ${serial}`);
+    return status;
+  };
+
+  it('renews store WAN1 DHCP leases a few times in 14 days: a new public IP, wan1 active throughout, no failover', () => {
+    const renewals = background.filter((c) => c.key.endsWith(':lease'));
+    expect(renewals.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(renewals.map((c) => c.status.serial)).size).toBe(2);
+    for (const c of renewals) {
+      const before = statusOf(c.status.serial, c.at - 60_000);
+      const after = statusOf(c.status.serial, c.at + 60_000);
+      expect(after).toEqual({ ...c.status, lastReportedAt: after.lastReportedAt });
+      expect(byIface(before, 'wan1')).toMatchObject({ status: 'active', ipAssignedBy: 'dhcp' });
+      expect(byIface(after, 'wan1')).toMatchObject({ status: 'active', ipAssignedBy: 'dhcp' });
+      expect(activeIp(after)).not.toBe(activeIp(before));
+      expect(after.uplinks.map((u) => u.status)).toEqual(before.uplinks.map((u) => u.status));
+      // The appliance's device status follows its WAN1 address.
+      const device = deviceStatusesAt(model, scenario.meraki.uplinkChanges, c.organizationId, c.at + 60_000).find(
+        (d) => d.serial === c.status.serial,
+      );
+      expect(device?.publicIp).toBe(activeIp(after));
+    }
+  });
+
+  it('drops the New York standby wan2 for about ten minutes once a week, wan1 active throughout', () => {
+    const nyc = model.sites.find((s) => s.key === 'nyc');
+    const flaps = background.filter((c) => c.status.serial === nyc?.mx.serial);
+    expect(flaps.length).toBeGreaterThanOrEqual(2);
+    const [down, up] = flaps;
+    if (down === undefined || up === undefined) throw new Error('no flap');
+    expect(byIface(down.status, 'wan2')?.status).toBe('failed');
+    expect(byIface(up.status, 'wan2')?.status).toBe('ready');
+    expect(up.at - down.at).toBeGreaterThanOrEqual(8 * 60_000);
+    expect(up.at - down.at).toBeLessThanOrEqual(12 * 60_000);
+    for (const c of [down, up]) expect(byIface(c.status, 'wan1')?.status).toBe('active');
   });
 });
 

@@ -3,6 +3,12 @@
  * statuses as functions of time, background appliance events, and the LTE failover that the
  * `meraki.uplink.public-ip-change` detection must see (uplink statuses over time + webhook alerts).
  *
+ * The background is an ordinary network's: the retail stores' WAN1 is a DHCP line whose ISP hands
+ * out a new public IP when the lease renews (every few days; wan1 stays active, no failover), and the
+ * New York MG on wan2 (standby) drops out for about ten minutes once a week (two status changes, under
+ * the flapping threshold). Both are functions of time like the background events, built into
+ * `uplinkStatusesAt`/`deviceStatusesAt`; `backgroundUplinkChangesBetween` lists them as changes.
+ *
  * Appliance event type names for failover/cellular are not published (api-facts §4.6, UNVERIFIED), so
  * they live in MERAKI_EVENT_TYPES for emulators to remap. Webhook alertTypeIds are the documented ones
  * (`failover_event`, `cellular_up`, `cellular_down`); the meaning of `alertData.uplink` is assumed to be
@@ -58,6 +64,21 @@ export interface CellularModel {
   mnc: string;
 }
 
+/** Lease renewals at `offsetMs + k * periodMs` (epoch ms), each with a new address from the ISP. */
+export interface LeaseModel {
+  periodMs: number;
+  offsetMs: number;
+  /** Second octet and seed of the ISP's addresses for this line. */
+  salt: number;
+}
+
+/** Down (`failed`) during [offsetMs + k * periodMs, + durationMs). */
+export interface FlapModel {
+  periodMs: number;
+  offsetMs: number;
+  durationMs: number;
+}
+
 export interface MerakiSiteModel {
   key: string;
   organizationId: string;
@@ -69,6 +90,10 @@ export interface MerakiSiteModel {
   wan2: WanModel;
   /** Integrated cellular (MX67C/MX68CW); null when the second WAN is an MG cellular gateway. */
   cellular: CellularModel | null;
+  /** WAN1 on a DHCP line: its public IP changes at every lease renewal (`wan1At`); null when static. */
+  wan1Lease: LeaseModel | null;
+  /** A standby wan2 that drops out briefly now and then (`wan2DownAt`); null when steady. */
+  wan2Flap: FlapModel | null;
   /** LAN clients that take DHCP leases in background events. */
   clients: { id: string; mac: string; description: string; ip: string }[];
 }
@@ -93,6 +118,10 @@ interface SiteSpec {
   switches: number;
   aps: number;
   provider: string;
+  /** Days between DHCP lease renewals that change WAN1's public IP (absent: static WAN1). */
+  leaseDays?: number;
+  /** Days between short wan2 drop-outs (absent: none). */
+  wan2FlapDays?: number;
 }
 
 const SITE_SPECS: readonly SiteSpec[] = [
@@ -110,6 +139,7 @@ const SITE_SPECS: readonly SiteSpec[] = [
     switches: 3,
     aps: 6,
     provider: 'Verizon Wireless',
+    wan2FlapDays: 7,
   },
   {
     key: 'chi',
@@ -170,6 +200,7 @@ const SITE_SPECS: readonly SiteSpec[] = [
     switches: 1,
     aps: 1,
     provider: 'Verizon Wireless',
+    leaseDays: 6,
   },
   {
     key: 'store-102',
@@ -185,6 +216,7 @@ const SITE_SPECS: readonly SiteSpec[] = [
     switches: 1,
     aps: 1,
     provider: 'AT&T',
+    leaseDays: 9,
   },
 ];
 
@@ -355,8 +387,24 @@ export function buildMerakiModel(
       publicIp: wan1Public,
       primaryDns: '8.8.8.8',
       secondaryDns: '8.8.4.4',
-      ipAssignedBy: 'static',
+      ipAssignedBy: spec.leaseDays === undefined ? 'static' : 'dhcp',
     };
+    const wan1Lease: LeaseModel | null =
+      spec.leaseDays === undefined
+        ? null
+        : {
+            periodMs: spec.leaseDays * DAY_MS,
+            offsetMs: hash32(seed, 'lease', spec.key) % (spec.leaseDays * DAY_MS),
+            salt: 200 + (hash32(seed, 'lease-isp', spec.key) % 50),
+          };
+    const wan2Flap: FlapModel | null =
+      spec.wan2FlapDays === undefined
+        ? null
+        : {
+            periodMs: spec.wan2FlapDays * DAY_MS,
+            offsetMs: hash32(seed, 'flap', spec.key) % (spec.wan2FlapDays * DAY_MS),
+            durationMs: (8 + (hash32(seed, 'flap-for', spec.key) % 5)) * 60_000,
+          };
     const wan2Public = spec.withMg
       ? freshPublic([CARRIER_V4[spec.provider] ?? '174.224.'])
       : freshPublic(['73.', '98.', '76.', '24.']);
@@ -415,10 +463,48 @@ export function buildMerakiModel(
       wan1,
       wan2,
       cellular,
+      wan1Lease,
+      wan2Flap,
       clients,
     });
   }
   return { organizations, sites, webhookSharedSecret: opts.webhookSharedSecret };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * WAN1 as the MX sees it at a time: on a DHCP line the ISP hands out a new address (and gateway) at
+ * each lease renewal; the addresses come from a 50.x/16 of their own, used by nothing else.
+ */
+export function wan1At(site: MerakiSiteModel, atMs: number): WanModel {
+  const lease = site.wan1Lease;
+  if (lease === null) return site.wan1;
+  const epoch = Math.floor((atMs - lease.offsetMs) / lease.periodMs);
+  // Consecutive leases differ in the third octet, so every renewal really changes the address.
+  const third = 2 + ((((epoch * 37) % 250) + 250) % 250);
+  const fourth = 2 + (hash32(lease.salt, epoch) % 250);
+  const ip = `50.${String(lease.salt)}.${String(third)}.${String(fourth)}`;
+  return { ...site.wan1, ip, publicIp: ip, gateway: ip.replace(/\.\d+$/, '.1') };
+}
+
+/** Whether the site's standby wan2 is in one of its short drop-outs at a time. */
+export function wan2DownAt(site: MerakiSiteModel, atMs: number): boolean {
+  const flap = site.wan2Flap;
+  if (flap === null) return false;
+  const phase = (((atMs - flap.offsetMs) % flap.periodMs) + flap.periodMs) % flap.periodMs;
+  return phase < flap.durationMs;
+}
+
+/** Times in [fromMs, toMs) of `offsetMs + k * periodMs` (+ `shiftMs`). */
+function periodicBetween(periodMs: number, offsetMs: number, shiftMs: number, fromMs: number, toMs: number): number[] {
+  const out: number[] = [];
+  for (let k = Math.ceil((fromMs - offsetMs - shiftMs) / periodMs); ; k++) {
+    const at = offsetMs + k * periodMs + shiftMs;
+    if (at >= toMs) break;
+    if (at >= fromMs) out.push(at);
+  }
+  return out;
 }
 
 /** Which uplink carries traffic; `down` means both WANs failed and cellular is still connecting. */
@@ -436,8 +522,8 @@ export function uplinkStatusItem(site: MerakiSiteModel, mode: UplinkMode, atMs: 
     ipAssignedBy: status === 'failed' ? null : w.ipAssignedBy,
   });
   const uplinks: MerakiUplinkStatus['uplinks'] = [
-    wan('wan1', site.wan1, mode === 'normal' ? 'active' : 'failed'),
-    wan('wan2', site.wan2, mode === 'normal' ? 'ready' : 'failed'),
+    wan('wan1', wan1At(site, atMs), mode === 'normal' ? 'active' : 'failed'),
+    wan('wan2', site.wan2, mode === 'normal' && !wan2DownAt(site, atMs) ? 'ready' : 'failed'),
   ];
   const c = site.cellular;
   if (c !== null) {
@@ -474,9 +560,9 @@ export function uplinkStatusItem(site: MerakiSiteModel, mode: UplinkMode, atMs: 
   };
 }
 
-/** The public IP an MX egresses from in a mode (null while nothing is up). */
-export function activePublicIp(site: MerakiSiteModel, mode: UplinkMode): string | null {
-  if (mode === 'normal') return site.wan1.publicIp;
+/** The public IP an MX egresses from in a mode at a time (null while nothing is up). */
+export function activePublicIp(site: MerakiSiteModel, mode: UplinkMode, atMs: number): string | null {
+  if (mode === 'normal') return wan1At(site, atMs).publicIp;
   if (mode === 'cellular') return site.cellular?.publicIp ?? null;
   return null;
 }
@@ -521,7 +607,8 @@ export function deviceStatusesAt(
   for (const site of model.sites.filter((s) => s.organizationId === organizationId)) {
     const status = uplinks.find((u) => u.serial === site.mx.serial);
     const mode = status === undefined ? 'normal' : modeOf(status);
-    const publicIp = activePublicIp(site, mode);
+    const publicIp = activePublicIp(site, mode, atMs);
+    const wan1 = wan1At(site, atMs);
     for (const d of site.devices) {
       const isMx = d.productType === 'appliance';
       out.push({
@@ -532,14 +619,14 @@ export function deviceStatusesAt(
         networkId: d.networkId,
         status: 'online',
         lastReportedAt: iso(Math.floor(atMs / 60_000) * 60_000 - (hash32(d.serial) % 50) * 1000),
-        lanIp: isMx ? (mode === 'normal' ? site.wan1.ip : (site.cellular?.ip ?? null)) : d.lanIp,
+        lanIp: isMx ? (mode === 'normal' ? wan1.ip : (site.cellular?.ip ?? null)) : d.lanIp,
         gateway: isMx
           ? mode === 'normal'
-            ? site.wan1.gateway
+            ? wan1.gateway
             : (site.cellular?.gateway ?? null)
           : (d.lanIp?.replace(/\.\d+\.\d+$/, '.0.1') ?? null),
-        ipType: isMx ? (mode === 'normal' ? 'static' : 'dhcp') : 'dhcp',
-        primaryDns: isMx ? site.wan1.primaryDns : (d.lanIp?.replace(/\.\d+\.\d+$/, '.0.1') ?? null),
+        ipType: isMx ? (mode === 'normal' ? wan1.ipAssignedBy : 'dhcp') : 'dhcp',
+        primaryDns: isMx ? wan1.primaryDns : (d.lanIp?.replace(/\.\d+\.\d+$/, '.0.1') ?? null),
         secondaryDns: '8.8.8.8',
         productType: d.productType,
         model: d.model,
@@ -548,6 +635,43 @@ export function deviceStatusesAt(
     }
   }
   return out;
+}
+
+/**
+ * The background's uplink changes in [fromMs, toMs), ascending: each store WAN1 lease renewal (new
+ * public IP, wan1 still active) and each start and end of a wan2 drop-out, as the MX's whole status
+ * at that time (so they agree with `uplinkStatusesAt` over `changes`, the incidents' changes).
+ */
+export function backgroundUplinkChangesBetween(
+  model: MerakiModel,
+  changes: readonly MerakiUplinkChange[],
+  fromMs: number,
+  toMs: number,
+): MerakiUplinkChange[] {
+  const out: MerakiUplinkChange[] = [];
+  for (const site of model.sites) {
+    const times: [number, string][] = [];
+    const lease = site.wan1Lease;
+    if (lease !== null)
+      for (const at of periodicBetween(lease.periodMs, lease.offsetMs, 0, fromMs, toMs)) times.push([at, 'lease']);
+    const flap = site.wan2Flap;
+    if (flap !== null) {
+      for (const at of periodicBetween(flap.periodMs, flap.offsetMs, 0, fromMs, toMs)) times.push([at, 'wan2-down']);
+      for (const at of periodicBetween(flap.periodMs, flap.offsetMs, flap.durationMs, fromMs, toMs))
+        times.push([at, 'wan2-up']);
+    }
+    for (const [at, what] of times) {
+      const status = uplinkStatusesAt(model, changes, site.organizationId, at).find((u) => u.serial === site.mx.serial);
+      if (status === undefined) continue;
+      out.push({
+        key: `meraki-uplink-bg:${site.mx.serial}:${String(at)}:${what}`,
+        at,
+        organizationId: site.organizationId,
+        status,
+      });
+    }
+  }
+  return out.sort((a, b) => a.at - b.at || (a.key < b.key ? -1 : 1));
 }
 
 /** A stable key for a network event (Meraki events carry no id). */
@@ -741,5 +865,5 @@ export function buildFailover(
       3,
     ),
   ];
-  return { changes, events, webhooks, publicIps: { before: site.wan1.publicIp, during: cell.publicIp } };
+  return { changes, events, webhooks, publicIps: { before: wan1At(site, startMs).publicIp, during: cell.publicIp } };
 }

@@ -3,9 +3,12 @@
  * needs: work style, base IPs, devices, sessions), channels, the file corpus that exists before the
  * history window, sessions and user groups.
  *
- * Invariant the detections rely on: every person has at most two base IPs (office or home, plus a
- * mobile carrier address, or home + office for hybrid workers), home and mobile addresses are unique
- * to one person, and office addresses are the Meraki sites' WAN1 public IPs (listed as known egress).
+ * Addresses behave like real ones: office workers egress through their site's NAT (the Meraki
+ * site's WAN1 public IP, which the detections learn as the org's egress); a home IPv4 line behind a
+ * DHCP lease gets a new address in the same /24 every few days; IPv6 privacy addresses rotate daily
+ * inside one /64 (`addressOn`). Every person uses at most three networks (an IPv4 /24 or IPv6 /64):
+ * office, home, mobile; only hybrid workers with a phone use all three, the near miss of
+ * user-many-ips. Home and mobile networks are unique to one person.
  */
 import {
   CHANNELS,
@@ -70,6 +73,12 @@ export interface Person {
   mobileSessionId: number | null;
   /** Multiplier of the background volume. */
   activity: number;
+  /** A heavy but ordinary downloader (10–16 files a workday: analysts, account managers). */
+  heavy: boolean;
+  /** Days between the home line's DHCP lease renewals (new address, same /24); null: static. */
+  homeLeaseDays: number | null;
+  /** When the desktop app updates itself to its next release (Unix seconds); null: it does not. */
+  desktopUpdateAt: number | null;
   isAdmin: boolean;
   isOwner: boolean;
   isPrimaryOwner: boolean;
@@ -297,7 +306,7 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
     const siteKey = style === 'remote' || officeKeys.length === 0 ? null : rng.pick(officeKeys);
     const tzInfo = siteKey === null ? rng.pick(REMOTE_TZS) : (SITE_TZ[siteKey] ?? rng.pick(REMOTE_TZS));
     const effectiveStyle: WorkStyle = siteKey === null ? 'remote' : style;
-    const hasMobile = effectiveStyle !== 'hybrid' && rng.chance(0.6);
+    const hasMobile = rng.chance(0.6);
     const teamIds = WORKSPACES.filter((w) => w.departments === 'all' || w.departments.includes(department)).map((w) =>
       wsId(w.key),
     );
@@ -331,6 +340,13 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
       desktopSessionId: sessionId(),
       mobileSessionId: hasMobile ? sessionId() : null,
       activity: Math.max(0.3, rng.normal(1, 0.3)),
+      // Drawn from hashes, not the org's stream, so the rest of the org does not shift.
+      heavy: i >= 20 && hash32(seed, 'heavy', i) % 100 < 4,
+      homeLeaseDays: hash32(seed, 'lease', i) % 100 < 40 ? 3 + (hash32(seed, 'lease-days', i) % 6) : null,
+      desktopUpdateAt:
+        hash32(seed, 'update', i) % 100 < 60
+          ? opts.windowStartSec + (hash32(seed, 'update-at', i) % Math.max(1, opts.nowSec - opts.windowStartSec))
+          : null,
       isAdmin: i < 6,
       isOwner: i < 2,
       isPrimaryOwner: i === 0,
@@ -383,6 +399,9 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
       desktopSessionId: sessionId(),
       mobileSessionId: null,
       activity: 0,
+      heavy: false,
+      homeLeaseDays: null,
+      desktopUpdateAt: null,
       isAdmin: false,
       isOwner: false,
       isPrimaryOwner: false,
@@ -449,6 +468,25 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
       for (let v = 0; v < versions; v++) {
         const owner = byId.get(fileRng.pick(cm.channel.members)) ?? humans[0];
         if (owner === undefined || ws === undefined) continue;
+        const dot = stem.lastIndexOf('.');
+        if (dot > 0) {
+          // A full file name (engineers' scripts and config): one version, kept as named.
+          if (v > 0) continue;
+          const file = makeFile({
+            id: slackId('F', seed, IdSpace.corpusFile, ci, 0, fileSeq++),
+            stem: stem.slice(0, dot),
+            ext: stem.slice(dot + 1),
+            created: opts.windowStartSec - fileRng.int(2 * DAY, 150 * DAY),
+            user: owner,
+            teamId: cm.workspaceId,
+            channelIds: [cm.channel.id],
+            rng: fileRng,
+            workspaceDomain: ws.domain,
+          });
+          corpus.push(file);
+          cm.fileIds.push(file.id);
+          continue;
+        }
         const ext =
           stem === 'acme_daily_vitals'
             ? 'xlsx'
@@ -623,6 +661,29 @@ export function toSlackUser(p: Person, org: OrgModel, updated: number): SlackUse
       teams: p.teamIds,
     },
   };
+}
+
+/**
+ * The address a person's home line or phone has on a UTC day: an IPv6 privacy address (a new
+ * interface id every day inside the same /64), or a home IPv4 whose DHCP lease renews every
+ * `homeLeaseDays` (a new host in the same /24), or the base address.
+ */
+export function addressOn(p: Person, base: 'home' | 'mobile', day: number): string | null {
+  const ip = base === 'home' ? p.homeIp : p.mobileIp;
+  if (ip === null) return null;
+  if (ip.includes(':')) {
+    const prefix = ip.split(':').slice(0, 4).join(':');
+    const iid = [0, 1, 2, 3].map((k) => (hash32('privacy', p.id, base, day, k) & 0xffff).toString(16));
+    // The first hextet of a random interface id is never 0 here, so the address stays uncompressed.
+    iid[0] = ((hash32('privacy', p.id, base, day, 0) & 0xfff) | 0x1000).toString(16);
+    return `${prefix}:${iid.join(':')}`;
+  }
+  if (base === 'home' && p.homeLeaseDays !== null) {
+    const lease = Math.floor((day + (hash32('lease-offset', p.id) % p.homeLeaseDays)) / p.homeLeaseDays);
+    const host = 1 + (hash32('lease-host', p.id, lease) % 254);
+    return ip.replace(/\.\d+$/, `.${String(host)}`);
+  }
+  return ip;
 }
 
 /** admin.users.session.list items for active people (one per device). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_DETECTION_IDS, DETECTION_RULES } from './catalogue';
 import { INCIDENT_KINDS } from './incidents';
+import { uplinkStatusesAt } from './meraki';
 import { auditEntriesBetween, generateScenario, type Scenario } from './scenario';
 import { runOracle } from './test-oracle';
 import {
@@ -11,10 +12,26 @@ import {
   SlackUserSchema,
   SlackUsergroupSchema,
 } from './wire-schemas';
-import type { AuditEntry } from './wire-types';
+import type { AuditEntry, MerakiUplinkChange } from './wire-types';
 
 const NOW = Date.parse('2026-06-15T12:00:00Z');
 const scenario = generateScenario({ seed: 42, now: NOW });
+
+/**
+ * The MXs' uplink statuses as a 5-minute poller saw them over the window: the background (lease
+ * renewals, a standby WAN's drop-outs) and the given changes (default: the incidents').
+ */
+function uplinkPolls(
+  s: Scenario,
+  changes: readonly MerakiUplinkChange[] = s.meraki.uplinkChanges,
+): NonNullable<Parameters<typeof runOracle>[0]['uplinkPolls']> {
+  const polls = [];
+  for (let at = Math.ceil(s.meta.windowStart / 300_000) * 300_000; at < s.meta.now; at += 300_000) {
+    const statuses = s.meta.merakiOrganizationIds.flatMap((org) => uplinkStatusesAt(s.model.meraki, changes, org, at));
+    polls.push({ at, statuses });
+  }
+  return polls;
+}
 
 function oracleOf(s: Scenario, entries: readonly AuditEntry[]): ReturnType<typeof runOracle> {
   return runOracle({
@@ -24,6 +41,7 @@ function oracleOf(s: Scenario, entries: readonly AuditEntry[]): ReturnType<typeo
     knownEgressIps: s.meta.knownEgressIps,
     uplinkChanges: s.meraki.uplinkChanges,
     baselineUplinks: Object.values(s.meraki.uplinkStatuses).flat(),
+    uplinkPolls: uplinkPolls(s),
   });
 }
 
@@ -205,35 +223,92 @@ describe('generateScenario: background stays under every threshold', () => {
         knownEgressIps: s.meta.knownEgressIps,
         uplinkChanges: [],
         baselineUplinks: Object.values(s.meraki.uplinkStatuses).flat(),
+        uplinkPolls: uplinkPolls(s, []),
       });
       expect([...findings]).toEqual([]);
-      // Well under, not just under.
-      expect(maxCounts['slack.audit.mass-download']).toBeLessThanOrEqual(16);
+      // An ordinary org comes close: its near misses sit exactly at a threshold (a heavy user's folder
+      // of 15 files in an hour, an offsite's 10 people on the hotel Wi-Fi, a stale client's 10
+      // retries, a build's 10 archives, a hybrid worker's office, home and phone networks).
+      expect(maxCounts['slack.audit.mass-download']).toBe(15);
+      expect(maxCounts['slack.audit.mass-download/volume-margin']).toBeLessThanOrEqual(-4);
+      expect(maxCounts['slack.audit.many-users-one-ip']).toBe(10);
+      expect(maxCounts['slack.audit.failed-logins-one-ip']).toBe(10);
+      expect(maxCounts['slack.audit.archive-upload-burst']).toBe(10);
+      expect(maxCounts['slack.audit.user-many-ips']).toBe(3);
+      // Well under.
       expect(maxCounts['slack.audit.sensitive-file-downloads']).toBeLessThanOrEqual(5);
       expect(maxCounts['slack.audit.filename-keyword']).toBe(0);
-      expect(maxCounts['slack.audit.failed-logins-one-ip']).toBeLessThanOrEqual(3);
-      expect(maxCounts['slack.audit.user-many-ips']).toBeLessThanOrEqual(2);
-      expect(maxCounts['slack.audit.many-users-one-ip']).toBeLessThanOrEqual(1);
-      expect(maxCounts['slack.audit.archive-upload-burst']).toBeLessThanOrEqual(1);
       expect(maxCounts['slack.audit.session-reset-burst']).toBeLessThanOrEqual(2);
-      expect(maxCounts['meraki.uplink.public-ip-change']).toBe(1);
+      // Ordinary network life, none of it a finding: no failover; a store's WAN1 lease renewal puts two
+      // public IPs within 30 minutes (what the rule counted before it looked at the interfaces); the
+      // New York standby WAN drops out and comes back (2 status changes, the rule needs more than 4);
+      // never a minute with no uplink active.
+      expect(maxCounts['meraki.uplink.public-ip-change']).toBe(0);
+      expect(maxCounts['meraki.uplink.public-ip-change/public-ips']).toBe(2);
+      expect(maxCounts['meraki.uplink.flapping']).toBe(2);
+      expect(maxCounts['meraki.appliance.site-offline']).toBe(0);
     });
   }
 
-  it('keeps per-person daily downloads at 8 or fewer and background file names free of keywords', () => {
+  it('keeps daily downloads at 8 or fewer (16 for heavy users) and background names free of keywords as words', () => {
     const inc = incidentIds(scenario);
     const perDay = new Map<string, number>();
+    const keyword =
+      /\b(passwords?|confidential|salary|salaries|payroll|ssn|secrets?|merger|acquisition|credentials?)\b/i;
+    const names = new Set<string>();
     for (const e of scenario.slack.auditEntries) {
       if (inc.has(e.id) || e.action !== 'file_downloaded') continue;
       const key = `${e.actor.user.id}|${Math.floor(e.date_create / 86_400)}`;
       perDay.set(key, (perDay.get(key) ?? 0) + 1);
-      if (e.entity.type === 'file')
-        expect(e.entity.file.name).not.toMatch(
-          /password|confidential|salar|payroll|ssn|secret|merger|acquisition|credential/i,
-        );
+      if (e.entity.type === 'file') {
+        names.add(e.entity.file.name);
+        expect(e.entity.file.name.replace(/[_\-.]/g, ' ')).not.toMatch(keyword);
+      }
     }
+    // Names a substring match mistakes for keywords are downloaded, and engineers download code.
+    expect([...names].some((n) => /secretary|passwordless/i.test(n))).toBe(true);
+    expect([...names].some((n) => /\.(sh|js|py)$/.test(n))).toBe(true);
+    const heavy = new Set(scenario.model.org.people.filter((p) => p.heavy).map((p) => p.id));
+    expect(heavy.size).toBeGreaterThan(0);
     // A UTC day can straddle two local days, so allow two local caps.
-    expect(Math.max(...perDay.values())).toBeLessThanOrEqual(16);
+    const max = (who: (id: string) => boolean) =>
+      Math.max(0, ...[...perDay].filter(([k]) => who(k.split('|')[0] ?? '')).map(([, n]) => n));
+    expect(max((id) => !heavy.has(id))).toBeLessThanOrEqual(16);
+    expect(max((id) => heavy.has(id))).toBeGreaterThan(16);
+    expect(max((id) => heavy.has(id))).toBeLessThanOrEqual(32);
+  });
+
+  it('changes addresses and agents the way real ones change', () => {
+    const inc = incidentIds(scenario);
+    const bg = scenario.slack.auditEntries.filter((e) => !inc.has(e.id));
+    const byUser = new Map<string, Set<string>>();
+    for (const e of bg)
+      byUser.set(e.actor.user.id, (byUser.get(e.actor.user.id) ?? new Set()).add(e.context.ip_address));
+    const net = (ip: string) =>
+      ip.includes(':') ? ip.split(':').slice(0, 4).join(':') : ip.split('.').slice(0, 3).join('.');
+    const hotel = (ip: string) => /^9[67]\./.test(ip);
+    // IPv6 privacy addresses and DHCP renewals: many addresses, few networks.
+    const many = [...byUser.values()].filter((ips) => ips.size > 3);
+    expect(many.length).toBeGreaterThan(10);
+    for (const ips of byUser.values())
+      expect(new Set([...ips].filter((ip) => !hotel(ip)).map(net)).size).toBeLessThanOrEqual(3);
+    // The desktop app updates itself: one family, two versions.
+    const agents = new Set(bg.map((e) => e.context.ua));
+    expect([...agents].some((ua) => ua.includes('Slack/4.42.117'))).toBe(true);
+    expect([...agents].some((ua) => ua.includes('Slack/4.41.105'))).toBe(true);
+    // Offboarding signs the leaver out before deactivating them.
+    for (const d of bg.filter((e) => e.action === 'user_deactivated')) {
+      const target = d.entity.type === 'user' ? d.entity.user.id : '';
+      expect(
+        bg.some(
+          (e) =>
+            e.action === 'user_session_reset_by_admin' &&
+            e.entity.type === 'user' &&
+            e.entity.user.id === target &&
+            e.date_create <= d.date_create,
+        ),
+      ).toBe(true);
+    }
   });
 
   it('has no anomaly, role change, empty user agent or MFA-blocked login in background', () => {

@@ -1,6 +1,6 @@
 /**
- * The scenario as the detections see it: the org's detection configuration (sensitive channels,
- * office egress IPs), a `files.info` stand-in answering from the scenario's files, and the
+ * The scenario as the detections see it: the org's detection configuration (sensitive channels and
+ * names), a `files.info` stand-in answering from the scenario's files, and the
  * scenario's Slack and Meraki data turned into rows by the real transforms, day by day, the way
  * collection cycles would deliver them (Meraki polled every 5 minutes).
  */
@@ -15,7 +15,11 @@ import {
 } from '../../src/transforms/meraki';
 import { toSlackAuditRow } from '../../src/transforms/slack-audit';
 
-/** The detections configuration document the scenario org would deploy (SENTRY_DETECTIONS_CONFIG). */
+/**
+ * The detections configuration document the scenario org would deploy (SENTRY_DETECTIONS_CONFIG):
+ * what only the org can know (its sensitive channels and names, its keyword list, what its refused
+ * MFA sign-ins carry). Its egress addresses are not listed: the detections learn them.
+ */
 export function scenarioDetectionsConfig(meta: Scenario['meta']): Record<string, Record<string, unknown>> {
   return {
     'slack.audit.sensitive-file-downloads': {
@@ -26,7 +30,6 @@ export function scenarioDetectionsConfig(meta: Scenario['meta']): Record<string,
       keywords: meta.filenameKeywords,
       excludedExtensions: meta.keywordExcludedExtensions,
     },
-    'slack.audit.many-users-one-ip': { ignoreIps: meta.knownEgressIps },
     'slack.audit.blocked-mfa-login': {
       mfaFailureReasons: [String(meta.mfaBlockedLoginDetails.reason)],
     },
