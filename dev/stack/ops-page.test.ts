@@ -84,6 +84,32 @@ function status(over: Partial<OpsStatusView> = {}): OpsStatusView {
         },
       ],
     },
+    detections: {
+      total: 44,
+      byState: { active: 41, learning: 1, 'needs-configuration': 1, disabled: 1 },
+      list: [
+        {
+          id: 'slack.audit.sensitive-file-downloads',
+          title: EVIL,
+          state: 'needs-configuration',
+          note: `Does nothing until configured: ${EVIL}.`,
+          learningDays: 0,
+          observingSince: null,
+          learningUntil: null,
+          assumes: null,
+        },
+        {
+          id: 'slack.audit.blocked-mfa-login',
+          title: 'MFA',
+          state: 'active',
+          note: null,
+          learningDays: 0,
+          observingSince: null,
+          learningUntil: null,
+          assumes: EVIL,
+        },
+      ],
+    },
     orchestrations: {
       cycle: {
         instanceId: 'sentry-cycle',
@@ -134,7 +160,7 @@ describe('renderOpsPage', () => {
     expect(html).toContain('<meta http-equiv="refresh" content="7; url=/">');
     expect(html).not.toContain('<img');
     expect(html).not.toContain('onerror="');
-    expect(html.match(/&#60;img src=x onerror=&#34;alert\(1\)&#34;&#62;/g)?.length).toBeGreaterThanOrEqual(6);
+    expect(html.match(/&#60;img src=x onerror=&#34;alert\(1\)&#34;&#62;/g)?.length).toBeGreaterThanOrEqual(9);
     expect(html).toContain('<span id="status" class="bad">degraded</span>');
     expect(html).toContain('Application Insights on');
     expect(html).toContain('<code id="last-cycle">2026-11-23T11:59:00.000Z#7</code>');
@@ -143,6 +169,8 @@ describe('renderOpsPage', () => {
     expect(html).toContain('2 / 4 / 9');
     expect(html).toContain('40 <span class="muted">(0.0046%)</span>');
     expect(html).toContain('id="open-incidents">1<');
+    expect(html).toContain('id="active-detections">41</strong> of 44 judging · 1 learning · 1 need configuration');
+    expect(html).toContain('class="state state-needs-configuration">needs-configuration<');
     expect(html).toContain('2026-11-01T00:00:00.000Z → 2026-11-02T00:00:00.000Z');
     expect(html).toContain(`<a href="${links.channelPage}">Slack channel page</a>`);
     expect(html).toContain('<form method="post" action="/cycle">');

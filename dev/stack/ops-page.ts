@@ -152,6 +152,20 @@ function incidentsTable(status: OpsStatusView): string {
   return `${head}<table><thead><tr><th>Severity</th><th>Incident</th><th>Detection</th><th>Status</th><th>First event</th><th>Last seen</th><th>Count</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
 
+function detectionsTable(status: OpsStatusView): string {
+  const detections = status.detections;
+  if (detections === null) return '<p class="bad">Detection status could not be read.</p>';
+  const { byState } = detections;
+  const head = `<p><strong id="active-detections">${escapeHtml(byState.active)}</strong> of ${escapeHtml(detections.total)} judging · ${escapeHtml(byState.learning)} learning · ${escapeHtml(byState['needs-configuration'])} need configuration · ${escapeHtml(byState.disabled)} disabled</p>`;
+  if (detections.list.length === 0) return head;
+  const rows = detections.list.map(
+    (d) =>
+      `<tr><td><code>${escapeHtml(d.id)}</code><div class="muted">${escapeHtml(d.title)}</div></td><td class="state state-${escapeHtml(d.state)}">${escapeHtml(d.state)}</td>` +
+      `<td>${escapeHtml(d.note ?? '')}${d.assumes === null ? '' : `<div class="muted">Assumes: ${escapeHtml(d.assumes)}</div>`}</td></tr>`,
+  );
+  return `${head}<table class="detections"><thead><tr><th>Detection</th><th>State</th><th>What it needs</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
+}
+
 function instanceRow(i: InstanceView, now: Date): string {
   const range =
     i.request === null || i.request === undefined
@@ -204,6 +218,7 @@ ${attention}
 ${runForm}</section>
 <section><h2>Sources</h2>${sourcesTable(s, now)}</section>
 <section><h2>Incidents</h2>${incidentsTable(s)}</section>
+<section><h2>Detections</h2>${detectionsTable(s)}</section>
 <section><h2>Orchestrations</h2>${orchestrationsTable(s, now)}</section>`;
   }
   return `<!doctype html>

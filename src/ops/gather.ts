@@ -8,11 +8,15 @@ import { OrchestrationRuntimeStatus, type GetStatusOptions, type OrchestrationFi
 
 import { planCycle } from '../activities/cycle-activities';
 import { type Config, redactSecrets } from '../config';
+import { configuredDetections } from '../detections/config';
+import type { DetectionStream } from '../detections/define';
 import type { FindingRecord } from '../detections/evaluate';
+import { detectionStatuses } from '../detections/status';
 import { ensureError } from '../errors';
 import { CYCLE_INSTANCE_ID } from '../orchestrators/names';
 import { type CheckpointRecord, CheckpointStore } from '../state/checkpoints';
 import { CycleHourStore, type HourBucket } from '../state/cycle-hours';
+import { TableCoverageStore } from '../state/coverage';
 import { type CycleRecord, CycleStore } from '../state/cycles';
 import { TableFindingStore } from '../state/findings';
 import { listOpenIncidentSummaries } from '../state/incident-summaries';
@@ -43,6 +47,8 @@ export interface OpsReaders {
   hours(from: Date): Promise<HourBucket[]>;
   incidents(): Promise<IncidentSummary[]>;
   findings(): Promise<FindingRecord[]>;
+  /** Per detection stream, the oldest event time fed to the detections (Unix seconds). */
+  coverage(): Promise<Map<DetectionStream, number>>;
 }
 
 export function tableReaders(config: Config): OpsReaders {
@@ -52,6 +58,7 @@ export function tableReaders(config: Config): OpsReaders {
     hours: (from) => new CycleHourStore(config).since(from),
     incidents: () => listOpenIncidentSummaries(config),
     findings: async () => (await new TableFindingStore(config).list()).map((f) => f.record),
+    coverage: () => new TableCoverageStore(config).read(),
   };
 }
 
@@ -116,12 +123,13 @@ export async function gatherOpsStatus(deps: GatherDeps): Promise<OpsStatus> {
       return undefined;
     }
   };
-  const [cycles, checkpoints, hours, incidents, findings, cycleInstance, instances] = await Promise.all([
+  const [cycles, checkpoints, hours, incidents, findings, coverage, cycleInstance, instances] = await Promise.all([
     attempt('cycle records', () => readers.cycles()),
     attempt('checkpoints', () => readers.checkpoints()),
     attempt('hourly totals', () => readers.hours(new Date(now.getTime() - 24 * 3_600_000))),
     attempt('incidents', () => readers.incidents()),
     attempt('findings', () => readers.findings()),
+    attempt('data coverage', () => readers.coverage()),
     attempt('cycle orchestration', async () => {
       try {
         return snapshotOf(await durable.getStatus(CYCLE_INSTANCE_ID, { showInput: false }));
@@ -145,6 +153,10 @@ export async function gatherOpsStatus(deps: GatherDeps): Promise<OpsStatus> {
     hours,
     incidents,
     findings,
+    detections:
+      coverage === undefined
+        ? undefined
+        : detectionStatuses(configuredDetections(config.detectionsConfig), coverage, Math.floor(now.getTime() / 1000)),
     cycleInstance,
     instances,
     problems,

@@ -2,6 +2,7 @@ import { HttpRequest, HttpResponse } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parseConfig, resetConfigForTests } from '../config';
+import { DETECTIONS } from '../detections/registry';
 import { gatherOpsStatus, type InstanceLike, type OpsDurableClient, type OpsReaders, redactDeep } from './gather';
 import { type CycleRunClient, handleOpsStatus, handleRunCycle } from './handlers';
 
@@ -40,6 +41,7 @@ function readers(over: Partial<OpsReaders> = {}): OpsReaders {
     hours: () => Promise.resolve([]),
     incidents: () => Promise.resolve([]),
     findings: () => Promise.resolve([]),
+    coverage: () => Promise.resolve(new Map()),
     ...over,
   };
 }
@@ -85,6 +87,40 @@ describe('gatherOpsStatus', () => {
       { createdTimeFrom: new Date(NOW.getTime() - 7 * 86_400_000) },
     ]);
     expect(status.problems).toEqual([]);
+  });
+
+  it('says which detections need configuration, are learning (and until when) or are disabled', async () => {
+    const durable: OpsDurableClient = {
+      getStatus: () => Promise.resolve(inst('cycle', 'sentry-cycle', 'Running')),
+      getStatusBy: () => Promise.resolve([]),
+    };
+    const threeDaysAgo = Math.floor(NOW.getTime() / 1000) - 3 * 86_400;
+    const status = await gatherOpsStatus({
+      config: parseConfig({
+        ...ENV,
+        SENTRY_DETECTIONS_CONFIG: JSON.stringify({ 'slack.audit.org-created': { enabled: false } }),
+      }),
+      readers: readers({ coverage: () => Promise.resolve(new Map([['slackAudit', threeDaysAgo]])) }),
+      durable,
+      now: NOW,
+      version: 'v',
+    });
+    const byId = new Map(status.detections?.list.map((d) => [d.id, d]));
+    expect(byId.get('slack.audit.sensitive-file-downloads')).toMatchObject({ state: 'needs-configuration' });
+    expect(byId.get('slack.audit.sensitive-file-downloads')?.note).toContain('sensitiveChannelIds');
+    expect(byId.get('slack.audit.org-created')).toMatchObject({ state: 'disabled' });
+    expect(byId.get('slack.audit.mass-download')).toMatchObject({
+      state: 'learning',
+      learningUntil: new Date((threeDaysAgo + 7 * 86_400) * 1000).toISOString(),
+    });
+    expect(byId.get('slack.audit.blocked-mfa-login')).toMatchObject({ state: 'active' });
+    expect(byId.get('slack.audit.blocked-mfa-login')?.assumes).toContain('mfaFailureReasons');
+    // No Meraki data yet: a Meraki rule without a baseline simply judges; nothing active is listed.
+    expect(byId.has('slack.audit.privilege-escalation')).toBe(false);
+    expect(status.detections?.byState['needs-configuration']).toBe(1);
+    const counts = Object.values(status.detections?.byState ?? {});
+    expect(status.detections?.total).toBe(DETECTIONS.length);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(DETECTIONS.length);
   });
 
   it('a part that fails becomes a redacted problem; an absent cycle instance is null, not a problem', async () => {

@@ -161,6 +161,28 @@ function snapshot(over: Partial<OpsSnapshot> = {}): OpsSnapshot {
       instance('incident', 'incident-a', 'Running', -500),
       instance('incident', 'incident-b', 'Completed', -900),
     ],
+    detections: [
+      {
+        id: 'slack.audit.mass-download',
+        title: 'Slack mass file download',
+        state: 'learning',
+        note: 'Learning its baseline until 2026-11-25T12:00:00.000Z; …',
+        learningDays: 7,
+        observingSince: at(-5 * 86_400),
+        learningUntil: '2026-11-25T12:00:00.000Z',
+        assumes: null,
+      },
+      {
+        id: 'slack.audit.privilege-escalation',
+        title: 'Made owner',
+        state: 'active',
+        note: null,
+        learningDays: 0,
+        observingSince: at(-5 * 86_400),
+        learningUntil: null,
+        assumes: null,
+      },
+    ],
     problems: [],
     ...over,
   };
@@ -297,6 +319,16 @@ describe('buildOpsStatus', () => {
     const missing = buildOpsStatus(snapshot({ cycleInstance: null }));
     expect(missing.attention[0]).toMatch(/does not exist yet/);
     expect(missing.orchestrations.cycle).toBeNull();
+  });
+
+  it('counts detections by state and lists the ones not judging with everything they need', () => {
+    const status = buildOpsStatus(snapshot());
+    expect(status.detections?.total).toBe(2);
+    expect(status.detections?.byState).toEqual({ active: 1, learning: 1, 'needs-configuration': 0, disabled: 0 });
+    expect(status.detections?.list.map((d) => d.id)).toEqual(['slack.audit.mass-download']);
+    // Learning is expected after install: it does not degrade the status.
+    expect(status.attention).toEqual([]);
+    expect(buildOpsStatus(snapshot({ detections: undefined })).detections).toBeNull();
   });
 
   it('leaves sections it could not read empty and reports the problems', () => {

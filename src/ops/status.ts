@@ -10,6 +10,7 @@
  * Nothing here is a secret: ids, counts, times, coded error messages (redacted again on the way out).
  */
 import type { FindingRecord } from '../detections/evaluate';
+import type { DetectionState, DetectionStatus } from '../detections/status';
 import type { CheckpointRecord } from '../state/checkpoints';
 import { CYCLE_TOTAL, type HourBucket, type HourCounts, sumHours, ZERO_HOUR_COUNTS } from '../state/cycle-hours';
 import type { CycleRecord } from '../state/cycles';
@@ -53,6 +54,8 @@ export interface OpsSnapshot {
   hours: readonly HourBucket[] | undefined;
   incidents: readonly IncidentSummary[] | undefined;
   findings: readonly FindingRecord[] | undefined;
+  /** Every configured detection's status (undefined: the data coverage could not be read). */
+  detections: readonly DetectionStatus[] | undefined;
   cycleInstance: OrchestrationSnapshot | null | undefined;
   /** Instances of any orchestration that are running or were created recently. */
   instances: readonly OrchestrationSnapshot[] | undefined;
@@ -135,6 +138,8 @@ export interface OpsStatus {
   };
   sources: TargetStatus[];
   incidents: { open: number; bySeverity: Record<string, number>; list: IncidentStatus[] } | null;
+  /** Which rules judge, learn, wait for configuration or are off; `list` holds every rule not active. */
+  detections: { total: number; byState: Record<DetectionState, number>; list: DetectionStatus[] } | null;
   orchestrations: {
     cycle: InstanceStatus | null;
     backfills: BackfillStatus[] | null;
@@ -299,6 +304,15 @@ function incidentsOf(snapshot: OpsSnapshot): OpsStatus['incidents'] {
   return { open: list.length, bySeverity, list: list.slice(0, MAX_LISTED_INCIDENTS) };
 }
 
+function detectionsOf(snapshot: OpsSnapshot): OpsStatus['detections'] {
+  if (snapshot.detections === undefined) return null;
+  const byState: Record<DetectionState, number> = { active: 0, learning: 0, 'needs-configuration': 0, disabled: 0 };
+  for (const d of snapshot.detections) byState[d.state] += 1;
+  // Active rules with an unconfirmed wire-format assumption are listed too: someone should check it.
+  const list = snapshot.detections.filter((d) => d.state !== 'active' || d.assumes !== null);
+  return { total: snapshot.detections.length, byState, list: [...list] };
+}
+
 /** Builds the ops status; pure (time comes from the snapshot). */
 export function buildOpsStatus(snapshot: OpsSnapshot): OpsStatus {
   const now = snapshot.now.getTime();
@@ -394,6 +408,7 @@ export function buildOpsStatus(snapshot: OpsSnapshot): OpsStatus {
     },
     sources,
     incidents: incidentsOf(snapshot),
+    detections: detectionsOf(snapshot),
     orchestrations: {
       cycle: cycleInstance,
       backfills,
