@@ -7,12 +7,13 @@
  * services have their own CPUs). The alert-latency stack (issue 6) runs on both cores, as a
  * deployed app would. Without taskset it warns and runs unpinned.
  *
- * Sections (all by default; `BENCH_ONLY=throughput,backfill,billable,meraki,latency` picks some):
+ * Sections (all by default; `BENCH_ONLY=throughput,backfill,billable,meraki,latency,detections` picks some):
  *   throughput  collect → transform → upload events/s and its ratio to the in-run ceiling
  *   backfill    peak RSS of a 1M-event backfill through the backfill orchestrator and the collect activity
  *   billable    billable and gzip bytes per event vs the seed's Logstash row, on the scenario's events
  *   meraki      API calls per Meraki org per poll cycle against the Meraki emulator
  *   latency     event visible (or webhook sent) → alert posted, on the local stack at a 15 s poll
+ *   detections  precision and recall of the detections on the scenario's orgs (background + incidents)
  * Sizes: BENCH_EVENTS (throughput, default 150000), BENCH_REPS (5), BENCH_WARMUP (throughput's untimed
  * full passes, 1), BENCH_BACKFILL_EVENTS (1000000),
  * BENCH_MERAKI_CYCLES (120), BENCH_LATENCY_INCIDENTS (10). Results: bench/results/latest.json.
@@ -30,6 +31,7 @@ import { join } from 'node:path';
 import { ensureLocalCa } from '../dev/emulators/tls';
 import { type BackfillResult, type BackfillTask, productionNodeArguments } from './backfill';
 import { measureBillable, type BillableResult } from './billable';
+import { measureDetections } from './detections';
 import type { EmulatorInfo, EmulatorSpec } from './emulators';
 import type { LatencyResult } from './latency';
 import { verdict } from './lib/measure';
@@ -37,7 +39,7 @@ import { currentAffinity, hasTaskset, nextMessage, runWorker, spawnTs } from './
 import type { MerakiResult } from './meraki';
 import type { ThroughputResult, ThroughputTask } from './throughput';
 
-type Section = 'throughput' | 'backfill' | 'billable' | 'meraki' | 'latency';
+type Section = 'throughput' | 'backfill' | 'billable' | 'meraki' | 'latency' | 'detections';
 
 export const TARGETS = {
   eventsPerSec: 40_000,
@@ -46,6 +48,8 @@ export const TARGETS = {
   billableRatio: 0.8,
   merakiCallsPerOrgCycle: 2,
   alertP95Seconds: 30,
+  detectionPrecision: 1,
+  detectionRecall: 1,
 } as const;
 
 const int = (name: string, fallback: number): number => {
@@ -453,6 +457,37 @@ async function main(): Promise<void> {
             `${s.incident}: ${s.postedAt === undefined ? 'no alert' : `${fmt((s.postedAt - s.visibleAt) / 1000, 1)} s`}`,
         ),
         ...l.notes,
+      ],
+    );
+  }
+
+  if (run('detections')) {
+    const d = await measureDetections();
+    results.detections = d;
+    verdicts.detectionPrecision = verdict(d.precision, TARGETS.detectionPrecision, 'atLeast');
+    verdicts.detectionRecall = verdict(d.recall, TARGETS.detectionRecall, 'atLeast');
+    print(
+      `6. detections on the scenario (${d.seeds.length} orgs × ${d.days} days, ${fmt(d.userDays)} user-days, ${d.incidents} injected incidents)`,
+      [
+        {
+          label: 'precision (findings an incident is tagged with)',
+          value: `${fmt(d.precision, 3)} (${d.truePositives} of ${d.findings})`,
+          target: `≥ ${TARGETS.detectionPrecision}`,
+          verdict: verdicts.detectionPrecision,
+        },
+        {
+          label: 'recall (tagged findings raised)',
+          value: `${fmt(d.recall, 3)} (${d.expected - d.missed.length} of ${d.expected})`,
+          target: `≥ ${TARGETS.detectionRecall}`,
+          verdict: verdicts.detectionRecall,
+        },
+        { label: 'false alerts on background', value: fmt(d.falseAlerts.length) },
+      ],
+      [
+        'a finding is a (detection, subject) pair; true when an injected incident is tagged with it',
+        ...d.falseAlerts.map((f) => `false alert: ${f}`),
+        ...d.missed.map((m) => `missed: ${m}`),
+        `${fmt(d.seconds, 1)} s`,
       ],
     );
   }
