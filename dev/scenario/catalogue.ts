@@ -41,7 +41,7 @@ const DAY = 86_400;
 
 export const DETECTION_RULES: Readonly<Record<DetectionId, DetectionRule>> = {
   'slack.audit.mass-download': {
-    rule: "file_downloaded by one actor from one context.ip_address: more than 15 within an hour (the burst, counted here), or a 24 h count above the pair's bar: 40 until it has 7 days of history, then the larger of 20 and twice its busiest 24 h of the previous 14 days",
+    rule: "file_downloaded by one actor from one context.ip_address: more than 15 within an hour (the burst, counted here), or a 24 h count above the pair's bar: 40 until it has 7 days of history with downloads on 5 of them, then the larger of 20 and twice its busiest 24 h of the previous 14 days",
     threshold: 15,
     windowSec: DAY,
     subject: 'user',

@@ -177,8 +177,9 @@ export function runOracle(input: OracleInput): OracleResult {
   const fileName = (e: AuditEntry): string => (e.entity.type === 'file' ? e.entity.file.name : '');
 
   // Mass download, per user and address: a burst (more than 15 within an hour) at once; a day's
-  // volume (24 h) above the user's bar: 40 while the pair has less than 7 days of history, then the
-  // larger of 20 and twice the busiest 24 h of the previous 14 days (before the day's first event).
+  // volume (24 h) above the user's bar: 40 while the pair has less than 7 days of history or fewer
+  // than 5 days with downloads in it, then the larger of 20 and twice the busiest 24 h of the
+  // previous 14 days (before the day's first event).
   const massKey = (e: AuditEntry) => `${actor(e)}|${e.context.ip_address}`;
   const burst = slidingMax(
     dl.map((e) => ({ key: massKey(e), t: e.date_create })),
@@ -204,7 +205,10 @@ export function runOracle(input: OracleInput): OracleResult {
       const start = times[first] ?? 0;
       let n = 0;
       while (first + n < times.length && (times[first + n] ?? 0) - start < 86_400) n++;
-      const learned = start - (times[0] ?? start) >= 7 * 86_400;
+      const activeDays = new Set(
+        times.filter((t) => t >= start - 14 * 86_400 && t < start - 86_400).map((t) => Math.floor(t / 86_400)),
+      ).size;
+      const learned = start - (times[0] ?? start) >= 7 * 86_400 && activeDays >= 5;
       const bar = learned ? Math.max(20, Math.ceil(2 * busiest(start - 14 * 86_400, start - 86_400))) : 40;
       volumeMargin = Math.max(volumeMargin, n - bar);
       if (n > bar) volume.set(key, n);

@@ -67,6 +67,17 @@ describe('slack.audit.mass-download', () => {
     expect(findings[0]?.count).toBeGreaterThanOrEqual(49);
   });
 
+  it('keeps the cautious bar until the history holds 5 days with downloads', async () => {
+    // Three quiet days a week ago say little: 30 in a day stays under the cautious 40.
+    const thin = [0, 1, 2].flatMap((d) => downloads(8, 45 * 60, T0 + d * DAY + 9 * HOUR));
+    const busy = downloads(30, 29 * 60, T0 + 9 * DAY);
+    expect(await raise(massDownload, [...thin, ...busy])).toEqual([]);
+    // Five such days make the user's own bar: twice 8 is under the floor, so more than 20 alerts.
+    const known = [0, 1, 2, 3, 4].flatMap((d) => downloads(8, 45 * 60, T0 + d * DAY + 9 * HOUR));
+    const [finding] = await raise(massDownload, [...known, ...downloads(30, 29 * 60, T0 + 9 * DAY + 3_600)]);
+    expect(finding?.why).toContain('above this user');
+  });
+
   it('counts per user and IP, keeps users apart and ignores other actions', async () => {
     expect(await raise(massDownload, [...downloads(12, 120), ...downloads(12, 120, T0, '198.51.100.7')])).toEqual([]);
     const uploads = series(30, T0, 10, (i) => ({

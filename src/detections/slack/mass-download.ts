@@ -5,8 +5,9 @@
  *   history, so it works from the first day);
  * - volume: more downloads within 24 h than the larger of the floor (`threshold`) and
  *   `baselineMultiplier` × the most this user downloaded from this address in any 24 h of the
- *   previous `baselineDays`. Until the user has `learningDays` of history the bar is the floor ×
- *   `baselineMultiplier`, so a heavy but ordinary user is not flagged while Sentry learns them.
+ *   previous `baselineDays`. Until the user has `learningDays` of history with downloads on at least
+ *   `minActiveDays` days of it, the bar is the floor × `baselineMultiplier`, so a heavy but ordinary
+ *   user is not flagged while Sentry learns them (three quiet days say little about a busy week).
  */
 import { type Crossing, defineDetection, fields, type ItemState, type SubjectWindow } from '../define';
 import { countCrossing } from '../window-math';
@@ -30,11 +31,19 @@ function peakCount(items: readonly ItemState[], seconds: number): number {
 export function volumeBar(
   window: SubjectWindow,
   before: number,
-  config: { threshold: number; baselineDays: number; learningDays: number; baselineMultiplier: number },
+  config: {
+    threshold: number;
+    baselineDays: number;
+    learningDays: number;
+    minActiveDays: number;
+    baselineMultiplier: number;
+  },
 ): number {
   const history = window.items.filter((i) => i.t < before - DAY && i.t >= before - config.baselineDays * DAY);
   const first = window.items[0]?.t;
-  const learned = first !== undefined && before - first >= config.learningDays * DAY;
+  const activeDays = new Set(history.map((i) => Math.floor(i.t / DAY))).size;
+  const learned =
+    first !== undefined && before - first >= config.learningDays * DAY && activeDays >= config.minActiveDays;
   const multiplier = config.baselineMultiplier / 100;
   if (!learned) return Math.ceil(config.threshold * multiplier);
   return Math.max(config.threshold, Math.ceil(peakCount(history, DAY) * multiplier));
@@ -59,6 +68,8 @@ export const massDownload = defineDetection({
     burstMinutes: fields.minutes(60),
     baselineDays: fields.days(14),
     learningDays: fields.days(7),
+    /** Days with downloads the history needs before the user's own bar replaces the cautious one. */
+    minActiveDays: fields.days(5),
     /** Percent of the user's busiest day that the volume bar sits at (200: twice their record). */
     baselineMultiplier: fields.threshold(200),
     ignoreUserIds: fields.list(),
