@@ -3,8 +3,9 @@
  * UTC day for admin housekeeping and the org's near misses) from its own PRNG stream, so any
  * interval can be regenerated alone.
  *
- * It is an ordinary org, not a tidy one: offices sign in through their site's NAT; hybrid staff use
- * office, home and phone; home IPv4 leases renew inside their /24 and IPv6 privacy addresses
+ * It is an ordinary org, not a tidy one: offices sign in through their site's NAT (on Mondays more
+ * people than the many-users threshold); some remote staff work through the company VPN on some days
+ * (an address the detections must learn is shared); hybrid staff use office, home and phone; home IPv4 leases renew inside their /24 and IPv6 privacy addresses
  * rotate daily (org.ts `addressOn`); the desktop app updates itself mid-window; engineers download
  * and upload scripts and config; a few heavy users download 10–16 files a workday (two workdays in
  * a sliding 24 h pass the seed's flat 20); admins onboard, offboard and reset sessions.
@@ -126,6 +127,7 @@ function desktopFor(p: Person, localDay: number, dayStart: number): Device | nul
   let ip: string | null;
   if (p.style === 'office') ip = workday ? p.officeIp : null;
   else if (p.style === 'hybrid') ip = workday && wd >= 2 && wd <= 4 ? p.officeIp : addressOn(p, 'home', localDay);
+  else if (p.vpnIp !== null && workday && hash32('vpn-day', p.id, localDay) % 2 === 0) ip = p.vpnIp;
   else ip = addressOn(p, 'home', localDay);
   return ip === null ? null : { ip, ua: desktopOn(p, dayStart), session: p.desktopSessionId };
 }
@@ -198,7 +200,10 @@ export function personDay(seed: number, org: OrgModel, pools: FilePools, p: Pers
   const loc = locationOf(org, p.primaryTeamId);
   const self = userEntity(org, p);
 
-  if (rng.chance(workday ? 0.12 : 0.05)) {
+  // Monday mornings at the office, many sign in again (sessions that lapsed over the weekend), so an
+  // office NAT sees more people a day than the many-users rule's threshold.
+  const monday = wd === 1 && desktop !== null && desktop.ip === p.officeIp;
+  if (rng.chance(workday ? (monday ? 0.4 : 0.12) : 0.05)) {
     if (rng.chance(0.015 / 0.12)) {
       entries.push(
         makeEntry(org, {
@@ -580,9 +585,12 @@ export function adminDay(seed: number, org: OrgModel, day: number): DayActivity 
 /** Near misses upload files under this key of the upload space (people stay below it: at most 4000). */
 const NEAR_MISS_KEY = 4_095;
 
-/** Networks of a person's own (home, phone: an IPv4 /24 or IPv6 /64 each); the office is the org's egress. */
+/**
+ * Networks of a person's own (home, phone, the VPN until it is learned: an IPv4 /24 or IPv6 /64
+ * each); the office is the org's egress.
+ */
 export function ownNetworksOf(p: Person): number {
-  return [p.homeIp, p.mobileIp].filter((ip) => ip !== null).length;
+  return [p.homeIp, p.mobileIp, p.vpnIp].filter((ip) => ip !== null).length;
 }
 
 /**
@@ -609,7 +617,7 @@ export function nearMissDay(seed: number, org: OrgModel, pools: FilePools, day: 
   const dayStart = day * DAY;
   const on = (what: string) => 1 + (hash32(seed, 'near-miss', what, week) % 5) === wd;
   const eligible = (p: Person, t: number) =>
-    !p.isBot && !p.deletedBeforeWindow && isActiveAt(p, t) && !p.isAdmin && p.index >= 20;
+    p.nearMisses && !p.isBot && !p.deletedBeforeWindow && isActiveAt(p, t) && !p.isAdmin;
   /** The person's own background actions of a kind within `margin` seconds of `t` (none, for a clean near miss). */
   const ownNear = (p: Person, t: number, action: string, margin: number): boolean => {
     const local = Math.floor((t + p.tzOffsetSec) / DAY);
@@ -625,7 +633,16 @@ export function nearMissDay(seed: number, org: OrgModel, pools: FilePools, day: 
     const start = dayStart + 15 * 3600;
     const hotel = `${String(rng.int(96, 97))}.${String(rng.int(0, 255))}.${String(rng.int(0, 255))}.${String(rng.int(2, 254))}`;
     const attendees = rng
-      .shuffle(org.people.filter((p) => eligible(p, start + 4 * 3600) && ownNetworksOf(p) <= 2))
+      .shuffle(
+        org.people.filter(
+          // Half the people may go in even weeks, half in odd ones: two offsites they attend are at
+          // least 10 days apart, so a week never holds two hotels.
+          (p) =>
+            eligible(p, start + 4 * 3600) &&
+            ownNetworksOf(p) <= 2 &&
+            hash32(seed, 'offsite-half', p.index) % 2 === week % 2,
+        ),
+      )
       .slice(0, 10);
     for (const [i, p] of attendees.entries()) {
       entries.push(

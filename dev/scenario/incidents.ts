@@ -177,7 +177,12 @@ function spread(rng: Rng, n: number, from: number, to: number): number[] {
 }
 
 const normalPeople = (p: Person): boolean =>
-  !p.isBot && !p.isAdmin && !p.deletedBeforeWindow && p.deactivatedAt === null && p.department !== 'security';
+  !p.isBot &&
+  !p.isAdmin &&
+  !p.deletedBeforeWindow &&
+  p.deactivatedAt === null &&
+  p.department !== 'security' &&
+  !p.nearMisses;
 
 /**
  * Builds one incident starting at `atSec`. `untilSec` bounds the spread-out kinds

@@ -79,6 +79,13 @@ export interface Person {
   homeLeaseDays: number | null;
   /** When the desktop app updates itself to its next release (Unix seconds); null: it does not. */
   desktopUpdateAt: number | null;
+  /** The company VPN's address, for remote staff who connect through it on some days; else null. */
+  vpnIp: string | null;
+  /**
+   * Among the people the org's near misses happen to (background.ts `nearMissDay`); incidents never
+   * pick them, so an incident's events never tip a near miss over its threshold.
+   */
+  nearMisses: boolean;
   isAdmin: boolean;
   isOwner: boolean;
   isPrimaryOwner: boolean;
@@ -243,6 +250,9 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
   for (const s of meraki.sites)
     if ((OFFICE_SITE_KEYS as readonly string[]).includes(s.key)) officeIps.set(s.key, s.wan1.publicIp);
   const officeKeys = [...officeIps.keys()];
+  // The company VPN: one concentrator address in a cloud range nothing else uses, not on any Meraki
+  // appliance, so the detections must learn it is shared (docs/detections.md).
+  const vpnIp = `52.${String(10 + (hash32(seed, 'vpn', 1) % 200))}.${String(hash32(seed, 'vpn', 2) % 256)}.${String(4 + (hash32(seed, 'vpn', 3) % 240))}`;
 
   const usedIps = new Set<string>([
     ...meraki.sites.flatMap((s) => [s.wan1.publicIp, s.wan2.publicIp, s.cellular?.publicIp ?? '']),
@@ -343,6 +353,8 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
       // Drawn from hashes, not the org's stream, so the rest of the org does not shift.
       heavy: i >= 20 && hash32(seed, 'heavy', i) % 100 < 4,
       homeLeaseDays: hash32(seed, 'lease', i) % 100 < 40 ? 3 + (hash32(seed, 'lease-days', i) % 6) : null,
+      nearMisses: i >= 20 && hash32(seed, 'near-misses', i) % 100 < 20,
+      vpnIp: effectiveStyle === 'remote' && i >= 20 && hash32(seed, 'vpn-user', i) % 100 < 20 ? vpnIp : null,
       desktopUpdateAt:
         hash32(seed, 'update', i) % 100 < 60
           ? opts.windowStartSec + (hash32(seed, 'update-at', i) % Math.max(1, opts.nowSec - opts.windowStartSec))
@@ -402,6 +414,8 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
       heavy: false,
       homeLeaseDays: null,
       desktopUpdateAt: null,
+      vpnIp: null,
+      nearMisses: false,
       isAdmin: false,
       isOwner: false,
       isPrimaryOwner: false,
@@ -463,49 +477,40 @@ export function buildOrg(seed: number, meraki: MerakiModel, opts: OrgOptions): O
     if (spec === undefined) continue;
     const ws = workspaces.find((w) => w.id === cm.workspaceId);
     const fileRng = Rng.for(seed, 'corpus', ci);
+    // A channel nobody in a small org belongs to has no files.
+    if (cm.channel.members.length === 0) continue;
     for (const stem of spec.files) {
       const versions = fileRng.int(1, 3);
       for (let v = 0; v < versions; v++) {
         const owner = byId.get(fileRng.pick(cm.channel.members)) ?? humans[0];
         if (owner === undefined || ws === undefined) continue;
+        // A full file name (engineers' scripts and config) is one version, kept as named.
         const dot = stem.lastIndexOf('.');
-        if (dot > 0) {
-          // A full file name (engineers' scripts and config): one version, kept as named.
-          if (v > 0) continue;
-          const file = makeFile({
-            id: slackId('F', seed, IdSpace.corpusFile, ci, 0, fileSeq++),
-            stem: stem.slice(0, dot),
-            ext: stem.slice(dot + 1),
-            created: opts.windowStartSec - fileRng.int(2 * DAY, 150 * DAY),
-            user: owner,
-            teamId: cm.workspaceId,
-            channelIds: [cm.channel.id],
-            rng: fileRng,
-            workspaceDomain: ws.domain,
-          });
-          corpus.push(file);
-          cm.fileIds.push(file.id);
-          continue;
-        }
-        const ext =
-          stem === 'acme_daily_vitals'
-            ? 'xlsx'
-            : stem.includes('photo') || stem.includes('mockups')
-              ? 'png'
-              : fileRng.pick(['pdf', 'docx', 'xlsx', 'pptx', 'pdf', 'csv']);
-        const suffix =
-          v === 0
-            ? ''
-            : fileRng.pick([
-                ' v2',
-                ' v3',
-                ' (final)',
-                ` ${2025 + fileRng.int(0, 1)}-${String(fileRng.int(1, 12)).padStart(2, '0')}`,
-              ]);
+        if (dot > 0 && v > 0) continue;
+        const name =
+          dot > 0
+            ? { stem: stem.slice(0, dot), ext: stem.slice(dot + 1) }
+            : {
+                stem:
+                  stem +
+                  (v === 0
+                    ? ''
+                    : fileRng.pick([
+                        ' v2',
+                        ' v3',
+                        ' (final)',
+                        ` ${2025 + fileRng.int(0, 1)}-${String(fileRng.int(1, 12)).padStart(2, '0')}`,
+                      ])),
+                ext:
+                  stem === 'acme_daily_vitals'
+                    ? 'xlsx'
+                    : stem.includes('photo') || stem.includes('mockups')
+                      ? 'png'
+                      : fileRng.pick(['pdf', 'docx', 'xlsx', 'pptx', 'pdf', 'csv']),
+              };
         const file = makeFile({
           id: slackId('F', seed, IdSpace.corpusFile, ci, 0, fileSeq++),
-          stem: stem + suffix,
-          ext,
+          ...name,
           created: opts.windowStartSec - fileRng.int(2 * DAY, 150 * DAY),
           user: owner,
           teamId: cm.workspaceId,
