@@ -27,7 +27,7 @@ import { planMerakiCycle, type MerakiNetworkRef, type MerakiPlanState } from '..
 import { diffUplinks, uplinkKey, uplinkSnapshot, type UplinkStatusLike } from '../collectors/meraki/uplinks';
 import { type Config, getConfig, redactSecrets } from '../config';
 import type { ObserverContext, RowObserver } from '../detections/observer';
-import { createRowObserver } from '../detections/row-observer';
+import { createRowObserver } from '../evaluation/row-observer';
 import { AppError, ErrorCode, ensureError } from '../errors';
 import { ingestionClient } from '../ingestion/client';
 import type { IngestionClientLike } from '../ingestion/uploader';

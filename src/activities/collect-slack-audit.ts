@@ -22,7 +22,7 @@ import {
   type TimeWindow,
 } from '../collectors/slack-audit/pages';
 import { type Config, getConfig, redactSecrets } from '../config';
-import { createRowObserver } from '../detections/row-observer';
+import { createRowObserver } from '../evaluation/row-observer';
 import type { ObserverContext, RowObserver } from '../detections/observer';
 import { AppError, ErrorCode, ensureError, isAppError } from '../errors';
 import { ingestionClient } from '../ingestion/client';

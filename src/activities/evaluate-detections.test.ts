@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { massDownload } from '../detections/slack/mass-download';
 import { ALICE, fileEntity, Harness, series, slack, T0 } from '../../test/helpers/detection-testkit';
 import { AppError } from '../errors';
-import { MemoryFindingStore } from '../state/findings';
+import { MemoryFindingStore } from '../../test/helpers/findings';
 import type { FindingRow } from '../transforms/streams';
 import { streams } from '../transforms/streams';
 import { evaluateDetections, type EvaluateDetectionsDeps } from './evaluate-detections';

@@ -1,6 +1,6 @@
 /**
  * Activity `evaluateDetections`, called once per cycle: reads the windows touched since the last
- * evaluation (see evaluate-state.ts), applies every enabled detection's threshold step, merges repeats into open findings, saves them, lands them as
+ * evaluation (see evaluation/evaluate-state.ts), applies every enabled detection's threshold step, merges repeats into open findings, saves them, lands them as
  * `SentryFinding_CL` rows, and returns their small summaries (never rows) to the orchestrator.
  *
  * Order matters for retries: findings are saved before they are landed and returned; a retried
@@ -15,7 +15,7 @@ import { type Config, getConfig } from '../config';
 import { configuredDetections } from '../detections/config';
 import type { ConfiguredDetection } from '../detections/define';
 import { type FindingRecord, toFindingRow, toSummary } from '../detections/evaluate';
-import { evaluateState } from '../detections/evaluate-state';
+import { evaluateState } from '../evaluation/evaluate-state';
 import type { FindingSummary } from '../detections/observer';
 import { AppError, ErrorCode } from '../errors';
 import { ingestionClient } from '../ingestion/client';
@@ -23,7 +23,8 @@ import { StreamUploader } from '../ingestion/uploader';
 import { type CoverageStore, TableCoverageStore } from '../state/coverage';
 import { type EgressStore, TableEgressStore } from '../state/egress';
 import { type FindingStore, TableFindingStore } from '../state/findings';
-import { TableWindowStore, type WindowStore } from '../state/windows';
+import type { WindowStore } from '../detections/buckets';
+import { TableWindowStore } from '../state/windows';
 import { type FindingRow, streams } from '../transforms/streams';
 
 export const EvaluateDetectionsInput = z.strictObject({

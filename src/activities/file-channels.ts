@@ -5,7 +5,7 @@
  * (the detection says so instead of guessing), `[]` means Slack knows the file and it is in none.
  */
 import type { Config } from '../config';
-import type { FileChannelsResolver } from '../detections/row-observer';
+import type { FileChannelsResolver } from '../evaluation/row-observer';
 import { callSlack, type SlackApi, slackErrorOf, slackWebClient } from '../slack/web-client';
 
 const TTL_MS = 3_600_000;

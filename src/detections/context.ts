@@ -5,8 +5,15 @@
  * detections that teach before the ones that ask. Pure.
  */
 import type { DetectionContext, EgressFact } from './define';
-import type { FindingRecord } from './evaluate';
 import { mergeEgressFacts } from './egress';
+
+/** What the context needs of a finding (a stored or just raised FindingRecord). */
+export interface FindingSpan {
+  detectionId: string;
+  subject: { id: string };
+  firstSeen: number;
+  lastEventT: number;
+}
 
 /** How far around a finding's span an item still counts as that finding's activity. */
 export const EXPLAIN_MARGIN_SECONDS = 3_600;
@@ -17,7 +24,7 @@ export class EvaluationContext implements DetectionContext {
   /** Facts learned during this evaluation, to be saved. */
   readonly learned: EgressFact[] = [];
 
-  constructor(egress: readonly EgressFact[] = [], findings: readonly FindingRecord[] = []) {
+  constructor(egress: readonly EgressFact[] = [], findings: readonly FindingSpan[] = []) {
     for (const fact of egress) this.known.set(fact.ip, mergeEgressFacts(this.known.get(fact.ip), fact));
     this.addFindings(findings);
   }
@@ -50,7 +57,7 @@ export class EvaluationContext implements DetectionContext {
   }
 
   /** Findings (stored, or raised by this evaluation) that may explain other detections' items. */
-  addFindings(findings: readonly FindingRecord[]): void {
+  addFindings(findings: readonly FindingSpan[]): void {
     for (const f of findings) {
       const list = this.bySubject.get(f.subject.id) ?? [];
       list.push({ detectionId: f.detectionId, from: f.firstSeen, to: f.lastEventT });

@@ -23,6 +23,9 @@ import {
 } from './entities';
 import type { FindingSummary } from './observer';
 import { countCrossing, distinctCrossing } from './window-math';
+import type { Crossing, Subject, SubjectWindow } from './window-types';
+
+export type { Crossing, ItemState, OverflowState, PartyState, Subject, SubjectType, SubjectWindow } from './window-types';
 
 export type Severity = FindingSummary['severity'];
 export const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const satisfies readonly Severity[];
@@ -35,15 +38,6 @@ export type MatchInput =
   | { stream: 'merakiUplink'; row: MerakiUplinkRow }
   | { stream: 'merakiDevice'; row: MerakiDeviceRow }
   | { stream: 'merakiEvent'; row: MerakiEventRow };
-
-export type SubjectType = 'user' | 'ip' | 'device' | 'app' | 'user-agent' | 'workspace';
-
-/** What a finding is about, as shown to a responder and landed in SubjectType/SubjectId/SubjectName. */
-export interface Subject {
-  type: SubjectType;
-  id: string;
-  name?: string;
-}
 
 export interface Observation {
   /** The window (and the finding dedupe key) this observation belongs to. Stable across runs. */
@@ -77,44 +71,6 @@ export interface FileChannelsRequest {
 }
 
 export type MatchOutput = Observation | FileChannelsRequest;
-
-/** One item of a window as read back from state. */
-export interface ItemState {
-  item: string;
-  /** First and last time the item was seen in its bucket (equal for events). */
-  t: number;
-  tMax: number;
-  label?: string;
-  bucket: number;
-}
-
-/** Items too many to keep one by one in a bucket: only an estimated count survives. */
-export interface OverflowState {
-  bucket: number;
-  bucketEnd: number;
-  estimate: number;
-}
-
-/** A party as read back from state: its first and last time across the window's buckets. */
-export interface PartyState extends Party {
-  t: number;
-  tMax: number;
-  /** Session ids, newest last. */
-  sessions?: string[] | undefined;
-}
-
-/** Everything known about one dedupe key of one detection. */
-export interface SubjectWindow {
-  detectionId: string;
-  dedupeKey: string;
-  subject: Subject;
-  facts: Readonly<Record<string, string>>;
-  /** Sorted by t, then item. */
-  items: readonly ItemState[];
-  overflow: readonly OverflowState[];
-  /** The parties of the window's items (absent in windows built by hand: none known). */
-  parties?: readonly PartyState[];
-}
 
 /**
  * An address the organization egresses from: an appliance uplink's public IP (`uplink`, from the
@@ -172,18 +128,6 @@ export interface EvaluateEnv {
 /** Something a rule learned from a window while judging it, kept for every later evaluation. */
 export interface Learned {
   egress: EgressFact;
-}
-
-/** A threshold crossed (or an event matched) in a window. */
-export interface Crossing {
-  /** The window's metric: events, distinct values, or what a custom rule counts. */
-  count: number;
-  /** Items counted that are newer than `since`: how much an open finding grows by. */
-  newItems: number;
-  firstSeen: number;
-  lastSeen: number;
-  /** The items in the crossing window (sorted by time). */
-  items: readonly ItemState[];
 }
 
 export interface Presentation {

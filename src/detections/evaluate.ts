@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 
 import type { JsonValue } from '../transforms/columns';
 import { type FindingRow, streams } from '../transforms/streams';
-import type { StoredBucket } from '../state/windows';
+import type { StoredBucket } from './buckets';
 import { EvaluationContext } from './context';
 import type {
   ConfiguredDetection,

@@ -4,7 +4,7 @@
  * reported (`since`), so history replayed in one go (a backfill, a first run) is judged window by
  * window rather than only "the last W seconds before now". Pure.
  */
-import type { Crossing, ItemState, SubjectWindow } from './define';
+import type { Crossing, ItemState, SubjectWindow } from './window-types';
 
 /** Right edges to try: item times (and overflow bucket ends) newer than `since`, ascending, unique. */
 function edgesOf(window: SubjectWindow, since: number | undefined, withMax: boolean): number[] {

@@ -8,7 +8,7 @@ import * as df from 'durable-functions';
 import { collectMerakiActivity } from '../activities/collect-meraki';
 import { collectSlackAuditActivity } from '../activities/collect-slack-audit';
 import { planBackfillActivity, planCycleActivity, recordCycleActivity } from '../activities/cycle-activities';
-import { createRowObserver } from '../detections/row-observer';
+import { createRowObserver } from '../evaluation/row-observer';
 import { getConfig, redactSecrets } from '../config';
 import { ensureError } from '../errors';
 import { ingestionClient } from '../ingestion/client';

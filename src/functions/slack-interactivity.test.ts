@@ -6,7 +6,8 @@ import { ActionIds, encodeButtonValue } from '../slack/action-ids';
 import { computeSlackSignature } from '../slack/verify';
 import type { ResponderActionEvent } from '../response/model';
 import { verifyResponderEvent } from '../response/proofs';
-import { MemoryReplayGuard, type ReplayGuard } from '../state/signatures';
+import { MemoryReplayGuard } from '../../test/helpers/replay-guard';
+import type { ReplayGuard } from '../state/signatures';
 import { handleSlackInteractivity, type InteractivityDeps } from './slack-interactivity';
 
 const SECRET = 'interactivity-test-secret';

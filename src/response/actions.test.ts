@@ -21,7 +21,7 @@ import { MerakiClient } from '../collectors/meraki/client';
 import { parseConfig } from '../config';
 import { AppError } from '../errors';
 import type { SlackApi } from '../slack/web-client';
-import { MemoryLedger } from '../state/incidents';
+import { MemoryLedger } from '../../test/helpers/ledger';
 import type { Snooze } from '../state/snoozes';
 import { type ActionDeps, type ActionRequest, runResponseAction } from './actions';
 import { signCharter } from './proofs';

@@ -33,7 +33,7 @@ function sha256(text: string, chars: number): string {
   return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, chars);
 }
 
-function keysOf(record: Pick<FindingRecord, 'detectionId' | 'dedupeKey' | 'findingId'>): {
+export function keysOf(record: Pick<FindingRecord, 'detectionId' | 'dedupeKey' | 'findingId'>): {
   partitionKey: string;
   rowKey: string;
   legacyRowKey: string;
@@ -126,40 +126,5 @@ export class TableFindingStore implements FindingStore {
     } catch (error) {
       throw asStateError(error, 'deleting expired findings');
     }
-  }
-}
-
-/** In-memory store with the same conditional-write semantics, for tests. */
-export class MemoryFindingStore implements FindingStore {
-  readonly records = new Map<string, { record: FindingRecord; etag: number }>();
-
-  list(): Promise<StoredFinding[]> {
-    return Promise.resolve(
-      [...this.records.values()].map((r) => ({ record: structuredClone(r.record), etag: String(r.etag) })),
-    );
-  }
-
-  save(record: FindingRecord, etag: string | undefined): Promise<void> {
-    const { partitionKey, rowKey } = keysOf(record);
-    const key = `${partitionKey}|${rowKey}`;
-    const existing = this.records.get(key);
-    if ((etag === undefined && existing !== undefined) || (etag !== undefined && String(existing?.etag) !== etag)) {
-      return Promise.reject(
-        asStateError({ statusCode: etag === undefined ? 409 : 412 }, `saving finding ${record.findingId}`),
-      );
-    }
-    this.records.set(key, { record: structuredClone(record), etag: (existing?.etag ?? 0) + 1 });
-    return Promise.resolve();
-  }
-
-  purgeExpired(now: number): Promise<number> {
-    let deleted = 0;
-    for (const [key, r] of this.records) {
-      if (r.record.expiresAt < now) {
-        this.records.delete(key);
-        deleted++;
-      }
-    }
-    return Promise.resolve(deleted);
   }
 }

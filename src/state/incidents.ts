@@ -130,17 +130,3 @@ export class IncidentStore implements ActionLedger {
     }
   }
 }
-
-/** An in-memory ledger (tests, and a fallback nobody should use in production). */
-export class MemoryLedger implements ActionLedger {
-  readonly entries = new Map<string, LedgerEntry>();
-
-  get(incidentId: string, key: string): Promise<LedgerEntry | undefined> {
-    return Promise.resolve(this.entries.get(`${incidentId}|${key}`));
-  }
-
-  put(incidentId: string, entry: LedgerEntry): Promise<void> {
-    this.entries.set(`${incidentId}|${entry.key}`, { ...entry });
-    return Promise.resolve();
-  }
-}

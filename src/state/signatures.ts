@@ -15,7 +15,7 @@ export interface ReplayGuard {
 
 const BUCKET_SEC = 300;
 
-function bucketOf(timestampSec: number): string {
+export function bucketOf(timestampSec: number): string {
   return String(Math.floor(timestampSec / BUCKET_SEC)).padStart(10, '0');
 }
 
@@ -62,17 +62,5 @@ export class SignatureReplayStore implements ReplayGuard {
     this.lastPrune = now;
     // Best effort and off the request's critical path: a failed prune only leaves old rows behind.
     void this.prune().catch(() => undefined);
-  }
-}
-
-/** A process-local guard for tests and single-instance tools. */
-export class MemoryReplayGuard implements ReplayGuard {
-  readonly seen = new Set<string>();
-
-  claim(signature: string, timestampSec: number): Promise<boolean> {
-    const key = `${bucketOf(timestampSec)}|${signature.toLowerCase()}`;
-    if (this.seen.has(key)) return Promise.resolve(false);
-    this.seen.add(key);
-    return Promise.resolve(true);
   }
 }

@@ -4,19 +4,21 @@
  * activity does. Lives under test/ so it never compiles into the deployed dist/.
  */
 import type { EgressStore } from '../../src/state/egress';
-import { type FindingStore, MemoryFindingStore } from '../../src/state/findings';
+import type { FindingStore } from '../../src/state/findings';
+import { MemoryFindingStore } from './findings';
 import type { CoverageStore } from '../../src/state/coverage';
 import { MemoryCoverageStore } from './coverage';
 import { MemoryEgressStore } from './egress';
-import { MemoryWindowStore, type WindowStore } from '../../src/state/windows';
+import type { WindowStore } from '../../src/detections/buckets';
+import { MemoryWindowStore } from './windows';
 import { toMerakiDeviceRow, toMerakiUplinkRows, toMerakiWebhookEventRow } from '../../src/transforms/meraki';
 import { toSlackAuditRow } from '../../src/transforms/slack-audit';
 import type { TransformResult } from '../../src/transforms/row-builder';
 import type { MerakiDeviceRow, MerakiEventRow, MerakiUplinkRow, SlackAuditRow } from '../../src/transforms/streams';
 import type { ConfiguredDetection, Detection, Severity } from '../../src/detections/define';
 import type { FindingRecord } from '../../src/detections/evaluate';
-import { evaluateState } from '../../src/detections/evaluate-state';
-import { createRowObserver, type FileChannelsResolver } from '../../src/detections/row-observer';
+import { evaluateState } from '../../src/evaluation/evaluate-state';
+import { createRowObserver, type FileChannelsResolver } from '../../src/evaluation/row-observer';
 
 export const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
 

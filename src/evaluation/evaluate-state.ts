@@ -17,10 +17,11 @@
 import type { CoverageStore } from '../state/coverage';
 import type { EgressStore } from '../state/egress';
 import type { FindingStore } from '../state/findings';
-import { type DirtyMark, type StoredBucket, subjectKeyOf, type WindowStore } from '../state/windows';
-import { EvaluationContext } from './context';
-import type { ConfiguredDetection } from './define';
-import { evaluateWindows, type FindingRecord, judgingOrder, learnWindows, replayedOf } from './evaluate';
+import type { DirtyMark, StoredBucket, WindowStore } from '../detections/buckets';
+import { subjectKeyOf } from '../state/windows';
+import { EvaluationContext } from '../detections/context';
+import type { ConfiguredDetection } from '../detections/define';
+import { evaluateWindows, type FindingRecord, judgingOrder, learnWindows, replayedOf } from '../detections/evaluate';
 
 export interface StateEvaluation {
   changed: FindingRecord[];

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { MemoryWindowStore } from '../state/windows';
+import { MemoryWindowStore } from '../../test/helpers/windows';
 import { MemoryCoverageStore } from '../../test/helpers/coverage';
 import { MemoryEgressStore } from '../../test/helpers/egress';
-import { massDownload } from './slack/mass-download';
-import { sensitiveFileDownloads } from './slack/sensitive-file-downloads';
+import { massDownload } from '../detections/slack/mass-download';
+import { sensitiveFileDownloads } from '../detections/slack/sensitive-file-downloads';
 import { createRowObserver } from './row-observer';
 import { ALICE, auditRow, fileEntity, series, T0, uplinkRows } from '../../test/helpers/detection-testkit';
 

@@ -20,14 +20,17 @@ import {
   slack,
   T0,
 } from '../../test/helpers/detection-testkit';
-import { MemoryFindingStore, TableFindingStore } from '../state/findings';
-import { type BucketData, MemoryWindowStore, RANGE_READ_FROM, TableWindowStore } from '../state/windows';
+import { MemoryFindingStore } from '../../test/helpers/findings';
+import { MemoryWindowStore } from '../../test/helpers/windows';
+import type { BucketData } from '../detections/buckets';
+import { TableFindingStore } from '../state/findings';
+import { RANGE_READ_FROM, TableWindowStore } from '../state/windows';
 import { tableClient } from '../state/tables';
 import { evaluateState } from './evaluate-state';
-import type { FindingRecord } from './evaluate';
-import { anomaly } from './slack/anomaly';
-import { defineDetection, fields } from './define';
-import { actorSubject, eventObservation } from './slack/common';
+import type { FindingRecord } from '../detections/evaluate';
+import { anomaly } from '../detections/slack/anomaly';
+import { defineDetection, fields } from '../detections/define';
+import { actorSubject, eventObservation } from '../detections/slack/common';
 
 const DAY = 86_400;
 let fileSeq = 0;

@@ -7,19 +7,13 @@
 import type { Config } from '../config';
 import { type CoverageStore, TableCoverageStore } from '../state/coverage';
 import { type EgressStore, TableEgressStore } from '../state/egress';
-import {
-  type BucketData,
-  addItem,
-  addParty,
-  type PartyDetails,
-  TableWindowStore,
-  type WindowStore,
-} from '../state/windows';
+import { addItem, addParty, type BucketData, type PartyDetails, type WindowStore } from '../detections/buckets';
+import { TableWindowStore } from '../state/windows';
 import type { RowsByStream, StreamKey } from '../transforms/streams';
-import { configuredDetections } from './config';
-import type { ConfiguredDetection, DetectionStream, FileChannelsRequest, MatchInput, Observation } from './define';
-import { type Party, partyKey } from './entities';
-import type { ObserverContext, RowObserver } from './observer';
+import { configuredDetections } from '../detections/config';
+import type { ConfiguredDetection, DetectionStream, FileChannelsRequest, MatchInput, Observation } from '../detections/define';
+import { type Party, partyKey } from '../detections/entities';
+import type { ObserverContext, RowObserver } from '../detections/observer';
 
 /** Resolves a file's channel ids (`files.info` behind a cache); `undefined` when it cannot be known. */
 export type FileChannelsResolver = (fileId: string) => Promise<readonly string[] | undefined>;
