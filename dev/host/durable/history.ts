@@ -35,6 +35,10 @@ export const EventTypeName: Record<number, string> = Object.fromEntries(
   Object.entries(EventType).map(([name, value]) => [value, name]),
 );
 
+export function eventName(event: HistoryEvent): string {
+  return EventTypeName[event.EventType] ?? `EventType${event.EventType}`;
+}
+
 /** DTFx OrchestrationStatus (what ExecutionCompleted.OrchestrationStatus carries). */
 export const OrchestrationStatus = {
   Running: 0,

@@ -68,6 +68,12 @@ export function jsonText(value: unknown): string | undefined {
   return stringify(value);
 }
 
+/** JSON text of a value, with undefined (and anything else JSON cannot represent) as null. */
+export function stringifyOrNull(value: unknown): string | null {
+  if (value === undefined) return null;
+  return jsonText(value) ?? null;
+}
+
 /** A counting semaphore with FIFO hand-off, used for the concurrency limits. */
 export class Semaphore {
   private available: number;
