@@ -34,6 +34,7 @@ import { signCharter } from '../response/proofs';
 import { charterOf } from '../response/targets';
 import type { HeldBack } from '../slack/blocks/held-back';
 import type { IncidentSummary } from '../state/incidents';
+import { isLive, RESTARTABLE_STATUSES } from '../domain/durable';
 
 /** The part of the durable client dispatch uses (the real DurableClient satisfies it). */
 export interface DurableClientLike {
@@ -64,8 +65,6 @@ export interface DispatchResult {
   rejected: { incidentId?: string | undefined; reason: string }[];
 }
 
-const RUNNING = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
-const RESTARTABLE = new Set(['Failed', 'Terminated', 'Canceled']);
 
 async function statusOf(
   client: DurableClientLike,
@@ -155,14 +154,14 @@ export async function dispatchIncidents(raw: unknown, deps: DispatchDeps): Promi
       const policy = resolvePolicy(deps.config, finding.detectionId, finding.severity);
       const grant =
         deps.responseKey === undefined ? undefined : signCharter(deps.responseKey, charterOf(finding, policy));
-      if (status !== undefined && RUNNING.has(status)) {
+      if (isLive(status)) {
         if (await alreadyShown(finding, instance?.customStatus, () => deps.summary(id))) {
           result.skipped.push({ incidentId: id, reason: 'unchanged' });
           continue;
         }
         await deps.client.raiseEvent(id, EventNames.findingUpdated, updateOf(finding, grant));
         result.updated.push(id);
-      } else if (status === undefined || finding.isNew === true || RESTARTABLE.has(status)) {
+      } else if (status === undefined || finding.isNew === true || RESTARTABLE_STATUSES.has(status)) {
         const opened = startedPer.get(finding.detectionId) ?? 0;
         if (opened >= deps.config.incident.maxNewPerDetection) {
           heldBack.set(finding.detectionId, [...(heldBack.get(finding.detectionId) ?? []), finding]);

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 
+import { SEVERITIES, type Severity } from '../domain/severity';
+
 import { ConfigError } from '../errors';
 import { parseCidr } from '../net/ip';
 
@@ -59,8 +61,7 @@ const intSetting = (fallback: number, min: number, max: number) =>
 
 const SOURCES = ['slackAudit', 'meraki'] as const;
 
-const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
-export type ConfigSeverity = (typeof SEVERITIES)[number];
+export type ConfigSeverity = Severity;
 
 /** Response actions an incident may take on its own when nobody acts before the escalation timeout. */
 export const AUTOMATIC_ACTIONS = [

@@ -14,6 +14,8 @@ import { readFileSync } from 'node:fs';
 
 import { z } from 'zod';
 
+import { SEVERITIES } from '../domain/severity';
+
 import { ConfigError } from '../errors';
 import type { ConfiguredDetection, Detection } from './define';
 import { DETECTIONS } from './registry';
@@ -22,7 +24,7 @@ const SETTING = 'SENTRY_DETECTIONS_CONFIG';
 
 const WildcardSchema = z.strictObject({
   enabled: z.boolean().optional(),
-  severity: z.enum(['informational', 'low', 'medium', 'high', 'critical']).optional(),
+  severity: z.enum(SEVERITIES).optional(),
 });
 
 function readDocument(value: string | undefined, problems: string[]): Record<string, unknown> {

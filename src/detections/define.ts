@@ -10,6 +10,8 @@
  */
 import { z } from 'zod';
 
+import { SEVERITIES, type Severity } from '../domain/severity';
+
 import type { JsonValue } from '../transforms/columns';
 import type { MerakiDeviceRow, MerakiEventRow, MerakiUplinkRow, SlackAuditRow } from '../transforms/streams';
 import {
@@ -21,14 +23,12 @@ import {
   type Stance,
   STANCES,
 } from './entities';
-import type { FindingSummary } from './observer';
 import { countCrossing, distinctCrossing } from './window-math';
 import type { Crossing, Subject, SubjectWindow } from './window-types';
 
 export type { Crossing, ItemState, OverflowState, PartyState, Subject, SubjectType, SubjectWindow } from './window-types';
 
-export type Severity = FindingSummary['severity'];
-export const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const satisfies readonly Severity[];
+export { SEVERITIES, type Severity };
 
 /** Streams detections read (findings, quarantine and responses are never matched). */
 export type DetectionStream = 'slackAudit' | 'merakiUplink' | 'merakiDevice' | 'merakiEvent';

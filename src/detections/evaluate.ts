@@ -31,7 +31,7 @@ import type {
 import { type EntityRole, type FindingEntity, mergeEntities, ROLE_TYPES } from './entities';
 import type { FindingSummary, FindingContext } from './observer';
 import { evidenceFacts } from './evidence';
-import { maxSeverity } from './severity';
+import { maxSeverity } from '../domain/severity';
 import { coverageSince } from './status';
 
 /** What the findings store keeps per finding; a (detection, dedupe key) has one per separate incident. */

@@ -4,6 +4,7 @@
  * the evaluate activity, once per cycle, reads the windows and applies thresholds. Rows never cross
  * an orchestration boundary.
  */
+import type { Severity } from '../domain/severity';
 import type { RowsByStream, StreamKey } from '../transforms/streams';
 import type { FindingEntity } from './entities';
 import type { EvidenceFact } from './evidence';
@@ -30,7 +31,7 @@ export interface FindingSummary {
   dedupeKey: string;
   /** Stable per (detection, dedupe key): `incident-<detection id>-<hash>`. */
   incidentId: string;
-  severity: 'informational' | 'low' | 'medium' | 'high' | 'critical';
+  severity: Severity;
   title: string;
   count: number;
   firstSeen: string;

@@ -13,6 +13,7 @@ import { ensureError } from '../errors';
 import { CYCLE_INSTANCE_ID, EventNames, OrchestratorNames } from '../orchestrators/names';
 import { APP_VERSION } from '../version';
 import { gatherOpsStatus, type OpsDurableClient, type OpsReaders, redactDeep, tableReaders } from './gather';
+import { isRunning } from '../domain/durable';
 
 const json = (status: number, body: unknown): HttpResponseInit => ({
   status,
@@ -55,7 +56,6 @@ export interface CycleRunClient {
   createHttpManagementPayload(instanceId: string): object;
 }
 
-const ALIVE = new Set(['Running', 'Pending', 'ContinuedAsNew']);
 
 export type CycleRunAction = 'expedited' | 'started';
 
@@ -86,7 +86,7 @@ export async function handleRunCycle(
   }
   const event = { reason: 'ops', at: now.toISOString() };
   let action: CycleRunAction;
-  if (previous !== undefined && ALIVE.has(previous)) {
+  if (isRunning(previous)) {
     await client.raiseEvent(CYCLE_INSTANCE_ID, EventNames.expedite, event);
     action = 'expedited';
   } else {

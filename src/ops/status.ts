@@ -10,17 +10,17 @@
  * Nothing here is a secret: ids, counts, times, coded error messages (redacted again on the way out).
  */
 import type { FindingRecord } from '../detections/evaluate';
+import { severityRank } from '../domain/severity';
 import type { DetectionState, DetectionStatus } from '../detections/status';
 import type { CheckpointRecord } from '../state/checkpoints';
 import { CYCLE_TOTAL, type HourBucket, type HourCounts, sumHours, ZERO_HOUR_COUNTS } from '../state/cycle-hours';
 import type { CycleRecord } from '../state/cycles';
 import type { IncidentSummary } from '../state/incidents';
+import { isRunning } from '../domain/durable';
 
 /** Slack's Audit Logs API is Tier 3 (~50 calls/min) org-wide; Meraki allows 10 calls/s per organization. */
 export const VENDOR_CALLS_PER_MINUTE: Readonly<Record<string, number>> = Object.freeze({ slackAudit: 50, meraki: 600 });
 
-const ALIVE = new Set(['Running', 'Pending', 'ContinuedAsNew']);
-const SEVERITY_RANK: Readonly<Record<string, number>> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
 export const MAX_LISTED_INCIDENTS = 50;
 export const MAX_LISTED_BACKFILLS = 20;
 
@@ -294,7 +294,7 @@ function incidentsOf(snapshot: OpsSnapshot): OpsStatus['incidents'] {
   });
   list.sort(
     (a, b) =>
-      (SEVERITY_RANK[b.severity ?? ''] ?? -1) - (SEVERITY_RANK[a.severity ?? ''] ?? -1) ||
+      severityRank(b.severity ?? '') - severityRank(a.severity ?? '') ||
       (b.firstSeen ?? '').localeCompare(a.firstSeen ?? '') ||
       a.incidentId.localeCompare(b.incidentId),
   );
@@ -365,7 +365,7 @@ export function buildOpsStatus(snapshot: OpsSnapshot): OpsStatus {
     attention.push(
       'The cycle orchestration does not exist yet (the watchdog starts it within 5 minutes, or POST /api/ops/cycle).',
     );
-  else if (cycleInstance !== null && !ALIVE.has(cycleInstance.runtimeStatus)) {
+  else if (cycleInstance !== null && !isRunning(cycleInstance.runtimeStatus)) {
     attention.push(`The cycle orchestration is ${cycleInstance.runtimeStatus}.`);
   }
   const threshold = lagThresholdSeconds(snapshot.pollIntervalSeconds);
@@ -415,7 +415,7 @@ export function buildOpsStatus(snapshot: OpsSnapshot): OpsStatus {
       runningIncidents:
         instances === undefined
           ? null
-          : instances.filter((i) => i.name === 'incident' && ALIVE.has(i.runtimeStatus)).length,
+          : instances.filter((i) => i.name === 'incident' && isRunning(i.runtimeStatus)).length,
     },
   };
 }

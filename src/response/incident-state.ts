@@ -23,8 +23,8 @@ import {
   type IncidentPolicy,
   type OutcomeStatus,
   type Severity,
-  severityRank,
 } from './model';
+import { severityRank } from '../domain/severity';
 import { type ActionTarget, offerableTargets, targetKey, type TargetKind } from './targets';
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'closed';

@@ -12,13 +12,9 @@ import { z } from 'zod';
 
 import { ENTITY_ROLES, type FindingEntity, ROLE_TYPES, STANCES } from '../detections/entities';
 
-export const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+import { SEVERITIES, type Severity } from '../domain/severity';
 
-/** Severity order, for "this severity or higher" rules. */
-export function severityRank(severity: Severity): number {
-  return SEVERITIES.indexOf(severity);
-}
+export { SEVERITIES, type Severity };
 
 const text = (max: number) => z.string().transform((value) => value.slice(0, max));
 const optionalText = (max: number) =>

@@ -5,7 +5,8 @@
  */
 import type { AutoActionRule, Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
-import { type IncidentPolicy, type Severity, severityRank } from './model';
+import { type Severity, severityRank } from '../domain/severity';
+import type { IncidentPolicy } from './model';
 
 export function ruleMatches(rule: AutoActionRule, detectionId: string, severity: Severity): boolean {
   const pattern = rule.detection;

@@ -4,7 +4,7 @@
  * for the reasons Panther ranks higher; an unknown (new) reason still raises a low finding.
  */
 import { defineDetection, fields, type Severity } from '../define';
-import { maxSeverity } from '../severity';
+import { maxSeverity } from '../../domain/severity';
 import { detailsOf, entitySubject, eventObservation, stringList } from './common';
 
 export const ANOMALY_REASONS: Readonly<Record<string, string>> = {

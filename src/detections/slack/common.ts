@@ -16,7 +16,7 @@ import {
   type Subject,
 } from '../define';
 import type { EntityDeclaration } from '../entities';
-import { maxSeverity } from '../severity';
+import { maxSeverity } from '../../domain/severity';
 
 const MAX_FACT = 256;
 

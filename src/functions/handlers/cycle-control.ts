@@ -13,6 +13,7 @@ import { BackfillRequest } from '../../activities/cycle-activities';
 import { CYCLE_INSTANCE_ID, OrchestratorNames } from '../../orchestrators/names';
 import type { Lease } from '../../state/locks';
 import { readBody } from '../http-body';
+import { isLive } from '../../domain/durable';
 
 /** The parts of DurableClient these handlers use (the real client satisfies it). */
 export interface CycleClientLike {
@@ -22,7 +23,6 @@ export interface CycleClientLike {
   createHttpManagementPayload(instanceId: string): object;
 }
 
-const ALIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 
 function isNotFound(error: unknown): boolean {
   return error instanceof Error && /\b404\b/.test(error.message);
@@ -49,7 +49,7 @@ export async function ensureCycleRunning(
   client: CycleClientLike,
 ): Promise<{ result: WatchdogResult; previous: string | undefined }> {
   const previous = await statusOf(client, CYCLE_INSTANCE_ID);
-  if (previous !== undefined && ALIVE.has(previous)) return { result: 'running', previous };
+  if (isLive(previous)) return { result: 'running', previous };
   try {
     await client.startNew(OrchestratorNames.cycle, { instanceId: CYCLE_INSTANCE_ID, input: { cycle: 0 } });
     return { result: 'started', previous };
@@ -109,7 +109,7 @@ export async function handleBackfill(
   const instanceId = `backfill-${req.source}-${req.oldest}-${req.latest}-${req.windowSeconds}`;
   const alive = async (id: string) => {
     const status = await statusOf(client, id);
-    return status !== undefined && ALIVE.has(status);
+    return isLive(status);
   };
   const claimed = await lease.take(instanceId, alive);
   if (!claimed.taken) {
@@ -121,7 +121,7 @@ export async function handleBackfill(
     });
   }
   const previous = await statusOf(client, instanceId);
-  if (previous !== undefined && ALIVE.has(previous)) {
+  if (isLive(previous)) {
     return json(409, {
       error: 'already_running',
       running: instanceId,
