@@ -5,7 +5,6 @@ import { join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
 import { BICEP_DIR, REPO } from './bicep-reader';
-import { type Schema, references } from './kql-reader';
 
 export const KQL_DIR = resolve(BICEP_DIR, 'kql');
 export const GENERATED_DIR = resolve(BICEP_DIR, 'generated');
@@ -42,24 +41,6 @@ export function filesUnder(dir: string, suffix: string): string[] {
 
 export function rel(path: string): string {
   return relative(REPO, path);
-}
-
-/**
- * Tables and parser functions with their columns. A parser's columns are its own table's (the
- * function name + `_CL`) plus the names it adds (EntityEmail, IsSelfAction, UserAgent…), not those of
- * tables it only looks values up in (SentryDimension_CL); a parser file is `kql/parsers/<Function>.kql`.
- */
-export function kqlSchema(): Schema {
-  const sources = new Map<string, Set<string>>();
-  for (const table of generatedTables()) sources.set(table.name, new Set(table.columns.map((c) => c.name)));
-  for (const file of filesUnder(join(KQL_DIR, 'parsers'), '.kql')) {
-    const name = file.slice(file.lastIndexOf('/') + 1, -'.kql'.length);
-    const refs = references(readFileSync(file, 'utf8'));
-    const columns = new Set<string>(refs.declared);
-    for (const c of sources.get(`${name}_CL`) ?? []) columns.add(c);
-    sources.set(name, columns);
-  }
-  return { sources };
 }
 
 /**
