@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { backfillOrchestrator } from '../src/orchestrators/backfill';
-import { ActivityNames } from '../src/orchestrators/names';
+import { ActivityNames } from '../src/contracts';
 import { driveOrchestration } from './backfill';
 import { measureBillable } from './billable';
 import { benchEntries, copyId } from './lib/entries';

@@ -107,9 +107,10 @@ describe('the default scenario through transforms, observer and evaluation on Ta
         purgeLimit: 0,
       },
     );
-    expect(result.findings.length).toBeGreaterThan(0);
-    expect(landed).toHaveLength(result.findings.length);
+    expect(result.reported).toBeGreaterThan(0);
+    expect(landed).toHaveLength(result.reported);
     for (const row of landed) expect(streams.finding.schema.safeParse(row).success).toBe(true);
-    expect(JSON.stringify(result).length).toBeLessThan(50_000);
+    // Counts cross the durable boundary, whatever the number of findings (the queue limit is 45 KB).
+    expect(JSON.stringify(result).length).toBeLessThan(200);
   });
 });

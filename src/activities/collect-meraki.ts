@@ -19,13 +19,13 @@
  * A failed events call only delays that network (its cursor stays); any other failure is rethrown.
  */
 import type { InvocationContext } from '@azure/functions';
-import { z } from 'zod';
 
 import { MerakiClient } from '../collectors/meraki/client';
 import { deviceRecords } from '../collectors/meraki/devices';
 import { planMerakiCycle, type MerakiNetworkRef, type MerakiPlanState } from '../collectors/meraki/plan';
 import { diffUplinks, uplinkKey, uplinkSnapshot, type UplinkStatusLike } from '../collectors/meraki/uplinks';
 import { type Config, getConfig, redactSecrets } from '../config';
+import { parseActivityInput } from '../contracts';
 import type { ObserverContext, RowObserver } from '../detections/observer';
 import { createRowObserver } from '../evaluation/row-observer';
 import { AppError, ErrorCode, ensureError } from '../errors';
@@ -39,15 +39,8 @@ import {
   toMerakiNetworkEventRow,
   toMerakiUplinkRows,
 } from '../transforms/meraki';
-import { logAndRethrow, parseInput } from './collect-slack-audit';
+import { logAndRethrow } from './collect-slack-audit';
 import { RowSink, totalRows } from './row-sink';
-
-export const CollectMerakiInput = z.strictObject({
-  cycleId: z.string().min(1).max(256),
-  org: z.string().min(1).max(256),
-  /** The cycle's clock (the orchestrator's currentUtcDateTime), ISO-8601: snapshot time of the rows. */
-  now: z.iso.datetime({ offset: true }).optional(),
-});
 
 export interface CollectMerakiResult {
   source: 'meraki';
@@ -116,7 +109,7 @@ function newer(a: string | undefined, b: string): string {
 }
 
 export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Promise<CollectMerakiResult> {
-  const input = parseInput(CollectMerakiInput, raw, 'collectMeraki');
+  const input = parseActivityInput('collectMeraki', raw);
   const { org, cycleId } = input;
   const settings = deps.config.collection.meraki;
   if (!deps.config.meraki.orgIds.includes(org)) {

@@ -22,6 +22,7 @@ import {
   type TimeWindow,
 } from '../collectors/slack-audit/pages';
 import { type Config, getConfig, redactSecrets } from '../config';
+import { parseActivityInput } from '../contracts';
 import { createRowObserver } from '../evaluation/row-observer';
 import type { ObserverContext, RowObserver } from '../detections/observer';
 import { AppError, ErrorCode, ensureError, isAppError } from '../errors';
@@ -33,22 +34,6 @@ import type { DimensionLedger } from '../transforms/dimensions';
 import { toSlackAuditRow } from '../transforms/slack-audit';
 import { fileChannelsResolver } from './file-channels';
 import { RowSink, totalRows } from './row-sink';
-
-const unixSeconds = z.number().int().min(0).max(4_102_444_800);
-
-export const CollectSlackAuditInput = z.strictObject({
-  cycleId: z.string().min(1).max(256),
-  /** The enterprise key; must be the configured one (default). */
-  org: z.string().min(1).max(256).optional(),
-  /** The cycle's clock (the orchestrator's currentUtcDateTime), ISO-8601. */
-  now: z.iso.datetime({ offset: true }).optional(),
-  /** Backfill: read exactly this window (Unix seconds, inclusive) and leave the checkpoint alone. */
-  window: z
-    .strictObject({ oldest: unixSeconds, latest: unixSeconds })
-    .refine((w) => w.latest >= w.oldest, 'window.latest must not be before window.oldest')
-    .optional(),
-});
-export type CollectSlackAuditInput = z.infer<typeof CollectSlackAuditInput>;
 
 export interface CollectSlackAuditResult {
   source: 'slackAudit';
@@ -110,7 +95,7 @@ export function parseInput<T>(schema: z.ZodType<T>, raw: unknown, activity: stri
 }
 
 export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDeps): Promise<CollectSlackAuditResult> {
-  const input = parseInput(CollectSlackAuditInput, raw, 'collectSlackAudit');
+  const input = parseActivityInput('collectSlackAudit', raw);
   const settings = deps.config.collection.slackAudit;
   const org = input.org ?? settings.org;
   if (org !== settings.org) {

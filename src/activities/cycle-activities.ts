@@ -4,25 +4,20 @@
  * `cycles` table, and `planBackfill` splits a backfill range into windows.
  */
 import type { InvocationContext } from '@azure/functions';
-import { z } from 'zod';
 
 import { splitWindow } from '../collectors/slack-audit/pages';
 import { type Config, getConfig } from '../config';
+import {
+  type BackfillSlice,
+  type CyclePlan,
+  type CycleTarget,
+  parseActivityInput,
+  type RecordCycleInput,
+} from '../contracts';
 import { AppError, ErrorCode } from '../errors';
 import { CycleHourStore } from '../state/cycle-hours';
 import { CycleStore } from '../state/cycles';
-import { logAndRethrow, parseInput } from './collect-slack-audit';
-
-export interface CycleTarget {
-  source: 'slackAudit' | 'meraki';
-  org: string;
-}
-
-export interface CyclePlan {
-  targets: CycleTarget[];
-  pollIntervalSeconds: number;
-  minGapSeconds: number;
-}
+import { logAndRethrow } from './collect-slack-audit';
 
 export function planCycle(config: Config): CyclePlan {
   const targets: CycleTarget[] = [];
@@ -46,33 +41,8 @@ export async function planCycleActivity(_input: unknown, context: InvocationCont
   }
 }
 
-const Counts = z.strictObject({
-  rows: z.number().int().nonnegative(),
-  quarantined: z.number().int().nonnegative(),
-  apiCalls: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-});
-
-export const RecordCycleInput = z.strictObject({
-  cycleId: z.string().min(1).max(256),
-  startedAt: z.iso.datetime({ offset: true }),
-  outcomes: z
-    .array(
-      z.strictObject({
-        source: z.string().min(1).max(64),
-        org: z.string().min(1).max(256),
-        ok: z.boolean(),
-        counts: Counts,
-        error: z.strictObject({ code: z.string().max(256), message: z.string().max(4000) }).optional(),
-        details: z.record(z.string(), z.union([z.string().max(1000), z.number(), z.boolean(), z.null()])).optional(),
-      }),
-    )
-    .max(1000),
-});
-export type RecordCycleInput = z.infer<typeof RecordCycleInput>;
-
 export async function recordCycle(raw: unknown, store: CycleStore): Promise<{ recorded: number }> {
-  const input = parseInput(RecordCycleInput, raw, 'recordCycle');
+  const input = parseActivityInput('recordCycle', raw);
   const at = new Date(input.startedAt);
   for (const outcome of input.outcomes) await store.record(input.cycleId, at, outcome);
   const sum = (pick: (o: RecordCycleInput['outcomes'][number]) => number) =>
@@ -97,7 +67,7 @@ export async function recordCycleActivity(input: unknown, context: InvocationCon
     const config = getConfig();
     const result = await recordCycle(input, new CycleStore(config));
     // Hourly totals behind the ops status's last-24-hours figures (state/cycle-hours.ts).
-    const { cycleId, startedAt, outcomes } = RecordCycleInput.parse(input);
+    const { cycleId, startedAt, outcomes } = parseActivityInput('recordCycle', input);
     await new CycleHourStore(config).add(cycleId, new Date(startedAt), outcomes);
     return result;
   } catch (error) {
@@ -105,41 +75,11 @@ export async function recordCycleActivity(input: unknown, context: InvocationCon
   }
 }
 
-/** Backfills are bounded: at most this many days and windows per request. */
-export const MAX_BACKFILL_DAYS = 90;
+/** Backfills are bounded: at most this many windows per request. */
 const MAX_WINDOWS = 100_000;
 
-export const BackfillRequest = z
-  .strictObject({
-    source: z.literal('slackAudit').default('slackAudit'),
-    /** Unix seconds, inclusive. */
-    oldest: z.number().int().min(1_520_000_000),
-    latest: z.number().int().min(1_520_000_000),
-    windowSeconds: z.number().int().min(60).max(86_400).default(3600),
-  })
-  .refine((r) => r.latest >= r.oldest, { message: 'latest must not be before oldest', path: ['latest'] })
-  .refine((r) => r.latest - r.oldest <= MAX_BACKFILL_DAYS * 86_400, {
-    message: `a backfill covers at most ${MAX_BACKFILL_DAYS} days`,
-    path: ['latest'],
-  });
-export type BackfillRequest = z.infer<typeof BackfillRequest>;
-
-export const PlanBackfillInput = z.strictObject({
-  oldest: z.number().int(),
-  latest: z.number().int(),
-  windowSeconds: z.number().int().positive(),
-  /** Index of the first window to return, and how many. */
-  from: z.number().int().nonnegative(),
-  limit: z.number().int().min(1).max(500),
-});
-
-export interface BackfillSlice {
-  total: number;
-  windows: { oldest: number; latest: number }[];
-}
-
 export function planBackfill(raw: unknown): BackfillSlice {
-  const input = parseInput(PlanBackfillInput, raw, 'planBackfill');
+  const input = parseActivityInput('planBackfill', raw);
   const total = Math.ceil((input.latest - input.oldest + 1) / input.windowSeconds);
   if (total > MAX_WINDOWS)
     throw new AppError(ErrorCode.InputInvalid, `planBackfill: ${total} windows is more than ${MAX_WINDOWS}`);

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 
 import { INCIDENT_TEST_ENV, slackFinding, TEST_RESPONSE_KEY } from '../../test/helpers/incidents';
 import { parseConfig } from '../config';
-import { EventNames, OrchestratorNames } from '../orchestrators/names';
+import { EventNames, OrchestratorNames } from '../contracts';
 import { normalizeFinding } from '../response/model';
 import { resolvePolicy } from '../response/policy';
 import { verifyCharter } from '../response/proofs';
 import { charterOf } from '../response/targets';
 import type { HeldBack } from '../slack/blocks/held-back';
 import type { IncidentSummary } from '../state/incidents';
-import { type DispatchDeps, type DurableClientLike, dispatchIncidents } from './dispatch-incidents';
+import { type DispatchDeps, type DurableClientLike, dispatchFindings, dispatchIncidents } from './dispatch-incidents';
 
 const config = parseConfig(INCIDENT_TEST_ENV);
 
@@ -46,6 +46,7 @@ function deps(client: DurableClientLike, summary?: IncidentSummary, extra: Parti
     config,
     isSnoozed: () => Promise.resolve(false),
     summary: () => Promise.resolve(summary),
+    reported: () => Promise.resolve([]),
     now: () => new Date('2026-03-02T10:30:00.000Z'),
     responseKey: TEST_RESPONSE_KEY,
     postHeldBack: (held) => {
@@ -92,7 +93,7 @@ describe('dispatchIncidents on a running incident', () => {
       customStatus: { findings: [[LIVE, 3, '2026-03-02T09:55:00.000Z']] },
     });
     // The summary row shows the live finding, bigger and later: the old comparison called this unchanged.
-    const result = await dispatchIncidents({ findings: [older({ count: 2 })] }, deps(f.client, SHOWN));
+    const result = await dispatchFindings([older({ count: 2 })], deps(f.client, SHOWN));
     expect(result).toEqual({ started: [], updated: [ID], skipped: [], rejected: [] });
     expect(f.raised).toEqual([
       {
@@ -110,8 +111,8 @@ describe('dispatchIncidents on a running incident', () => {
 
   it('skips a finding the incident already shows at that size, and raises it once it grew', async () => {
     const f = fakeClient({ runtimeStatus: 'Running', customStatus: knows });
-    const same = await dispatchIncidents(
-      { findings: [older({ isNew: false }), slackFinding({ findingId: LIVE, isNew: false })] },
+    const same = await dispatchFindings(
+      [older({ isNew: false }), slackFinding({ findingId: LIVE, isNew: false })],
       deps(f.client, SHOWN),
     );
     expect(same.skipped).toEqual([
@@ -120,8 +121,8 @@ describe('dispatchIncidents on a running incident', () => {
     ]);
     expect(f.raised).toEqual([]);
 
-    const grown = await dispatchIncidents(
-      { findings: [older({ isNew: false, count: 6, lastSeen: '2026-02-18T10:40:00.000Z' })] },
+    const grown = await dispatchFindings(
+      [older({ isNew: false, count: 6, lastSeen: '2026-02-18T10:40:00.000Z' })],
       deps(f.client),
     );
     expect(grown.updated).toEqual([ID]);
@@ -131,8 +132,8 @@ describe('dispatchIncidents on a running incident', () => {
   it('an incident without the list (started before it existed): a new finding is raised, growth uses the summary row', async () => {
     const f = fakeClient({ runtimeStatus: 'Running', customStatus: { status: 'open', count: 3 } });
     const summary = SHOWN;
-    const result = await dispatchIncidents(
-      { findings: [older({ count: 2 }), slackFinding({ findingId: LIVE, isNew: false })] },
+    const result = await dispatchFindings(
+      [older({ count: 2 }), slackFinding({ findingId: LIVE, isNew: false })],
       deps(f.client, summary),
     );
     expect(result.updated).toEqual([ID]);
@@ -143,18 +144,35 @@ describe('dispatchIncidents on a running incident', () => {
   it('findings without ids behave as before: compared with the summary row', async () => {
     const f = fakeClient({ runtimeStatus: 'Running', customStatus: knows });
     const summary = SHOWN;
-    const unchanged = await dispatchIncidents({ findings: [slackFinding({ isNew: false })] }, deps(f.client, summary));
+    const unchanged = await dispatchFindings([slackFinding({ isNew: false })], deps(f.client, summary));
     expect(unchanged.skipped).toEqual([{ incidentId: ID, reason: 'unchanged' }]);
-    const grown = await dispatchIncidents({ findings: [slackFinding({ count: 5 })] }, deps(f.client, summary));
+    const grown = await dispatchFindings([slackFinding({ count: 5 })], deps(f.client, summary));
     expect(grown.updated).toEqual([ID]);
     expect(f.raised[0]?.data).not.toHaveProperty('findingId');
+  });
+});
+
+describe('dispatchIncidents: the activity', () => {
+  it('reads the findings of the cycle it is given from the store, and takes no finding list', async () => {
+    const f = fakeClient(undefined);
+    const asked: string[] = [];
+    const reported = (cycleId: string) => {
+      asked.push(cycleId);
+      return Promise.resolve(cycleId === 'c7' ? [slackFinding({ findingId: LIVE })] : []);
+    };
+    const result = await dispatchIncidents({ cycleId: 'c7' }, deps(f.client, undefined, { reported }));
+    expect(asked).toEqual(['c7']);
+    expect(result.started).toEqual([ID]);
+    await expect(
+      dispatchIncidents({ cycleId: 'c7', findings: [slackFinding({})] }, deps(f.client, undefined, { reported })),
+    ).rejects.toMatchObject({ code: 'input_invalid', retriable: false });
   });
 });
 
 describe('dispatchIncidents on a finished incident', () => {
   it('a closed incident with a new finding (a backfilled older one too) starts a fresh incident', async () => {
     const f = fakeClient({ runtimeStatus: 'Completed', customStatus: knows });
-    const result = await dispatchIncidents({ findings: [older({ findingId: 'day01' })] }, deps(f.client));
+    const result = await dispatchFindings([older({ findingId: 'day01' })], deps(f.client));
     expect(result.started).toEqual([ID]);
     expect(f.started).toMatchObject([
       { name: OrchestratorNames.incident, instanceId: ID, input: { finding: { findingId: 'day01', count: 4 } } },
@@ -165,17 +183,17 @@ describe('dispatchIncidents on a finished incident', () => {
   it('a closed incident whose finding merely grew stays closed; a failed one restarts', async () => {
     const closed = fakeClient({ runtimeStatus: 'Completed' });
     expect(
-      await dispatchIncidents({ findings: [slackFinding({ findingId: LIVE, isNew: false })] }, deps(closed.client)),
+      await dispatchFindings([slackFinding({ findingId: LIVE, isNew: false })], deps(closed.client)),
     ).toMatchObject({ started: [], skipped: [{ incidentId: ID, reason: 'closed' }] });
     const failed = fakeClient({ runtimeStatus: 'Failed' });
     expect(
-      await dispatchIncidents({ findings: [slackFinding({ findingId: LIVE, isNew: false })] }, deps(failed.client)),
+      await dispatchFindings([slackFinding({ findingId: LIVE, isNew: false })], deps(failed.client)),
     ).toMatchObject({ started: [ID] });
   });
 
   it('no incident yet: starts one that carries the finding id', async () => {
     const f = fakeClient(undefined);
-    await dispatchIncidents({ findings: [slackFinding({ findingId: LIVE })] }, deps(f.client));
+    await dispatchFindings([slackFinding({ findingId: LIVE })], deps(f.client));
     expect(f.started).toMatchObject([{ instanceId: ID, input: { finding: { findingId: LIVE } } }]);
   });
 });
@@ -183,17 +201,14 @@ describe('dispatchIncidents on a finished incident', () => {
 describe('dispatchIncidents: grants and limits', () => {
   it('signs the charter of every incident it starts, and of every update it raises', async () => {
     const f = fakeClient(undefined);
-    await dispatchIncidents({ findings: [slackFinding({ findingId: LIVE })] }, deps(f.client));
+    await dispatchFindings([slackFinding({ findingId: LIVE })], deps(f.client));
     const input = f.started[0]?.input as { finding: unknown; policy: unknown; grant: string };
     const finding = normalizeFinding(input.finding);
     const policy = resolvePolicy(config, finding.detectionId, finding.severity);
     expect(verifyCharter(TEST_RESPONSE_KEY, charterOf(finding, policy), input.grant)).toBe(true);
 
     const running = fakeClient({ runtimeStatus: 'Running', customStatus: knows });
-    await dispatchIncidents(
-      { findings: [slackFinding({ findingId: LIVE, count: 9, isNew: false })] },
-      deps(running.client),
-    );
+    await dispatchFindings([slackFinding({ findingId: LIVE, count: 9, isNew: false })], deps(running.client));
     const update = running.raised[0]?.data as { entities: unknown; grant: string };
     expect(update.entities).toEqual(finding.entities);
     expect(verifyCharter(TEST_RESPONSE_KEY, charterOf(finding, policy), update.grant)).toBe(true);
@@ -201,10 +216,7 @@ describe('dispatchIncidents: grants and limits', () => {
 
   it('without a response key incidents still open (to alert) but carry no grant, so they cannot act', async () => {
     const f = fakeClient(undefined);
-    await dispatchIncidents(
-      { findings: [slackFinding({ findingId: LIVE })] },
-      deps(f.client, undefined, { responseKey: undefined }),
-    );
+    await dispatchFindings([slackFinding({ findingId: LIVE })], deps(f.client, undefined, { responseKey: undefined }));
     expect(f.started[0]?.input).not.toHaveProperty('grant');
   });
 
@@ -231,10 +243,7 @@ describe('dispatchIncidents: grants and limits', () => {
       detectionId: 'slack.audit.mass-download',
       incidentId: 'incident-slack.audit.mass-download-1',
     });
-    const result = await dispatchIncidents(
-      { findings: [...findings, other] },
-      deps(client, undefined, { config: capped }),
-    );
+    const result = await dispatchFindings([...findings, other], deps(client, undefined, { config: capped }));
     expect(started).toEqual([
       'incident-slack.audit.anomaly-0',
       'incident-slack.audit.anomaly-1',

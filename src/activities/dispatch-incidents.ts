@@ -1,6 +1,7 @@
 /**
- * Activity `dispatchIncidents`, called by the cycle after `evaluateDetections` with its findings.
- * Per finding, through the durable client binding:
+ * Activity `dispatchIncidents`, called by the cycle after `evaluateDetections` with only the cycle id:
+ * the findings that cycle reported are read from the findings table (their `updatedCycle`), so no
+ * finding list crosses the durable boundary. Per finding, through the durable client binding:
  * - snoozed subject (Snooze button) → skipped;
  * - an incident with that instance id is running → `findingUpdated` is raised on it, unless the
  *   incident already knows this finding at this size. Several separate findings (`findingId`) of one
@@ -27,7 +28,7 @@ import { z } from 'zod';
 
 import type { Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
-import { EventNames, OrchestratorNames } from '../orchestrators/names';
+import { type ActivityOutput, EventNames, OrchestratorNames, parseActivityInput } from '../contracts';
 import { type FindingUpdatedEvent, type IncidentFinding, normalizeFinding } from '../response/model';
 import { resolvePolicy } from '../response/policy';
 import { signCharter } from '../response/proofs';
@@ -48,6 +49,8 @@ export interface DispatchDeps {
   config: Config;
   isSnoozed(detectionId: string, subject: string, now: Date): Promise<boolean>;
   summary(incidentId: string): Promise<IncidentSummary | undefined>;
+  /** The findings a cycle reported, as incident summaries (evaluate-detections.ts `findingsOfCycle`). */
+  reported(cycleId: string): Promise<unknown[]>;
   now: () => Date;
   /** Signs charters (proofs.ts); undefined: incidents open without a grant and cannot act. */
   responseKey: Buffer | undefined;
@@ -56,15 +59,12 @@ export interface DispatchDeps {
   log?: ((message: string) => void) | undefined;
 }
 
-export const DispatchIncidentsInput = z.object({ findings: z.array(z.unknown()).max(10_000) });
-
 export interface DispatchResult {
   started: string[];
   updated: string[];
   skipped: { incidentId: string; reason: 'snoozed' | 'unchanged' | 'closed' | 'held-back' }[];
   rejected: { incidentId?: string | undefined; reason: string }[];
 }
-
 
 async function statusOf(
   client: DurableClientLike,
@@ -119,19 +119,20 @@ function updateOf(finding: IncidentFinding, grant: string | undefined): FindingU
   };
 }
 
+/** Dispatches the findings a cycle reported (the activity's input names the cycle). */
 export async function dispatchIncidents(raw: unknown, deps: DispatchDeps): Promise<DispatchResult> {
-  const parsed = DispatchIncidentsInput.safeParse(raw);
-  if (!parsed.success) {
-    throw new AppError(ErrorCode.InputInvalid, `dispatchIncidents input is invalid: ${z.prettifyError(parsed.error)}`, {
-      retriable: false,
-    });
-  }
+  const { cycleId } = parseActivityInput('dispatchIncidents', raw);
+  return dispatchFindings(await deps.reported(cycleId), deps);
+}
+
+/** Dispatches findings (incident summaries; a malformed one is rejected, the others go on). */
+export async function dispatchFindings(findings: readonly unknown[], deps: DispatchDeps): Promise<DispatchResult> {
   const result: DispatchResult = { started: [], updated: [], skipped: [], rejected: [] };
   const failures: string[] = [];
   const now = deps.now();
   const startedPer = new Map<string, number>();
   const heldBack = new Map<string, IncidentFinding[]>();
-  for (const raw of parsed.data.findings) {
+  for (const raw of findings) {
     let finding: IncidentFinding;
     try {
       finding = normalizeFinding(raw);
@@ -227,11 +228,24 @@ export async function dispatchIncidents(raw: unknown, deps: DispatchDeps): Promi
 export type DispatchActivityDeps = Omit<DispatchDeps, 'log'>;
 
 export function dispatchIncidentsActivity(deps: (context: InvocationContext) => DispatchActivityDeps) {
-  return (raw: unknown, context: InvocationContext): Promise<DispatchResult> =>
-    dispatchIncidents(raw, {
+  return async (raw: unknown, context: InvocationContext): Promise<ActivityOutput<'dispatchIncidents'>> => {
+    const result = await dispatchIncidents(raw, {
       ...deps(context),
       log: (message) => {
         context.warn(message);
       },
     });
+    // Counts cross the durable boundary; the names are in the log.
+    if (result.started.length + result.updated.length > 0)
+      context.log(
+        `dispatchIncidents: started ${result.started.join(', ')}; updated ${result.updated.join(', ')}`.slice(0, 4000),
+      );
+    return {
+      started: result.started.length,
+      updated: result.updated.length,
+      skipped: result.skipped.filter((s) => s.reason !== 'held-back').length,
+      heldBack: result.skipped.filter((s) => s.reason === 'held-back').length,
+      rejected: result.rejected.length,
+    };
+  };
 }

@@ -6,7 +6,7 @@ import { AppError } from '../errors';
 import { MemoryFindingStore } from '../../test/helpers/findings';
 import type { FindingRow } from '../transforms/streams';
 import { streams } from '../transforms/streams';
-import { evaluateDetections, type EvaluateDetectionsDeps } from './evaluate-detections';
+import { evaluateDetections, findingsOfCycle, type EvaluateDetectionsDeps } from './evaluate-detections';
 
 async function depsWithBurst(): Promise<{ deps: EvaluateDetectionsDeps; landed: FindingRow[] }> {
   const harness = new Harness([massDownload]);
@@ -52,20 +52,22 @@ describe('evaluateDetections activity', () => {
     }
   });
 
-  it('returns small JSON summaries, lands one valid finding row each, and accepts epoch milliseconds', async () => {
+  it('returns counts only, leaves the findings in the store for dispatch, lands one valid row each, and accepts epoch milliseconds', async () => {
     const { deps, landed } = await depsWithBurst();
     const result = await evaluateDetections({ cycleId: 'c1', now: (T0 + 3_600) * 1000 }, deps);
-    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
-    expect(result.findings).toHaveLength(1);
-    expect(result.findings[0]).toMatchObject({
+    expect(result).toEqual({ reported: 1, created: 1, grown: 0, windows: 1, buckets: result.buckets });
+    const reported = await findingsOfCycle(deps.findings, 'c1', deps.detections);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toMatchObject({
       detectionId: 'slack.audit.mass-download',
       isNew: true,
       count: 25,
       severity: 'medium',
     });
-    expect(result.findings[0]?.incidentId).toMatch(/^incident-slack\.audit\.mass-download-[0-9a-f]{16}$/);
+    expect(reported[0]?.incidentId).toMatch(/^incident-slack\.audit\.mass-download-[0-9a-f]{16}$/);
     // The incident tells separate findings of one key apart by this id (the row's EventId).
-    expect(result.findings[0]?.findingId).toMatch(/^slack\.audit\.mass-download:/);
+    expect(reported[0]?.findingId).toMatch(/^slack\.audit\.mass-download:/);
+    expect(await findingsOfCycle(deps.findings, 'another cycle', deps.detections)).toEqual([]);
     expect(landed).toHaveLength(1);
     expect(streams.finding.schema.parse(landed[0])).toMatchObject({
       DetectionId: 'slack.audit.mass-download',
@@ -85,7 +87,8 @@ describe('evaluateDetections activity', () => {
       retriable: true,
     });
     const retried = await evaluateDetections({ cycleId: 'c1', now }, deps);
-    expect(retried.findings).toMatchObject([{ isNew: true, count: 25 }]);
+    expect(retried.reported).toBe(1);
+    expect(await findingsOfCycle(deps.findings, 'c1', deps.detections)).toMatchObject([{ isNew: true, count: 25 }]);
     expect(landed).toHaveLength(1);
   });
 
@@ -108,6 +111,6 @@ describe('evaluateDetections activity', () => {
       { cycleId: 'c1', now },
       { ...deps, detections: [massDownload.configure({ enabled: false })] },
     );
-    expect(result.findings).toEqual([]);
+    expect(result.reported).toBe(0);
   });
 });

@@ -9,15 +9,14 @@
  * retry may land the same finding row twice (same EventId and Count).
  */
 import type { InvocationContext } from '@azure/functions';
-import { z } from 'zod';
 
 import { type Config, getConfig } from '../config';
+import { type EvaluateDetectionsOutput, parseActivityInput } from '../contracts';
 import { configuredDetections } from '../detections/config';
 import type { ConfiguredDetection } from '../detections/define';
 import { type FindingRecord, toFindingRow, toSummary } from '../detections/evaluate';
 import { evaluateState } from '../evaluation/evaluate-state';
 import type { FindingSummary } from '../detections/observer';
-import { AppError, ErrorCode } from '../errors';
 import { ingestionClient } from '../ingestion/client';
 import { StreamUploader } from '../ingestion/uploader';
 import { type CoverageStore, TableCoverageStore } from '../state/coverage';
@@ -26,20 +25,6 @@ import { type FindingStore, TableFindingStore } from '../state/findings';
 import type { WindowStore } from '../detections/buckets';
 import { TableWindowStore } from '../state/windows';
 import { type FindingRow, streams } from '../transforms/streams';
-
-export const EvaluateDetectionsInput = z.strictObject({
-  cycleId: z.string().min(1).max(256),
-  /** The orchestrator's current time: an ISO-8601 string or epoch milliseconds. */
-  now: z.union([z.iso.datetime({ offset: true }), z.number().int().positive()]),
-  /** Judge every live window, not only those touched since the last evaluation (after a configuration change). */
-  full: z.boolean().optional(),
-});
-export type EvaluateDetectionsInput = z.infer<typeof EvaluateDetectionsInput>;
-
-export interface EvaluateDetectionsResult {
-  /** With the finding's id: separate findings of one dedupe key share an incident, which tells them apart. */
-  findings: (FindingSummary & { findingId: string })[];
-}
 
 export interface EvaluateDetectionsDeps {
   windows: WindowStore;
@@ -59,19 +44,10 @@ export interface EvaluateDetectionsDeps {
 export async function evaluateDetections(
   raw: unknown,
   deps: EvaluateDetectionsDeps,
-): Promise<EvaluateDetectionsResult> {
-  const parsed = EvaluateDetectionsInput.safeParse(raw);
-  if (!parsed.success) {
-    throw new AppError(
-      ErrorCode.InputInvalid,
-      `evaluateDetections input is invalid: ${z.prettifyError(parsed.error)}`,
-      {
-        retriable: false,
-      },
-    );
-  }
-  const { cycleId } = parsed.data;
-  const nowMs = typeof parsed.data.now === 'number' ? parsed.data.now : Date.parse(parsed.data.now);
+): Promise<EvaluateDetectionsOutput> {
+  const input = parseActivityInput('evaluateDetections', raw);
+  const { cycleId } = input;
+  const nowMs = typeof input.now === 'number' ? input.now : Date.parse(input.now);
   const now = Math.floor(nowMs / 1000);
 
   const { changed, replayed, windows, buckets } = await evaluateState({
@@ -80,7 +56,7 @@ export async function evaluateDetections(
     detections: deps.detections,
     now,
     cycleId,
-    full: parsed.data.full === true,
+    full: input.full === true,
     ...(deps.egress === undefined ? {} : { egress: deps.egress }),
     ...(deps.coverage === undefined ? {} : { coverage: deps.coverage }),
   });
@@ -95,10 +71,33 @@ export async function evaluateDetections(
     `evaluateDetections ${cycleId}: ${windows} windows (${buckets} buckets), ${changed.filter((r) => r.isNew).length} new and ` +
       `${changed.filter((r) => !r.isNew).length} grown findings, ${replayed.length} replayed, ${purged} expired entries purged`,
   );
-  const byId = new Map(deps.detections.map((d) => [d.detection.id, d.detection] as const));
   return {
-    findings: reported.map((r) => ({ ...toSummary(r, byId.get(r.detectionId)), findingId: r.findingId })),
+    reported: reported.length,
+    created: changed.filter((r) => r.isNew).length,
+    grown: changed.filter((r) => !r.isNew).length,
+    windows,
+    buckets,
   };
+}
+
+/** A finding as dispatch hands it to an incident: its summary, with the id that tells separate findings of one key apart. */
+export type ReportedFinding = FindingSummary & { findingId: string };
+
+/**
+ * The findings a cycle reported (created, grown, or already reported by an earlier try of the same
+ * cycle: their `updatedCycle` is the cycle), oldest first, as incident summaries.
+ */
+export async function findingsOfCycle(
+  store: FindingStore,
+  cycleId: string,
+  detections: readonly ConfiguredDetection[],
+): Promise<ReportedFinding[]> {
+  const byId = new Map(detections.map((d) => [d.detection.id, d.detection] as const));
+  return (await store.list())
+    .map((s) => s.record)
+    .filter((r) => r.updatedCycle === cycleId)
+    .sort((a, b) => a.firstSeen - b.firstSeen || (a.findingId < b.findingId ? -1 : a.findingId > b.findingId ? 1 : 0))
+    .map((r) => ({ ...toSummary(r, byId.get(r.detectionId)), findingId: r.findingId }));
 }
 
 /** Production dependencies from the app configuration. */
@@ -127,7 +126,7 @@ export function evaluateDetectionsDeps(config: Config, log?: (message: string) =
 export async function evaluateDetectionsActivity(
   input: unknown,
   context: InvocationContext,
-): Promise<EvaluateDetectionsResult> {
+): Promise<EvaluateDetectionsOutput> {
   const config = getConfig();
   return evaluateDetections(
     input,

@@ -223,7 +223,7 @@ describe('recordResponse', () => {
     expect(await recordResponse({ row }, deps())).toEqual({ rows: 1, eventId: 'incident-x:1' });
     expect(landed.at(-1)).toEqual(row);
     await expect(recordResponse({ row: { ...row, Surprise: 1 } }, deps())).rejects.toThrow(
-      /recordResponse row is invalid/,
+      /recordResponse input is invalid/,
     );
     await expect(recordResponse({ row: { ...row, RequestedBy: undefined } }, deps())).rejects.toThrow(/RequestedBy/);
   });

@@ -7,48 +7,20 @@
  * only a forged event could carry) is ignored, so it cannot be used to make Sentry send requests.
  */
 import type { InvocationContext } from '@azure/functions';
-import { z } from 'zod';
 
+import { parseActivityInput, type PublishedAlert } from '../contracts';
 import { AppError, ErrorCode } from '../errors';
-import type { IncidentState } from '../response/incident-state';
-import { IncidentFindingSchema, IncidentPolicySchema, ACTION_KINDS, ActorSchema, SEVERITIES } from '../response/model';
 import { buildIncidentMessage } from '../slack/blocks/incident-alert';
-import { noticeText, replyMessage, type ReplySpec } from '../slack/blocks/replies';
+import { noticeText, replyMessage } from '../slack/blocks/replies';
 import { callSlack } from '../slack/web-client';
 import { incidentDeps, type IncidentDeps } from './incident-deps';
-
-function invalid(name: string, error: z.ZodError): AppError {
-  return new AppError(ErrorCode.InputInvalid, `${name} input is invalid: ${z.prettifyError(error)}`, {
-    retriable: false,
-  });
-}
-
-const StateSchema = z.looseObject({
-  version: z.literal(1),
-  incidentId: z.string().min(1),
-  status: z.enum(['open', 'acknowledged', 'closed']),
-  finding: IncidentFindingSchema,
-  policy: IncidentPolicySchema,
-  actions: z.record(z.string(), z.unknown()),
-  recent: z.array(z.unknown()),
-  message: z.object({ channel: z.string(), ts: z.string() }).optional(),
-});
-
-export const PublishIncidentAlertInput = z.object({ state: StateSchema });
-
-export interface PublishedAlert {
-  channel: string;
-  ts: string;
-}
 
 export async function publishIncidentAlert(
   raw: unknown,
   deps: IncidentDeps = incidentDeps(),
   log?: (m: string) => void,
 ): Promise<PublishedAlert> {
-  const parsed = PublishIncidentAlertInput.safeParse(raw);
-  if (!parsed.success) throw invalid('publishIncidentAlert', parsed.error);
-  const state = parsed.data.state as unknown as IncidentState;
+  const { state } = parseActivityInput('publishIncidentAlert', raw);
   const content = buildIncidentMessage(state);
   const bot = deps.bot();
   let published: PublishedAlert;
@@ -88,46 +60,8 @@ export async function publishIncidentAlert(
   return published;
 }
 
-export const ReplySpecSchema: z.ZodType<ReplySpec> = z.union([
-  z.object({
-    type: z.literal('outcome'),
-    kind: z.enum(ACTION_KINDS),
-    by: ActorSchema,
-    status: z.enum(['succeeded', 'failed', 'skipped', 'refused']),
-    summary: z.string(),
-    targetName: z.string().max(256).optional(),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
-  }),
-  z.object({
-    type: z.literal('escalation'),
-    oncallGroup: z.string().optional(),
-    minutes: z.number(),
-    automaticAction: z.enum(ACTION_KINDS).optional(),
-    automaticTarget: z.string().max(256).optional(),
-    automaticSkipped: z.string().max(1000).optional(),
-  }),
-  z.object({ type: z.literal('stale'), hours: z.number() }),
-  z.object({
-    type: z.literal('occurrence'),
-    relation: z.enum(['earlier', 'later']),
-    findingId: z.string().min(1).max(512),
-    count: z.number().int().nonnegative(),
-    firstSeen: z.string(),
-    lastSeen: z.string(),
-    severity: z.enum(SEVERITIES).optional(),
-  }),
-]);
-
-export const PostIncidentReplyInput = z.object({
-  channel: z.string().min(1),
-  threadTs: z.string().min(1),
-  reply: ReplySpecSchema,
-});
-
 export async function postIncidentReply(raw: unknown, deps: IncidentDeps = incidentDeps()): Promise<{ ts: string }> {
-  const parsed = PostIncidentReplyInput.safeParse(raw);
-  if (!parsed.success) throw invalid('postIncidentReply', parsed.error);
-  const { channel, threadTs, reply } = parsed.data;
+  const { channel, threadTs, reply } = parseActivityInput('postIncidentReply', raw);
   const content = replyMessage(reply);
   const result = await callSlack(deps.bot(), 'chat.postMessage', {
     channel,
@@ -150,21 +84,11 @@ export function isSlackHook(url: string, origins: readonly string[]): boolean {
   }
 }
 
-export const NotifyResponderInput = z.object({
-  userId: z.string().min(1),
-  channel: z.string().optional(),
-  responseUrl: z.url().optional(),
-  notice: z.enum(['unauthorized', 'unavailable', 'unknownIncident']),
-  detail: z.string().max(1000).optional(),
-});
-
 export async function notifyResponder(
   raw: unknown,
   deps: IncidentDeps = incidentDeps(),
 ): Promise<{ via: 'response_url' | 'chat.postEphemeral' }> {
-  const parsed = NotifyResponderInput.safeParse(raw);
-  if (!parsed.success) throw invalid('notifyResponder', parsed.error);
-  const input = parsed.data;
+  const input = parseActivityInput('notifyResponder', raw);
   const text = noticeText(input.notice, input.detail);
   if (input.responseUrl !== undefined && isSlackHook(input.responseUrl, deps.config.response.responseUrlOrigins)) {
     try {

@@ -9,36 +9,15 @@
  *   breaker, and performs one action at most once; a refusal comes back as an outcome with its
  *   reason, a transient failure is thrown for Durable to retry.
  */
-import { z } from 'zod';
 
-import { AppError, ErrorCode } from '../errors';
-import { ActionRequest, runResponseAction as performOnce } from '../response/actions';
+import { parseActivityInput, type ResponderVerdict, type TargetVerdicts } from '../contracts';
+import { runResponseAction as performOnce } from '../response/actions';
 import { authorizeResponder as authorize } from '../response/authorization';
 import { checkTarget } from '../response/guardrails';
-import { ResponderActionEvent, type ActionOutcome } from '../response/model';
+import type { ActionOutcome } from '../response/model';
 import { verifyResponderEvent } from '../response/proofs';
 import { targetKey } from '../response/targets';
 import { incidentDeps, type IncidentDeps } from './incident-deps';
-
-function invalid(name: string, error: z.ZodError): AppError {
-  return new AppError(ErrorCode.InputInvalid, `${name} input is invalid: ${z.prettifyError(error)}`, {
-    retriable: false,
-  });
-}
-
-export const AuthorizeResponderInput = z.object({
-  incidentId: z.string().min(1).max(300),
-  event: ResponderActionEvent,
-});
-
-export interface ResponderVerdict {
-  /** The event's proof verified and is fresh: it really came through Slack's signed request. */
-  trusted: boolean;
-  authorized: boolean;
-  via: 'user' | 'group' | null;
-  code?: string | undefined;
-  reason?: string | undefined;
-}
 
 const PROOF_REASONS: Readonly<Record<string, string>> = {
   proof_missing: 'the event carries no proof from the Slack interactivity endpoint',
@@ -47,9 +26,7 @@ const PROOF_REASONS: Readonly<Record<string, string>> = {
 };
 
 export async function authorizeResponder(raw: unknown, deps: IncidentDeps = incidentDeps()): Promise<ResponderVerdict> {
-  const parsed = AuthorizeResponderInput.safeParse(raw);
-  if (!parsed.success) throw invalid('authorizeResponder', parsed.error);
-  const { incidentId, event } = parsed.data;
+  const { incidentId, event } = parseActivityInput('authorizeResponder', raw);
   if (deps.responseKey === undefined) {
     return {
       trusted: false,
@@ -85,28 +62,10 @@ export async function authorizeResponder(raw: unknown, deps: IncidentDeps = inci
   };
 }
 
-export const CheckTargetsInput = z.object({
-  targets: z
-    .array(
-      z.object({
-        kind: z.enum(['user', 'session', 'ip', 'client']),
-        id: z.string().min(1).max(256),
-        of: z.string().max(64).optional(),
-      }),
-    )
-    .max(100),
-});
-
-export interface TargetVerdicts {
-  /** Refusals by target key (`user:W…`); targets not listed may be acted on. */
-  protections: Record<string, { code: string; reason: string }>;
-}
-
 export async function checkTargets(raw: unknown, deps: IncidentDeps = incidentDeps()): Promise<TargetVerdicts> {
-  const parsed = CheckTargetsInput.safeParse(raw);
-  if (!parsed.success) throw invalid('checkTargets', parsed.error);
+  const { targets } = parseActivityInput('checkTargets', raw);
   const protections: TargetVerdicts['protections'] = {};
-  for (const target of parsed.data.targets) {
+  for (const target of targets) {
     const refusal = await checkTarget(target, deps.guardrails);
     if (refusal !== undefined) protections[targetKey(target.kind, target.id)] = refusal;
   }
@@ -114,9 +73,7 @@ export async function checkTargets(raw: unknown, deps: IncidentDeps = incidentDe
 }
 
 export async function runResponseAction(raw: unknown, deps: IncidentDeps = incidentDeps()): Promise<ActionOutcome> {
-  const parsed = ActionRequest.safeParse(raw);
-  if (!parsed.success) throw invalid('runResponseAction', parsed.error);
-  return performOnce(parsed.data, {
+  return performOnce(parseActivityInput('runResponseAction', raw), {
     admin: deps.admin(),
     scim: deps.scim(),
     meraki: deps.meraki(),

@@ -14,7 +14,7 @@ import { ensureError } from '../errors';
 import { ingestionClient } from '../ingestion/client';
 import { backfillOrchestrator } from '../orchestrators/backfill';
 import { cycleOrchestrator } from '../orchestrators/cycle';
-import { ActivityNames, CYCLE_INSTANCE_ID, EventNames, OrchestratorNames } from '../orchestrators/names';
+import { ActivityNames, CYCLE_INSTANCE_ID, EventNames, OrchestratorNames } from '../contracts';
 import { TableLease } from '../state/locks';
 import { UplinkSnapshotStore } from '../state/meraki-state';
 import type { Config } from '../config';

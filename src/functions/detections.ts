@@ -8,7 +8,7 @@ import * as df from 'durable-functions';
 import { evaluateDetectionsActivity } from '../activities/evaluate-detections';
 import { configStatus, getConfig } from '../config';
 import { configuredDetections } from '../detections/config';
-import { ActivityNames } from '../orchestrators/names';
+import { ActivityNames } from '../contracts';
 
 if (configStatus().loaded) configuredDetections(getConfig().detectionsConfig);
 

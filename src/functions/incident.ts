@@ -20,9 +20,12 @@ import {
   runResponseActionActivity,
 } from '../activities/response-action';
 import { incidentOrchestrator } from '../orchestrators/incident';
-import { ActivityNames, OrchestratorNames } from '../orchestrators/names';
+import { ActivityNames, OrchestratorNames } from '../contracts';
 import { heldBackMessage } from '../slack/blocks/held-back';
 import { callSlack } from '../slack/web-client';
+import { findingsOfCycle } from '../activities/evaluate-detections';
+import { configuredDetections } from '../detections/config';
+import { TableFindingStore } from '../state/findings';
 
 df.app.orchestration(OrchestratorNames.incident, incidentOrchestrator);
 
@@ -35,6 +38,12 @@ df.app.activity(ActivityNames.dispatchIncidents, {
       config: deps.config,
       isSnoozed: (detectionId, subject, now) => deps.snoozes.isSnoozed(detectionId, subject, now),
       summary: (incidentId) => deps.incidents.getSummary(incidentId),
+      reported: (cycleId) =>
+        findingsOfCycle(
+          new TableFindingStore(deps.config),
+          cycleId,
+          configuredDetections(deps.config.detectionsConfig),
+        ),
       now: deps.now,
       responseKey: deps.responseKey,
       postHeldBack: async (heldBack) => {

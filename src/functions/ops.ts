@@ -8,7 +8,7 @@ import * as df from 'durable-functions';
 import { handleOpsStatus, handleRunCycle } from '../ops/handlers';
 import { checkDeclaredLength } from './http-body';
 import { registerLogScopeHook, scopedLogger } from '../ops/log';
-import { CYCLE_INSTANCE_ID } from '../orchestrators/names';
+import { CYCLE_INSTANCE_ID } from '../contracts';
 
 registerLogScopeHook();
 

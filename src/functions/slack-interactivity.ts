@@ -15,7 +15,7 @@ import * as df from 'durable-functions';
 
 import { configStatus, getConfig } from '../config';
 import { isAppError } from '../errors';
-import { EventNames } from '../orchestrators/names';
+import { EventNames } from '../contracts';
 import type { ResponderActionEvent } from '../response/model';
 import { responseKey, signResponderEvent } from '../response/proofs';
 import { parseInteraction } from '../slack/interactivity';

@@ -13,7 +13,7 @@ import type { DetectionStream } from '../detections/define';
 import type { FindingRecord } from '../detections/evaluate';
 import { detectionStatuses } from '../detections/status';
 import { ensureError } from '../errors';
-import { CYCLE_INSTANCE_ID } from '../orchestrators/names';
+import { CYCLE_INSTANCE_ID } from '../contracts';
 import { type CheckpointRecord, CheckpointStore } from '../state/checkpoints';
 import { CycleHourStore, type HourBucket } from '../state/cycle-hours';
 import { TableCoverageStore } from '../state/coverage';

@@ -10,7 +10,7 @@ import type { HttpRequest, HttpResponse, HttpResponseInit } from '@azure/functio
 
 import { configStatus, getConfig } from '../config';
 import { ensureError } from '../errors';
-import { CYCLE_INSTANCE_ID, EventNames, OrchestratorNames } from '../orchestrators/names';
+import { CYCLE_INSTANCE_ID, EventNames, OrchestratorNames } from '../contracts';
 import { APP_VERSION } from '../version';
 import { gatherOpsStatus, type OpsDurableClient, type OpsReaders, redactDeep, tableReaders } from './gather';
 import { isRunning } from '../domain/durable';
@@ -55,7 +55,6 @@ export interface CycleRunClient {
   createCheckStatusResponse(request: HttpRequest | undefined, instanceId: string): HttpResponse;
   createHttpManagementPayload(instanceId: string): object;
 }
-
 
 export type CycleRunAction = 'expedited' | 'started';
 

@@ -23,7 +23,7 @@ import { app, type InvocationContext } from '@azure/functions';
 
 import { redactSecrets } from '../config';
 import { carriedOf } from '../orchestrators/cycle';
-import { OrchestratorNames } from '../orchestrators/names';
+import { OrchestratorNames } from '../contracts';
 
 export interface LogScope {
   instanceId?: string | undefined;

@@ -9,9 +9,8 @@
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
 
-import type { BackfillRequest, BackfillSlice } from '../activities/cycle-activities';
+import { type BackfillRequest, callActivity } from '../contracts';
 import { collectorRetry } from './cycle';
-import { ActivityNames } from './names';
 
 export const SLICE = 50;
 
@@ -45,13 +44,13 @@ export function* backfillOrchestrator(
   const next = carried.next ?? 0;
   const totals: BackfillTotals = { ...ZERO, ...carried.totals };
 
-  const slice = (yield context.df.callActivity(ActivityNames.planBackfill, {
+  const slice = yield* callActivity(context.df, 'planBackfill', {
     oldest: request.oldest,
     latest: request.latest,
     windowSeconds: request.windowSeconds,
     from: next,
     limit: SLICE,
-  })) as BackfillSlice;
+  });
 
   for (const [offset, window] of slice.windows.entries()) {
     context.df.setCustomStatus({
@@ -61,10 +60,12 @@ export function* backfillOrchestrator(
       window,
       ...totals,
     });
-    const summary = (yield context.df.callActivityWithRetry(ActivityNames.collectSlackAudit, collectorRetry(), {
-      cycleId: `backfill:${context.df.instanceId}`,
-      window,
-    })) as Record<string, unknown>;
+    const summary = yield* callActivity(
+      context.df,
+      'collectSlackAudit',
+      { cycleId: `backfill:${context.df.instanceId}`, window },
+      collectorRetry(),
+    );
     totals.windows += 1;
     totals.rows += n(summary.rows);
     totals.quarantined += n(summary.quarantined);

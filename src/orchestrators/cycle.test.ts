@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { type FakeTask, fakeOrchestrationContext } from '../../test/helpers/orchestration';
+import { type FakeTask, steppedContext } from '../../test/helpers/fake-durable';
 import { backfillOrchestrator, SLICE } from './backfill';
 import { carriedOf, cycleOrchestrator, outcomeOf } from './cycle';
-import { ActivityNames, EventNames } from './names';
+import { ActivityNames, EventNames } from '../contracts';
 
 const START = new Date('2026-11-23T10:00:00.000Z');
 
@@ -33,7 +33,7 @@ function expectTask(value: unknown, kind: FakeTask['kind'], name?: string): Fake
 
 describe('cycle orchestrator', () => {
   it('plans, fans out with retry, fans in, records, evaluates, dispatches findings, waits, continues as new', () => {
-    const fake = fakeOrchestrationContext({ cycle: 7 }, START);
+    const fake = steppedContext({ cycle: 7 }, START);
     const gen = cycleOrchestrator(fake.context) as Generator<unknown, unknown, unknown>;
     const cycleId = `${START.toISOString()}#7`;
 
@@ -44,13 +44,13 @@ describe('cycle orchestrator', () => {
       {
         kind: 'activity',
         name: ActivityNames.collectSlackAudit,
-        retry: true,
+        retry: expect.anything() as unknown,
         input: { cycleId, org: 'E1', now: START.toISOString() },
       },
       {
         kind: 'activity',
         name: ActivityNames.collectMeraki,
-        retry: true,
+        retry: expect.anything() as unknown,
         input: { cycleId, org: '111', now: START.toISOString() },
       },
     ]);
@@ -92,16 +92,20 @@ describe('cycle orchestrator', () => {
     expect(expectTask(gen.next({ recorded: 2 }).value, 'activity', ActivityNames.evaluateDetections)).toMatchObject({
       input: { cycleId, now: START.toISOString() },
     });
-    const findings = [{ detectionId: 'd', incidentId: 'incident-d-1' }];
-    expect(expectTask(gen.next({ findings }).value, 'activity', ActivityNames.dispatchIncidents)).toMatchObject({
-      retry: true,
-      input: { cycleId, findings },
+    const evaluated = { reported: 1, created: 1, grown: 0, windows: 3, buckets: 4 };
+    // Only the cycle id crosses to dispatch: it reads the cycle's findings from the store.
+    expect(expectTask(gen.next(evaluated).value, 'activity', ActivityNames.dispatchIncidents)).toEqual({
+      kind: 'activity',
+      name: ActivityNames.dispatchIncidents,
+      retry: expect.anything() as unknown,
+      input: { cycleId },
     });
 
-    const any = expectTask(gen.next({ started: [] }).value, 'any') as { tasks: FakeTask[] };
-    const [timer, event] = any.tasks as [FakeTask & { fireAt: Date }, FakeTask];
+    const dispatched = { started: 1, updated: 0, skipped: 0, heldBack: 0, rejected: 0 };
+    const any = expectTask(gen.next(dispatched).value, 'any') as { tasks: FakeTask[] };
+    const [timer, event] = any.tasks as [FakeTask & { at: Date }, FakeTask];
     expect(timer.kind).toBe('timer');
-    expect(timer.fireAt.toISOString()).toBe('2026-11-23T10:01:00.000Z');
+    expect(timer.at.toISOString()).toBe('2026-11-23T10:01:00.000Z');
     expect(event).toEqual({ kind: 'event', name: EventNames.expedite });
     expect(fake.status.at(-1)).toMatchObject({ phase: 'waiting', findings: 1, nextAt: '2026-11-23T10:01:00.000Z' });
 
@@ -112,7 +116,7 @@ describe('cycle orchestrator', () => {
   });
 
   it('records a failed target and still records, evaluates and continues', () => {
-    const fake = fakeOrchestrationContext({ cycle: 0 }, START);
+    const fake = steppedContext({ cycle: 0 }, START);
     const gen = cycleOrchestrator(fake.context) as Generator<unknown, unknown, unknown>;
     gen.next();
     const all = gen.next(plan).value as { tasks: FakeTask[] };
@@ -136,14 +140,14 @@ describe('cycle orchestrator', () => {
     expect(record.input.outcomes[1]).toMatchObject({ ok: true, counts: { rows: 1 } });
     expectTask(gen.next({ recorded: 2 }).value, 'activity', ActivityNames.evaluateDetections);
     // No findings: no dispatch.
-    expectTask(gen.next({ findings: [] }).value, 'any');
+    expectTask(gen.next({ reported: 0, created: 0, grown: 0, windows: 0, buckets: 0 }).value, 'any');
     expect(fake.status.at(-1)).toMatchObject({
       targets: [{ source: 'slackAudit', ok: false, error: 'collector_auth_failed' }, { ok: true }],
     });
   });
 
   it('keeps cycling when planning or detection fails (the eternal instance never fails)', () => {
-    const fake = fakeOrchestrationContext('', START);
+    const fake = steppedContext('', START);
     const gen = cycleOrchestrator(fake.context) as Generator<unknown, unknown, unknown>;
     gen.next();
     expectTask(
@@ -164,28 +168,34 @@ describe('cycle orchestrator', () => {
   });
 
   it('an expedite cancels the timer but never starts cycles closer than the minimum gap', () => {
-    const fake = fakeOrchestrationContext({ cycle: 3 }, START);
+    const fake = steppedContext({ cycle: 3 }, START);
     const gen = cycleOrchestrator(fake.context) as Generator<unknown, unknown, unknown>;
     gen.next();
     expectTask(gen.next({ ...plan, targets: [] }).value, 'activity', ActivityNames.evaluateDetections);
-    const race = gen.next({ findings: [] }).value as { kind: string; tasks: FakeTask[] };
+    const race = gen.next({ reported: 0, created: 0, grown: 0, windows: 0, buckets: 0 }).value as {
+      kind: string;
+      tasks: FakeTask[];
+    };
     expect(race.kind).toBe('any');
-    const [timer, event] = race.tasks as [FakeTask & { cancelled: boolean }, FakeTask];
+    const [timer, event] = race.tasks as [FakeTask & { canceled: boolean }, FakeTask];
     fake.setNow(new Date(START.getTime() + 4_000));
     const gap = gen.next(event);
-    expect(timer.cancelled).toBe(true);
-    expect(expectTask(gap.value, 'timer')).toMatchObject({ fireAt: new Date(START.getTime() + 15_000) });
+    expect(timer.canceled).toBe(true);
+    expect(expectTask(gap.value, 'timer')).toMatchObject({ at: new Date(START.getTime() + 15_000) });
     fake.setNow(new Date(START.getTime() + 15_000));
     expect(gen.next().done).toBe(true);
     expect(fake.continuedWith).toEqual([{ cycle: 4 }]);
   });
 
   it('an expedite after the minimum gap starts the next cycle at once', () => {
-    const fake = fakeOrchestrationContext({ cycle: 3 }, START);
+    const fake = steppedContext({ cycle: 3 }, START);
     const gen = cycleOrchestrator(fake.context) as Generator<unknown, unknown, unknown>;
     gen.next();
     gen.next({ ...plan, targets: [] });
-    const race = gen.next({ findings: [] }).value as { kind: string; tasks: FakeTask[] };
+    const race = gen.next({ reported: 0, created: 0, grown: 0, windows: 0, buckets: 0 }).value as {
+      kind: string;
+      tasks: FakeTask[];
+    };
     expect(race.kind).toBe('any');
     fake.setNow(new Date(START.getTime() + 20_000));
     expect(gen.next(race.tasks[1]).done).toBe(true);
@@ -220,7 +230,7 @@ describe('backfill orchestrator', () => {
   };
 
   it('collects every window in order with retries, shows progress, and returns totals', () => {
-    const fake = fakeOrchestrationContext({ request }, START, 'backfill-x');
+    const fake = steppedContext({ request }, START, 'backfill-x');
     const gen = backfillOrchestrator(fake.context) as Generator<unknown, unknown, unknown>;
     expect(expectTask(gen.next().value, 'activity', ActivityNames.planBackfill)).toMatchObject({
       input: { oldest: request.oldest, latest: request.latest, windowSeconds: 3600, from: 0, limit: SLICE },
@@ -234,7 +244,7 @@ describe('backfill orchestrator', () => {
       expect(step.value).toMatchObject({
         kind: 'activity',
         name: ActivityNames.collectSlackAudit,
-        retry: true,
+        retry: expect.anything() as unknown,
         input: { cycleId: 'backfill:backfill-x', window },
       });
       expect(fake.status.at(-1)).toMatchObject({ windowsDone: i, windowsTotal: 3, window });
@@ -247,7 +257,7 @@ describe('backfill orchestrator', () => {
   });
 
   it('continues as new after a slice, carrying the position and totals', () => {
-    const fake = fakeOrchestrationContext({ request, next: 0 }, START);
+    const fake = steppedContext({ request, next: 0 }, START);
     const gen = backfillOrchestrator(fake.context) as Generator<unknown, unknown, unknown>;
     gen.next();
     const window = { oldest: request.oldest, latest: request.oldest + 3599 };
@@ -260,7 +270,7 @@ describe('backfill orchestrator', () => {
   });
 
   it('fails with the window when a window still fails after its retries', () => {
-    const fake = fakeOrchestrationContext({ request }, START);
+    const fake = steppedContext({ request }, START);
     const gen = backfillOrchestrator(fake.context) as Generator<unknown, unknown, unknown>;
     gen.next();
     gen.next({ total: 1, windows: [{ oldest: request.oldest, latest: request.oldest + 3599 }] });

@@ -10,23 +10,21 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 
-import type { CyclePlan, CycleTarget } from '../activities/cycle-activities';
-import { ActivityNames, EventNames } from './names';
+import {
+  activityTask,
+  callActivity,
+  type CollectorSummary,
+  type CycleOutcome,
+  type CycleTarget,
+  EventNames,
+  parseActivityOutput,
+} from '../contracts';
 
 export const DEFAULT_POLL_SECONDS = 60;
 export const DEFAULT_MIN_GAP_SECONDS = 15;
 
 export interface CycleCarried {
   cycle: number;
-}
-
-export interface CycleOutcome {
-  source: string;
-  org: string;
-  ok: boolean;
-  counts: { rows: number; quarantined: number; apiCalls: number; bytes: number };
-  error?: { code: string; message: string };
-  details?: Record<string, string | number | boolean | null>;
 }
 
 /** Collector retries: 3 attempts, 5 s then 10 s apart (the clients already ride out short 429/5xx bursts). */
@@ -50,8 +48,8 @@ const num = (value: unknown): number =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0;
 
 /** A collector summary reduced to what the cycle records. */
-export function outcomeOf(target: CycleTarget, summary: unknown): CycleOutcome {
-  const s = (typeof summary === 'object' && summary !== null ? summary : {}) as Record<string, unknown>;
+export function outcomeOf(target: CycleTarget, summary: CollectorSummary): CycleOutcome {
+  const s: Record<string, unknown> = summary;
   const details: Record<string, string | number | boolean | null> = {};
   for (const key of [
     'checkpointAt',
@@ -73,7 +71,12 @@ export function outcomeOf(target: CycleTarget, summary: unknown): CycleOutcome {
     source: target.source,
     org: target.org,
     ok: true,
-    counts: { rows: num(s.rows), quarantined: num(s.quarantined), apiCalls: num(s.apiCalls), bytes: num(s.bytes) },
+    counts: {
+      rows: num(summary.rows),
+      quarantined: num(summary.quarantined),
+      apiCalls: num(summary.apiCalls),
+      bytes: num(summary.bytes),
+    },
     details,
   };
 }
@@ -97,8 +100,8 @@ export function failureOf(target: CycleTarget, error: unknown): CycleOutcome {
   };
 }
 
-function activityFor(target: CycleTarget): string {
-  return target.source === 'slackAudit' ? ActivityNames.collectSlackAudit : ActivityNames.collectMeraki;
+function activityFor(target: CycleTarget): 'collectSlackAudit' | 'collectMeraki' {
+  return target.source === 'slackAudit' ? 'collectSlackAudit' : 'collectMeraki';
 }
 
 export function* cycleOrchestrator(context: OrchestrationContext): Generator<Task, void, unknown> {
@@ -114,11 +117,11 @@ export function* cycleOrchestrator(context: OrchestrationContext): Generator<Tas
 
   context.df.setCustomStatus({ cycle: carried.cycle, cycleId, phase: 'collecting' });
   try {
-    const plan = (yield context.df.callActivity(ActivityNames.planCycle, { cycleId })) as CyclePlan;
+    const plan = yield* callActivity(context.df, 'planCycle', { cycleId });
     poll = plan.pollIntervalSeconds;
     minGap = plan.minGapSeconds;
     const tasks = plan.targets.map((target) =>
-      context.df.callActivityWithRetry(activityFor(target), collectorRetry(), { cycleId, org: target.org, now }),
+      activityTask(context.df, activityFor(target), { cycleId, org: target.org, now }, collectorRetry()),
     );
     if (tasks.length > 0) {
       try {
@@ -130,7 +133,7 @@ export function* cycleOrchestrator(context: OrchestrationContext): Generator<Tas
         const task = tasks[index];
         if (task === undefined) continue;
         try {
-          outcomes.push(outcomeOf(target, yield task));
+          outcomes.push(outcomeOf(target, parseActivityOutput(activityFor(target), yield task)));
         } catch (error) {
           outcomes.push(failureOf(target, error));
         }
@@ -142,24 +145,17 @@ export function* cycleOrchestrator(context: OrchestrationContext): Generator<Tas
 
   if (outcomes.length > 0) {
     try {
-      yield context.df.callActivity(ActivityNames.recordCycle, { cycleId, startedAt: now, outcomes });
+      yield* callActivity(context.df, 'recordCycle', { cycleId, startedAt: now, outcomes });
     } catch (error) {
       problems.push(`recordCycle: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500));
     }
   }
 
   try {
-    const evaluated = (yield context.df.callActivity(ActivityNames.evaluateDetections, { cycleId, now })) as {
-      findings?: unknown[];
-    };
-    const list = Array.isArray(evaluated.findings) ? evaluated.findings : [];
-    findings = list.length;
-    if (list.length > 0) {
-      yield context.df.callActivityWithRetry(ActivityNames.dispatchIncidents, collectorRetry(), {
-        cycleId,
-        findings: list,
-      });
-    }
+    // Counts cross the boundary, not findings: dispatch reads this cycle's from the findings table.
+    const evaluated = yield* callActivity(context.df, 'evaluateDetections', { cycleId, now });
+    findings = evaluated.reported;
+    if (findings > 0) yield* callActivity(context.df, 'dispatchIncidents', { cycleId }, collectorRetry());
   } catch (error) {
     problems.push(`detections: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500));
   }

@@ -15,7 +15,7 @@ import type { IncidentFinding, IncidentPolicy } from '../response/model';
 import { charterOf } from '../response/targets';
 import type { ResponseRow } from '../transforms/streams';
 import { incidentOrchestrator, LOOPS_BEFORE_CONTINUE } from './incident';
-import { ActivityNames as A, EventNames } from './names';
+import { ActivityNames as A, EventNames } from '../contracts';
 
 const ALICE = { id: 'W0ALICE01', name: 'alice' };
 const MALLORY = { id: 'W0MALLORY', name: 'mallory' };

@@ -22,8 +22,8 @@
  * coded reason. Targets, networks and session owners come from the charter, never from the request.
  * Summaries carry no outside text (names are shown from the target, escaped, by the message builder).
  */
-import { z } from 'zod';
 
+import type { ActionRequest, ResponseActionKind } from '../contracts';
 import { AppError, ErrorCode, HttpStatusError } from '../errors';
 import type { AutoActionBreaker, AutoActionLimits } from '../state/auto-actions';
 import type { ActionLedger } from '../state/incidents';
@@ -32,7 +32,7 @@ import { callSlack, type SlackApi, slackErrorOf } from '../slack/web-client';
 import { checkTarget, type GuardrailDeps } from './guardrails';
 import { runOnce } from './idempotency';
 import { actionKey } from './incident-state';
-import { type ActionOutcome, ActorSchema, isIpv4 } from './model';
+import { type ActionOutcome, isIpv4 } from './model';
 import { verifyCharter } from './proofs';
 import type { ScimClient } from './scim';
 import { type Charter, charterTarget, type CharterTarget } from './targets';
@@ -64,49 +64,6 @@ export interface ActionDeps {
   breaker: AutoActionBreaker;
   limits: AutoActionLimits;
 }
-
-export const RESPONSE_ACTIONS = [
-  'resetSessions',
-  'invalidateSession',
-  'deactivateUser',
-  'blockIp',
-  'blockClient',
-  'snooze',
-] as const;
-export type ResponseActionKind = (typeof RESPONSE_ACTIONS)[number];
-
-const CharterSchema = z.object({
-  v: z.literal(1),
-  incidentId: z.string().min(1).max(300),
-  detectionId: z.string().min(1).max(256),
-  targets: z
-    .array(
-      z.object({
-        kind: z.enum(['user', 'session', 'ip', 'client']),
-        id: z.string().min(1).max(256),
-        of: z.string().max(64).optional(),
-        networkId: z.string().max(64).optional(),
-        organizationId: z.string().max(64).optional(),
-      }),
-    )
-    .max(100),
-  automaticAction: z.string().max(64).optional(),
-});
-
-export const ActionRequest = z.object({
-  incidentId: z.string().min(1),
-  detectionId: z.string().min(1),
-  kind: z.enum(RESPONSE_ACTIONS),
-  target: z.string().min(1).max(256),
-  /** The incident's charter and dispatch's grant over it (targeted actions only). */
-  charter: CharterSchema.optional(),
-  grant: z.string().max(128).optional(),
-  /** Snooze: until when (computed by the orchestration from its own clock). */
-  snoozeUntil: z.string().optional(),
-  requestedBy: ActorSchema,
-  requestedAt: z.string(),
-});
-export type ActionRequest = z.infer<typeof ActionRequest>;
 
 /** A verified request: the target as the charter names it. */
 interface Resolved {

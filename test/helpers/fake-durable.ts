@@ -1,8 +1,11 @@
 /**
- * A fake orchestration context that steps a generator orchestrator (azure-conventions §6.1): tasks
- * are plain records, activities are answered by handlers, and `Task.any` waits for "happenings" the
- * test pushes (an external event or the timer firing). Control flow only; replay is tested on the
- * local host.
+ * The one fake orchestration context for orchestrator tests. Tasks are plain records; two ways to
+ * drive a generator orchestrator with it:
+ * - `FakeDurable` runs it: activities are answered by handlers, and `Task.any` waits for
+ *   "happenings" the test pushes (an external event or the timer firing);
+ * - `steppedContext` leaves every step to the test: each durable call returns its marker task, and
+ *   the test decides what each yield returns (`gen.next(value)`) or throws (`gen.throw(error)`).
+ * Control flow only; replay is tested on the local host.
  */
 import type { OrchestrationContext } from 'durable-functions';
 
@@ -16,6 +19,89 @@ export interface FakeTask {
   result?: unknown;
   tasks?: FakeTask[];
   cancel?: () => void;
+  /** What running the activity gave (FakeDurable), so yielding the task again repeats it. */
+  outcome?: { value: unknown } | { error: unknown };
+}
+
+interface ContextHooks {
+  input: unknown;
+  now(): Date;
+  instanceId?: string;
+  onTimer?(timer: FakeTask): void;
+  onStatus(status: unknown): void;
+  onContinue(input: unknown): void;
+}
+
+/** The durable context both drivers hand to the orchestrator. */
+function fakeContext(hooks: ContextHooks): OrchestrationContext {
+  const df = {
+    instanceId: hooks.instanceId ?? 'test-instance',
+    getInput: () => hooks.input,
+    get currentUtcDateTime() {
+      return hooks.now();
+    },
+    isReplaying: false,
+    callActivityWithRetry: (name: string, retry: unknown, input: unknown): FakeTask => ({
+      kind: 'activity',
+      name,
+      retry,
+      input,
+    }),
+    callActivity: (name: string, input: unknown): FakeTask => ({ kind: 'activity', name, input }),
+    createTimer: (at: Date): FakeTask => {
+      const timer: FakeTask = { kind: 'timer', at, canceled: false };
+      timer.cancel = () => {
+        timer.canceled = true;
+      };
+      hooks.onTimer?.(timer);
+      return timer;
+    },
+    waitForExternalEvent: (name: string): FakeTask => ({ kind: 'event', name }),
+    Task: {
+      any: (tasks: FakeTask[]): FakeTask => ({ kind: 'any', tasks }),
+      all: (tasks: FakeTask[]): FakeTask => ({ kind: 'all', tasks }),
+    },
+    setCustomStatus: (status: unknown) => {
+      hooks.onStatus(status);
+    },
+    continueAsNew: (input: unknown) => {
+      hooks.onContinue(input);
+    },
+  };
+  return {
+    df,
+    log: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  } as unknown as OrchestrationContext;
+}
+
+export interface SteppedContext {
+  context: OrchestrationContext;
+  status: unknown[];
+  continuedWith: unknown[];
+  setNow(date: Date): void;
+}
+
+/** A context whose every durable call returns its marker task; the test steps the generator itself. */
+export function steppedContext(input: unknown, now: Date, instanceId = 'test-instance'): SteppedContext {
+  let current = now;
+  const status: unknown[] = [];
+  const continuedWith: unknown[] = [];
+  return {
+    context: fakeContext({
+      input,
+      now: () => current,
+      instanceId,
+      onStatus: (value) => status.push(value),
+      onContinue: (value) => continuedWith.push(value),
+    }),
+    status,
+    continuedWith,
+    setNow(date: Date) {
+      current = date;
+    },
+  };
 }
 
 export type Happening = { event: string; data: unknown } | { timer: true };
@@ -45,44 +131,15 @@ export class FakeDurable {
   }
 
   context(): OrchestrationContext {
-    const clock = (): Date => this.now;
-    const df = {
-      getInput: () => this.input,
-      get currentUtcDateTime() {
-        return clock();
-      },
-      isReplaying: false,
-      callActivityWithRetry: (name: string, retry: unknown, input: unknown): FakeTask => ({
-        kind: 'activity',
-        name,
-        retry,
-        input,
-      }),
-      callActivity: (name: string, input: unknown): FakeTask => ({ kind: 'activity', name, input }),
-      createTimer: (at: Date): FakeTask => {
-        const timer: FakeTask = { kind: 'timer', at, canceled: false };
-        timer.cancel = () => {
-          timer.canceled = true;
-        };
-        this.timers.push(timer);
-        return timer;
-      },
-      waitForExternalEvent: (name: string): FakeTask => ({ kind: 'event', name }),
-      Task: {
-        any: (tasks: FakeTask[]): FakeTask => ({ kind: 'any', tasks }),
-        all: (tasks: FakeTask[]): FakeTask => ({ kind: 'all', tasks }),
-      },
-      setCustomStatus: (status: unknown) => this.customStatus.push(status),
-      continueAsNew: (input: unknown) => {
+    return fakeContext({
+      input: this.input,
+      now: () => this.now,
+      onTimer: (timer) => this.timers.push(timer),
+      onStatus: (status) => this.customStatus.push(status),
+      onContinue: (input) => {
         this.continuedAsNew = input;
       },
-    };
-    return {
-      df,
-      log: () => undefined,
-      warn: () => undefined,
-      error: () => undefined,
-    } as unknown as OrchestrationContext;
+    });
   }
 
   start(orchestrator: (context: OrchestrationContext) => Generator<unknown, unknown, unknown>): this {
@@ -118,11 +175,27 @@ export class FakeDurable {
 
   private run(task: FakeTask): unknown {
     if (task.kind !== 'activity' || task.name === undefined) throw new Error(`cannot run a ${task.kind} task`);
-    const n = (this.counts.get(task.name) ?? 0) + 1;
-    this.counts.set(task.name, n);
-    this.calls.push({ name: task.name, input: structuredClone(task.input) });
-    const handler = this.activities[task.name];
-    if (handler === undefined) throw new Error(`no fake for activity ${task.name}`);
+    // A task yielded again (fan-in after Task.all) gives its first outcome; the activity runs once.
+    if (task.outcome !== undefined) {
+      if ('error' in task.outcome) throw task.outcome.error;
+      return task.outcome.value;
+    }
+    try {
+      const value = this.runOnce(task, task.name);
+      task.outcome = { value };
+      return value;
+    } catch (error) {
+      task.outcome = { error };
+      throw error;
+    }
+  }
+
+  private runOnce(task: FakeTask, name: string): unknown {
+    const n = (this.counts.get(name) ?? 0) + 1;
+    this.counts.set(name, n);
+    this.calls.push({ name, input: structuredClone(task.input) });
+    const handler = this.activities[name];
+    if (handler === undefined) throw new Error(`no fake for activity ${name}`);
     return handler(task.input, n);
   }
 

@@ -24,6 +24,7 @@ const env = {
   }),
   snoozed: new Set<string>(),
   summaries: new Map<string, { count: number; lastSeen: string }>(),
+  cycles: new Map<string, unknown[]>(),
   responseKey: TEST_RESPONSE_KEY,
 };
 
@@ -48,8 +49,12 @@ afterAll(async () => {
   await h.close();
 });
 
+let cycles = 0;
+/** One cycle's dispatch: the activity gets only the cycle id, and reads these findings for it. */
 async function dispatch(findings: unknown[]): Promise<DispatchResult> {
-  const id = await client.startNew('driveDispatch', { input: { findings } });
+  const cycleId = `cycle-${String((cycles += 1))}`;
+  env.cycles.set(cycleId, findings);
+  const id = await client.startNew('driveDispatch', { input: { cycleId } });
   const doc = await waitForStatus(h.extension, id);
   if (doc.runtimeStatus !== 'Completed')
     throw new Error(`dispatch ${doc.runtimeStatus}: ${JSON.stringify(doc.failureDetails ?? doc.output)}`);

@@ -6,7 +6,7 @@ import { LEASE_GRACE_MS, TableLease } from '../../state/locks';
 import { planBackfill, planCycle } from '../../activities/cycle-activities';
 import { parseConfig } from '../../config';
 import { ErrorCode } from '../../errors';
-import { CYCLE_INSTANCE_ID, OrchestratorNames } from '../../orchestrators/names';
+import { CYCLE_INSTANCE_ID, OrchestratorNames } from '../../contracts';
 import { type CycleClientLike, ensureCycleRunning, handleBackfill } from './cycle-control';
 
 class FakeClient implements CycleClientLike {

@@ -9,8 +9,8 @@
 import type { HttpRequest, HttpResponse, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 
-import { BackfillRequest } from '../../activities/cycle-activities';
-import { CYCLE_INSTANCE_ID, OrchestratorNames } from '../../orchestrators/names';
+import { BackfillRequest } from '../../contracts';
+import { CYCLE_INSTANCE_ID, OrchestratorNames } from '../../contracts';
 import type { Lease } from '../../state/locks';
 import { readBody } from '../http-body';
 import { isLive } from '../../domain/durable';
@@ -22,7 +22,6 @@ export interface CycleClientLike {
   createCheckStatusResponse(request: HttpRequest | undefined, instanceId: string): HttpResponse;
   createHttpManagementPayload(instanceId: string): object;
 }
-
 
 function isNotFound(error: unknown): boolean {
   return error instanceof Error && /\b404\b/.test(error.message);
