@@ -91,7 +91,7 @@ export async function measureMeraki(cycles: number): Promise<MerakiResult> {
       }
       for (const change of batch.uplinkChanges) {
         if (meraki.state.uplinkStatus(change.status.serial) === undefined) continue;
-        meraki.state.setUplinks(change.status.serial, change.status.uplinks as never, change.at, { webhook: false });
+        meraki.state.setUplinks(change.status.serial, change.status.uplinks, change.at, { webhook: false });
       }
       const before = meraki.requests.length;
       for (const org of orgs) {

@@ -1,7 +1,8 @@
 /**
  * Small zod schemas of the wire formats (api-facts.md §1-§4), strict where the fact is sourced and
- * loose (`.loose()` / optional) where Slack or Meraki are known to vary. Used by the scenario's
- * tests; emulators may reuse them to validate what they serve.
+ * loose (`.loose()`, unlisted keys allowed, or optional) where Slack or Meraki are known to vary. Used by
+ * the scenario's tests; the Meraki schemas are also the source of the scenario's and the Meraki
+ * emulator's TypeScript types (`z.infer`), and the Slack ones of the Slack types they fully describe.
  */
 import { z } from 'zod';
 
@@ -17,12 +18,15 @@ export const AuditUserSchema = z.object({
   email: z.string(),
   team: z.string().regex(/^[ET][A-Z0-9]{8,}$/),
 });
+export type AuditUser = z.infer<typeof AuditUserSchema>;
+
 const location = z.object({
   type: z.enum(['workspace', 'enterprise']),
   id: z.string().regex(/^[ET][A-Z0-9]{8,}$/),
   name: z.string(),
   domain: z.string(),
 });
+export type AuditLocation = z.infer<typeof location>;
 
 export const AuditEntitySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('user'), user: AuditUserSchema }),
@@ -155,6 +159,8 @@ const sessionDevice = z.object({
   slack_client_version: z.string(),
   ip: IpAddress,
 });
+export type SlackSessionDevice = z.infer<typeof sessionDevice>;
+
 export const SlackSessionSchema = z
   .object({
     user_id: z.string().regex(/^W[A-Z0-9]{8,}$/),
@@ -164,6 +170,8 @@ export const SlackSessionSchema = z
     recent: sessionDevice.optional(),
   })
   .strict();
+/** admin.users.session.list `active_sessions[]` item. */
+export type SlackSession = z.infer<typeof SlackSessionSchema>;
 
 export const SlackUsergroupSchema = z
   .object({
@@ -179,6 +187,31 @@ export const SlackUsergroupSchema = z
   })
   .loose();
 
+// ---------- Meraki Dashboard API v1 ----------
+// The one definition of the Meraki wire objects: the scenario's types (wire-types.ts) and the Meraki
+// emulator's (emulators/meraki/types.ts) are these schemas' `z.infer`. Fields and their order follow
+// docs/reference/meraki-api.md and api-facts.md §4.5–4.7; the emulator serves devices and device
+// statuses in this key order.
+
+export const MerakiProductTypeSchema = z.enum([
+  'appliance',
+  'switch',
+  'wireless',
+  'camera',
+  'cellularGateway',
+  'sensor',
+  'systemsManager',
+  'wirelessController',
+  'campusGateway',
+  'secureConnect',
+]);
+export type MerakiProductType = z.infer<typeof MerakiProductTypeSchema>;
+
+const serial = z.string().regex(/^Q[A-Z0-9]{3}-[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+const macAddr = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+const ipv4OrNull = z.union([ipv4, z.null()]);
+const nameValues = z.array(z.object({ name: z.string(), value: z.string() }));
+
 export const MerakiOrganizationSchema = z
   .object({
     id: z.string().regex(/^\d+$/),
@@ -187,99 +220,143 @@ export const MerakiOrganizationSchema = z
     api: z.object({ enabled: z.boolean() }),
     licensing: z.object({ model: z.string() }),
     cloud: z.object({ region: z.object({ name: z.string(), host: z.object({ name: z.string() }) }) }),
-    management: z.object({ details: z.array(z.object({ name: z.string(), value: z.string() })) }),
+    management: z.object({ details: nameValues }),
   })
   .strict();
+export type MerakiOrganization = z.infer<typeof MerakiOrganizationSchema>;
 
-export const MerakiNetworkSchema = z
+export const MerakiNetworkSchema = z.object({
+  id: z.string().regex(/^[LN]_\d+$/),
+  organizationId: z.string(),
+  name: z.string(),
+  productTypes: z.array(MerakiProductTypeSchema).min(1),
+  timeZone: z.string(),
+  tags: z.array(z.string()),
+  enrollmentString: z.union([z.string(), z.null()]),
+  url: z.url(),
+  notes: z.string(),
+  isBoundToConfigTemplate: z.boolean(),
+});
+export type MerakiNetwork = z.infer<typeof MerakiNetworkSchema>;
+
+/**
+ * One item of `GET /organizations/{orgId}/devices`: the inventory. It has no status, `publicIp`,
+ * `gateway` or `lastReportedAt` (those are `MerakiDeviceStatus` fields, `/devices/statuses`).
+ */
+export const MerakiDeviceSchema = z.object({
+  name: z.string(),
+  lat: z.number(),
+  lng: z.number(),
+  address: z.string(),
+  notes: z.string(),
+  tags: z.array(z.string()),
+  /** null only in emulator state: a device in no network, which `/devices` never lists. */
+  networkId: z.union([z.string(), z.null()]),
+  serial,
+  model: z.string(),
+  imei: z.union([z.string(), z.null()]).optional(),
+  mac: macAddr,
+  lanIp: ipv4OrNull,
+  firmware: z.string(),
+  productType: MerakiProductTypeSchema,
+  details: nameValues,
+  url: z.url(),
+  /** Listed apart in meraki-api.md ("and `configurationUpdatedAt`"); not every device has one. */
+  configurationUpdatedAt: isoTime.optional(),
+});
+export type MerakiDevice = z.infer<typeof MerakiDeviceSchema>;
+
+export const MerakiDeviceStatusValueSchema = z.enum(['online', 'alerting', 'offline', 'dormant']);
+export type MerakiDeviceStatusValue = z.infer<typeof MerakiDeviceStatusValueSchema>;
+
+/** One item of `GET /organizations/{orgId}/devices/statuses`. */
+export const MerakiDeviceStatusSchema = z.object({
+  name: z.string(),
+  serial,
+  mac: macAddr,
+  publicIp: ipv4OrNull,
+  /** null only in emulator state, like `MerakiDevice.networkId`. */
+  networkId: z.union([z.string(), z.null()]),
+  status: MerakiDeviceStatusValueSchema,
+  /** null only for a device that never reported (the emulator's default; meraki-api.md does not say). */
+  lastReportedAt: z.union([isoTime, z.null()]),
+  lanIp: ipv4OrNull,
+  gateway: ipv4OrNull,
+  /** meraki-api.md names the field without its values (the scenario and the emulator send `dhcp`/`static`). */
+  ipType: z.union([z.string(), z.null()]),
+  primaryDns: ipv4OrNull,
+  secondaryDns: ipv4OrNull,
+  productType: MerakiProductTypeSchema,
+  model: z.string(),
+  tags: z.array(z.string()),
+  /** Listed by meraki-api.md, absent on most devices. */
+  components: z.object({ powerSupplies: z.array(z.unknown()) }).optional(),
+});
+export type MerakiDeviceStatus = z.infer<typeof MerakiDeviceStatusSchema>;
+
+/**
+ * `active` working, `ready` standby, `connecting`, `not connected` (nothing plugged in), `failed`
+ * (was working). The spaced spelling `not connected` is [UNVERIFIED] (api-facts §4.5).
+ */
+export const MerakiUplinkStateSchema = z.enum(['active', 'ready', 'connecting', 'not connected', 'failed']);
+export type MerakiUplinkState = z.infer<typeof MerakiUplinkStateSchema>;
+
+export const MerakiWanUplinkSchema = z
   .object({
-    id: z.string().regex(/^[LN]_\d+$/),
-    organizationId: z.string(),
-    name: z.string(),
-    productTypes: z.array(z.string()).min(1),
-    timeZone: z.string(),
-    tags: z.array(z.string()),
-    url: z.url(),
-    isBoundToConfigTemplate: z.boolean(),
+    interface: z.enum(['wan1', 'wan2']),
+    status: MerakiUplinkStateSchema,
+    ip: ipv4OrNull,
+    gateway: ipv4OrNull,
+    publicIp: ipv4OrNull,
+    primaryDns: ipv4OrNull,
+    secondaryDns: ipv4OrNull,
+    ipAssignedBy: z.union([z.enum(['static', 'dhcp']), z.null()]),
   })
-  .loose();
+  .strict();
+export type MerakiWanUplink = z.infer<typeof MerakiWanUplinkSchema>;
 
-const serial = z.string().regex(/^Q[A-Z0-9]{3}-[A-Z0-9]{4}-[A-Z0-9]{4}$/);
-const macAddr = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+/** Cellular uplinks carry provider, signal and SIM fields, and `dns1`/`dns2` instead of primaryDns/secondaryDns. */
+export const MerakiCellularUplinkSchema = z.object({
+  interface: z.literal('cellular'),
+  status: MerakiUplinkStateSchema,
+  ip: ipv4OrNull,
+  provider: z.string(),
+  publicIp: ipv4OrNull,
+  model: z.string(),
+  signalStat: z.object({ rsrp: z.string(), rsrq: z.string() }),
+  connectionType: z.string(),
+  apn: z.string(),
+  gateway: ipv4OrNull,
+  dns1: ipv4OrNull,
+  dns2: ipv4OrNull,
+  signalType: z.string(),
+  iccid: z.string(),
+  // Only in the newer schema (api-facts §4.5: "adds mcc, mnc, roaming:{status}, mtu, imsi, msisdn").
+  imsi: z.string().optional(),
+  mcc: z.string().optional(),
+  mnc: z.string().optional(),
+  roaming: z.object({ status: z.string() }).optional(),
+});
+export type MerakiCellularUplink = z.infer<typeof MerakiCellularUplinkSchema>;
 
-export const MerakiDeviceSchema = z
-  .object({
-    name: z.string(),
-    serial,
-    mac: macAddr,
-    model: z.string(),
-    networkId: z.string(),
-    productType: z.enum(['appliance', 'switch', 'wireless', 'cellularGateway']),
-    lanIp: z.union([ipv4, z.null()]),
-    firmware: z.string(),
-    tags: z.array(z.string()),
-    lat: z.number(),
-    lng: z.number(),
-  })
-  .loose();
+export const MerakiUplinkSchema = z.union([MerakiWanUplinkSchema, MerakiCellularUplinkSchema]);
+export type MerakiUplink = z.infer<typeof MerakiUplinkSchema>;
 
-export const MerakiDeviceStatusSchema = z
-  .object({
-    name: z.string(),
-    serial,
-    mac: macAddr,
-    publicIp: z.union([ipv4, z.null()]),
-    networkId: z.string(),
-    status: z.enum(['online', 'alerting', 'offline', 'dormant']),
-    lastReportedAt: isoTime,
-    productType: z.string(),
-    model: z.string(),
-  })
-  .loose();
-
-const uplinkState = z.enum(['active', 'ready', 'connecting', 'not connected', 'failed']);
+/** One item of `GET /organizations/{orgId}/appliance/uplink/statuses`. */
 export const MerakiUplinkStatusSchema = z
   .object({
     networkId: z.string(),
     serial,
     model: z.string(),
     lastReportedAt: isoTime,
+    // `spare` is [UNVERIFIED]; non-HA appliances report `enabled: false, role: "primary"` (api-facts §4.5).
     highAvailability: z.object({ enabled: z.boolean(), role: z.enum(['primary', 'spare']) }),
-    uplinks: z
-      .array(
-        z.union([
-          z
-            .object({
-              interface: z.enum(['wan1', 'wan2']),
-              status: uplinkState,
-              ip: z.union([ipv4, z.null()]),
-              gateway: z.union([ipv4, z.null()]),
-              publicIp: z.union([ipv4, z.null()]),
-              primaryDns: z.union([ipv4, z.null()]),
-              secondaryDns: z.union([ipv4, z.null()]),
-              ipAssignedBy: z.union([z.enum(['static', 'dhcp']), z.null()]),
-            })
-            .strict(),
-          z
-            .object({
-              interface: z.literal('cellular'),
-              status: uplinkState,
-              ip: z.union([ipv4, z.null()]),
-              provider: z.string(),
-              publicIp: z.union([ipv4, z.null()]),
-              model: z.string(),
-              signalStat: z.object({ rsrp: z.string(), rsrq: z.string() }),
-              connectionType: z.string(),
-              apn: z.string(),
-              iccid: z.string(),
-            })
-            .loose(),
-        ]),
-      )
-      .min(2),
+    uplinks: z.array(MerakiUplinkSchema).min(2),
   })
   .strict();
+export type MerakiUplinkStatus = z.infer<typeof MerakiUplinkStatusSchema>;
 
+/** `GET /networks/{networkId}/events` → `events[]` item (api-facts §4.6). */
 export const MerakiNetworkEventSchema = z
   .object({
     occurredAt: isoTime,
@@ -290,12 +367,16 @@ export const MerakiNetworkEventSchema = z
     clientId: z.union([z.string(), z.null()]),
     clientDescription: z.union([z.string(), z.null()]),
     clientMac: z.union([macAddr, z.null()]),
-    deviceSerial: serial,
-    deviceName: z.string(),
+    deviceSerial: z.union([serial, z.null()]),
+    deviceName: z.union([z.string(), z.null()]),
+    /** Documented on every event (null off wireless); the scenario's appliance events leave it out. */
+    ssidNumber: z.union([z.number().int(), z.null()]).optional(),
     eventData: z.record(z.string(), z.unknown()),
   })
   .strict();
+export type MerakiNetworkEvent = z.infer<typeof MerakiNetworkEventSchema>;
 
+/** Default-template webhook alert body (meraki/webhook-payload-templates `body.liquid`). */
 export const MerakiWebhookSchema = z
   .object({
     version: z.literal('0.1'),
@@ -322,3 +403,4 @@ export const MerakiWebhookSchema = z
     alertData: z.record(z.string(), z.unknown()),
   })
   .strict();
+export type MerakiWebhookPayload = z.infer<typeof MerakiWebhookSchema>;

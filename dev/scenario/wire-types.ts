@@ -2,16 +2,29 @@
  * Wire shapes the scenario emits: what Slack's Audit Logs API, Slack Web API (users.info, files.info,
  * conversations.info, usergroups.list, admin.users.session.list) and Meraki Dashboard API v1 return,
  * as documented in shared/reference/api-facts.md. Plain JSON only, so emulators can serve them as-is.
+ * The Meraki shapes, and the Slack ones a schema fully describes, are `z.infer` of wire-schemas.ts.
  */
+import type { AuditLocation, AuditUser, MerakiUplinkStatus } from './wire-schemas';
+
+export type {
+  AuditLocation,
+  AuditUser,
+  MerakiCellularUplink,
+  MerakiDevice,
+  MerakiDeviceStatus,
+  MerakiNetwork,
+  MerakiNetworkEvent,
+  MerakiOrganization,
+  MerakiUplink,
+  MerakiUplinkState,
+  MerakiUplinkStatus,
+  MerakiWanUplink,
+  MerakiWebhookPayload,
+  SlackSession,
+  SlackSessionDevice,
+} from './wire-schemas';
 
 // ---------- Slack Audit Logs ----------
-
-export interface AuditUser {
-  id: string;
-  name: string;
-  email: string;
-  team: string;
-}
 
 export interface AuditFile {
   id: string;
@@ -35,13 +48,6 @@ export interface AuditApp {
   is_directory_approved: boolean;
   is_workflow_app: boolean;
   scopes: string[];
-}
-
-export interface AuditLocation {
-  type: 'workspace' | 'enterprise';
-  id: string;
-  name: string;
-  domain: string;
 }
 
 export type AuditEntity =
@@ -198,23 +204,6 @@ export interface SlackFile {
   comments_count: number;
 }
 
-export interface SlackSessionDevice {
-  device_hardware: string;
-  os: string;
-  os_version: string;
-  slack_client_version: string;
-  ip: string;
-}
-
-/** admin.users.session.list `active_sessions[]` item. */
-export interface SlackSession {
-  user_id: string;
-  team_id: string;
-  session_id: number;
-  created: SlackSessionDevice;
-  recent?: SlackSessionDevice;
-}
-
 /** usergroups.list item (with include_users). */
 export interface SlackUsergroup {
   id: string;
@@ -238,155 +227,7 @@ export interface SlackUsergroup {
   user_count: number;
 }
 
-// ---------- Meraki Dashboard API v1 ----------
-
-export interface MerakiOrganization {
-  id: string;
-  name: string;
-  url: string;
-  api: { enabled: boolean };
-  licensing: { model: string };
-  cloud: { region: { name: string; host: { name: string } } };
-  management: { details: { name: string; value: string }[] };
-}
-
-export interface MerakiNetwork {
-  id: string;
-  organizationId: string;
-  name: string;
-  productTypes: string[];
-  timeZone: string;
-  tags: string[];
-  enrollmentString: string | null;
-  url: string;
-  notes: string;
-  isBoundToConfigTemplate: boolean;
-}
-
-export interface MerakiDevice {
-  name: string;
-  serial: string;
-  mac: string;
-  model: string;
-  networkId: string;
-  productType: 'appliance' | 'switch' | 'wireless' | 'cellularGateway';
-  lanIp: string | null;
-  firmware: string;
-  tags: string[];
-  address: string;
-  lat: number;
-  lng: number;
-  notes: string;
-  url: string;
-  configurationUpdatedAt: string;
-  details: { name: string; value: string }[];
-  imei?: string;
-}
-
-export interface MerakiDeviceStatus {
-  name: string;
-  serial: string;
-  mac: string;
-  publicIp: string | null;
-  networkId: string;
-  status: 'online' | 'alerting' | 'offline' | 'dormant';
-  lastReportedAt: string;
-  lanIp: string | null;
-  gateway: string | null;
-  ipType: 'dhcp' | 'static' | null;
-  primaryDns: string | null;
-  secondaryDns: string | null;
-  productType: MerakiDevice['productType'];
-  model: string;
-  tags: string[];
-}
-
-export type MerakiUplinkState = 'active' | 'ready' | 'connecting' | 'not connected' | 'failed';
-
-export interface MerakiWanUplink {
-  interface: 'wan1' | 'wan2';
-  status: MerakiUplinkState;
-  ip: string | null;
-  gateway: string | null;
-  publicIp: string | null;
-  primaryDns: string | null;
-  secondaryDns: string | null;
-  ipAssignedBy: 'static' | 'dhcp' | null;
-}
-
-export interface MerakiCellularUplink {
-  interface: 'cellular';
-  status: MerakiUplinkState;
-  ip: string | null;
-  provider: string;
-  publicIp: string | null;
-  model: string;
-  signalStat: { rsrp: string; rsrq: string };
-  connectionType: string;
-  apn: string;
-  gateway: string | null;
-  dns1: string | null;
-  dns2: string | null;
-  signalType: string;
-  iccid: string;
-  imsi: string;
-  mcc: string;
-  mnc: string;
-  roaming: { status: string };
-}
-
-export type MerakiUplink = MerakiWanUplink | MerakiCellularUplink;
-
-/** `GET /organizations/{orgId}/appliance/uplink/statuses` item. */
-export interface MerakiUplinkStatus {
-  networkId: string;
-  serial: string;
-  model: string;
-  lastReportedAt: string;
-  highAvailability: { enabled: boolean; role: 'primary' | 'spare' };
-  uplinks: MerakiUplink[];
-}
-
-/** `GET /networks/{networkId}/events` → `events[]` item. */
-export interface MerakiNetworkEvent {
-  occurredAt: string;
-  networkId: string;
-  type: string;
-  description: string;
-  category: string;
-  clientId: string | null;
-  clientDescription: string | null;
-  clientMac: string | null;
-  deviceSerial: string;
-  deviceName: string;
-  eventData: Record<string, unknown>;
-}
-
-/** Default-template webhook alert body (meraki/webhook-payload-templates `body.liquid`). */
-export interface MerakiWebhookPayload {
-  version: string;
-  sharedSecret: string;
-  sentAt: string;
-  organizationId: string;
-  organizationName: string;
-  organizationUrl: string;
-  networkId: string;
-  networkName: string;
-  networkUrl: string;
-  networkTags: string[];
-  deviceSerial: string;
-  deviceMac: string;
-  deviceName: string;
-  deviceUrl: string;
-  deviceTags: string[];
-  deviceModel: string;
-  alertId: string;
-  alertType: string;
-  alertTypeId: string;
-  alertLevel: string;
-  occurredAt: string;
-  alertData: Record<string, unknown>;
-}
+// ---------- Meraki Dashboard API v1 (the wire objects are re-exported above) ----------
 
 /** One change of an MX's uplink statuses: the full status item as it reads from `at` on. */
 export interface MerakiUplinkChange {

@@ -1,42 +1,33 @@
 /**
  * Wire shapes of the Meraki Dashboard API v1 objects the emulator serves (api-facts.md §4.5–4.7).
  * State holds these plain objects as the API returns them, so a scenario generator can seed them
- * directly; the few emulator-only fields are named below and stripped on the way out.
+ * directly; the few emulator-only fields are named below and stripped on the way out. The wire
+ * objects are `z.infer` of the zod schemas in scenario/wire-schemas.ts, which the scenario's types
+ * and tests use too; this file gives them the emulator's names and adds the emulator-only shapes.
  */
+import {
+  type MerakiCellularUplink,
+  type MerakiDevice,
+  MerakiDeviceSchema,
+  type MerakiDeviceStatus,
+  MerakiDeviceStatusSchema,
+  type MerakiDeviceStatusValue,
+  type MerakiNetwork,
+  type MerakiNetworkEvent,
+  type MerakiOrganization,
+  type MerakiProductType,
+  type MerakiUplinkState,
+  type MerakiUplinkStatus,
+  type MerakiWanUplink,
+  type MerakiWebhookPayload,
+} from '../../scenario/wire-schemas';
 
-export type ProductType =
-  | 'appliance'
-  | 'switch'
-  | 'wireless'
-  | 'camera'
-  | 'cellularGateway'
-  | 'sensor'
-  | 'systemsManager'
-  | 'wirelessController'
-  | 'campusGateway'
-  | 'secureConnect';
+export type ProductType = MerakiProductType;
 
-export interface Organization {
-  id: string;
-  name: string;
-  url: string;
-  api: { enabled: boolean };
-  licensing: { model: string };
-  cloud: { region: { name: string; host?: { name: string } } };
-  management: { details: { name: string; value: string }[] };
-}
+export type Organization = MerakiOrganization;
 
-export interface Network {
-  id: string;
-  organizationId: string;
-  name: string;
-  productTypes: ProductType[];
-  timeZone: string;
-  tags: string[];
-  enrollmentString: string | null;
-  url: string;
-  notes: string;
-  isBoundToConfigTemplate: boolean;
+export interface Network extends MerakiNetwork {
+  /** Emulator-only: what the `configTemplateId` filter of `/networks` matches (no seed sets it). */
   configTemplateId?: string;
 }
 
@@ -45,140 +36,39 @@ export interface Network {
  * `gateway` or `lastReportedAt` (those are `DeviceStatus` fields, `/devices/statuses`); routes.ts
  * serves exactly `DEVICE_FIELDS` (docs/reference/meraki-api.md).
  */
-export interface Device {
-  name: string;
-  serial: string;
-  mac: string;
-  model: string;
-  networkId: string | null;
-  productType: ProductType;
-  lanIp: string | null;
-  firmware: string;
-  tags: string[];
-  address: string;
-  lat: number;
-  lng: number;
-  notes: string;
-  url: string;
-  details: { name: string; value: string }[];
-  imei?: string | null;
-  configurationUpdatedAt?: string;
-}
+export type Device = MerakiDevice;
 
 /** The fields `/devices` serves (inventory only); anything else a seed put on a device stays out. */
-export const DEVICE_FIELDS = [
-  'name',
-  'lat',
-  'lng',
-  'address',
-  'notes',
-  'tags',
-  'networkId',
-  'serial',
-  'model',
-  'imei',
-  'mac',
-  'lanIp',
-  'firmware',
-  'productType',
-  'details',
-  'url',
-  'configurationUpdatedAt',
-] as const satisfies readonly (keyof Device)[];
+export const DEVICE_FIELDS = MerakiDeviceSchema.keyof().options;
 
-export type DeviceStatusValue = 'online' | 'alerting' | 'offline' | 'dormant';
+export type DeviceStatusValue = MerakiDeviceStatusValue;
 
 /** One item of `GET /organizations/{orgId}/devices/statuses` (routes.ts serves `DEVICE_STATUS_FIELDS`). */
-export interface DeviceStatus {
-  name: string;
-  serial: string;
-  mac: string;
-  publicIp: string | null;
-  networkId: string | null;
-  status: DeviceStatusValue;
-  lastReportedAt: string | null;
-  lanIp: string | null;
-  gateway: string | null;
-  ipType: string | null;
-  primaryDns: string | null;
-  secondaryDns: string | null;
-  productType: ProductType;
-  model: string;
-  tags: string[];
-  components?: { powerSupplies: unknown[] };
-}
+export type DeviceStatus = MerakiDeviceStatus;
 
-export const DEVICE_STATUS_FIELDS = [
-  'name',
-  'serial',
-  'mac',
-  'publicIp',
-  'networkId',
-  'status',
-  'lastReportedAt',
-  'lanIp',
-  'gateway',
-  'ipType',
-  'primaryDns',
-  'secondaryDns',
-  'productType',
-  'model',
-  'tags',
-  'components',
-] as const satisfies readonly (keyof DeviceStatus)[];
+export const DEVICE_STATUS_FIELDS = MerakiDeviceStatusSchema.keyof().options;
+
+export type UplinkState = MerakiUplinkState;
 
 /**
- * `active` working, `ready` standby, `connecting`, `not connected` (nothing plugged in), `failed`
- * (was working). The spaced spelling `not connected` is [UNVERIFIED] (api-facts §4.5).
+ * An uplink as state holds it: any documented field of a WAN or cellular uplink (all optional but
+ * `interface`, `status` and `ip`) and any status, so tests and faults can set partial or unverified
+ * ones (`not connected`). Served as stored.
  */
-export type UplinkState = 'active' | 'ready' | 'connecting' | 'not connected' | 'failed';
-
-export interface Uplink {
+export type Uplink = Partial<Omit<MerakiWanUplink, Fixed> & Omit<MerakiCellularUplink, Fixed>> & {
   interface: string;
   status: UplinkState | (string & {});
   ip: string | null;
-  gateway?: string | null;
-  publicIp?: string | null;
-  primaryDns?: string | null;
-  secondaryDns?: string | null;
-  ipAssignedBy?: string | null;
-  /** Cellular uplinks carry these instead of primaryDns/secondaryDns. */
-  provider?: string;
-  model?: string;
-  signalStat?: { rsrp?: string; rsrq?: string };
-  connectionType?: string;
-  apn?: string;
-  dns1?: string | null;
-  dns2?: string | null;
-  signalType?: string;
-  iccid?: string;
   [extra: string]: unknown;
-}
+};
+type Fixed = 'interface' | 'status' | 'ip';
 
-/** One item of `GET /organizations/{orgId}/appliance/uplink/statuses`. */
-export interface ApplianceUplinkStatus {
-  networkId: string;
-  serial: string;
-  model: string;
-  lastReportedAt: string;
-  highAvailability: { enabled: boolean; role: string };
+/** One item of `GET /organizations/{orgId}/appliance/uplink/statuses`, with stored uplinks. */
+export interface ApplianceUplinkStatus extends Omit<MerakiUplinkStatus, 'uplinks'> {
   uplinks: Uplink[];
 }
 
-export interface NetworkEvent {
-  occurredAt: string;
-  networkId: string;
-  type: string;
-  description: string;
-  category: string;
-  clientId: string | null;
-  clientDescription: string | null;
-  clientMac: string | null;
-  deviceSerial: string | null;
-  deviceName: string | null;
-  ssidNumber: number | null;
-  eventData: Record<string, unknown>;
-}
+export type NetworkEvent = MerakiNetworkEvent;
 
 /**
  * A network event as stored. `productType` is emulator-only (stripped on output): the product log
@@ -256,27 +146,4 @@ export interface MerakiStateData {
 }
 
 /** The default webhook payload (template `meraki/body.liquid`). */
-export interface WebhookAlert {
-  version: string;
-  sharedSecret: string;
-  sentAt: string;
-  organizationId: string;
-  organizationName: string;
-  organizationUrl: string;
-  networkId: string;
-  networkName: string;
-  networkUrl: string;
-  networkTags: string[];
-  deviceSerial: string;
-  deviceMac: string;
-  deviceName: string;
-  deviceUrl: string;
-  deviceTags: string[];
-  deviceModel: string;
-  alertId: string;
-  alertType: string;
-  alertTypeId: string;
-  alertLevel: string;
-  occurredAt: string;
-  alertData: Record<string, unknown>;
-}
+export type WebhookAlert = MerakiWebhookPayload;
