@@ -1,26 +1,20 @@
 /**
- * Activity `collectSlackAudit`: one enterprise's audit log, streamed page → transform → (row |
- * quarantine) → detections' observer → uploader, one time window at a time.
- * - Live (no `window` in the input): windows follow the checkpoint; after each window's last row is
- *   uploaded and the observations are flushed, the checkpoint advances (ETag-guarded). Windows repeat
- *   until caught up (now − lag) or the run budget is spent; the rest waits for the next cycle. Each
- *   window re-reads the overlap before the checkpoint for entries Slack shows late; the ids landed
- *   there are saved with the checkpoint, so only the late ones land.
- * - Backfill (`window` given): exactly that window, checkpoint untouched (rows already landed by the
- *   live collector land again and the KQL parsers dedupe on EventId).
- * Every failure is rethrown as a coded error so Durable's retry policy decides; a failed window
- * leaves its checkpoint where it was, so the retry re-reads it (duplicates, never gaps).
+ * Activity `collectSlackAudit`: one enterprise's audit log through the connector runner, one time
+ * window at a time (collectors/slack-audit/connector.ts; the ordering guarantees are
+ * collectors/runner.ts).
+ * - Live (no `window` in the input): windows follow the checkpoint and repeat until caught up
+ *   (now − lag) or the run budget is spent; the rest waits for the next cycle. Each window re-reads
+ *   the overlap before the checkpoint for entries Slack shows late; the ids landed there are saved
+ *   with the checkpoint, so only the late ones land.
+ * - Backfill (`window` given): exactly that window, checkpoint untouched.
+ * Every failure is rethrown as a coded error so Durable's retry policy decides.
  */
 import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 
+import { runConnector } from '../collectors/runner';
 import { SlackAuditClient } from '../collectors/slack-audit/client';
-import {
-  planSlackAuditWindow,
-  slackAuditPages,
-  type SlackAuditCheckpoint,
-  type TimeWindow,
-} from '../collectors/slack-audit/pages';
+import { SlackAuditConnector } from '../collectors/slack-audit/connector';
 import { type Config, getConfig, redactSecrets } from '../config';
 import { parseActivityInput } from '../contracts';
 import { createRowObserver } from '../evaluation/row-observer';
@@ -31,9 +25,7 @@ import type { IngestionClientLike } from '../ingestion/uploader';
 import { CheckpointStore } from '../state/checkpoints';
 import { SlackAuditCheckpoints } from '../state/slack-audit-checkpoint';
 import type { DimensionLedger } from '../transforms/dimensions';
-import { toSlackAuditRow } from '../transforms/slack-audit';
 import { fileChannelsResolver } from './file-channels';
-import { RowSink, totalRows } from './row-sink';
 
 export interface CollectSlackAuditResult {
   source: 'slackAudit';
@@ -105,108 +97,52 @@ export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDep
     );
   }
   const clock = deps.clock ?? Date.now;
-  const nowSec = Math.floor((input.now === undefined ? clock() : Date.parse(input.now)) / 1000);
-  const deadline = clock() + settings.runSeconds * 1000;
-  const callsBefore = deps.client.callsUsed;
-  const result: CollectSlackAuditResult = {
-    source: 'slackAudit',
+  const connector = new SlackAuditConnector({
     org,
-    cycleId: input.cycleId,
-    mode: input.window === undefined ? 'live' : 'backfill',
-    windows: 0,
-    caughtUp: true,
-    checkpointAt: null,
-    overlapSeconds: null,
-    forgottenIds: 0,
-    fetched: 0,
-    rows: 0,
-    quarantined: 0,
-    rejected: 0,
-    duplicates: 0,
-    denied: 0,
-    apiCalls: 0,
-    bytes: 0,
-    rawBytes: 0,
-    uploadRequests: 0,
-  };
-
-  const readWindow = async (window: TimeWindow, checkpoint: SlackAuditCheckpoint | undefined) => {
-    const sink = new RowSink({
+    client: deps.client,
+    checkpoints: deps.checkpoints,
+    settings,
+    ...(input.window === undefined ? {} : { window: input.window }),
+    nowSeconds: Math.floor((input.now === undefined ? clock() : Date.parse(input.now)) / 1000),
+    clock,
+    ...(deps.maxLandedKeys === undefined ? {} : { maxLandedKeys: deps.maxLandedKeys }),
+  });
+  const callsBefore = deps.client.callsUsed;
+  const run = await runConnector(connector, {
+    sink: {
       ingestion: deps.ingestion,
       dcrImmutableId: deps.config.ingestion.dcrImmutableId,
       concurrency: deps.config.ingestion.concurrency,
-      observer: deps.createObserver({ source: 'slackAudit', org, cycleId: input.cycleId }),
       sourceOrg: org,
       now: () => new Date(clock()),
       ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
       ...(deps.dimensions === undefined ? {} : { dimensions: deps.dimensions }),
-    });
-    let final: SlackAuditCheckpoint | undefined;
-    for await (const page of slackAuditPages(deps.client, window, {
-      checkpoint,
-      overlapSeconds: settings.overlapSeconds,
-      ...(deps.maxLandedKeys === undefined ? {} : { maxLandedKeys: deps.maxLandedKeys }),
-      limit: settings.pageSize,
-      allowActions: settings.allowActions,
-      denyActions: settings.denyActions,
-    })) {
-      result.fetched += page.fetched;
-      result.duplicates += page.dropped.duplicate;
-      result.denied += page.dropped.denied;
-      result.rawBytes += page.rawBytes;
-      // Each entry is parsed just before its transform, so its objects die young (see entries.ts).
-      const entries = page.entries;
-      for (let i = 0; i < entries.length; i += 1) {
-        const read = entries.read(i);
-        const wait = read.ok
-          ? sink.offer('slackAudit', toSlackAuditRow(read.value, { sourceOrg: org }), read.value)
-          : sink.quarantine('slackAudit', read.text, `invalid Slack audit entry: ${read.reason}`);
-        if (wait !== undefined) await wait;
-      }
-      if (page.checkpoint !== undefined) final = page.checkpoint;
-      if (page.forgotten !== undefined && input.window === undefined) result.forgottenIds += page.forgotten;
-    }
-    const landed = await sink.flush();
-    result.rows += totalRows(landed);
-    result.quarantined += landed.quarantined;
-    result.rejected += landed.rejected;
-    result.bytes += landed.bytes;
-    result.uploadRequests += landed.requests;
-    result.windows += 1;
-    return final;
+    },
+    observer: () => deps.createObserver({ source: 'slackAudit', org, cycleId: input.cycleId }),
+    deadline: clock() + settings.runSeconds * 1000,
+    clock,
+  });
+  const result: CollectSlackAuditResult = {
+    source: 'slackAudit',
+    org,
+    cycleId: input.cycleId,
+    mode: connector.live ? 'live' : 'backfill',
+    windows: run.windows,
+    caughtUp: run.caughtUp,
+    checkpointAt: connector.position.checkpointAt,
+    overlapSeconds: connector.position.overlapSeconds,
+    forgottenIds: run.counts.forgottenIds,
+    fetched: run.counts.fetched,
+    rows: run.totalRows,
+    quarantined: run.quarantined,
+    rejected: run.rejected,
+    duplicates: run.counts.duplicates,
+    denied: run.counts.denied,
+    apiCalls: deps.client.callsUsed - callsBefore,
+    bytes: run.bytes,
+    rawBytes: run.counts.rawBytes,
+    uploadRequests: run.uploadRequests,
   };
-
-  try {
-    if (input.window !== undefined) {
-      await readWindow(input.window, undefined);
-    } else {
-      let { checkpoint, etag } = await deps.checkpoints.load(org);
-      result.checkpointAt = checkpoint?.at ?? null;
-      for (;;) {
-        const window = planSlackAuditWindow(checkpoint, nowSec, {
-          lagSeconds: settings.lagSeconds,
-          overlapSeconds: settings.overlapSeconds,
-          initialLookbackSeconds: settings.lookbackHours * 3600,
-          maxWindowSeconds: settings.windowSeconds,
-        });
-        if (window === null) break;
-        const next = await readWindow(window, checkpoint);
-        if (next === undefined) throw new AppError(ErrorCode.Unknown, 'Slack audit window ended without a checkpoint');
-        // Every row of the window is uploaded and observed: only now may the checkpoint move.
-        etag = await deps.checkpoints.save(org, next, etag, new Date(clock()));
-        checkpoint = next;
-        result.checkpointAt = checkpoint.at;
-        result.overlapSeconds = Math.min(settings.overlapSeconds, checkpoint.at - checkpoint.since);
-        if (window.latest >= nowSec - settings.lagSeconds) break;
-        if (clock() >= deadline) {
-          result.caughtUp = false;
-          break;
-        }
-      }
-    }
-  } finally {
-    result.apiCalls = deps.client.callsUsed - callsBefore;
-  }
   deps.log?.(
     `collectSlackAudit ${org} ${result.mode} ${input.cycleId}: ${result.windows} windows, ${result.rows} rows, ` +
       `${result.quarantined} quarantined, ${result.duplicates} duplicates dropped, ${result.apiCalls} API calls, checkpoint ${String(result.checkpointAt)}`,

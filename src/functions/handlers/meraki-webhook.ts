@@ -1,9 +1,10 @@
 /**
  * `POST /api/meraki/webhook`: Meraki alert webhooks. Verify → land → acknowledge → hand off.
  * - Meraki cannot sign requests: authenticity is the plain `sharedSecret` string inside the JSON
- *   body (api-facts §4.7), so the route is anonymous and the secret is compared in constant time
- *   (digests of both sides, so the length leaks nothing). A wrong or missing secret answers 401,
- *   is counted and logged without any body content, and lands nothing.
+ *   body (docs/reference/meraki-api.md, "Network events and webhooks"), so the route is anonymous
+ *   and the secret is compared in constant time (digests of both sides, so the length leaks
+ *   nothing). A wrong or missing secret answers 401, is counted and logged without any body
+ *   content, and lands nothing.
  * - An authenticated alert lands as a `SentryMerakiEvent_CL` row (the secret never reaches a row),
  *   or in quarantine with its reason when it does not validate, before we answer: a 2xx means it is
  *   in Log Analytics. An upload failure answers 503 so the sender may retry (Meraki's retry
@@ -21,7 +22,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 
-import { RowSink } from '../../activities/row-sink';
+import { RowSink } from '../../collectors/row-sink';
 import type { Config } from '../../config';
 import type { ObserverContext, RowObserver } from '../../detections/observer';
 import { ensureError } from '../../errors';

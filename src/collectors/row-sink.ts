@@ -52,7 +52,8 @@ export interface SinkSummary {
   retries: number;
 }
 
-type DataStream = Exclude<StreamKey, 'quarantine' | 'dimension'>;
+/** Streams records land in (quarantine and dimension rows are the sink's own). */
+export type DataStream = Exclude<StreamKey, 'quarantine' | 'dimension'>;
 
 export class RowSink {
   private readonly uploaders = new Map<DataStream, StreamUploader>();

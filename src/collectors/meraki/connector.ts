@@ -1,0 +1,338 @@
+/**
+ * One Meraki organization's poll cycle as a connector: one window per run (the planner's calls for
+ * this cycle, within `maxCallsPerCycle` requests), one page per call, and a final page of device
+ * records (inventory merged with statuses). Each call is a handler that fetches, yields its page and
+ * stages the state it moves; `commit` writes the staged state once every row is uploaded and
+ * observed: event cursors, the network list, the uplink snapshot, then the org's planner state last
+ * (ETag-guarded, so a racing run loses with a retriable conflict and nothing else moved twice).
+ * - Uplinks: the listing is diffed against the previous per-device snapshot; interfaces whose status
+ *   or public IP changed land every cycle, every interface lands on the baseline and at least every
+ *   `uplinkFullSnapshotMinutes` (so "distinct public IPs in 30 min" still sees the address a device
+ *   left). Rows carry the cycle's time, so a retried run lands the same EventIds.
+ * - Events: forward time paging from the network's cursor; the cursor moves to the newest landed
+ *   `occurredAt` (`startingAfter` is exclusive and a page never splits one instant). A failed events
+ *   call only delays that network (its cursor stays); any other failure is rethrown.
+ * A new endpoint is a planned call kind, a handler here and a record kind (its stream and transform).
+ */
+import { redactSecrets } from '../../config';
+import { ensureError } from '../../errors';
+import {
+  MerakiUplinkStatusSchema,
+  toMerakiDeviceRow,
+  toMerakiNetworkEventRow,
+  toMerakiUplinkRows,
+} from '../../transforms/meraki';
+import type { MerakiUplinkRow } from '../../transforms/streams';
+import { type Connector, page, type Page, type RecordKind, type RecordRead, recordsOf } from '../runner';
+import type { MerakiClient } from './client';
+import { deviceRecords } from './devices';
+import {
+  type MerakiCyclePlan,
+  type MerakiNetworkRef,
+  type MerakiPlanState,
+  planMerakiCycle,
+  type PlannedCall,
+} from './plan';
+import { diffUplinks, uplinkKey, uplinkSnapshot, type UplinkSnapshot, type UplinkStatusLike } from './uplinks';
+
+/** A network Sentry knows, with its events cursor. */
+export interface KnownNetwork extends MerakiNetworkRef {
+  eventsAfter?: string;
+}
+
+/** Where the org's Meraki state lives (state/meraki-state.ts in production). */
+export interface MerakiStatePorts {
+  orgStates: {
+    load(org: string): Promise<{ state: MerakiOrgPosition; etag: string | undefined }>;
+    save(org: string, state: MerakiOrgPosition, etag: string | undefined, now: Date): Promise<string>;
+  };
+  networks: {
+    list(org: string): Promise<KnownNetwork[]>;
+    replace(org: string, networks: readonly MerakiNetworkRef[], existing: readonly KnownNetwork[]): Promise<void>;
+    saveCursor(org: string, network: KnownNetwork, eventsAfter: string): Promise<void>;
+  };
+  snapshots: {
+    load(org: string): Promise<UplinkSnapshot | undefined>;
+    save(org: string, previous: UplinkSnapshot | undefined, next: UplinkSnapshot): Promise<unknown>;
+  };
+}
+
+/** The org's persisted planner position. */
+export interface MerakiOrgPosition {
+  cycle: number;
+  plan: MerakiPlanState;
+  uplinksFullAt?: string;
+}
+
+export interface MerakiSettings {
+  maxCallsPerCycle: number;
+  inventoryEveryCycles: number;
+  deviceStatusesEveryCycles: number;
+  eventsLookbackHours: number;
+  uplinkFullSnapshotMinutes: number;
+  webhookNetworks: readonly string[];
+}
+
+export const MERAKI_COUNTERS = ['eventErrors'] as const;
+export type MerakiCounter = (typeof MERAKI_COUNTERS)[number];
+
+/** What the cycle saw, beyond row counts (for the activity's summary and the incident path). */
+export interface MerakiCycleFacts {
+  orgCycle: number;
+  calls: string[];
+  uplinkChanges: number;
+  publicIpChanges: number;
+  failovers: number;
+  /** Up to 20 serials that failed over this cycle. */
+  failoverSerials: string[];
+  eventNetworks: string[];
+  baseline: boolean;
+  fullSnapshot: boolean;
+}
+
+export interface MerakiConnectorOptions {
+  org: string;
+  client: MerakiClient;
+  state: MerakiStatePorts;
+  settings: MerakiSettings;
+  /** The cycle's time (ISO): rows of snapshots carry it. */
+  at: string;
+  clock: () => number;
+  log?: (message: string) => void;
+}
+
+interface CycleWindow {
+  plan: MerakiCyclePlan;
+  known: KnownNetwork[];
+  state: MerakiOrgPosition;
+  etag: string | undefined;
+}
+
+/** What the calls staged for `commit`. */
+interface Staged {
+  plan: MerakiPlanState;
+  uplinksFullAt: string | undefined;
+  snapshot?: () => Promise<unknown>;
+  networks?: MerakiNetworkRef[];
+  inventory?: unknown[];
+  deviceStatuses?: unknown[];
+  /** Per network id, in the order the networks were read. */
+  cursors: Map<string, { network: KnownNetwork; eventsAfter: string }>;
+}
+
+function networkRef(item: unknown): MerakiNetworkRef | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const { id, productTypes } = item as { id?: unknown; productTypes?: unknown };
+  if (typeof id !== 'string' || id === '') return undefined;
+  const types = Array.isArray(productTypes) ? productTypes.filter((t): t is string => typeof t === 'string') : [];
+  return { id, productTypes: types };
+}
+
+/** The later of two Meraki times. */
+export function newerTime(a: string | undefined, b: string): string {
+  if (a === undefined) return b;
+  const ta = Date.parse(a);
+  const tb = Date.parse(b);
+  if (tb > ta) return b;
+  if (tb < ta) return a;
+  // Same millisecond: Meraki sends microseconds, which Date.parse drops; equal formats compare as text.
+  return b > a ? b : a;
+}
+
+/** A device uplink status: the rows of its interfaces this cycle lands (changed ones, or all). */
+interface UplinkRecord {
+  raw: unknown;
+  status: UplinkStatusLike;
+}
+
+export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
+  readonly counters = MERAKI_COUNTERS;
+  readonly facts: MerakiCycleFacts = {
+    orgCycle: 0,
+    calls: [],
+    uplinkChanges: 0,
+    publicIpChanges: 0,
+    failovers: 0,
+    failoverSerials: [],
+    eventNetworks: [],
+    baseline: false,
+    fullSnapshot: false,
+  };
+  private planned = false;
+  private staged: Staged = { plan: {}, uplinksFullAt: undefined, cursors: new Map() };
+
+  constructor(private readonly options: MerakiConnectorOptions) {}
+
+  async next(): Promise<CycleWindow | null> {
+    if (this.planned) return null;
+    this.planned = true;
+    const { org, settings, state: ports } = this.options;
+    const { state, etag } = await ports.orgStates.load(org);
+    const known = await ports.networks.list(org);
+    const webhookNetworks = settings.webhookNetworks.includes('all') ? ('all' as const) : settings.webhookNetworks;
+    const plan = planMerakiCycle(state.cycle, known, state.plan, {
+      maxCallsPerCycle: settings.maxCallsPerCycle,
+      networksEveryCycles: settings.inventoryEveryCycles,
+      devicesEveryCycles: settings.inventoryEveryCycles,
+      deviceStatusesEveryCycles: settings.deviceStatusesEveryCycles,
+      webhookNetworks,
+    });
+    this.facts.orgCycle = state.cycle + 1;
+    this.facts.calls = plan.calls.map((c) => (c.kind === 'networkEvents' ? `networkEvents:${c.networkId}` : c.kind));
+    this.staged = { plan: plan.state, uplinksFullAt: state.uplinksFullAt, cursors: new Map() };
+    return { plan, known, state, etag };
+  }
+
+  async *pages(window: CycleWindow): AsyncGenerator<Page<MerakiCounter>> {
+    for (const call of window.plan.calls) {
+      const fetched = await this.call(call, window);
+      if (fetched !== undefined) yield fetched;
+    }
+    const devices = deviceRecords(this.staged.inventory, this.staged.deviceStatuses);
+    yield page(this.deviceKind(), recordsOf(devices));
+  }
+
+  private async call(call: PlannedCall, window: CycleWindow): Promise<Page<MerakiCounter> | undefined> {
+    const { client, org } = this.options;
+    switch (call.kind) {
+      case 'uplinkStatuses':
+        return this.uplinks(call.maxPages, window);
+      case 'networks': {
+        const listing = await client.getNetworks(org);
+        this.staged.networks = listing.items.map(networkRef).filter((n): n is MerakiNetworkRef => n !== undefined);
+        return undefined;
+      }
+      case 'devices': {
+        const listing = await client.getDevices(org, { maxPages: call.maxPages });
+        this.staged.plan = { ...this.staged.plan, devicePages: listing.complete ? listing.pages : listing.pages + 1 };
+        this.staged.inventory = listing.items;
+        return undefined;
+      }
+      case 'deviceStatuses': {
+        const listing = await client.getDeviceStatuses(org, { productTypes: ['appliance'], maxPages: call.maxPages });
+        this.staged.plan = {
+          ...this.staged.plan,
+          deviceStatusPages: listing.complete ? listing.pages : listing.pages + 1,
+        };
+        this.staged.deviceStatuses = listing.items;
+        return undefined;
+      }
+      case 'networkEvents':
+        return this.events(call.networkId, window);
+    }
+  }
+
+  private async uplinks(maxPages: number, window: CycleWindow): Promise<Page<MerakiCounter>> {
+    const { client, org, at, settings, state: ports } = this.options;
+    const listing = await client.getUplinkStatuses(org, { maxPages });
+    this.staged.plan = { ...this.staged.plan, uplinkPages: listing.complete ? listing.pages : listing.pages + 1 };
+    const reads: RecordRead<UplinkRecord>[] = listing.items.map((raw) => {
+      const parsed = MerakiUplinkStatusSchema.safeParse(raw);
+      if (parsed.success) {
+        const uplinks = parsed.data.uplinks.map((u) => ({ ...u, status: u.status ?? 'unknown' }));
+        return { ok: true, value: { raw, status: { ...parsed.data, uplinks } } };
+      }
+      const mapped = toMerakiUplinkRows(raw, { sourceOrg: org, at });
+      return { ok: false, raw, reason: mapped.ok ? 'invalid Meraki uplink status' : mapped.reason };
+    });
+    const previous = await ports.snapshots.load(org);
+    const valid = reads.flatMap((r) => (r.ok ? [r.value.status] : []));
+    const diff = diffUplinks(previous, uplinkSnapshot(valid, at, listing.complete));
+    const changed = new Set(
+      diff.changes.filter((c) => c.kind !== 'removed').map((c) => uplinkKey(c.serial, c.interface)),
+    );
+    const fullAt = window.state.uplinksFullAt;
+    const full =
+      diff.baseline ||
+      fullAt === undefined ||
+      Date.parse(at) - Date.parse(fullAt) >= settings.uplinkFullSnapshotMinutes * 60_000 ||
+      Date.parse(at) < Date.parse(fullAt);
+    if (full) this.staged.uplinksFullAt = at;
+    Object.assign(this.facts, {
+      baseline: diff.baseline,
+      fullSnapshot: full,
+      uplinkChanges: diff.changes.length,
+      publicIpChanges: diff.changes.filter((c) => c.kind === 'changed' && c.publicIpChanged).length,
+      failovers: diff.failovers.length,
+      failoverSerials: diff.failovers.slice(0, 20).map((f) => f.serial),
+    });
+    this.staged.snapshot = () => ports.snapshots.save(org, previous, diff.next);
+    const kind: RecordKind<UplinkRecord, 'merakiUplink'> = {
+      stream: 'merakiUplink',
+      toRows: ({ raw, status }) => {
+        const rows = toMerakiUplinkRows(raw, { sourceOrg: org, at });
+        if (!rows.ok) return rows;
+        const landing = (row: MerakiUplinkRow) => full || changed.has(uplinkKey(status.serial, row.Interface));
+        return { ok: true, rows: rows.row.filter(landing) };
+      },
+      original: (record) => record.raw,
+    };
+    return page(kind, {
+      length: reads.length,
+      read: (i) => reads[i] ?? { ok: false, raw: undefined, reason: `no uplink status at ${i}` },
+    });
+  }
+
+  private async events(networkId: string, window: CycleWindow): Promise<Page<MerakiCounter> | undefined> {
+    const { client, org, at, settings, log } = this.options;
+    const network = window.known.find((n) => n.id === networkId);
+    if (network === undefined) return undefined;
+    const startingAfter =
+      network.eventsAfter ?? new Date(Date.parse(at) - settings.eventsLookbackHours * 3_600_000).toISOString();
+    this.facts.eventNetworks.push(network.id);
+    let fetched;
+    try {
+      fetched = await client.getNetworkEvents(network.id, org, { startingAfter, productType: 'appliance' });
+    } catch (error) {
+      // The planner's rule: this network waits for its next turn; its cursor has not moved.
+      log?.(
+        `collectMeraki ${org}: events of ${network.id} failed, retried on its next turn: ${redactSecrets(ensureError(error).message)}`,
+      );
+      return page(this.eventKind(network), recordsOf([]), { eventErrors: 1 });
+    }
+    return page(this.eventKind(network), recordsOf(fetched.events));
+  }
+
+  /** A network event: one row; the network's cursor follows the newest landed `occurredAt`. */
+  private eventKind(network: KnownNetwork): RecordKind<unknown, 'merakiEvent'> {
+    const { org } = this.options;
+    const { cursors } = this.staged;
+    return {
+      stream: 'merakiEvent',
+      toRows: (event) => toMerakiNetworkEventRow(event, { sourceOrg: org, networkId: network.id }),
+      landed: (event) => {
+        const occurredAt = (event as { occurredAt?: unknown }).occurredAt;
+        if (typeof occurredAt !== 'string') return;
+        cursors.set(network.id, { network, eventsAfter: newerTime(cursors.get(network.id)?.eventsAfter, occurredAt) });
+      },
+    };
+  }
+
+  /** A device (inventory and/or status): one row stamped with the cycle's time. */
+  private deviceKind(): RecordKind<unknown, 'merakiDevice'> {
+    const { org, at } = this.options;
+    return { stream: 'merakiDevice', toRows: (item) => toMerakiDeviceRow(item, { sourceOrg: org, at }) };
+  }
+
+  async commit(window: CycleWindow): Promise<boolean> {
+    const { org, state: ports, clock } = this.options;
+    const staged = this.staged;
+    for (const { network, eventsAfter } of staged.cursors.values())
+      await ports.networks.saveCursor(org, network, eventsAfter);
+    if (staged.networks !== undefined)
+      await ports.networks.replace(org, staged.networks, await ports.networks.list(org));
+    if (staged.snapshot !== undefined) await staged.snapshot();
+    // The planner state is the guard: written last.
+    await ports.orgStates.save(
+      org,
+      {
+        cycle: window.state.cycle + 1,
+        plan: staged.plan,
+        ...(staged.uplinksFullAt === undefined ? {} : { uplinksFullAt: staged.uplinksFullAt }),
+      },
+      window.etag,
+      new Date(clock()),
+    );
+    return false;
+  }
+}
