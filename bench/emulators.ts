@@ -7,7 +7,8 @@
  * Bench-only settings, said out loud in the report: the Slack Audit Logs budget is raised from
  * ~50 calls/min to effectively unlimited, and the Logs Ingestion per-DCR budget to 10x Azure's, so
  * neither vendor limit caps a throughput measurement (Slack's real limit alone caps a collector at
- * ~8.3k events/s with full pages; perf-limits.md §5).
+ * ~8.3k events/s with full pages: docs/reference/performance.md, "Vendor limits in events per
+ * second").
  *
  * Entries are appended straight into the emulator's audit array (no per-entry structuredClone,
  * which would take longer than the measurement); `addAuditEntries([])` then bumps its revision so

@@ -2,10 +2,11 @@
  * Worker: Dashboard API calls per Meraki organization per poll cycle, counted where they land (the
  * Meraki emulator's request log), over `BENCH_MERAKI_CYCLES` cycles of the real `collectMeraki`
  * activity (production deps from `merakiDeps`, state in Azurite) for each of the scenario's
- * organizations. The emulator's clock moves 15 s per cycle (the poll interval of issue 6), the
- * scenario's live feed keeps adding appliance events, and an uplink failover happens a third of the
- * way in, so uplink changes, event polls and the inventory cadence all take their turns. Rows go to
- * a counting sink (uploads are measured in the throughput section).
+ * organizations. The emulator's clock moves 15 s per cycle (the shortest poll interval the app
+ * allows, the one the latency section runs at), the scenario's live feed keeps adding appliance
+ * events, and an uplink failover happens a third of the way in, so uplink changes, event polls and
+ * the inventory cadence all take their turns. Rows go to a counting sink (uploads are measured in
+ * the throughput section).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: the collection pipeline's and the alert path's numbers, measured in one run.
  *
- * Issue 4 asks for one core: this process re-executes itself under `taskset -c 0`, and the
- * collector workers it starts inherit that core (V8's GC threads and libuv's zlib pool included).
- * The emulators standing in for Slack, Entra and Azure run in their own process on core 1 (remote
- * services have their own CPUs). The alert-latency stack (issue 6) runs on both cores, as a
- * deployed app would. Without taskset it warns and runs unpinned.
+ * Throughput is a one-core figure: the pipeline and its ceiling pass must share one core, or GC and
+ * async zlib work spill onto the other and flatter both (docs/reference/performance.md, "How these
+ * were measured"). So this process re-executes itself under `taskset -c 0`, and the collector
+ * workers it starts inherit that core (V8's GC threads and libuv's zlib pool included). The
+ * emulators standing in for Slack, Entra and Azure run in their own process on core 1 (remote
+ * services have their own CPUs). The alert-latency stack runs on both cores, as a deployed app
+ * would. Without taskset it warns and runs unpinned.
  *
  * Sections (all by default; `BENCH_ONLY=throughput,backfill,billable,meraki,latency,detections` picks some):
  *   throughput  collect → transform → upload events/s and its ratio to the in-run ceiling

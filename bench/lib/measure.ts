@@ -1,9 +1,9 @@
 /**
  * The bench's counting and comparison functions, kept pure so a test can check them on tiny inputs:
- * percentiles, rates, the seed's Logstash row (gopuff `slack.conf`) for the billable-bytes
- * comparison (our rows as they land, user agents as keys, plus the dimension rows), the fields the
- * seed dropped that every row of ours must keep, gzip bytes per event
- * the way the uploader chunks rows, and Meraki API calls attributed to organizations.
+ * percentiles, rates, the seed's Logstash row (docs/reference/seed-platform.md) for the
+ * billable-bytes comparison (our rows as they land, user agents as keys, plus the dimension rows),
+ * the fields the seed dropped that every row of ours must keep, gzip bytes per event the way the
+ * uploader chunks rows, and Meraki API calls attributed to organizations.
  */
 import { gzipSync } from 'node:zlib';
 

@@ -1,4 +1,7 @@
-/** Builders for Slack Audit Logs entries in the exact wire shape (api-facts §1.3). */
+/**
+ * Builders for Slack Audit Logs entries in the exact wire shape (docs/reference/slack-api.md, "Audit
+ * Logs entries").
+ */
 import { auditUser, type ChannelModel, type OrgModel, type Person } from './org';
 import type { AuditApp, AuditEntity, AuditEntry, AuditLocation, SlackFile } from './wire-types';
 

@@ -1,8 +1,10 @@
 /**
  * The detection catalogue the scenario is tuned against: the id each injected incident must trigger,
  * and the rule/threshold the background stays well under. Thresholds follow the seed project
- * (gopuff-sentry-platform hunting queries) and Sentinel's SlackAudit analytic rules (anchors.md §1, §2,
- * §4); where no anchor fixes a value it is chosen here and marked as such.
+ * (gopuff-sentry-platform, "gopuff" in the sources below: the Logstash-based platform this project
+ * replaces, with its hunting queries and saved searches), Sentinel's SlackAudit analytic rules, and
+ * Panther's and Scanner's Slack rules (docs/reference/seed-platform.md); where none of them fixes a
+ * value it is chosen here and marked as such.
  */
 
 export const DETECTION_IDS = {
@@ -67,7 +69,8 @@ export const DETECTION_RULES: Readonly<Record<DetectionId, DetectionRule>> = {
     threshold: 0,
     windowSec: 3_600,
     subject: 'user',
-    source: 'chosen here; details shape UNVERIFIED (api-facts §1.7 documents no details for user_login_failed)',
+    source:
+      'chosen here; details shape UNVERIFIED (Slack documents no details for user_login_failed: docs/reference/slack-api.md)',
   },
   'slack.audit.failed-logins-one-ip': {
     rule: 'user_login_failed entries from one context.ip_address (any users)',
@@ -252,7 +255,8 @@ export const SENSITIVE_CHANNEL_NAMES: readonly string[] = [
 
 /**
  * `details` carried by a login refused by the 2FA policy. Slack documents no details for
- * user_login_failed (api-facts §1.7), so this shape is an assumption kept in one place.
+ * user_login_failed (docs/reference/slack-api.md, "Login failures"), so this shape is an assumption
+ * kept in one place.
  */
 export const MFA_BLOCKED_LOGIN_DETAILS = { reason: 'two_factor_auth_required' } as const;
 

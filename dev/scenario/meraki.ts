@@ -9,8 +9,9 @@
  * the flapping threshold). Both are functions of time like the background events, built into
  * `uplinkStatusesAt`/`deviceStatusesAt`; `backgroundUplinkChangesBetween` lists them as changes.
  *
- * Appliance event type names for failover/cellular are not published (api-facts §4.6, UNVERIFIED), so
- * they live in MERAKI_EVENT_TYPES for emulators to remap. Webhook alertTypeIds are the documented ones
+ * Appliance event type names for failover/cellular are not published (UNVERIFIED:
+ * docs/reference/meraki-api.md, "Unverified points"), so they live in MERAKI_EVENT_TYPES for
+ * emulators to remap. Webhook alertTypeIds are the documented ones
  * (`failover_event`, `cellular_up`, `cellular_down`); the meaning of `alertData.uplink` is assumed to be
  * the index of the uplink now carrying traffic (0 = wan1, 1 = wan2, 2 = cellular) — UNVERIFIED.
  */

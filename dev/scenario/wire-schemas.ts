@@ -1,7 +1,7 @@
 /**
- * Small zod schemas of the wire formats (api-facts.md §1-§4), strict where the fact is sourced and
- * loose (`.loose()`, unlisted keys allowed, or optional) where Slack or Meraki are known to vary. Used by
- * the scenario's tests; the Meraki schemas are also the source of the scenario's and the Meraki
+ * Small zod schemas of the wire formats (docs/reference/slack-api.md, docs/reference/meraki-api.md),
+ * strict where the fact is sourced and loose (`.loose()`, unlisted keys allowed, or optional) where
+ * Slack or Meraki are known to vary. Used by the scenario's tests; the Meraki schemas are also the source of the scenario's and the Meraki
  * emulator's TypeScript types (`z.infer`), and the Slack ones of the Slack types they fully describe.
  */
 import { z } from 'zod';
@@ -190,8 +190,7 @@ export const SlackUsergroupSchema = z
 // ---------- Meraki Dashboard API v1 ----------
 // The one definition of the Meraki wire objects: the scenario's types (wire-types.ts) and the Meraki
 // emulator's (emulators/meraki/types.ts) are these schemas' `z.infer`. Fields and their order follow
-// docs/reference/meraki-api.md and api-facts.md §4.5–4.7; the emulator serves devices and device
-// statuses in this key order.
+// docs/reference/meraki-api.md; the emulator serves devices and device statuses in this key order.
 
 export const MerakiProductTypeSchema = z.enum([
   'appliance',
@@ -296,7 +295,8 @@ export type MerakiDeviceStatus = z.infer<typeof MerakiDeviceStatusSchema>;
 
 /**
  * `active` working, `ready` standby, `connecting`, `not connected` (nothing plugged in), `failed`
- * (was working). The spaced spelling `not connected` is [UNVERIFIED] (api-facts §4.5).
+ * (was working). The spaced spelling `not connected` is [UNVERIFIED] (docs/reference/meraki-api.md,
+ * "Uplink statuses").
  */
 export const MerakiUplinkStateSchema = z.enum(['active', 'ready', 'connecting', 'not connected', 'failed']);
 export type MerakiUplinkState = z.infer<typeof MerakiUplinkStateSchema>;
@@ -331,7 +331,7 @@ export const MerakiCellularUplinkSchema = z.object({
   dns2: ipv4OrNull,
   signalType: z.string(),
   iccid: z.string(),
-  // Only in the newer schema (api-facts §4.5: "adds mcc, mnc, roaming:{status}, mtu, imsi, msisdn").
+  // Only in newer answers (docs/reference/meraki-api.md, "Uplink statuses").
   imsi: z.string().optional(),
   mcc: z.string().optional(),
   mnc: z.string().optional(),
@@ -349,14 +349,18 @@ export const MerakiUplinkStatusSchema = z
     serial,
     model: z.string(),
     lastReportedAt: isoTime,
-    // `spare` is [UNVERIFIED]; non-HA appliances report `enabled: false, role: "primary"` (api-facts §4.5).
+    // `spare` is [UNVERIFIED]; non-HA appliances report `enabled: false, role: "primary"`
+    // (docs/reference/meraki-api.md, "Uplink statuses").
     highAvailability: z.object({ enabled: z.boolean(), role: z.enum(['primary', 'spare']) }),
     uplinks: z.array(MerakiUplinkSchema).min(2),
   })
   .strict();
 export type MerakiUplinkStatus = z.infer<typeof MerakiUplinkStatusSchema>;
 
-/** `GET /networks/{networkId}/events` → `events[]` item (api-facts §4.6). */
+/**
+ * `GET /networks/{networkId}/events` → `events[]` item (docs/reference/meraki-api.md, "Network events
+ * and webhooks").
+ */
 export const MerakiNetworkEventSchema = z
   .object({
     occurredAt: isoTime,

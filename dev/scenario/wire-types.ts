@@ -1,8 +1,9 @@
 /**
  * Wire shapes the scenario emits: what Slack's Audit Logs API, Slack Web API (users.info, files.info,
  * conversations.info, usergroups.list, admin.users.session.list) and Meraki Dashboard API v1 return,
- * as documented in shared/reference/api-facts.md. Plain JSON only, so emulators can serve them as-is.
- * The Meraki shapes, and the Slack ones a schema fully describes, are `z.infer` of wire-schemas.ts.
+ * per docs/reference/slack-api.md and docs/reference/meraki-api.md. Plain JSON only, so emulators can
+ * serve them as-is. The Meraki shapes, and the Slack ones a schema fully describes, are `z.infer` of
+ * wire-schemas.ts.
  */
 import type { AuditLocation, AuditUser, MerakiUplinkStatus } from './wire-schemas';
 

@@ -1,8 +1,9 @@
 /**
  * The `files.info` lookup detections need to place a downloaded file in its channels (audit
- * entries do not carry the channel, api-facts §1.9). Bot token, scope `files:read`. Answers are
- * cached per process (a file's channels rarely change within an hour); `undefined` means unknown
- * (the detection says so instead of guessing), `[]` means Slack knows the file and it is in none.
+ * entries do not carry the channel: docs/reference/slack-api.md, "File entries carry no channel").
+ * Bot token, scope `files:read`. Answers are cached per process (a file's channels rarely change
+ * within an hour); `undefined` means unknown (the detection says so instead of guessing), `[]`
+ * means Slack knows the file and it is in none.
  */
 import type { Config } from '../config';
 import type { FileChannelsResolver } from '../evaluation/row-observer';

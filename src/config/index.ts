@@ -247,7 +247,7 @@ const EnvSchema = z.object({
   // telemetry is on; its value is never logged or returned.
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
 
-  // Collection (issue 4)
+  // Collection
   SENTRY_SLACK_AUDIT_ORG: optionalText,
   SENTRY_SLACK_AUDIT_ACTIONS: csv,
   SENTRY_SLACK_AUDIT_DENY_ACTIONS: csv,

@@ -92,7 +92,7 @@ function hash(text: string, chars = 16): string {
   return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, chars);
 }
 
-/** Stable per (detection, dedupe key), as architecture.md names it: `incident-<detection id>-<hash>`. */
+/** Stable per (detection, dedupe key): `incident-<detection id>-<hash>` (docs/reference/azure.md, "Durable instance ids"). */
 export function incidentIdFor(detectionId: string, dedupeKey: string): string {
   return `incident-${detectionId}-${hash(dedupeKey)}`;
 }

@@ -1,13 +1,15 @@
 /**
  * The LogsIngestionClient the app uploads with. The SDK gzips every request at zlib's default level 6
- * through a public pipeline policy; level 1 costs ~half the CPU for ~20% more wire bytes (measured
- * in perf-limits.md), and the 1 MB request cap is on uncompressed bytes anyway, so we swap it.
+ * through a public pipeline policy; level 1 costs ~half the CPU for ~20% more wire bytes
+ * (docs/reference/performance.md, "Gzip level costs"), and the 1 MB request cap is on uncompressed
+ * bytes anyway, so we swap it.
  *
  * Serialization happens once. `upload()` stringifies every row to size its chunks and then the whole
- * chunk again for the body (perf-limits.md §4), while our uploader has already stringified each row
- * to pack chunks under the split point. `uploadJson()` sends a chunk the caller serialized itself:
- * the SDK is handed one placeholder row naming a registered body, and our gzip policy — the first
- * policy to see the request, before retry and signing, so a retry re-sends the same bytes — swaps
+ * chunk again for the body (docs/reference/performance.md, "What the ingestion SDK does"), while
+ * our uploader has already stringified each row to pack chunks under the split point.
+ * `uploadJson()` sends a chunk the caller serialized itself: the SDK is handed one placeholder row
+ * naming a registered body, and our gzip policy — the first policy to see the request, before retry
+ * and signing, so a retry re-sends the same bytes — swaps
  * the placeholder body for the registered one. Everything else (auth, retries, errors such as
  * AggregateLogsUploadError) stays the SDK's. A placeholder whose body is not registered fails the
  * request rather than ever being sent.

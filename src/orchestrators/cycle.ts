@@ -35,7 +35,10 @@ export function collectorRetry(): df.RetryOptions {
   return retry;
 }
 
-/** `startNew` without input gives "" (local-host.md §3.2); anything unusable restarts the count. */
+/**
+ * `startNew` without an input starts the cycle with "" (docs/reference/local-host.md, "Durable
+ * client"); anything unusable restarts the count.
+ */
 export function carriedOf(input: unknown): CycleCarried {
   if (typeof input === 'object' && input !== null) {
     const cycle = (input as { cycle?: unknown }).cycle;

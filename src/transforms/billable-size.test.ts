@@ -2,9 +2,10 @@
  * Billable bytes per Slack audit event: our row as it lands vs the seed's Logstash row on the same
  * fixtures.
  *
- * The seed (gopuff `slack.conf`) wrote 16 string columns through the Data Collector API, which adds
- * `TimeGenerated` (ingestion time). Logstash's sprintf renders a hash as JSON (`entity_body`), a
- * number as its digits, and leaves a missing field as the literal `%{[raw][…]}` reference.
+ * The seed (the Logstash-based platform Sentry replaces; its `slack.conf`) wrote 16 string columns
+ * through the Data Collector API, which adds `TimeGenerated` (ingestion time). Logstash's sprintf
+ * renders a hash as JSON (`entity_body`), a number as its digits, and leaves a missing field as the
+ * literal `%{[raw][…]}` reference (docs/reference/seed-platform.md, "Slack row format").
  *
  * Ours lands the user agent as a 12-character key; its value lands once per key and UTC day in
  * SentryDimension_CL. That row is shared by every event of the day with the same user agent (about

@@ -1,6 +1,7 @@
 /**
- * Issue #5 on the local stack: the scenario's 14 days of history, read by the real collection path,
- * raise exactly the findings its injected incidents are tagged with, and the benign background none.
+ * The detections end to end on the local stack: the scenario's 14 days of history, read by the real
+ * collection path, raise exactly the findings its injected incidents are tagged with, and the benign
+ * background none.
  *
  * The unmodified app runs on the local Functions host against the Slack and Meraki emulators serving
  * the scenario. Slack history arrives the way an operator would bring it in: a 14-day backfill through

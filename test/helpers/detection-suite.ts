@@ -1,5 +1,5 @@
 /**
- * Test-only: the checks every single-event detection gets (style.md's minimum matrix): a finding
+ * Test-only: the checks every single-event detection gets (docs/reference/testing.md): a finding
  * per matched action with its severity, the negatives, a severity override from configuration, the
  * defaults, and a dedupe key that is the same whenever the same subject matches. Called from each
  * detection's colocated test.

@@ -116,8 +116,9 @@ export function expectedFindings(scenario: Scenario): string[] {
  * The same organization's configuration as deployed on the local stack, where Meraki history can
  * only come from the network events API (polls see the present, and past webhooks were sent before
  * the app existed): the org names the failover event types its appliances report, which the
- * detection leaves empty by default because Meraki's names are unverified (api-facts §4.6). These are
- * the names the scenario and the Meraki emulator use; no background event carries them.
+ * detection leaves empty by default because Meraki's names are unverified
+ * (docs/reference/meraki-api.md, "Network events and webhooks"). These are the names the scenario
+ * and the Meraki emulator use; no background event carries them.
  */
 export function stackDetectionsConfig(meta: Scenario['meta']): Record<string, Record<string, unknown>> {
   return {

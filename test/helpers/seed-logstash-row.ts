@@ -1,7 +1,7 @@
 /**
  * The seed's row, the baseline for our billable-bytes comparisons (the transforms test and the
  * bench): Logstash `slack.conf` wrote 16 keys as strings through the legacy Data Collector API
- * (anchors.md §1.1), which adds TimeGenerated (ingest time). sprintf renders a hash as JSON
+ * (docs/reference/seed-platform.md, "Slack row format"), which adds TimeGenerated (ingest time). sprintf renders a hash as JSON
  * (`entity_body`), a number as digits, an array comma-joined, and a missing field as the literal
  * `%{[raw][…]}` reference. `details`, session id, app and team were dropped.
  */

@@ -1,7 +1,7 @@
 /**
  * azure.yaml, .funcignore, package.json and the workflows must agree with each other and with the
  * Bicep: a local build that ships no node_modules, or a remote build that ships no sources, deploys
- * an app that does not start (azure-conventions pitfall 4).
+ * an app that does not start (docs/reference/azure.md, "Deployment package").
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

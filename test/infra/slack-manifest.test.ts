@@ -26,7 +26,8 @@ const manifest = readJson(resolve(REPO, 'infra', 'slack', 'manifest.json')) as M
 
 /**
  * Method → scope. Slack emulator methods come from dev/emulators/slack/web-api.ts (the scope each
- * emulated method checks); the rest are from Slack's method docs (api-facts.md §2.1).
+ * emulated method checks); the rest are from Slack's method docs (docs/reference/slack-api.md, "Web
+ * API methods and scopes").
  */
 function methodScopes(): Map<string, string> {
   const emulator = readFileSync(resolve(REPO, 'dev', 'emulators', 'slack', 'web-api.ts'), 'utf8');

@@ -11,7 +11,7 @@
  *
  * Either way, like Log Analytics, a TimeGenerated more than two days before the time received or
  * more than a day after it is replaced by the time received, and a missing one is set to it
- * [SRC: azure-monitor-docs articles/azure-monitor/logs/data-ingestion-time.md].
+ * (docs/reference/azure.md, "Rows that do not match the stream").
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

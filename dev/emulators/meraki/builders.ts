@@ -140,8 +140,9 @@ export function macFromSerial(serial: string): string {
 
 /**
  * A seed catalogue for `GET /networks/{id}/events/eventTypes`. Meraki's real appliance type names
- * for failover and cellular events were not found in any source (api-facts §4.6, [UNVERIFIED]);
- * these are placeholders so collectors discover types at runtime instead of hard-coding them.
+ * for failover and cellular events were not found in any source ([UNVERIFIED]:
+ * docs/reference/meraki-api.md, "Network events and webhooks"); these are placeholders so collectors
+ * discover types at runtime instead of hard-coding them.
  */
 export const DEFAULT_EVENT_TYPES: EventType[] = [
   { category: 'Uplinks', type: 'uplink_change', description: 'WAN uplink status changed', productType: 'appliance' },

@@ -1,7 +1,7 @@
 /**
- * Meraki pagination (api-facts §4.3): RFC 5988 `Link` header with unquoted `rel=first|prev|next|last`,
- * `perPage` bounded per operation, and opaque `startingAfter`/`endingBefore` tokens that clients
- * must follow verbatim. List endpoints page by a sort key (serial or id) with sentinel tokens for
+ * Meraki pagination (docs/reference/meraki-api.md, "Calls, paging and limits"): RFC 5988 `Link`
+ * header with unquoted `rel=first|prev|next|last`, `perPage` bounded per operation, and opaque
+ * `startingAfter`/`endingBefore` tokens that clients must follow verbatim. List endpoints page by a sort key (serial or id) with sentinel tokens for
  * first/last; the events log pages by time and its `next` link never runs out (it reaches "now").
  * The token is always the last query parameter: the Python SDK splits the URL on `startingAfter=`.
  */

@@ -1,7 +1,8 @@
 /**
- * Meraki's call budget (api-facts §4.2): a token bucket per organization, 10 requests/s with a
- * burst of 10 more in the first second (so 20 in the first second, 30 in two), shared by every
- * client of the org; and 100 requests/s per source IP. Exceeding it answers 429 + `Retry-After`.
+ * Meraki's call budget (docs/reference/meraki-api.md, "Calls, paging and limits"): a token bucket
+ * per organization, 10 requests/s with a burst of 10 more in the first second (so 20 in the first
+ * second, 30 in two), shared by every client of the org; and 100 requests/s per source IP.
+ * Exceeding it answers 429 + `Retry-After`.
  */
 
 export interface BucketSpec {

@@ -1,5 +1,5 @@
 /**
- * Wire shapes of the Meraki Dashboard API v1 objects the emulator serves (api-facts.md §4.5–4.7).
+ * Wire shapes of the Meraki Dashboard API v1 objects the emulator serves (docs/reference/meraki-api.md).
  * State holds these plain objects as the API returns them, so a scenario generator can seed them
  * directly; the few emulator-only fields are named below and stripped on the way out. The wire
  * objects are `z.infer` of the zod schemas in scenario/wire-schemas.ts, which the scenario's types

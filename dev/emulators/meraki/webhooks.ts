@@ -1,7 +1,8 @@
 /**
- * Meraki webhook alerts (api-facts §4.7): the default `meraki/body.liquid` payload POSTed as JSON to a
- * receiver, authenticated only by the plain `sharedSecret` string inside the body (no HMAC). Real
- * receivers must be public HTTPS; locally any URL works. Retry semantics of real Meraki are
+ * Meraki webhook alerts (docs/reference/meraki-api.md, "Network events and webhooks"): the default
+ * `meraki/body.liquid` payload POSTed as JSON to a receiver, authenticated only by the plain
+ * `sharedSecret` string inside the body (no HMAC). Real receivers must be public HTTPS; locally any
+ * URL works. Retry semantics of real Meraki are
  * [UNVERIFIED], so retries are off unless configured. Alert type names and levels are data, and the
  * meaning of `failover_event.alertData.uplink` is [UNVERIFIED] (mapping configurable).
  */

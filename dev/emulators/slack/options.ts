@@ -1,6 +1,7 @@
 /**
- * Options of the Slack emulator. Every point api-facts.md marks [UNVERIFIED] is a setting here,
- * with the default the project assumes; tests flip them to prove the client copes either way.
+ * Options of the Slack emulator. Every point no source confirms (docs/reference/slack-api.md,
+ * "Unverified points") is a setting here, with the default the project assumes; tests flip them to
+ * prove the client copes either way.
  */
 import type { FaultInjector } from '../common/faults';
 import type { SlackOrg, SlackStateData } from './state';

@@ -1,9 +1,10 @@
 /**
  * Golden histories: the real durable-functions 3.5 replay engine runs each orchestration against the
  * engine, and we assert the exact event sequence, EventIds and TaskScheduledIds the engine wrote.
- * The expected strings follow the DTFx/extension facts in local-host.md §2 (and the shapes of
- * durable-js test/testobjects/testhistories.ts): `4#0` = TaskScheduled EventId 0, `5->0` = TaskCompleted
- * for TaskScheduledId 0, `11->1` = TimerFired for TimerId 1, `15:x` = EventRaised named x.
+ * The expected strings follow the DTFx/extension facts in docs/reference/local-host.md ("History
+ * events", "Sequence numbers", "Retries and long timers") and the shapes of durable-js
+ * test/testobjects/testhistories.ts: `4#0` = TaskScheduled EventId 0, `5->0` = TaskCompleted for
+ * TaskScheduledId 0, `11->1` = TimerFired for TimerId 1, `15:x` = EventRaised named x.
  */
 import { join } from 'node:path';
 

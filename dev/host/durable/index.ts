@@ -1,7 +1,8 @@
 /**
- * The local replacement for the Durable Functions extension (local-host.md §8): an orchestration,
- * activity and entity engine driving the real durable-functions replay engine, a crash-safe store,
- * and the extension's management API for the real DurableClient.
+ * The local replacement for the Durable Functions extension (docs/reference/local-host.md, "What
+ * the local host replaces"): an orchestration, activity and entity engine driving the real
+ * durable-functions replay engine, a crash-safe store, and the extension's management API for the
+ * real DurableClient.
  */
 import { join } from 'node:path';
 

@@ -1,9 +1,10 @@
 /**
  * Sequence-number lockstep with the JS replay engine, and the tasks an episode schedules.
  *
- * Lockstep (local-host.md §2.5): the JS SDK numbers every yielded atomic task itself and matches
- * completions by that number; it never reads TaskScheduled/TimerCreated. The extension keeps the same
- * numbering by replaying the JS action list against DTFx. We do the same: after every episode the
+ * Lockstep (docs/reference/local-host.md, "Sequence numbers"): the JS SDK numbers every yielded
+ * atomic task itself and matches completions by that number; it never reads
+ * TaskScheduled/TimerCreated. The extension keeps the same numbering by replaying the JS action list
+ * against DTFx. We do the same: after every episode the
  * id-consuming actions past `actionSeqs.length` get the next numbers, in flattened order. Retries
  * and long timers take hidden numbers while their triggering event is processed (JS allocates a
  * NoOpTask / next timer child at that same moment), so each episode delivers exactly one new event:

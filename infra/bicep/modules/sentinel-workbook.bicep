@@ -1,6 +1,7 @@
 // The seed's two dashboards as one Sentinel workbook with two tabs: daily downloads and risk tiers
-// (gopuff DailyVitalsDashboard) and Meraki failover (gopuff MerakiFailOverDashboard). Queries live in
-// ../kql/workbook/ and call the parser functions, so the caller deploys this after them.
+// (DailyVitalsDashboard) and Meraki failover (MerakiFailOverDashboard); see
+// docs/reference/seed-platform.md, "Seed workbooks". Queries live in ../kql/workbook/ and call the
+// parser functions, so the caller deploys this after them.
 param location string
 param tags object = {}
 param workspaceResourceId string

@@ -11,8 +11,8 @@
  * failover; a backup going back to `ready` (healthy standby) while the primary returns is the
  * failback, which belongs to the failover it ends. While the device stays failed over, every poll of
  * the two interfaces keeps the finding open, so a late failback (and its alert) grows it rather than
- * raising another. Network-event type names for failover are [UNVERIFIED] (api-facts §4.6), so none
- * match by default.
+ * raising another. Meraki publishes no network-event type names for failover
+ * (docs/reference/meraki-api.md, "Network events and webhooks"), so none match by default.
  */
 import { defineDetection, fields, type ItemState } from '../define';
 import {

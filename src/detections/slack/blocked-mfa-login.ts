@@ -1,8 +1,9 @@
 /**
  * Seed: login attempts by users blocked by the MFA policy. Slack documents no `details` for
- * `user_login_failed` (api-facts §1.7), so which details mean "refused because 2FA is required" is
- * configuration ([UNVERIFIED] default `reason: two_factor_auth_required`); users an admin has
- * blocked can also be listed by id, and any login attempt by them matches.
+ * `user_login_failed` (docs/reference/slack-api.md, "Login failures"), so which details mean
+ * "refused because 2FA is required" is configuration ([UNVERIFIED] default
+ * `reason: two_factor_auth_required`); users an admin has blocked can also be listed by id, and any
+ * login attempt by them matches.
  */
 import { defineDetection, fields } from '../define';
 import { actorSubject, detailsOf, eventObservation, stringList } from './common';

@@ -1,7 +1,7 @@
 /**
- * Seed: filename keyword sniffer (gopuff): downloads of files whose names contain sensitive
- * keywords, more than 10 in 14 days per user. Images and video are excluded (a screenshot named
- * "salary chart" is noise).
+ * Seed: the seed platform's filename keyword sniffer (docs/reference/seed-platform.md): downloads of
+ * files whose names contain sensitive keywords, more than 10 in 14 days per user. Images and video
+ * are excluded (a screenshot named "salary chart" is noise).
  */
 import { defineDetection, fields } from '../define';
 import { actorSubject, matchesPattern, eventObservation, extensionOf, fileName } from './common';

@@ -1,7 +1,7 @@
 /**
- * Seed: many users signing in from one IP (gopuff "Logins via Single IP", whose threshold of 10 was
- * declared but never applied), made quiet on an ordinary org. An address is the organization's own
- * egress, never a finding, when it is
+ * Seed: many users signing in from one IP (the seed platform's "Logins via Single IP", whose
+ * threshold of 10 was declared but never applied: docs/reference/seed-platform.md), made quiet on an
+ * ordinary org. An address is the organization's own egress, never a finding, when it is
  * - one of its appliances' public uplink IPs (from the Meraki data, see state/egress.ts);
  * - shared day after day: `sharedMinUsers` distinct users on `sharedMinDays` days of its history
  *   (an office NAT, a VPN concentrator); learned from this rule's own windows and kept as egress;

@@ -1,6 +1,7 @@
 /**
- * Seed: maximum daily downloads (gopuff "max daily downloads": more than 20 per user and IP in
- * 24 h), measured against the user's own history instead of one number for everyone:
+ * Seed: maximum daily downloads (the seed platform's "max daily downloads": more than 20 per user
+ * and IP in 24 h; docs/reference/seed-platform.md), measured against the user's own history instead
+ * of one number for everyone:
  * - a burst: more than `burstThreshold` downloads within `burstMinutes` (scraping pace; needs no
  *   history, so it works from the first day);
  * - volume: more downloads within 24 h than the larger of the floor (`threshold`) and

@@ -1,8 +1,10 @@
 /**
- * Seed: downloads of sensitive files (gopuff "named-file downloads" / "Vitals": more than 10 in 14 days
- * per user). A file is sensitive by id, by name pattern, or by the channel it was shared in; audit
- * entries do not carry the channel (api-facts §1.9), so the observer resolves it through `files.info`
- * behind a cache, only when sensitive channels are configured and the id/name did not already decide.
+ * Seed: downloads of sensitive files (the seed platform's "named-file downloads" / "Vitals" queries:
+ * more than 10 in 14 days per user; docs/reference/seed-platform.md). A file is sensitive by id, by
+ * name pattern, or by the channel it was shared in; audit entries do not carry the channel
+ * (docs/reference/slack-api.md, "File entries carry no channel"), so the observer resolves it through
+ * `files.info` behind a cache, only when sensitive channels are configured and the id/name did not
+ * already decide.
  */
 import { defineDetection, fields, type Observation } from '../define';
 import { actorSubject, matchesPattern, eventObservation, fileName } from './common';

@@ -1,6 +1,7 @@
 /**
- * Seed: one user seen from more than 3 IP addresses in 7 days (gopuff "User w/ Multi IPs"), counting
- * places rather than addresses, so the ordinary reasons an address changes do not count:
+ * Seed: one user seen from more than 3 IP addresses in 7 days (the seed platform's "User w/ Multi
+ * IPs": docs/reference/seed-platform.md), counting places rather than addresses, so the ordinary
+ * reasons an address changes do not count:
  * - addresses are grouped by network (an IPv4 /24, an IPv6 /64): IPv6 privacy addresses rotate daily
  *   inside one /64, and a DHCP renewal usually keeps the ISP's /24;
  * - the organization's known egress (appliance uplinks, shared office NATs, the address an office
