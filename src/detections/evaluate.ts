@@ -18,12 +18,14 @@ import type { StoredBucket } from './buckets';
 import { EvaluationContext } from './context';
 import type {
   ConfiguredDetection,
+  Crossing,
   DetectionContext,
   DetectionStream,
   EvaluateEnv,
   ItemState,
   OverflowState,
   PartyState,
+  Presentation,
   Severity,
   Subject,
   SubjectWindow,
@@ -373,152 +375,238 @@ function judgeWindow(
   detection: ConfiguredDetection,
   window: SubjectWindow,
   prior: readonly FindingRecord[],
-  env: { now: number; cycleId: string; observingSince: number | undefined; context: DetectionContext },
+  env: JudgeEnv,
 ): FindingRecord[] {
-  const W = detection.windowSeconds;
   const findings = prior.map((f) => ({ ...f })).sort((a, b) => a.firstSeen - b.firstSeen);
   const touched = new Set<FindingRecord>();
-  const expiry = (lastEventT: number) =>
-    Math.max(env.now, lastEventT) + detection.retentionSeconds + HOLD_AFTER_SECONDS;
-
-  for (const f of findings) {
-    if (f.coveredItems === undefined) continue;
-    const now = itemsWithin(window.items, f.firstSeen, f.lastEventT);
-    if (now <= f.coveredItems) continue;
-    f.count += now - f.coveredItems;
-    touched.add(f);
-  }
+  for (const f of findings) if (countLateItems(f, window)) touched.add(f);
 
   const exhausted = new Set<string>();
   for (let round = 0; round < MAX_CROSSINGS_PER_WINDOW; round++) {
     let progressed = false;
     // Newest gap first: the live one, whose crossings grow the newest finding.
     for (let g = findings.length; g >= 0 && !progressed; g--) {
-      const before = findings[g - 1];
-      const after = findings[g];
-      const lo = before?.lastEventT ?? -Infinity;
-      const hi = after?.firstSeen ?? Infinity;
-      const gapKey = `${String(lo)}|${String(hi)}|${String(after?.lastEventT)}`;
-      const newest = exhausted.has(gapKey) || lo >= hi ? undefined : newestUnjudged(window, lo, hi);
-      if (newest === undefined) continue;
-      // Before a finding, the view reaches into it (up to a window past the gap's newest item), so
-      // a crossing may count that incident's items as context; every window the detection can pick
-      // then still holds an item of the gap.
-      const view: SubjectWindow =
-        after === undefined
-          ? window
-          : {
-              ...window,
-              items: window.items.slice(
-                0,
-                Math.min(lowerBound(window.items, newest + W), upperBound(window.items, after.lastEventT)),
-              ),
-              overflow: window.overflow.filter((o) => o.bucket < Math.min(newest + W, after.lastEventT)),
-            };
-      const crossing = detection.evaluate(view, {
-        now: env.now,
-        since: before?.lastEventT,
-        observingSince: env.observingSince,
-        context: env.context,
-      });
-      // What the crossing brings into the gap: times of its items (and its edges) strictly inside.
-      const inGap = (crossing?.items ?? [])
-        .flatMap((i) => [i.t, i.tMax])
-        .concat(crossing === null ? [] : [crossing.firstSeen, crossing.lastSeen])
-        .filter((t) => t > lo && t < hi);
-      if (crossing === null || crossing.newItems === 0 || inGap.length === 0) {
-        exhausted.add(gapKey);
+      const gap: Gap = { before: findings[g - 1], after: findings[g] };
+      const key = gapKey(gap);
+      const found = exhausted.has(key) ? undefined : crossGap(detection, window, gap, env);
+      if (found === undefined) {
+        exhausted.add(key);
         continue;
       }
       progressed = true;
-      // Items of the incident after the gap are context, not new.
-      const newItems =
-        after === undefined
-          ? crossing.newItems
-          : Math.min(crossing.newItems, crossing.items.filter((i) => i.t > lo && i.t < hi).length);
-      const first = Math.min(...inGap);
-      const last = Math.max(...inGap);
-      const firstSeen = crossing.firstSeen > lo ? crossing.firstSeen : first;
-      const lastSeen = crossing.lastSeen < hi ? crossing.lastSeen : last;
-      const shown = detection.present(crossing, view);
-      const eventIds = crossing.items
-        .filter((i) => i.t > lo && i.t < hi)
-        .slice(-EVENT_ID_SAMPLE)
-        .map((i) => i.item);
-      const sourceOrg = window.facts.org;
-      const entities = entitiesOf(detection, window, firstSeen, lastSeen);
-      if (before !== undefined && crossing.firstSeen <= before.lastEventT + W) {
-        Object.assign(before, {
-          severity: maxSeverity([before.severity, shown.severity], shown.severity),
-          title: shown.title,
-          count: Math.max(before.count + newItems, crossing.count),
-          lastSeen: Math.max(before.lastSeen, lastSeen),
-          lastEventT: Math.max(before.lastEventT, last),
-          subject: { ...window.subject },
-          facts: { ...window.facts },
-          evidence: shown.evidence,
-          why: shown.why,
-          entities: mergeEntities(before.entities ?? [], entities),
-          eventIds: [...before.eventIds.filter((id) => !eventIds.includes(id)), ...eventIds].slice(-EVENT_ID_SAMPLE),
-          sourceOrg: sourceOrg ?? before.sourceOrg,
-        });
+      const { before, after } = gap;
+      if (before !== undefined && found.crossing.firstSeen <= before.lastEventT + detection.windowSeconds) {
+        growLive(before, found, window);
         touched.add(before);
-      } else if (after !== undefined && lastSeen >= after.firstSeen - W) {
-        // Older evidence of a known incident: the count and the start move, what it shows stays.
-        Object.assign(after, {
-          severity: maxSeverity([after.severity, shown.severity], shown.severity),
-          count: Math.max(after.count + newItems, crossing.count),
-          firstSeen: Math.min(after.firstSeen, firstSeen),
-          entities: mergeEntities(after.entities ?? [], entities),
-          eventIds: [...eventIds.filter((id) => !after.eventIds.includes(id)), ...after.eventIds].slice(
-            -EVENT_ID_SAMPLE,
-          ),
-        });
+      } else if (after !== undefined && found.lastSeen >= after.firstSeen - detection.windowSeconds) {
+        growEarlier(after, found);
         touched.add(after);
       } else {
-        const created: FindingRecord = {
-          detectionId: window.detectionId,
-          dedupeKey: window.dedupeKey,
-          findingId: `${window.detectionId}:${hash(window.dedupeKey)}:${String(firstSeen)}`,
-          incidentId: incidentIdFor(window.detectionId, window.dedupeKey),
-          severity: shown.severity,
-          title: shown.title,
-          count: crossing.count,
-          firstSeen,
-          lastSeen,
-          lastEventT: last,
-          subject: { ...window.subject },
-          facts: { ...window.facts },
-          evidence: shown.evidence,
-          why: shown.why,
-          entities,
-          eventIds,
-          sourceOrg: sourceOrg ?? 'sentry',
-          createdCycle: env.cycleId,
-          updatedCycle: env.cycleId,
-          isNew: true,
-          expiresAt: expiry(last),
-        };
+        const created = newFinding(detection, window, found, env);
         findings.splice(g, 0, created);
         touched.add(created);
       }
     }
     if (!progressed) break;
   }
+  return findings.filter((f) => touched.has(f)).map((f) => settled(f, detection, window, env));
+}
 
-  const out: FindingRecord[] = [];
-  for (const f of findings) {
-    if (!touched.has(f)) continue;
-    out.push({
-      ...f,
-      coveredItems: itemsWithin(window.items, f.firstSeen, f.lastEventT),
-      updatedCycle: env.cycleId,
-      // A retried cycle that grows what its first attempt created still reports it as new.
-      isNew: f.createdCycle === env.cycleId,
-      expiresAt: Math.max(f.expiresAt, expiry(f.lastEventT)),
-    });
-  }
-  return out;
+interface JudgeEnv {
+  now: number;
+  cycleId: string;
+  observingSince: number | undefined;
+  context: DetectionContext;
+}
+
+/** The open interval between two findings of a key (either may be absent). */
+interface Gap {
+  before: FindingRecord | undefined;
+  after: FindingRecord | undefined;
+}
+
+function gapKey({ before, after }: Gap): string {
+  return `${String(before?.lastEventT ?? -Infinity)}|${String(after?.firstSeen ?? Infinity)}|${String(after?.lastEventT)}`;
+}
+
+/** A crossing and what it brings into its gap. */
+interface GapCrossing {
+  crossing: Crossing;
+  shown: Presentation;
+  /** Items counted that are new to the gap (items of the incident after it are context). */
+  newItems: number;
+  /** Earliest and latest times the crossing brings strictly inside the gap. */
+  first: number;
+  last: number;
+  firstSeen: number;
+  lastSeen: number;
+  eventIds: string[];
+  entities: FindingEntity[];
+}
+
+/**
+ * Items that arrived later inside a finding's span (a backfill of a period already judged): the
+ * finding's count grows by how many distinct items its span holds beyond what it held when saved.
+ */
+function countLateItems(f: FindingRecord, window: SubjectWindow): boolean {
+  if (f.coveredItems === undefined) return false;
+  const now = itemsWithin(window.items, f.firstSeen, f.lastEventT);
+  if (now <= f.coveredItems) return false;
+  f.count += now - f.coveredItems;
+  return true;
+}
+
+/**
+ * What the detection sees when judging a gap before a finding: the window's items up to a window
+ * past the gap's newest item and no further than the finding's last event, so a crossing may count
+ * that incident's items as context while every window it can pick still holds an item of the gap.
+ */
+function viewOfGap(
+  window: SubjectWindow,
+  newest: number,
+  windowSeconds: number,
+  after: FindingRecord | undefined,
+): SubjectWindow {
+  if (after === undefined) return window;
+  const end = Math.min(newest + windowSeconds, after.lastEventT);
+  return {
+    ...window,
+    items: window.items.slice(
+      0,
+      Math.min(lowerBound(window.items, newest + windowSeconds), upperBound(window.items, after.lastEventT)),
+    ),
+    overflow: window.overflow.filter((o) => o.bucket < end),
+  };
+}
+
+/** Judges one gap: the crossing that brings something into it, or undefined when none does. */
+function crossGap(
+  detection: ConfiguredDetection,
+  window: SubjectWindow,
+  { before, after }: Gap,
+  env: JudgeEnv,
+): GapCrossing | undefined {
+  const lo = before?.lastEventT ?? -Infinity;
+  const hi = after?.firstSeen ?? Infinity;
+  const newest = lo >= hi ? undefined : newestUnjudged(window, lo, hi);
+  if (newest === undefined) return undefined;
+  const view = viewOfGap(window, newest, detection.windowSeconds, after);
+  const crossing = detection.evaluate(view, {
+    now: env.now,
+    since: before?.lastEventT,
+    observingSince: env.observingSince,
+    context: env.context,
+  });
+  if (crossing === null || crossing.newItems === 0) return undefined;
+  // What the crossing brings into the gap: times of its items (and its edges) strictly inside.
+  const inGap = crossing.items
+    .flatMap((i) => [i.t, i.tMax])
+    .concat([crossing.firstSeen, crossing.lastSeen])
+    .filter((t) => t > lo && t < hi);
+  if (inGap.length === 0) return undefined;
+  const gapItems = crossing.items.filter((i) => i.t > lo && i.t < hi);
+  const first = Math.min(...inGap);
+  const last = Math.max(...inGap);
+  const firstSeen = crossing.firstSeen > lo ? crossing.firstSeen : first;
+  const lastSeen = crossing.lastSeen < hi ? crossing.lastSeen : last;
+  return {
+    crossing,
+    shown: detection.present(crossing, view),
+    newItems: after === undefined ? crossing.newItems : Math.min(crossing.newItems, gapItems.length),
+    first,
+    last,
+    firstSeen,
+    lastSeen,
+    eventIds: gapItems.slice(-EVENT_ID_SAMPLE).map((i) => i.item),
+    entities: entitiesOf(detection, window, firstSeen, lastSeen),
+  };
+}
+
+/** The live case: a burst that goes on grows the finding before the gap, and what it shows. */
+function growLive(before: FindingRecord, found: GapCrossing, window: SubjectWindow): void {
+  const { shown, eventIds } = found;
+  Object.assign(before, {
+    severity: maxSeverity([before.severity, shown.severity], shown.severity),
+    title: shown.title,
+    count: Math.max(before.count + found.newItems, found.crossing.count),
+    lastSeen: Math.max(before.lastSeen, found.lastSeen),
+    lastEventT: Math.max(before.lastEventT, found.last),
+    subject: { ...window.subject },
+    facts: { ...window.facts },
+    evidence: shown.evidence,
+    why: shown.why,
+    entities: mergeEntities(before.entities ?? [], found.entities),
+    eventIds: [...before.eventIds.filter((id) => !eventIds.includes(id)), ...eventIds].slice(-EVENT_ID_SAMPLE),
+    sourceOrg: window.facts.org ?? before.sourceOrg,
+  });
+}
+
+/** Older evidence of a known incident: the count and the start move, what it shows stays. */
+function growEarlier(after: FindingRecord, found: GapCrossing): void {
+  Object.assign(after, {
+    severity: maxSeverity([after.severity, found.shown.severity], found.shown.severity),
+    count: Math.max(after.count + found.newItems, found.crossing.count),
+    firstSeen: Math.min(after.firstSeen, found.firstSeen),
+    entities: mergeEntities(after.entities ?? [], found.entities),
+    eventIds: [...found.eventIds.filter((id) => !after.eventIds.includes(id)), ...after.eventIds].slice(
+      -EVENT_ID_SAMPLE,
+    ),
+  });
+}
+
+/** A separate incident: a new finding, even when the key already has newer ones. */
+function newFinding(
+  detection: ConfiguredDetection,
+  window: SubjectWindow,
+  found: GapCrossing,
+  env: JudgeEnv,
+): FindingRecord {
+  const { shown, firstSeen } = found;
+  return {
+    detectionId: window.detectionId,
+    dedupeKey: window.dedupeKey,
+    findingId: `${window.detectionId}:${hash(window.dedupeKey)}:${String(firstSeen)}`,
+    incidentId: incidentIdFor(window.detectionId, window.dedupeKey),
+    severity: shown.severity,
+    title: shown.title,
+    count: found.crossing.count,
+    firstSeen,
+    lastSeen: found.lastSeen,
+    lastEventT: found.last,
+    subject: { ...window.subject },
+    facts: { ...window.facts },
+    evidence: shown.evidence,
+    why: shown.why,
+    entities: found.entities,
+    eventIds: found.eventIds,
+    sourceOrg: window.facts.org ?? 'sentry',
+    createdCycle: env.cycleId,
+    updatedCycle: env.cycleId,
+    isNew: true,
+    expiresAt: expiryOf(detection, env.now, found.last),
+  };
+}
+
+/** When a finding's record may go: a retention past its last event (or now), plus the hold. */
+function expiryOf(detection: ConfiguredDetection, now: number, lastEventT: number): number {
+  return Math.max(now, lastEventT) + detection.retentionSeconds + HOLD_AFTER_SECONDS;
+}
+
+/** A touched finding as saved: what its span covers now, this cycle, and its expiry. */
+function settled(
+  f: FindingRecord,
+  detection: ConfiguredDetection,
+  window: SubjectWindow,
+  env: JudgeEnv,
+): FindingRecord {
+  return {
+    ...f,
+    coveredItems: itemsWithin(window.items, f.firstSeen, f.lastEventT),
+    updatedCycle: env.cycleId,
+    // A retried cycle that grows what its first attempt created still reports it as new.
+    isNew: f.createdCycle === env.cycleId,
+    expiresAt: Math.max(f.expiresAt, expiryOf(detection, env.now, f.lastEventT)),
+  };
 }
 
 /**
