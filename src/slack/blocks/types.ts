@@ -1,7 +1,12 @@
 /**
- * The Block Kit subset Sentry sends, typed locally (the full `@slack/types` union is not needed and
- * is not a direct dependency). Limits from the Block Kit reference, enforced by the builders.
+ * The Block Kit subset Sentry sends: Slack's own types (`@slack/types`), narrowed where we send
+ * less than Slack allows (context elements are text only, actions hold buttons only, confirm
+ * dialogs are plain text), so a builder cannot emit a block Slack would reject and readers of our
+ * blocks need not handle kinds we never send. Limits from the Block Kit reference, enforced by the
+ * builders.
  */
+import type * as Slack from '@slack/types';
+
 export const LIMITS = {
   blocks: 50,
   header: 150,
@@ -21,61 +26,28 @@ export const LIMITS = {
   fallbackText: 3000,
 } as const;
 
-export interface PlainText {
-  type: 'plain_text';
-  text: string;
-  emoji?: boolean;
-}
-export interface MrkdwnText {
-  type: 'mrkdwn';
-  text: string;
-  /** true: Slack does not auto-link URLs or parse bare @mentions; our own `<…>` sequences still work. */
-  verbatim?: boolean;
-}
+export type PlainText = Slack.PlainTextElement;
+export type MrkdwnText = Slack.MrkdwnElement;
 export type TextObject = PlainText | MrkdwnText;
 
-export interface ConfirmDialog {
+/** A confirm dialog with plain-text parts (Slack also allows mrkdwn text). */
+export type ConfirmDialog = Omit<Slack.ConfirmationDialog, 'title' | 'text' | 'confirm' | 'deny'> & {
   title: PlainText;
   text: PlainText;
   confirm: PlainText;
   deny: PlainText;
-  style?: 'primary' | 'danger';
-}
+};
 
-export interface Button {
-  type: 'button';
-  action_id: string;
-  text: PlainText;
-  value?: string;
-  style?: 'primary' | 'danger';
-  confirm?: ConfirmDialog;
-}
+export type Button = Omit<Slack.Button, 'confirm'> & { confirm?: ConfirmDialog };
+export type HeaderBlock = Slack.HeaderBlock;
+export type SectionBlock = Omit<Slack.SectionBlock, 'fields'> & { fields?: TextObject[] };
+export type ContextBlock = Omit<Slack.ContextBlock, 'elements'> & { elements: TextObject[] };
+export type ActionsBlock = Omit<Slack.ActionsBlock, 'elements'> & { elements: Button[] };
 
-export interface HeaderBlock {
-  type: 'header';
-  block_id?: string;
-  text: PlainText;
-}
-export interface SectionBlock {
-  type: 'section';
-  block_id?: string;
-  text?: TextObject;
-  fields?: TextObject[];
-}
-export interface ContextBlock {
-  type: 'context';
-  block_id?: string;
-  elements: TextObject[];
-}
-export interface ActionsBlock {
-  type: 'actions';
-  block_id?: string;
-  elements: Button[];
-}
-export interface DividerBlock {
-  type: 'divider';
-  block_id?: string;
-}
+type Assert<T extends true> = T;
+/** Compile-time proof that every block we build is a block Slack's types accept. */
+export type BlocksAreSlackBlocks = Assert<Block extends Slack.KnownBlock ? true : false>;
+export type DividerBlock = Slack.DividerBlock;
 export type Block = HeaderBlock | SectionBlock | ContextBlock | ActionsBlock | DividerBlock;
 
 /** A message: blocks plus the plain-text `text` fallback Slack uses for notifications and screen readers. */
