@@ -380,6 +380,67 @@ export const MerakiNetworkEventSchema = z
   .strict();
 export type MerakiNetworkEvent = z.infer<typeof MerakiNetworkEventSchema>;
 
+/** A MAC as the security events carry it: either case (the documented example mixes them), or "". */
+const anyCaseMac = z.union([z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/), z.literal('')]);
+/** An address as the IDS alerts carry it: `ip:port` (docs/reference/meraki-api.md). */
+const ipPort = z.string().regex(/^[0-9a-fA-F.:]+:\d{1,5}$/);
+/** `ts` of a security event: ISO-8601 with microseconds. */
+const isoMicroTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+
+/**
+ * `GET /organizations/{organizationId}/appliance/security/events` item, `eventType: 'IDS Alert'`
+ * (docs/reference/meraki-api.md, "Appliance security events"). No `networkId`: the appliance is
+ * `deviceMac`. `priority` and `classification` are strings of digits.
+ */
+export const MerakiIdsAlertSchema = z
+  .object({
+    ts: isoMicroTime,
+    eventType: z.literal('IDS Alert'),
+    deviceMac: anyCaseMac,
+    clientMac: anyCaseMac,
+    srcIp: ipPort,
+    destIp: ipPort,
+    protocol: z.string(),
+    priority: z.string().regex(/^\d+$/),
+    classification: z.string().regex(/^\d+$/),
+    blocked: z.boolean(),
+    message: z.string(),
+    signature: z.string(),
+    sigSource: z.string(),
+    ruleId: z.string(),
+  })
+  .strict();
+export type MerakiIdsAlert = z.infer<typeof MerakiIdsAlertSchema>;
+
+/** The same listing's `eventType: 'File Scanned'` item (AMP file scan): no device, a bare destination IP. */
+export const MerakiFileScanSchema = z
+  .object({
+    ts: isoMicroTime,
+    eventType: z.literal('File Scanned'),
+    clientName: z.string(),
+    clientMac: anyCaseMac,
+    clientIp: z.string(),
+    srcIp: z.string(),
+    destIp: z.string(),
+    protocol: z.string(),
+    uri: z.string(),
+    canonicalName: z.string(),
+    destinationPort: z.number().int(),
+    fileHash: z.string(),
+    fileType: z.string(),
+    fileSizeBytes: z.number().int().nonnegative(),
+    disposition: z.string(),
+    action: z.string(),
+  })
+  .strict();
+export type MerakiFileScan = z.infer<typeof MerakiFileScanSchema>;
+
+export const MerakiSecurityEventSchema = z.discriminatedUnion('eventType', [
+  MerakiIdsAlertSchema,
+  MerakiFileScanSchema,
+]);
+export type MerakiSecurityEvent = z.infer<typeof MerakiSecurityEventSchema>;
+
 /** Default-template webhook alert body (meraki/webhook-payload-templates `body.liquid`). */
 export const MerakiWebhookSchema = z
   .object({

@@ -13,6 +13,7 @@ import type {
   StoredEvent,
   Uplink,
 } from './types';
+import type { MerakiFileScan, MerakiIdsAlert } from '../../scenario/wire-schemas';
 
 /** `2018-02-11T00:00:00Z`, as in uplink statuses and device statuses. */
 export function isoSeconds(at: number | Date | string): string {
@@ -158,3 +159,46 @@ export const DEFAULT_EVENT_TYPES: EventType[] = [
   { category: 'WPA', type: 'wpa_auth', description: 'WPA authentication', productType: 'wireless' },
   { category: 'WPA', type: 'wpa_deauth', description: 'WPA deauthentication', productType: 'wireless' },
 ];
+
+/** An IDS alert as the org security events listing serves it (documented example's shape). */
+export function buildIdsAlert(
+  partial: Partial<MerakiIdsAlert> & Pick<MerakiIdsAlert, 'ts' | 'deviceMac'>,
+): MerakiIdsAlert {
+  return {
+    eventType: 'IDS Alert',
+    clientMac: '',
+    srcIp: '45.137.23.246:42101',
+    destIp: '10.0.1.23:80',
+    protocol: 'tcp/ip',
+    priority: '1',
+    classification: '9',
+    blocked: false,
+    message: 'SERVER-OTHER RealTek UDPServer command injection attempt',
+    signature: '1:58853:1',
+    sigSource: 'ids-vrt-balanced',
+    ruleId: 'meraki:intrusion/snort/GID/1/SID/58853',
+    ...partial,
+  };
+}
+
+/** A file scan (AMP) as the org security events listing serves it. */
+export function buildFileScan(partial: Partial<MerakiFileScan> & Pick<MerakiFileScan, 'ts'>): MerakiFileScan {
+  return {
+    eventType: 'File Scanned',
+    clientName: 'laptop-alice',
+    clientMac: '22:33:44:55:66:77',
+    clientIp: '10.0.1.23',
+    srcIp: '10.0.1.23',
+    destIp: '119.192.233.48',
+    protocol: 'http',
+    uri: 'http://downloads.example.net/setup.exe',
+    canonicalName: 'PUA.Win.Dropper.Kraddare::1201',
+    destinationPort: 80,
+    fileHash: '3ec1b9a95fe62aa25fc959643a0f227b76d253094681934daaf628d3574b3463',
+    fileType: 'MS_EXE',
+    fileSizeBytes: 193688,
+    disposition: 'Malicious',
+    action: 'Blocked',
+    ...partial,
+  };
+}

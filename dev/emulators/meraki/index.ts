@@ -14,7 +14,7 @@ import {
 import { TokenBuckets, type BucketSpec } from './rate-limit';
 import { DEFAULT_MESSAGES, merakiRouter, type MerakiMessages } from './routes';
 import { MerakiState, type FailoverOptions } from './state';
-import type { MerakiStateData, StoredEvent, Uplink } from './types';
+import type { MerakiStateData, SecurityEvent, StoredEvent, Uplink } from './types';
 import { WebhookSender, type AlertInput, type WebhookOptions } from './webhooks';
 
 export interface MerakiEmulatorOptions {
@@ -135,6 +135,14 @@ export async function startMerakiEmulator(options: MerakiEmulatorOptions = {}): 
       control((req, body) => {
         if (!Array.isArray(body)) throw new Error('expected an array of events');
         return state.addEvents(req.params.networkId ?? '', body as StoredEvent[]);
+      }),
+    )
+    .on(
+      'POST',
+      '/_meraki/securityEvents/{organizationId}',
+      control((req, body) => {
+        if (!Array.isArray(body)) throw new Error('expected an array of security events');
+        return state.addSecurityEvents(req.params.organizationId ?? '', body as SecurityEvent[]);
       }),
     )
     .on(

@@ -58,8 +58,9 @@ export interface KeyPage<T> {
 }
 
 /**
- * One page of `sorted` (ascending by `keyOf`): after `startingAfter`, or the last `perPage` before
- * `endingBefore` when only that is given, or the first page.
+ * One page of `sorted` (ascending by `keyOf`, or descending when `descending`): after `startingAfter`,
+ * or the last `perPage` before `endingBefore` when only that is given, or the first page. "After"
+ * follows the order: a smaller key in a descending list.
  */
 export function pageByKey<T>(
   sorted: readonly T[],
@@ -67,9 +68,14 @@ export function pageByKey<T>(
   perPage: number,
   startingAfter: string | null,
   endingBefore: string | null,
+  descending = false,
 ): KeyPage<T> {
-  const lo = startingAfter === null ? 0 : firstIndex(sorted, (item) => keyOf(item) > startingAfter);
-  const hi = endingBefore === null ? sorted.length : firstIndex(sorted, (item) => keyOf(item) >= endingBefore);
+  const beyond = (key: string, token: string) => (descending ? key < token : key > token);
+  const lo = startingAfter === null ? 0 : firstIndex(sorted, (item) => beyond(keyOf(item), startingAfter));
+  const hi =
+    endingBefore === null
+      ? sorted.length
+      : firstIndex(sorted, (item) => keyOf(item) === endingBefore || beyond(keyOf(item), endingBefore));
   let start: number;
   let end: number;
   if (startingAfter === null && endingBefore !== null) {

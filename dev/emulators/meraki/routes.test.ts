@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { MerakiSecurityEventSchema } from '../../scenario/wire-schemas';
+import { buildFileScan, buildIdsAlert, macFromSerial } from './builders';
 import { startMerakiEmulator, type MerakiEmulator, type MerakiEmulatorOptions } from './index';
 import {
   ALL_ORGS_KEY,
@@ -589,4 +591,104 @@ describe('snapshot and restore', () => {
     expect((await getJson(`${e.url}/organizations`, DEMO_KEY)).status).toBe(401);
   });
   const policyUrl = (e?: MerakiEmulator) => `${e?.url ?? ''}/networks/${HQ_NETWORK_ID}/clients/k74272e/policy`;
+});
+
+describe('appliance security events', () => {
+  const path = `/organizations/${DEMO_ORG_ID}/appliance/security/events`;
+  const hqMac = macFromSerial(HQ_APPLIANCE_SERIAL);
+  const at = (minutesAgo: number, micros = '000000') =>
+    new Date(NOW - minutesAgo * 60_000).toISOString().replace(/\.\d{3}Z$/, `.${micros}Z`);
+
+  /** Seven IDS alerts one minute apart (the last two share a second) and one file scan. */
+  async function seeded() {
+    const e = await start();
+    e.state.addSecurityEvents(DEMO_ORG_ID, [
+      ...[10, 9, 8, 7, 6].map((m) => buildIdsAlert({ ts: at(m), deviceMac: hqMac, signature: `1:${m}:1` })),
+      buildIdsAlert({ ts: at(5, '000001'), deviceMac: hqMac, signature: '1:5:1' }),
+      buildIdsAlert({ ts: at(5, '000001'), deviceMac: hqMac, signature: '1:5:2' }),
+      buildFileScan({ ts: at(4) }),
+    ]);
+    return e;
+  }
+
+  it('serves the documented items oldest first and walks them with rel=next without gaps or repeats', async () => {
+    const e = await seeded();
+    const { pages, urls } = await followNext(`${e.url}${path}?perPage=3`, DEMO_KEY);
+    expect(pages.map((p) => p.length)).toEqual([3, 3, 2]);
+    expect(urls.slice(1).every((u) => u.includes('startingAfter=') && u.includes('perPage=3'))).toBe(true);
+    const items = pages.flat();
+    for (const item of items) expect(MerakiSecurityEventSchema.safeParse(item).success).toBe(true);
+    const sigs = items.map((i) => (i as { signature?: string; eventType: string }).signature ?? 'file');
+    expect(sigs).toEqual(['1:10:1', '1:9:1', '1:8:1', '1:7:1', '1:6:1', '1:5:1', '1:5:2', 'file']);
+    expect((items[0] as { ts: string }).ts).toMatch(/\.\d{6}Z$/);
+    expect(items[0]).not.toHaveProperty('networkId');
+  });
+
+  it('serves newest first with sortOrder=descending, also across pages', async () => {
+    const e = await seeded();
+    const { pages } = await followNext(`${e.url}${path}?perPage=3&sortOrder=descending`, DEMO_KEY);
+    const ts = pages.flat().map((i) => (i as { ts: string }).ts);
+    expect(ts).toHaveLength(8);
+    expect([...ts].sort().reverse()).toEqual(ts);
+    const bad = await getJson(`${e.url}${path}?sortOrder=newest`, DEMO_KEY);
+    expect(bad.status).toBe(400);
+  });
+
+  it('keeps events after t0 (exclusive) up to t1 (inclusive), and the last 31 days by default', async () => {
+    const e = await seeded();
+    e.state.addSecurityEvents(DEMO_ORG_ID, [buildIdsAlert({ ts: at(40 * 24 * 60), deviceMac: hqMac })]);
+    const q = `t0=${at(9)}&t1=${at(6)}`;
+    const bounded = await getJson(`${e.url}${path}?${q}`, DEMO_KEY);
+    expect((bounded.body as { signature: string }[]).map((i) => i.signature)).toEqual(['1:8:1', '1:7:1', '1:6:1']);
+    const micro = await getJson(`${e.url}${path}?t0=${at(5)}&t1=${at(5, '000001')}`, DEMO_KEY);
+    expect((micro.body as unknown[]).length).toBe(2);
+    const all = await getJson(`${e.url}${path}?perPage=1000`, DEMO_KEY);
+    expect((all.body as unknown[]).length).toBe(8);
+    const span = await getJson(`${e.url}${path}?timespan=${41 * 86_400}`, DEMO_KEY);
+    expect((span.body as unknown[]).length).toBe(9);
+  });
+
+  it('answers 400 with Meraki errors for a t0 older than 365 days, a span over 365 days, or timespan with t0', async () => {
+    const e = await seeded();
+    const day = 24 * 60;
+    for (const query of [
+      `t0=${at(366 * day)}`,
+      `t0=${at(300 * day)}&t1=${at(-70 * day)}`,
+      `timespan=${366 * 86_400}`,
+      `timespan=60&t0=${at(10)}`,
+      `t0=${at(5)}&t1=${at(10)}`,
+      't0=yesterday',
+    ]) {
+      const res = await getJson(`${e.url}${path}?${query}`, DEMO_KEY);
+      expect(res.status, query).toBe(400);
+      expect(res.body).toEqual({ errors: [expect.any(String)] });
+    }
+    const edge = await getJson(`${e.url}${path}?t0=${at(365 * day - 1)}`, DEMO_KEY);
+    expect(edge.status).toBe(200);
+  });
+
+  it('takes perPage 3 to 1000 (default 100) and answers 400 outside it', async () => {
+    const e = await start();
+    e.state.addSecurityEvents(
+      DEMO_ORG_ID,
+      Array.from({ length: 120 }, (_, i) => buildIdsAlert({ ts: at(200 - i), deviceMac: hqMac })),
+    );
+    const first = await getJson(`${e.url}${path}`, DEMO_KEY);
+    expect((first.body as unknown[]).length).toBe(100);
+    expect(first.links.next).toBeDefined();
+    for (const perPage of ['2', '1001', 'ten']) {
+      const res = await getJson(`${e.url}${path}?perPage=${perPage}`, DEMO_KEY);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors: ["'perPage' must be an integer between 3 and 1000"] });
+    }
+    expect((await getJson(`${e.url}${path}?perPage=1000`, DEMO_KEY)).status).toBe(200);
+  });
+
+  it('passes the same gate as the other org routes', async () => {
+    const e = await seeded();
+    expect((await getJson(`${e.url}/organizations/${OTHER_ORG_ID}/appliance/security/events`, DEMO_KEY)).status).toBe(
+      404,
+    );
+    expect((await getJson(`${e.url}${path}`, 'not-a-key')).status).toBe(401);
+  });
 });

@@ -24,6 +24,7 @@ import {
   type NetworkEvent,
   type Organization,
   type ProductType,
+  type SecurityEvent,
   type StoredEvent,
 } from './types';
 
@@ -88,11 +89,16 @@ const PER_PAGE = {
   deviceStatuses: { min: 3, max: 1000, default: 1000 },
   uplinkStatuses: { min: 3, max: 1000, default: 1000 },
   events: { min: 3, max: 1000, default: 10 },
+  securityEvents: { min: 3, max: 1000, default: 100 },
 } satisfies Record<string, PerPageSpec>;
 
 /** Sentinel tokens of the first/last links: below and above every key of that kind. */
 const ID_SENTINELS = { first: '0', last: 'z'.repeat(48) };
 const SERIAL_SENTINELS = { first: '0000-0000-0000', last: 'ZZZZ-ZZZZ-ZZZZ' };
+
+/** Security events: `t0` at most 365 days back, `t1` at most 365 days after `t0`, default span 31 days. */
+const SECURITY_EVENTS_MAX_SPAN_MS = 365 * 86_400_000;
+const SECURITY_EVENTS_DEFAULT_SPAN_MS = 31 * 86_400_000;
 
 const DEVICE_POLICIES: readonly DevicePolicy[] = ['Group policy', 'Allowed', 'Blocked', 'Per connection', 'Normal'];
 
@@ -137,6 +143,7 @@ const corrupt: Record<string, (item: Record<string, unknown>) => Record<string, 
     uplinks: [{ interface: 'wan1', status: 42, publicIp: 'not-an-ip' }],
   }),
   events: ({ occurredAt: _at, ...item }) => ({ ...item, type: null, eventData: 'oops' }),
+  securityEvents: (item) => ({ ...item, ts: 'not-a-time', blocked: 'maybe' }),
 };
 
 export function merakiRouter(ctx: RouteContext): Router {
@@ -333,6 +340,46 @@ export function merakiRouter(ctx: RouteContext): Router {
       return listPage(req, 'uplinkStatuses', items, (s) => s.serial, SERIAL_SENTINELS);
     }),
   );
+
+  router.on(
+    'GET',
+    '/api/v1/organizations/{organizationId}/appliance/security/events',
+    api('org', (req, { org }) => securityEvents(req, org?.id ?? '')),
+  );
+
+  /**
+   * Security events of one org between `t0` (exclusive: "data is gathered after t0") and `t1`
+   * (inclusive), key-paged in `ts` order; the key is `ts~<position>` so events sharing a microsecond
+   * keep one order and a page boundary never drops one. [UNVERIFIED] the 400 message texts.
+   */
+  const securityEvents = (req: EmulatorRequest, orgId: string): EmulatorResponse => {
+    const q = req.query;
+    const perPage = readPerPage(q, PER_PAGE.securityEvents);
+    if (typeof perPage === 'string') return errors(400, perPage);
+    const sortOrder = q.get('sortOrder') ?? 'ascending';
+    if (sortOrder !== 'ascending' && sortOrder !== 'descending') {
+      return errors(400, "'sortOrder' must be one of: 'ascending', 'descending'");
+    }
+    const window = securityWindow(q, ctx.now());
+    if (typeof window === 'string') return errors(400, window);
+    const keyed = (state.data.securityEvents[orgId] ?? [])
+      .map((event, index) => ({ event, key: `${event.ts}~${String(index).padStart(9, '0')}`, at: microsOf(event.ts) }))
+      .filter((item) => item.at > window.t0 && item.at <= window.t1)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const descending = sortOrder === 'descending';
+    if (descending) keyed.reverse();
+    const keyOf = (item: { key: string }) => item.key;
+    const page = pageByKey(keyed, keyOf, perPage, q.get('startingAfter'), q.get('endingBefore'), descending);
+    const body: unknown[] = page.items.map((item) => structuredClone<SecurityEvent>(item.event));
+    const fault = ctx.faults.take('invalidRecords', req.raw);
+    if (fault !== undefined) {
+      const count = typeof fault.params?.count === 'number' ? fault.params.count : 1;
+      const template = (body[0] ?? { eventType: 'IDS Alert' }) as Record<string, unknown>;
+      for (let i = 0; i < count; i++) body.push(corrupt.securityEvents?.(structuredClone(template)));
+    }
+    const sentinels = descending ? { first: ID_SENTINELS.last, last: ID_SENTINELS.first } : ID_SENTINELS;
+    return withLinks(req, body, keyLinks(page, keyOf, sentinels));
+  };
 
   // ---- networks -------------------------------------------------------------------------------
 
@@ -568,6 +615,41 @@ function pick<T extends Device | DeviceStatus, K extends keyof T>(item: T, field
 export function wireEvent(event: StoredEvent): NetworkEvent {
   const { productType: _productType, ...wire } = event;
   return structuredClone(wire);
+}
+
+/** Epoch microseconds of an ISO instant (Date.parse drops the digits past milliseconds); NaN if not one. */
+function microsOf(value: string): number {
+  const at = parseInstant(value);
+  if (Number.isNaN(at)) return Number.NaN;
+  const fraction = /\.(\d+)/.exec(value)?.[1] ?? '';
+  return Math.floor(at / 1000) * 1_000_000 + Number(fraction.slice(0, 6).padEnd(6, '0'));
+}
+
+/**
+ * The `[t0, t1]` of a security events request, in epoch microseconds: `timespan` (seconds, at most
+ * 365 days, not with `t0`/`t1`), else `t0`/`t1`, else the last 31 days; `t0` at most 365 days back
+ * from now and `t1` at most 365 days after `t0`. A string is the 400 message.
+ */
+function securityWindow(q: URLSearchParams, now: number): { t0: number; t1: number } | string {
+  const nowMicros = now * 1000;
+  const maxSpan = SECURITY_EVENTS_MAX_SPAN_MS * 1000;
+  const raw = { t0: q.get('t0'), t1: q.get('t1'), timespan: q.get('timespan') };
+  if (raw.timespan !== null && raw.timespan !== '') {
+    if (raw.t0 !== null || raw.t1 !== null) return "'timespan' cannot be used with 't0' or 't1'";
+    const seconds = Number(raw.timespan);
+    if (!Number.isFinite(seconds) || seconds <= 0 || seconds * 1000 > SECURITY_EVENTS_MAX_SPAN_MS) {
+      return "'timespan' must be a number of seconds no greater than 31536000";
+    }
+    return { t0: nowMicros - Math.round(seconds * 1_000_000), t1: nowMicros };
+  }
+  const t1 = raw.t1 === null || raw.t1 === '' ? nowMicros : microsOf(raw.t1);
+  if (Number.isNaN(t1)) return "'t1' must be an ISO 8601 timestamp";
+  const t0 = raw.t0 === null || raw.t0 === '' ? t1 - SECURITY_EVENTS_DEFAULT_SPAN_MS * 1000 : microsOf(raw.t0);
+  if (Number.isNaN(t0)) return "'t0' must be an ISO 8601 timestamp";
+  if (t0 < nowMicros - maxSpan) return "'t0' must be within the last 365 days";
+  if (t1 < t0) return "'t1' must be after 't0'";
+  if (t1 - t0 > maxSpan) return "'t1' can be at most 365 days after 't0'";
+  return { t0, t1 };
 }
 
 function parseJsonObject(req: EmulatorRequest): Record<string, unknown> | string {

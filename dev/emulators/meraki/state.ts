@@ -25,6 +25,7 @@ import type {
   NetworkClient,
   NetworkEvent,
   Organization,
+  SecurityEvent,
   StoredEvent,
   Uplink,
 } from './types';
@@ -75,6 +76,7 @@ export function emptyState(): MerakiStateData {
     uplinkStatuses: [],
     events: {},
     eventTypes: [],
+    securityEvents: {},
     l3FirewallRules: {},
     groupPolicies: {},
     clients: {},
@@ -83,6 +85,13 @@ export function emptyState(): MerakiStateData {
 }
 
 const clone = <T>(value: T): T => structuredClone(value);
+
+/** `2026-03-01T12:00:00Z` or `…00.5Z` → `2026-03-01T12:00:00.500000Z`; six digits stay as they are. */
+function toMicroIso(ts: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/.exec(ts);
+  if (m === null) return ts;
+  return `${m[1] ?? ''}.${(m[2] ?? '').padEnd(6, '0')}Z`;
+}
 
 /** Interface order an MX prefers when several are active (wan1 first, cellular last). */
 function activeInterface(uplinks: readonly Uplink[]): string | undefined {
@@ -226,6 +235,17 @@ export class MerakiState {
     if (this.network(networkId) === undefined) throw new Error(`unknown network ${networkId}`);
     const built = events.map((event) => buildEvent({ ...event, networkId }));
     (this.data.events[networkId] ??= []).push(...built);
+    return built;
+  }
+
+  /**
+   * Appends appliance security events to an organization's log; `ts` is normalized to the wire's
+   * microsecond form so the listing sorts and pages by it.
+   */
+  addSecurityEvents(organizationId: string, events: SecurityEvent[]): SecurityEvent[] {
+    if (this.organization(organizationId) === undefined) throw new Error(`unknown organization ${organizationId}`);
+    const built = events.map((event) => ({ ...clone(event), ts: toMicroIso(event.ts) }));
+    (this.data.securityEvents[organizationId] ??= []).push(...built);
     return built;
   }
 

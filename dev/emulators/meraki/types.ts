@@ -16,6 +16,7 @@ import {
   type MerakiNetworkEvent,
   type MerakiOrganization,
   type MerakiProductType,
+  type MerakiSecurityEvent,
   type MerakiUplinkState,
   type MerakiUplinkStatus,
   type MerakiWanUplink,
@@ -86,6 +87,9 @@ export interface EventType {
   productType?: ProductType;
 }
 
+/** One item of `GET /organizations/{orgId}/appliance/security/events`: an IDS alert or a file scan. */
+export type SecurityEvent = MerakiSecurityEvent;
+
 export interface L3FirewallRule {
   comment: string;
   policy: 'allow' | 'deny';
@@ -138,6 +142,8 @@ export interface MerakiStateData {
   /** By network id, any order (the routes sort by time). */
   events: Record<string, StoredEvent[]>;
   eventTypes: EventType[];
+  /** Appliance security events by organization id, any order (the route sorts by `ts`). */
+  securityEvents: Record<string, SecurityEvent[]>;
   /** By network id; networks without an entry have only the default rule. */
   l3FirewallRules: Record<string, L3FirewallConfig>;
   groupPolicies: Record<string, GroupPolicy[]>;
