@@ -42,12 +42,13 @@ describe('col builder', () => {
 });
 
 describe('stream registry', () => {
-  it('declares the eight streams with the agreed names', () => {
+  it('declares the nine streams with the agreed names', () => {
     expect(streamList.map((s) => [s.key, s.stream, s.table, s.outputStream])).toEqual([
       ['slackAudit', 'Custom-SentrySlackAudit', 'SentrySlackAudit_CL', 'Custom-SentrySlackAudit_CL'],
       ['merakiUplink', 'Custom-SentryMerakiUplink', 'SentryMerakiUplink_CL', 'Custom-SentryMerakiUplink_CL'],
       ['merakiDevice', 'Custom-SentryMerakiDevice', 'SentryMerakiDevice_CL', 'Custom-SentryMerakiDevice_CL'],
       ['merakiEvent', 'Custom-SentryMerakiEvent', 'SentryMerakiEvent_CL', 'Custom-SentryMerakiEvent_CL'],
+      ['merakiSecurity', 'Custom-SentryMerakiSecurity', 'SentryMerakiSecurity_CL', 'Custom-SentryMerakiSecurity_CL'],
       ['quarantine', 'Custom-SentryQuarantine', 'SentryQuarantine_CL', 'Custom-SentryQuarantine_CL'],
       ['finding', 'Custom-SentryFinding', 'SentryFinding_CL', 'Custom-SentryFinding_CL'],
       ['response', 'Custom-SentryResponse', 'SentryResponse_CL', 'Custom-SentryResponse_CL'],

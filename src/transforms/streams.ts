@@ -12,7 +12,15 @@ import { z } from 'zod';
 import { type ColumnSpec, col, columnsOf } from './columns';
 
 export type StreamKey =
-  'slackAudit' | 'merakiUplink' | 'merakiDevice' | 'merakiEvent' | 'quarantine' | 'finding' | 'response' | 'dimension';
+  | 'slackAudit'
+  | 'merakiUplink'
+  | 'merakiDevice'
+  | 'merakiEvent'
+  | 'merakiSecurity'
+  | 'quarantine'
+  | 'finding'
+  | 'response'
+  | 'dimension';
 
 export interface StreamDefinition<Shape extends Record<string, z.ZodType> = Record<string, z.ZodType>> {
   key: StreamKey;
@@ -200,6 +208,53 @@ const merakiEvent = defineStream(
   },
 );
 
+const merakiSecurity = defineStream(
+  'merakiSecurity',
+  'SentryMerakiSecurity_CL',
+  'Meraki appliance security events (GET /organizations/{id}/appliance/security/events): IDS alerts and file scans',
+  {
+    ...common(
+      'Event time: ts (microseconds)',
+      'Stable hash of org, ts, eventType, srcIp, destIp, signature or fileHash and clientMac',
+    ),
+    EventType: col.string('eventType: IDS Alert or File Scanned (others land as-is)', { required: true, maxBytes: ID }),
+    NetworkId: col.string(
+      'Network of the appliance (deviceMac mapped through the device inventory; Meraki sends none)',
+      {
+        maxBytes: ID,
+      },
+    ),
+    NetworkName: col.string('Name of that network', { maxBytes: NAME }),
+    DeviceMac: col.string('deviceMac: the appliance that raised the IDS alert', { maxBytes: ID }),
+    DeviceSerial: col.string('Serial of that appliance (from the device inventory)', { maxBytes: ID }),
+    DeviceName: col.string('Name of that appliance (from the device inventory)', { maxBytes: NAME }),
+    ClientMac: col.string('clientMac (lowercase)', { maxBytes: ID }),
+    ClientName: col.string('clientName (file scans)', { maxBytes: NAME }),
+    ClientIp: col.string('clientIp (file scans)', { maxBytes: IP }),
+    SrcIp: col.string('srcIp without its port', { maxBytes: IP }),
+    SrcPort: col.int('Port of srcIp (IDS alerts send ip:port)'),
+    DestIp: col.string('destIp without its port', { maxBytes: IP }),
+    DestPort: col.int('Port of destIp, or destinationPort (file scans)'),
+    Protocol: col.string('protocol, e.g. tcp/ip, udp/ip, http', { maxBytes: ID }),
+    Priority: col.int('IDS priority (Snort: 1 high … 4 very low)'),
+    Classification: col.string('IDS classification id', { maxBytes: ID }),
+    Blocked: col.boolean('IDS: whether the appliance blocked the traffic'),
+    Message: col.string('IDS rule message', { maxBytes: 4096 }),
+    Signature: col.string('IDS signature gid:sid:rev', { maxBytes: ID }),
+    SigSource: col.string('IDS signature source (ruleset)', { maxBytes: ID }),
+    RuleId: col.string('IDS ruleId, e.g. meraki:intrusion/snort/GID/1/SID/58853', { maxBytes: NAME }),
+    Uri: col.string('File scan: the URI the file came from', { maxBytes: 8192 }),
+    CanonicalName: col.string('File scan: AMP canonical name of the threat', { maxBytes: NAME }),
+    FileHash: col.string('File scan: SHA-256', { maxBytes: ID }),
+    FileType: col.string('File scan: file type, e.g. MS_EXE', { maxBytes: ID }),
+    FileSizeBytes: col.long('File scan: size in bytes'),
+    Disposition: col.string('File scan: AMP disposition, e.g. Malicious, Clean', { maxBytes: ID }),
+    Action: col.string('File scan: what the appliance did, e.g. Blocked, Allowed', { maxBytes: ID }),
+    Extra: col.dynamic('Fields Sentry does not map yet', { maxBytes: 16384 }),
+    TruncatedColumns: col.dynamic('Columns whose value was cut to its size cap', { maxBytes: 1024 }),
+  },
+);
+
 const quarantine = defineStream('quarantine', 'SentryQuarantine_CL', 'Records that failed validation, kept raw', {
   ...common('When the record was quarantined', 'Source id when the record has one, else a hash of the raw record'),
   Source: col.string('Stream key the record was meant for, e.g. slackAudit', { required: true, maxBytes: ID }),
@@ -270,6 +325,7 @@ export const streams = {
   merakiUplink,
   merakiDevice,
   merakiEvent,
+  merakiSecurity,
   quarantine,
   finding,
   response,
@@ -282,6 +338,7 @@ export type SlackAuditRow = z.infer<typeof slackAudit.schema>;
 export type MerakiUplinkRow = z.infer<typeof merakiUplink.schema>;
 export type MerakiDeviceRow = z.infer<typeof merakiDevice.schema>;
 export type MerakiEventRow = z.infer<typeof merakiEvent.schema>;
+export type MerakiSecurityRow = z.infer<typeof merakiSecurity.schema>;
 export type QuarantineRow = z.infer<typeof quarantine.schema>;
 export type FindingRow = z.infer<typeof finding.schema>;
 export type ResponseRow = z.infer<typeof response.schema>;
@@ -292,6 +349,7 @@ export interface RowsByStream {
   merakiUplink: MerakiUplinkRow;
   merakiDevice: MerakiDeviceRow;
   merakiEvent: MerakiEventRow;
+  merakiSecurity: MerakiSecurityRow;
   quarantine: QuarantineRow;
   finding: FindingRow;
   response: ResponseRow;

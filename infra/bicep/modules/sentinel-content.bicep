@@ -30,6 +30,11 @@ var parsers = [
     query: loadTextContent('../kql/parsers/SentryMerakiEvent.kql')
   }
   {
+    name: 'SentryMerakiSecurity'
+    table: 'SentryMerakiSecurity_CL'
+    query: loadTextContent('../kql/parsers/SentryMerakiSecurity.kql')
+  }
+  {
     name: 'SentryQuarantine'
     table: 'SentryQuarantine_CL'
     query: loadTextContent('../kql/parsers/SentryQuarantine.kql')
