@@ -49,7 +49,7 @@ export function slackSeed(scenario: Scenario): Partial<SlackStateData> {
     users: slack.users as unknown as SlackStateData['users'],
     channels: channels as unknown as SlackStateData['channels'],
     files: slack.files as unknown as SlackStateData['files'],
-    sessions: slack.sessions as unknown as SlackStateData['sessions'],
+    sessions: slack.sessions,
     usergroups: slack.usergroups as unknown as SlackStateData['usergroups'],
     auditEntries: slack.auditEntries as unknown as SlackStateData['auditEntries'],
   };
@@ -59,11 +59,11 @@ export function merakiSeed(scenario: Scenario, apiKey: string): Partial<MerakiSt
   const { meraki } = scenario;
   return {
     organizations: meraki.organizations,
-    networks: meraki.networks as unknown as MerakiStateData['networks'],
+    networks: meraki.networks,
     devices: meraki.devices,
     deviceStatuses: Object.values(meraki.deviceStatuses).flat(),
-    uplinkStatuses: Object.values(meraki.uplinkStatuses).flat() as unknown as MerakiStateData['uplinkStatuses'],
-    events: groupBy(meraki.events, (event) => event.networkId) as unknown as MerakiStateData['events'],
+    uplinkStatuses: Object.values(meraki.uplinkStatuses).flat(),
+    events: groupBy(meraki.events, (event) => event.networkId),
     apiKeys: [{ key: apiKey, organizationIds: '*', label: 'sentry-local' }] as unknown as MerakiStateData['apiKeys'],
   };
 }
@@ -97,7 +97,7 @@ export async function applyLiveBatch(
   for (const change of batch.uplinkChanges) {
     if (meraki.state.uplinkStatus(change.status.serial) === undefined) continue;
     // The scenario carries the matching webhook bodies itself; do not let the emulator invent a second one.
-    meraki.state.setUplinks(change.status.serial, change.status.uplinks as never, change.at, { webhook: false });
+    meraki.state.setUplinks(change.status.serial, change.status.uplinks, change.at, { webhook: false });
   }
   let webhooks = 0;
   if (meraki.webhooks.url !== undefined) {
