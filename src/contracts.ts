@@ -18,6 +18,7 @@ import {
   ACTION_KINDS,
   ActionOutcomeSchema,
   ActorSchema,
+  EXTERNAL_ACTIONS,
   FindingUpdatedEvent,
   IncidentFindingSchema,
   IncidentPolicySchema,
@@ -294,14 +295,8 @@ export const TargetVerdictsSchema = z.object({
 });
 export type TargetVerdicts = z.infer<typeof TargetVerdictsSchema>;
 
-export const RESPONSE_ACTIONS = [
-  'resetSessions',
-  'invalidateSession',
-  'deactivateUser',
-  'blockIp',
-  'blockClient',
-  'snooze',
-] as const;
+/** The actions the response activity runs: those that reach an outside system. */
+export const RESPONSE_ACTIONS = EXTERNAL_ACTIONS;
 export type ResponseActionKind = (typeof RESPONSE_ACTIONS)[number];
 
 /** Whether an action kind is one `runResponseAction` performs (the others are the incident's own). */

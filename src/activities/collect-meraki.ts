@@ -10,7 +10,7 @@ import type { InvocationContext } from '@azure/functions';
 
 import { MerakiClient } from '../collectors/meraki/client';
 import { MerakiConnector } from '../collectors/meraki/connector';
-import { runConnector } from '../collectors/runner';
+import { collectorSink, runConnector } from '../collectors/runner';
 import { type Config, getConfig } from '../config';
 import { parseActivityInput } from '../contracts';
 import type { ObserverContext, RowObserver } from '../detections/observer';
@@ -95,14 +95,7 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
   });
   const callsBefore = deps.client.callsUsed(org);
   const run = await runConnector(connector, {
-    sink: {
-      ingestion: deps.ingestion,
-      dcrImmutableId: deps.config.ingestion.dcrImmutableId,
-      concurrency: deps.config.ingestion.concurrency,
-      sourceOrg: org,
-      now: () => new Date(clock()),
-      ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
-    },
+    sink: collectorSink(deps.config.ingestion, { ingestion: deps.ingestion, sourceOrg: org, clock, sleep: deps.sleep }),
     observer: () => deps.createObserver({ source: 'meraki', org, cycleId }),
     // One window per run: the planner already bounds its requests.
     deadline: Number.POSITIVE_INFINITY,

@@ -12,7 +12,7 @@
 import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 
-import { runConnector } from '../collectors/runner';
+import { collectorSink, runConnector } from '../collectors/runner';
 import { SlackAuditClient } from '../collectors/slack-audit/client';
 import { SlackAuditConnector } from '../collectors/slack-audit/connector';
 import { type Config, getConfig, redactSecrets } from '../config';
@@ -109,15 +109,13 @@ export async function collectSlackAudit(raw: unknown, deps: CollectSlackAuditDep
   });
   const callsBefore = deps.client.callsUsed;
   const run = await runConnector(connector, {
-    sink: {
+    sink: collectorSink(deps.config.ingestion, {
       ingestion: deps.ingestion,
-      dcrImmutableId: deps.config.ingestion.dcrImmutableId,
-      concurrency: deps.config.ingestion.concurrency,
       sourceOrg: org,
-      now: () => new Date(clock()),
-      ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
-      ...(deps.dimensions === undefined ? {} : { dimensions: deps.dimensions }),
-    },
+      clock,
+      sleep: deps.sleep,
+      dimensions: deps.dimensions,
+    }),
     observer: () => deps.createObserver({ source: 'slackAudit', org, cycleId: input.cycleId }),
     deadline: clock() + settings.runSeconds * 1000,
     clock,

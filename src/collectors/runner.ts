@@ -82,6 +82,22 @@ export interface RunOptions {
   clock: () => number;
 }
 
+/** The sink settings a collector activity runs with: the configured DCR and upload concurrency. */
+export function collectorSink(
+  ingestion: { dcrImmutableId: string; concurrency: number },
+  parts: Pick<RowSinkOptions, 'ingestion' | 'sourceOrg' | 'sleep' | 'dimensions'> & { clock: () => number },
+): RunOptions['sink'] {
+  const { clock, sleep, dimensions, ...rest } = parts;
+  return {
+    ...rest,
+    dcrImmutableId: ingestion.dcrImmutableId,
+    concurrency: ingestion.concurrency,
+    now: () => new Date(clock()),
+    ...(sleep === undefined ? {} : { sleep }),
+    ...(dimensions === undefined ? {} : { dimensions }),
+  };
+}
+
 export interface RunSummary<C extends string> {
   /** Windows read, landed and committed completely. */
   windows: number;

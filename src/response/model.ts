@@ -256,14 +256,14 @@ export const ACTION_KINDS = [
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
 /** Actions that reach an outside system (and can fail); the rest only change the incident. */
-export const EXTERNAL_ACTIONS: readonly ActionKind[] = [
+export const EXTERNAL_ACTIONS = [
   'resetSessions',
   'invalidateSession',
   'deactivateUser',
   'blockIp',
   'blockClient',
   'snooze',
-];
+] as const satisfies readonly ActionKind[];
 
 export const CLOSING_ACTIONS: readonly ActionKind[] = ['closeFalsePositive', 'closeBenignPositive', 'snooze'];
 

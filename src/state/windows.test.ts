@@ -8,25 +8,8 @@ import { massDownload } from '../detections/slack/mass-download';
 import { ALICE, fileEntity, findingRecord, series, T0 } from '../../test/helpers/detection-testkit';
 import type { FindingRow } from '../transforms/streams';
 import { TableFindingStore } from './findings';
-import type { BucketData } from '../detections/buckets';
-import { MemoryWindowStore } from '../../test/helpers/windows';
+import { MemoryWindowStore, testBucket } from '../../test/helpers/windows';
 import { TableWindowStore } from './windows';
-
-function bucket(
-  items: Record<string, [number, number] | [number, number, string]>,
-  extra: Partial<BucketData> = {},
-): BucketData {
-  return {
-    detectionId: 'slack.audit.mass-download',
-    dedupeKey: 'W0ALICE|203.0.113.5',
-    subject: { type: 'user', id: 'W0ALICE', name: 'alice' },
-    bucket: T0,
-    bucketSeconds: 86_400,
-    expiresAt: T0 + 3 * 86_400,
-    items,
-    ...extra,
-  };
-}
 
 describe('TableWindowStore on Azurite', () => {
   const azurite = useTestAzurite();
@@ -90,7 +73,7 @@ describe('TableWindowStore on Azurite', () => {
     await Promise.all(
       Array.from({ length: 12 }, (_, w) =>
         new TableWindowStore(azurite.config).apply([
-          bucket({ [`w${String(w)}-a`]: [T0 + w, T0 + w], [`w${String(w)}-b`]: [T0 + 100 + w, T0 + 100 + w] }, key),
+          testBucket({ [`w${String(w)}-a`]: [T0 + w, T0 + w], [`w${String(w)}-b`]: [T0 + 100 + w, T0 + 100 + w] }, key),
         ]),
       ),
     );
@@ -101,12 +84,12 @@ describe('TableWindowStore on Azurite', () => {
   it('expires buckets after the detection retention and purges them', async () => {
     const store = new TableWindowStore(azurite.config);
     const key = { dedupeKey: 'W0EXPIRY|198.51.100.2', expiresAt: T0 + 3_600 };
-    await store.apply([bucket({ e: [T0, T0] }, key)]);
+    await store.apply([testBucket({ e: [T0, T0] }, key)]);
     expect((await store.readAll(T0 + 3_600)).some((b) => b.dedupeKey === key.dedupeKey)).toBe(true);
     expect((await store.readAll(T0 + 3_601)).some((b) => b.dedupeKey === key.dedupeKey)).toBe(false);
     expect(await store.purgeExpired(T0 + 3_601)).toBeGreaterThanOrEqual(1);
     const memory = new MemoryWindowStore();
-    await memory.apply([bucket({ e: [T0, T0] }, key)]);
+    await memory.apply([testBucket({ e: [T0, T0] }, key)]);
     expect(await memory.purgeExpired(T0 + 3_601)).toBe(1);
   });
 

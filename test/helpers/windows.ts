@@ -17,6 +17,7 @@ import {
   type WindowStore,
 } from '../../src/detections/buckets';
 import { sameBucket, subjectKeyOf } from '../../src/state/windows';
+import { T0 } from './detection-testkit';
 
 export class MemoryWindowStore implements WindowStore {
   readonly entities = new Map<string, { data: BucketData; etag: number }>();
@@ -102,3 +103,19 @@ export class MemoryWindowStore implements WindowStore {
   }
 }
 
+/** One day-bucket of alice's mass-download window at T0 (tests of merging and storage). */
+export function testBucket(
+  items: Record<string, [number, number] | [number, number, string]>,
+  extra: Partial<BucketData> = {},
+): BucketData {
+  return {
+    detectionId: 'slack.audit.mass-download',
+    dedupeKey: 'W0ALICE|203.0.113.5',
+    subject: { type: 'user', id: 'W0ALICE', name: 'alice' },
+    bucket: T0,
+    bucketSeconds: 86_400,
+    expiresAt: T0 + 3 * 86_400,
+    items,
+    ...extra,
+  };
+}
