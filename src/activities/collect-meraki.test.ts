@@ -9,13 +9,14 @@ import {
   type MerakiEmulator,
   startMerakiEmulator,
 } from '../../dev/emulators/meraki';
+import { buildFileScan, buildIdsAlert, macFromSerial } from '../../dev/emulators/meraki/builders';
 import { FakeIngestion, httpError, recordingObservers } from '../../test/helpers/pipeline';
 import { useTestAzurite } from '../../test/helpers/state';
 import { MerakiClient } from '../collectors/meraki/client';
 import type { Config } from '../config';
 import { ErrorCode } from '../errors';
 import { CheckpointStore } from '../state/checkpoints';
-import { MerakiNetworkStore, MerakiOrgStates, UplinkSnapshotStore } from '../state/meraki-state';
+import { MerakiApplianceStore, MerakiNetworkStore, MerakiOrgStates, UplinkSnapshotStore } from '../state/meraki-state';
 import { stateTable } from '../state/tables';
 import { streams } from '../transforms/streams';
 import { collectMeraki, type CollectMerakiDeps, deviceStatusesEveryCycles } from './collect-meraki';
@@ -24,6 +25,8 @@ const START = Date.parse('2026-11-23T10:00:00Z');
 const UPLINK = streams.merakiUplink.stream;
 const DEVICE = streams.merakiDevice.stream;
 const EVENT = streams.merakiEvent.stream;
+const SECURITY = streams.merakiSecurity.stream;
+const QUARANTINE = streams.quarantine.stream;
 
 let meraki: MerakiEmulator;
 let config: Config;
@@ -73,6 +76,7 @@ function deps(): CollectMerakiDeps {
     orgStates: new MerakiOrgStates(checkpoints),
     networks: new MerakiNetworkStore(config),
     snapshots: new UplinkSnapshotStore(config),
+    appliances: new MerakiApplianceStore(config),
     createObserver: observers.factory,
     clock: () => nowMs,
     sleep: () => Promise.resolve(),
@@ -99,34 +103,34 @@ async function cycle(n: number) {
 }
 
 describe('collectMeraki', () => {
-  it('spends at most 2 requests per cycle: baseline uplinks + networks, then devices, statuses, events round-robin', async () => {
+  it('spends at most 3 requests per cycle: baseline uplinks + inventory, then security events, statuses, events round-robin', async () => {
     const c0 = await cycle(0);
-    expect(c0.result.calls).toEqual(['uplinkStatuses', 'networks']);
-    expect(c0.requests).toBe(2);
-    expect(c0.result.apiCalls).toBe(2);
+    expect(c0.result.calls).toEqual(['uplinkStatuses', 'networks', 'devices']);
+    expect(c0.requests).toBe(3);
+    expect(c0.result.apiCalls).toBe(3);
     expect(c0.result).toMatchObject({ baseline: true, fullSnapshot: true, orgCycle: 1 });
     const baselineRows = ingestion.rows(UPLINK);
     expect(baselineRows.length).toBeGreaterThanOrEqual(4);
     expect(new Set(baselineRows.map((r) => r.TimeGenerated))).toEqual(new Set([new Date(START).toISOString()]));
     expect(c0.result.uplinkRows).toBe(baselineRows.length);
 
-    const c1 = await cycle(1);
-    expect(c1.result.calls).toEqual(['uplinkStatuses', 'devices']);
-    expect(c1.requests).toBe(2);
-    expect(c1.result.uplinkRows).toBe(0);
     expect(ingestion.rows(DEVICE).length).toBeGreaterThan(0);
+    const c1 = await cycle(1);
+    expect(c1.result.calls).toEqual(['uplinkStatuses', 'securityEvents', 'deviceStatuses']);
+    expect(c1.requests).toBe(3);
+    expect(c1.result.uplinkRows).toBe(0);
 
     const polled: string[] = [];
     const statusCycles: number[] = [];
     for (let n = 2; n < 10; n += 1) {
       const c = await cycle(n);
-      expect(c.requests).toBeLessThanOrEqual(2);
-      expect(c.result.calls[0]).toBe('uplinkStatuses');
+      expect(c.requests).toBeLessThanOrEqual(3);
+      expect(c.result.calls.slice(0, 2)).toEqual(['uplinkStatuses', 'securityEvents']);
       if (c.result.calls.includes('deviceStatuses')) statusCycles.push(n);
       polled.push(...c.result.eventNetworks);
     }
     // Polled every 60 s: device statuses every 3 cycles (about every 3 minutes).
-    expect(statusCycles).toEqual([2, 5, 8]);
+    expect(statusCycles).toEqual([4, 7]);
     // Every appliance network gets its turn.
     const applianceNetworks = (await new MerakiNetworkStore(config).list(DEMO_ORG_ID)).filter((n) =>
       n.productTypes.includes('appliance'),
@@ -159,15 +163,14 @@ describe('collectMeraki', () => {
 
   it('reads appliance statuses from /devices/statuses: device rows carry Status, LastReportedAt and IPs, inventory rows none', async () => {
     await cycle(0);
-    await cycle(1);
     const inventory = [...ingestion.rows(DEVICE)];
     expect(inventory.length).toBe(orgDevices().length);
     for (const row of inventory) {
       for (const column of ['Status', 'LastReportedAt', 'PublicIp', 'Gateway']) expect(row[column]).toBeUndefined();
     }
     meraki.state.failover(HQ_APPLIANCE_SERIAL, { to: 'cellular', publicIp: '100.64.250.9', webhook: false });
-    const c2 = await cycle(2);
-    expect(c2.result.calls).toEqual(['uplinkStatuses', 'deviceStatuses']);
+    const c2 = await cycle(1);
+    expect(c2.result.calls).toEqual(['uplinkStatuses', 'securityEvents', 'deviceStatuses']);
     const call = meraki.requests.filter((r) => r.path.endsWith('/devices/statuses')).at(-1);
     expect(new URLSearchParams(call?.query).getAll('productTypes[]')).toEqual(['appliance']);
     const statuses = ingestion.rows(DEVICE).slice(inventory.length);
@@ -266,13 +269,93 @@ describe('collectMeraki', () => {
   it('a failing events call delays only that network and keeps its cursor', async () => {
     await cycle(0);
     await cycle(1);
-    await cycle(2);
     meraki.faults.add({ kind: 'status', status: 500, match: { path: '^/api/v1/networks/[^/]+/events' } });
-    const c3 = await cycle(3);
-    expect(c3.result.eventErrors).toBe(1);
-    expect(c3.result.orgCycle).toBe(4);
+    const c2 = await cycle(2);
+    expect(c2.result.calls).toContain(`networkEvents:${c2.result.eventNetworks[0] ?? ''}`);
+    expect(c2.result.eventErrors).toBe(1);
+    expect(c2.result.orgCycle).toBe(3);
     const networks = await new MerakiNetworkStore(config).list(DEMO_ORG_ID);
     expect(networks.every((n) => n.eventsAfter === undefined)).toBe(true);
+  });
+
+  describe('appliance security events', () => {
+    const hqMac = macFromSerial(HQ_APPLIANCE_SERIAL);
+    const at = (ms: number) => new Date(ms).toISOString().replace(/Z$/, '123Z');
+    const securityState = async () =>
+      (await new MerakiOrgStates(new CheckpointStore(config)).load(DEMO_ORG_ID)).state.securityEventsAfter;
+    const t0s = () =>
+      meraki.requests
+        .filter((r) => r.path.endsWith('/appliance/security/events'))
+        .map((r) => new URLSearchParams(r.query).get('t0'));
+
+    it('land once, with the network the inventory maps their appliance to, and move the checkpoint', async () => {
+      await cycle(0);
+      meraki.state.addSecurityEvents(DEMO_ORG_ID, [
+        buildIdsAlert({ ts: at(START + 10_000), deviceMac: hqMac.toUpperCase(), srcIp: '45.137.23.246:42101' }),
+        buildFileScan({ ts: at(START + 20_000) }),
+        buildIdsAlert({ ts: at(START - 3 * 3_600_000), deviceMac: hqMac }),
+      ]);
+      const c1 = await cycle(1);
+      expect(c1.result.securityRows).toBe(2);
+      const rows = ingestion.rows(SECURITY);
+      const ids = rows.find((r) => r.EventType === 'IDS Alert');
+      expect(ids).toMatchObject({
+        NetworkId: HQ_NETWORK_ID,
+        NetworkName: 'HQ',
+        DeviceSerial: HQ_APPLIANCE_SERIAL,
+        DeviceName: 'HQ-MX',
+        DeviceMac: hqMac,
+        SrcIp: '45.137.23.246',
+        Priority: 1,
+        Blocked: false,
+      });
+      expect(rows.find((r) => r.EventType === 'File Scanned')?.NetworkId).toBeUndefined();
+      // Detections saw the rows too.
+      expect(observers.record.observed.filter((o) => o.stream === 'merakiSecurity')).toHaveLength(2);
+      // First window: the configured lookback (2 h) before now.
+      expect(t0s()[0]).toBe(new Date(START + 60_000 - 2 * 3_600_000).toISOString());
+      expect(await securityState()).toBe(`${new Date(START + 20_000).toISOString().slice(0, 23)}123Z`);
+
+      const c2 = await cycle(2);
+      expect(c2.result.securityRows).toBe(0);
+      expect(t0s()[1]).toBe(await securityState());
+      meraki.state.addSecurityEvents(DEMO_ORG_ID, [buildIdsAlert({ ts: at(START + 150_000), deviceMac: hqMac })]);
+      const c3 = await cycle(3);
+      expect(c3.result.securityRows).toBe(1);
+      const all = ingestion.rows(SECURITY).map((r) => r.EventId);
+      expect(all).toHaveLength(3);
+      expect(new Set(all).size).toBe(3);
+    });
+
+    it('keep their checkpoint when the upload fails, and the retry lands them', async () => {
+      await cycle(0);
+      meraki.state.addSecurityEvents(DEMO_ORG_ID, [buildIdsAlert({ ts: at(START + 10_000), deviceMac: hqMac })]);
+      ingestion.failWith = () => httpError(500);
+      await expect(cycle(1)).rejects.toMatchObject({ code: ErrorCode.IngestionFailed });
+      expect(await securityState()).toBeUndefined();
+      ingestion.failWith = undefined;
+      const retry = await cycle(1);
+      expect(retry.result.securityRows).toBe(1);
+      expect(await securityState()).toMatch(/^2026-11-23T10:00:10\.\d+Z$/);
+    });
+
+    it('quarantine a bad record with its reason and land the rest', async () => {
+      await cycle(0);
+      meraki.state.addSecurityEvents(DEMO_ORG_ID, [buildIdsAlert({ ts: at(START + 10_000), deviceMac: hqMac })]);
+      meraki.faults.add({
+        kind: 'invalidRecords',
+        count: 1,
+        match: { path: '^/api/v1/organizations/[^/]+/appliance/security/events$' },
+        params: { count: 1 },
+      });
+      const c1 = await cycle(1);
+      expect(c1.result.securityRows).toBe(1);
+      expect(c1.result.quarantined).toBe(1);
+      const quarantined = ingestion.rows(QUARANTINE);
+      expect(quarantined).toHaveLength(1);
+      expect(quarantined[0]).toMatchObject({ Source: 'merakiSecurity' });
+      expect(String(quarantined[0]?.Reason)).toMatch(/^invalid Meraki security event: .*ts/);
+    });
   });
 
   it('reads device statuses about every 3 minutes whatever the poll interval', () => {

@@ -1,8 +1,9 @@
 /**
  * Activity `collectMeraki`: one organization's poll cycle through the connector runner, within
- * `maxCallsPerCycle` requests (default 2) as the planner spends them: the org-wide uplink statuses
- * every cycle, the network list and device inventory on a slow cadence, the appliances' device
- * statuses about every 3 minutes, and one network's appliance event log per spare call. What each
+ * `maxCallsPerCycle` requests (default 3) as the planner spends them: the org-wide uplink statuses
+ * and appliance security events every cycle, the network list and device inventory on a slow cadence,
+ * the appliances' device statuses about every 3 minutes, and one network's appliance event log per
+ * spare call. What each
  * call lands and when state moves is collectors/meraki/connector.ts; the ordering guarantees are
  * collectors/runner.ts.
  */
@@ -19,7 +20,7 @@ import { AppError, ErrorCode } from '../errors';
 import { ingestionClient } from '../ingestion/client';
 import type { IngestionClientLike } from '../ingestion/uploader';
 import { CheckpointStore } from '../state/checkpoints';
-import { MerakiNetworkStore, MerakiOrgStates, UplinkSnapshotStore } from '../state/meraki-state';
+import { MerakiApplianceStore, MerakiNetworkStore, MerakiOrgStates, UplinkSnapshotStore } from '../state/meraki-state';
 import { logAndRethrow } from './collect-slack-audit';
 
 export interface CollectMerakiResult {
@@ -34,6 +35,7 @@ export interface CollectMerakiResult {
   uplinkRows: number;
   deviceRows: number;
   eventRows: number;
+  securityRows: number;
   quarantined: number;
   rejected: number;
   bytes: number;
@@ -56,6 +58,7 @@ export interface CollectMerakiDeps {
   orgStates: MerakiOrgStates;
   networks: MerakiNetworkStore;
   snapshots: UplinkSnapshotStore;
+  appliances: MerakiApplianceStore;
   createObserver(ctx: ObserverContext): RowObserver;
   clock?: () => number;
   log?: (message: string) => void;
@@ -84,7 +87,12 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
   const connector = new MerakiConnector({
     org,
     client: deps.client,
-    state: { orgStates: deps.orgStates, networks: deps.networks, snapshots: deps.snapshots },
+    state: {
+      orgStates: deps.orgStates,
+      networks: deps.networks,
+      snapshots: deps.snapshots,
+      appliances: deps.appliances,
+    },
     settings: {
       ...settings,
       deviceStatusesEveryCycles: deviceStatusesEveryCycles(deps.config.pollIntervalSeconds),
@@ -111,6 +119,7 @@ export async function collectMeraki(raw: unknown, deps: CollectMerakiDeps): Prom
     uplinkRows: run.rows.merakiUplink ?? 0,
     deviceRows: run.rows.merakiDevice ?? 0,
     eventRows: run.rows.merakiEvent ?? 0,
+    securityRows: run.rows.merakiSecurity ?? 0,
     quarantined: run.quarantined,
     rejected: run.rejected,
     bytes: run.bytes,
@@ -141,6 +150,7 @@ export function merakiDeps(config: Config, log?: (message: string) => void): Col
     orgStates: new MerakiOrgStates(checkpoints),
     networks: new MerakiNetworkStore(config),
     snapshots: new UplinkSnapshotStore(config),
+    appliances: new MerakiApplianceStore(config),
     createObserver: (ctx) => createRowObserver(config, ctx),
   };
   if (log !== undefined) deps.log = log;

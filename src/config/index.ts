@@ -259,7 +259,7 @@ const EnvSchema = z.object({
   SENTRY_SLACK_AUDIT_RUN_SECONDS: intSetting(120, 10, 540),
   SENTRY_COLLECTOR_TIMEOUT_SECONDS: intSetting(30, 1, 120),
   SENTRY_MIN_CYCLE_GAP_SECONDS: intSetting(15, 1, 3600),
-  SENTRY_MERAKI_MAX_CALLS_PER_CYCLE: intSetting(2, 1, 50),
+  SENTRY_MERAKI_MAX_CALLS_PER_CYCLE: intSetting(3, 1, 50),
   SENTRY_MERAKI_EVENTS_LOOKBACK_HOURS: intSetting(24, 1, 24 * 31),
   SENTRY_MERAKI_INVENTORY_EVERY_CYCLES: intSetting(60, 1, 100_000),
   SENTRY_MERAKI_UPLINK_FULL_SNAPSHOT_MINUTES: intSetting(15, 1, 1440),
@@ -419,7 +419,7 @@ const FIXES: Record<string, string> = {
   SENTRY_COLLECTOR_TIMEOUT_SECONDS: 'use a whole number of seconds from 1 to 120 (default 30)',
   SENTRY_MIN_CYCLE_GAP_SECONDS: 'use a whole number of seconds from 1 to 3600 (default 15)',
   SENTRY_MERAKI_MAX_CALLS_PER_CYCLE:
-    'use a whole number of requests per organization per cycle from 1 to 50 (default 2)',
+    'use a whole number of requests per organization per cycle from 1 to 50 (default 3)',
   SENTRY_INCIDENT_AUTO_ACTIONS: `use comma-separated detection[@severity[+]]=action rules, e.g. ${DEFAULT_AUTO_ACTIONS}, or none`,
   SENTRY_INCIDENT_STALE_HOURS: 'use a whole number of hours from 1 to 2160 (default 72)',
   SENTRY_INCIDENT_AUTO_ACTION_MAX_AGE_MINUTES: 'use a whole number of minutes from 1 to 10080 (default 240)',

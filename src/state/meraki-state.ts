@@ -7,6 +7,9 @@
  * - `snapshots` `meraki-networks|<org>` / <network id>: the network list the event round-robin
  *   walks, each with its own events cursor (`EventsAfter`, the newest `occurredAt` landed), written
  *   with the ETag it was read with;
+ * - `snapshots` `meraki-appliances|<org>` / <MAC>: each appliance's network, serial and name from the
+ *   device inventory, so a security event (which names only `deviceMac`) finds its network with a
+ *   point read; rewritten when the inventory is read;
  * - `snapshots` `meraki-uplinks|<org>` / <serial>: the previous uplink status of every interface of
  *   one device, plus a `~meta` row (`TakenAt`, `Complete`). One row per device keeps a 10,000-appliance
  *   org far below the limits; only devices whose uplinks changed are rewritten.
@@ -19,7 +22,7 @@ import type { UplinkSnapshot, UplinkState } from '../collectors/meraki/uplinks';
 import type { Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
 import type { CheckpointStore } from './checkpoints';
-import { asStateError, type Entity, safeKey, stateTable } from './tables';
+import { asStateError, type Entity, safeKey, stateTable, statusOf } from './tables';
 
 export const MERAKI_SOURCE = 'meraki';
 
@@ -31,6 +34,7 @@ const PlanStateSchema = z.object({
   uplinkPages: z.number().int().positive().optional(),
   devicePages: z.number().int().positive().optional(),
   deviceStatusPages: z.number().int().positive().optional(),
+  securityEventPages: z.number().int().positive().optional(),
 });
 
 export const MerakiOrgStateSchema = z.object({
@@ -39,6 +43,11 @@ export const MerakiOrgStateSchema = z.object({
   plan: PlanStateSchema,
   /** When every interface last landed (ISO-8601); changed interfaces land in between. */
   uplinksFullAt: z.string().optional(),
+  /**
+   * The security events checkpoint: `ts` of the newest event read and landed (row or quarantine),
+   * the next window's `t0` (exclusive). Absent until the first event.
+   */
+  securityEventsAfter: z.string().optional(),
 });
 export type MerakiOrgState = z.infer<typeof MerakiOrgStateSchema>;
 
@@ -123,6 +132,7 @@ export class MerakiNetworkStore {
         return {
           id: typeof entity.NetworkId === 'string' ? entity.NetworkId : (entity.rowKey ?? ''),
           productTypes: Array.isArray(types) ? types.filter((t): t is string => typeof t === 'string') : [],
+          ...(typeof entity.Name === 'string' && entity.Name !== '' ? { name: entity.Name } : {}),
           eventsAfter:
             typeof entity.EventsAfter === 'string' && entity.EventsAfter !== '' ? entity.EventsAfter : undefined,
           etag: entity.etag,
@@ -141,10 +151,16 @@ export class MerakiNetworkStore {
     for (const network of networks) {
       const types = JSON.stringify([...network.productTypes].sort());
       const before = keep.get(network.id);
-      if (before !== undefined && JSON.stringify([...before.productTypes].sort()) === types) continue;
+      const name = network.name ?? '';
+      if (
+        before !== undefined &&
+        JSON.stringify([...before.productTypes].sort()) === types &&
+        (before.name ?? '') === name
+      )
+        continue;
       actions.push([
         'upsert',
-        { partitionKey, rowKey: safeKey(network.id), NetworkId: network.id, ProductTypes: types },
+        { partitionKey, rowKey: safeKey(network.id), NetworkId: network.id, ProductTypes: types, Name: name },
         'Merge',
       ]);
     }
@@ -170,6 +186,69 @@ export class MerakiNetworkStore {
     } catch (error) {
       throw asStateError(error, `saving the events cursor of network ${network.id}`);
     }
+  }
+}
+
+/** An appliance as the device inventory lists it: what a security event's `deviceMac` resolves to. */
+export interface ApplianceRef {
+  /** Lowercase MAC. */
+  mac: string;
+  networkId: string;
+  serial?: string | undefined;
+  name?: string | undefined;
+}
+
+export class MerakiApplianceStore {
+  constructor(private readonly config: Config) {}
+
+  private partition(org: string): string {
+    return safeKey(`meraki-appliances|${org}`);
+  }
+
+  /** The appliances of these MACs that the last inventory listed (point reads; unknown MACs are absent). */
+  async lookup(org: string, macs: readonly string[]): Promise<Map<string, ApplianceRef>> {
+    const out = new Map<string, ApplianceRef>();
+    const wanted = [...new Set(macs.map((mac) => mac.toLowerCase()).filter((mac) => mac !== ''))];
+    if (wanted.length === 0) return out;
+    const table = await stateTable(this.config, 'snapshots');
+    for (const mac of wanted) {
+      try {
+        const entity = await table.getEntity<Entity>(this.partition(org), safeKey(mac));
+        if (typeof entity.NetworkId !== 'string' || entity.NetworkId === '') continue;
+        out.set(mac, {
+          mac,
+          networkId: entity.NetworkId,
+          ...(typeof entity.Serial === 'string' && entity.Serial !== '' ? { serial: entity.Serial } : {}),
+          ...(typeof entity.Name === 'string' && entity.Name !== '' ? { name: entity.Name } : {}),
+        });
+      } catch (error) {
+        if (statusOf(error) === 404) continue;
+        throw asStateError(error, `reading appliance ${mac} of ${org}`);
+      }
+    }
+    return out;
+  }
+
+  /** Replaces the org's appliances with the inventory's (unchanged rows are not rewritten). */
+  async replace(org: string, appliances: readonly ApplianceRef[]): Promise<void> {
+    const table = await stateTable(this.config, 'snapshots');
+    const partitionKey = this.partition(org);
+    const existing = new Map(
+      (await listPartition(table, partitionKey, `listing the appliances of ${org}`)).map((e) => [e.rowKey ?? '', e]),
+    );
+    const actions: TransactionAction[] = [];
+    const kept = new Set<string>();
+    for (const appliance of appliances) {
+      const rowKey = safeKey(appliance.mac.toLowerCase());
+      if (kept.has(rowKey)) continue;
+      kept.add(rowKey);
+      const row = { NetworkId: appliance.networkId, Serial: appliance.serial ?? '', Name: appliance.name ?? '' };
+      const before = existing.get(rowKey);
+      if (before?.NetworkId === row.NetworkId && before.Serial === row.Serial && before.Name === row.Name) continue;
+      actions.push(['upsert', { partitionKey, rowKey, ...row }, 'Replace']);
+    }
+    for (const rowKey of existing.keys()) if (!kept.has(rowKey)) actions.push(['delete', { partitionKey, rowKey }]);
+    await submitAll(table, actions, `saving the appliances of ${org}`);
   }
 }
 

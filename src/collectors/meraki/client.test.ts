@@ -115,6 +115,25 @@ describe('MerakiClient paging', () => {
     expect(client.callsUsed(ORG)).toBe(2);
   });
 
+  it('reads the org security events between t0 and t1, oldest first, 1000 a page, at most maxPages', async () => {
+    const t0 = '2026-11-22T09:00:00.000000Z';
+    const t1 = '2026-11-22T10:00:00.000Z';
+    const path = `${BASE}/organizations/${ORG}/appliance/security/events`;
+    const next = `${path}?t0=${t0}&t1=${t1}&perPage=1000&sortOrder=ascending&startingAfter=abc`;
+    const { client, script } = merakiClient([
+      () => jsonResponse(200, [{ ts: '2026-11-22T09:01:00.000001Z' }], { link: `<${next}>; rel=next` }),
+      () => jsonResponse(200, [{ ts: '2026-11-22T09:02:00.000001Z' }], { link: `<${next}2>; rel=next` }),
+    ]);
+    const list = await client.getApplianceSecurityEvents(ORG, { t0, t1, maxPages: 2 });
+    expect(list).toMatchObject({ pages: 2, complete: false });
+    expect(list.items).toHaveLength(2);
+    const [first, second] = script.requests as [SentRequest, SentRequest];
+    expect(first.url.pathname).toBe(`/api/v1/organizations/${ORG}/appliance/security/events`);
+    expect(Object.fromEntries(first.url.searchParams)).toEqual({ t0, t1, perPage: '1000', sortOrder: 'ascending' });
+    expect(second.url.toString()).toBe(next);
+    expect(client.callsUsed(ORG)).toBe(2);
+  });
+
   it('stops at the page cap and says the list is incomplete', async () => {
     const { client, script } = merakiClient([loadExchange('meraki-pages', '002-uplink-statuses-page-1')]);
     const list = await client.getUplinkStatuses(ORG, { maxPages: 1 });

@@ -6,7 +6,8 @@
  * - paging follows the `Link` header (`rel=next`) verbatim, never built by us; a missing next link or
  *   a 204 ends it. A next link on another host is re-based onto `baseUrl` so the key never leaves it.
  * - lists are bare arrays or `{ items: [...] }`; `/networks/{id}/events` is an object paged by time
- *   (`startingAfter` ISO timestamps) whose `next` chain runs up to "now".
+ *   (`startingAfter` ISO timestamps) whose `next` chain runs up to "now"; the org's appliance security
+ *   events are a bare array bounded by `t0` (exclusive, at most 365 days back) and `t1`.
  * Items stay `unknown`: the transforms validate them.
  */
 import { AppError, ErrorCode } from '../../errors';
@@ -103,6 +104,7 @@ export const MERAKI_PER_PAGE_MAX = {
   deviceStatuses: 1000,
   uplinkStatuses: 1000,
   networkEvents: 1000,
+  securityEvents: 1000,
 } as const;
 
 /** The process-wide Meraki budget for one organization. */
@@ -239,6 +241,28 @@ export class MerakiClient {
     return this.list(
       `organizations/${seg(orgId)}/appliance/uplink/statuses`,
       { perPage: MERAKI_PER_PAGE_MAX.uplinkStatuses },
+      orgId,
+      options.maxPages,
+    );
+  }
+
+  /**
+   * The org's appliance security events (IDS alerts, file scans) after `t0` up to `t1`, oldest first
+   * (`sortOrder=ascending`), following `Link` paging for at most `maxPages` requests; `complete` is
+   * false when the cap stopped it (the newest items are then still to come).
+   */
+  getApplianceSecurityEvents(
+    orgId: string,
+    options: { t0: string; t1: string; perPage?: number; maxPages?: number },
+  ): Promise<MerakiList> {
+    return this.list(
+      `organizations/${seg(orgId)}/appliance/security/events`,
+      {
+        t0: options.t0,
+        t1: options.t1,
+        perPage: options.perPage ?? MERAKI_PER_PAGE_MAX.securityEvents,
+        sortOrder: 'ascending',
+      },
       orgId,
       options.maxPages,
     );

@@ -12,6 +12,14 @@
  * - Events: forward time paging from the network's cursor; the cursor moves to the newest landed
  *   `occurredAt` (`startingAfter` is exclusive and a page never splits one instant). A failed events
  *   call only delays that network (its cursor stays); any other failure is rethrown.
+ * - Security events: one org-wide window from `t0` = the org's `securityEventsAfter` (else now minus
+ *   the events lookback; never beyond Meraki's 365 days) to `t1` = now, oldest first, 1000 a page, as
+ *   many pages as the planner gave. Meraki sends no network: an IDS alert's `deviceMac` is mapped to
+ *   its appliance's network through the device inventory (docs/reference/meraki-api.md, "Appliance
+ *   security events"). The checkpoint moves in `commit` to the newest `ts` read (landed as a row or in
+ *   quarantine); `t0` is exclusive, so a complete window is not re-read. A window cut short by the
+ *   page cap moves it to 1 µs before its newest `ts`, so an instant split by the cap is re-read
+ *   (duplicates, deduped on EventId by the parser, never gaps).
  * A new endpoint is a planned call kind, a handler here and a record kind (its stream and transform).
  */
 import { redactSecrets } from '../../config';
@@ -22,6 +30,7 @@ import {
   toMerakiNetworkEventRow,
   toMerakiUplinkRows,
 } from '../../transforms/meraki';
+import { type MerakiAppliance, toMerakiSecurityEventRow } from '../../transforms/meraki-security';
 import type { MerakiUplinkRow } from '../../transforms/streams';
 import { type Connector, page, type Page, type RecordKind, type RecordRead, recordsOf } from '../runner';
 import type { MerakiClient } from './client';
@@ -55,13 +64,29 @@ export interface MerakiStatePorts {
     load(org: string): Promise<UplinkSnapshot | undefined>;
     save(org: string, previous: UplinkSnapshot | undefined, next: UplinkSnapshot): Promise<unknown>;
   };
+  appliances: {
+    lookup(org: string, macs: readonly string[]): Promise<Map<string, ApplianceRef>>;
+    replace(org: string, appliances: readonly ApplianceRef[]): Promise<void>;
+  };
 }
+
+/** An appliance of the device inventory, keyed by its lowercase MAC. */
+export interface ApplianceRef {
+  mac: string;
+  networkId: string;
+  serial?: string | undefined;
+  name?: string | undefined;
+}
+
+/** Meraki's security events lookback: `t0` at most 365 days back; an hour's margin for clock skew. */
+const SECURITY_LOOKBACK_MAX_MS = 365 * 86_400_000 - 3_600_000;
 
 /** The org's persisted planner position. */
 export interface MerakiOrgPosition {
   cycle: number;
   plan: MerakiPlanState;
   uplinksFullAt?: string;
+  securityEventsAfter?: string;
 }
 
 export interface MerakiSettings {
@@ -86,6 +111,8 @@ export interface MerakiCycleFacts {
   /** Up to 20 serials that failed over this cycle. */
   failoverSerials: string[];
   eventNetworks: string[];
+  /** Security events read this cycle (rows or quarantined). */
+  securityEvents: number;
   baseline: boolean;
   fullSnapshot: boolean;
 }
@@ -118,6 +145,8 @@ interface Staged {
   deviceStatuses?: unknown[];
   /** Per network id, in the order the networks were read. */
   cursors: Map<string, { network: KnownNetwork; eventsAfter: string }>;
+  /** The security events checkpoint to write (undefined: unchanged). */
+  securityEventsAfter?: string;
 }
 
 function networkRef(item: unknown): MerakiNetworkRef | undefined {
@@ -125,7 +154,38 @@ function networkRef(item: unknown): MerakiNetworkRef | undefined {
   const { id, productTypes } = item as { id?: unknown; productTypes?: unknown };
   if (typeof id !== 'string' || id === '') return undefined;
   const types = Array.isArray(productTypes) ? productTypes.filter((t): t is string => typeof t === 'string') : [];
-  return { id, productTypes: types };
+  const name = (item as { name?: unknown }).name;
+  return typeof name === 'string' && name !== '' ? { id, productTypes: types, name } : { id, productTypes: types };
+}
+
+/** An appliance of the inventory listing, or undefined for other devices and unreadable items. */
+function applianceRef(item: unknown): ApplianceRef | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const { mac, networkId, serial, name, productType } = item as Record<string, unknown>;
+  if (productType !== 'appliance' || typeof mac !== 'string' || mac === '') return undefined;
+  if (typeof networkId !== 'string' || networkId === '') return undefined;
+  return {
+    mac: mac.toLowerCase(),
+    networkId,
+    ...(typeof serial === 'string' && serial !== '' ? { serial } : {}),
+    ...(typeof name === 'string' && name !== '' ? { name } : {}),
+  };
+}
+
+/** A security event's `ts` when it is one (the transform says why a record is not). */
+function securityTs(item: unknown): string | undefined {
+  const ts = (item as { ts?: unknown } | null)?.ts;
+  return typeof ts === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(ts) ? ts : undefined;
+}
+
+/** The instant 1 µs before a Meraki time, in the same microsecond form. */
+export function microBefore(ts: string): string {
+  const m = /^(.{19})(?:\.(\d+))?Z$/.exec(ts);
+  if (m?.[1] === undefined) return ts;
+  const micros = Date.parse(`${m[1]}Z`) * 1000 + Number((m[2] ?? '').slice(0, 6).padEnd(6, '0')) - 1;
+  const seconds = Math.floor(micros / 1_000_000);
+  const fraction = String(micros - seconds * 1_000_000).padStart(6, '0');
+  return `${new Date(seconds * 1000).toISOString().slice(0, 19)}.${fraction}Z`;
 }
 
 /** The later of two Meraki times. */
@@ -155,6 +215,7 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
     failovers: 0,
     failoverSerials: [],
     eventNetworks: [],
+    securityEvents: 0,
     baseline: false,
     fullSnapshot: false,
   };
@@ -179,6 +240,7 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
     });
     this.facts.orgCycle = state.cycle + 1;
     this.facts.calls = plan.calls.map((c) => (c.kind === 'networkEvents' ? `networkEvents:${c.networkId}` : c.kind));
+    this.facts.securityEvents = 0;
     this.staged = { plan: plan.state, uplinksFullAt: state.uplinksFullAt, cursors: new Map() };
     return { plan, known, state, etag };
   }
@@ -219,7 +281,55 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
       }
       case 'networkEvents':
         return this.events(call.networkId, window);
+      case 'securityEvents':
+        return this.security(call.maxPages, window);
     }
+  }
+
+  private async security(maxPages: number, window: CycleWindow): Promise<Page<MerakiCounter>> {
+    const { client, org, at, settings, state: ports } = this.options;
+    const now = Date.parse(at);
+    const floor = now - SECURITY_LOOKBACK_MAX_MS;
+    const after = window.state.securityEventsAfter;
+    const t0 =
+      after !== undefined && Date.parse(after) >= floor
+        ? after
+        : new Date(Math.max(floor, now - settings.eventsLookbackHours * 3_600_000)).toISOString();
+    const listing = await client.getApplianceSecurityEvents(org, { t0, t1: at, perPage: 1000, maxPages });
+    this.staged.plan = {
+      ...this.staged.plan,
+      securityEventPages: listing.complete ? listing.pages : listing.pages + 1,
+    };
+    this.facts.securityEvents = listing.items.length;
+    let newest: string | undefined;
+    for (const item of listing.items) {
+      const ts = securityTs(item);
+      if (ts !== undefined) newest = newerTime(newest, ts);
+    }
+    if (newest !== undefined) this.staged.securityEventsAfter = listing.complete ? newest : microBefore(newest);
+
+    const macs = listing.items.flatMap((item) => {
+      const mac = (item as { deviceMac?: unknown } | null)?.deviceMac;
+      return typeof mac === 'string' && mac !== '' ? [mac.toLowerCase()] : [];
+    });
+    // An inventory read this cycle is newer than the stored one.
+    const fresh = this.staged.inventory?.map(applianceRef).filter((a): a is ApplianceRef => a !== undefined);
+    const appliances =
+      fresh === undefined ? await ports.appliances.lookup(org, macs) : new Map(fresh.map((a) => [a.mac, a]));
+    const names = new Map<string, string>();
+    for (const n of [...window.known, ...(this.staged.networks ?? [])])
+      if (n.name !== undefined) names.set(n.id, n.name);
+    const applianceOf = (item: unknown): MerakiAppliance | undefined => {
+      const mac = (item as { deviceMac?: unknown } | null)?.deviceMac;
+      const ref = typeof mac === 'string' ? appliances.get(mac.toLowerCase()) : undefined;
+      if (ref === undefined) return undefined;
+      return { networkId: ref.networkId, networkName: names.get(ref.networkId), serial: ref.serial, name: ref.name };
+    };
+    const kind: RecordKind<unknown, 'merakiSecurity'> = {
+      stream: 'merakiSecurity',
+      toRows: (item) => toMerakiSecurityEventRow(item, { sourceOrg: org, appliance: applianceOf(item) }),
+    };
+    return page(kind, recordsOf(listing.items));
   }
 
   private async uplinks(maxPages: number, window: CycleWindow): Promise<Page<MerakiCounter>> {
@@ -322,6 +432,11 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
     if (staged.networks !== undefined)
       await ports.networks.replace(org, staged.networks, await ports.networks.list(org));
     if (staged.snapshot !== undefined) await staged.snapshot();
+    if (staged.inventory !== undefined) {
+      const appliances = staged.inventory.map(applianceRef).filter((a): a is ApplianceRef => a !== undefined);
+      await ports.appliances.replace(org, appliances);
+    }
+    const securityEventsAfter = staged.securityEventsAfter ?? window.state.securityEventsAfter;
     // The planner state is the guard: written last.
     await ports.orgStates.save(
       org,
@@ -329,6 +444,7 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
         cycle: window.state.cycle + 1,
         plan: staged.plan,
         ...(staged.uplinksFullAt === undefined ? {} : { uplinksFullAt: staged.uplinksFullAt }),
+        ...(securityEventsAfter === undefined ? {} : { securityEventsAfter }),
       },
       window.etag,
       new Date(clock()),

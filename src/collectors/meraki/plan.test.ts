@@ -39,29 +39,28 @@ function gaps(cycles: number[]): number[] {
 }
 
 describe('planMerakiCycle', () => {
-  it('fetches uplinks every cycle, inventory first when never fetched, then events', () => {
+  it('fetches uplinks and security events every cycle, inventory first when never fetched, then the rest', () => {
     const nets = networks(3);
     const first = planMerakiCycle(0, [], {});
+    // No security events before the first inventory: their rows take their network from it.
     expect(first.calls).toEqual([
       { kind: 'uplinkStatuses', maxPages: 1 },
       { kind: 'networks', maxPages: 1 },
+      { kind: 'devices', maxPages: 1 },
     ]);
     const second = planMerakiCycle(1, nets, first.state);
     expect(second.calls).toEqual([
       { kind: 'uplinkStatuses', maxPages: 1 },
-      { kind: 'devices', maxPages: 1 },
+      { kind: 'securityEvents', maxPages: 1 },
+      { kind: 'deviceStatuses', maxPages: 1 },
     ]);
     const third = planMerakiCycle(2, nets, second.state);
     expect(third.calls).toEqual([
       { kind: 'uplinkStatuses', maxPages: 1 },
-      { kind: 'deviceStatuses', maxPages: 1 },
-    ]);
-    const fourth = planMerakiCycle(3, nets, third.state);
-    expect(fourth.calls).toEqual([
-      { kind: 'uplinkStatuses', maxPages: 1 },
+      { kind: 'securityEvents', maxPages: 1 },
       { kind: 'networkEvents', networkId: 'L_0000', maxPages: 1 },
     ]);
-    expect(fourth.state).toMatchObject({ networksAt: 0, devicesAt: 1, deviceStatusesAt: 2, eventsCursor: 'L_0000' });
+    expect(third.state).toMatchObject({ networksAt: 0, devicesAt: 0, deviceStatusesAt: 1, eventsCursor: 'L_0000' });
   });
 
   it('fetches appliance device statuses every 3 cycles by default (or as configured), waiting out inventory cycles', () => {
@@ -70,15 +69,19 @@ describe('planMerakiCycle', () => {
         .perCycle.map((calls, cycle) => (calls.some((call) => call.kind === 'deviceStatuses') ? cycle : -1))
         .filter((cycle) => cycle >= 0);
     const every3 = statusCycles();
-    expect(every3.slice(0, 4)).toEqual([2, 5, 8, 11]);
-    expect(new Set(gaps(every3))).toEqual(new Set([3]));
-    expect(new Set(gaps(statusCycles({ deviceStatusesEveryCycles: 12 })))).toEqual(new Set([12]));
+    expect(every3.slice(0, 4)).toEqual([1, 4, 7, 10]);
+    // Every 3rd cycle, one later when an inventory cycle (every 60) holds the slot.
+    expect(new Set(gaps(every3))).toEqual(new Set([3, 4]));
+    expect(gaps(every3).filter((gap) => gap === 4).length).toBeLessThanOrEqual(Math.ceil(400 / 60));
+    expect(Math.max(...gaps(statusCycles({ deviceStatusesEveryCycles: 12 })))).toBeLessThanOrEqual(13);
+    expect(Math.min(...gaps(statusCycles({ deviceStatusesEveryCycles: 12 })))).toBe(12);
     // Inventory cycles (networks then devices, every 60) take the slot first: statuses wait them out.
     const every2 = statusCycles({ deviceStatusesEveryCycles: 2 });
-    expect(every2).toContain(58);
+    expect(every2).toContain(59);
     expect(every2).not.toContain(60);
+    expect(every2).not.toContain(61);
     expect(every2).toContain(62);
-    expect(Math.max(...gaps(every2))).toBe(4);
+    expect(Math.max(...gaps(every2))).toBeLessThanOrEqual(4);
     const big = planMerakiCycle(20, networks(3), {
       networksAt: 0,
       devicesAt: 0,
@@ -87,21 +90,24 @@ describe('planMerakiCycle', () => {
     });
     expect(big.calls).toEqual([
       { kind: 'uplinkStatuses', maxPages: 1 },
+      { kind: 'securityEvents', maxPages: 1 },
       { kind: 'deviceStatuses', maxPages: 1 },
     ]);
   });
 
-  it('over 2000 cycles stays within 2 requests per org per cycle and polls every eligible network within 3N/2+3 cycles', () => {
+  it('over 2000 cycles stays within 3 requests per org per cycle, reads security events every cycle and polls every eligible network within 3N/2+3 cycles', () => {
     const appliances = networks(20);
     const cameras = networks(3, ['camera']).map((n) => ({ ...n, id: `C_${n.id}` }));
     const webhook = ['L_0003', 'L_0011', 'L_0019'];
     const { perCycle, polls } = simulate(2000, [...appliances, ...cameras], { webhookNetworks: webhook });
 
     const eligible = appliances.map((n) => n.id).filter((id) => !webhook.includes(id));
-    for (const calls of perCycle) {
-      expect(calls.reduce((sum, call) => sum + call.maxPages, 0)).toBeLessThanOrEqual(2);
+    perCycle.forEach((calls, cycle) => {
+      expect(calls.reduce((sum, call) => sum + call.maxPages, 0)).toBeLessThanOrEqual(3);
       expect(calls[0]).toEqual({ kind: 'uplinkStatuses', maxPages: 1 });
-    }
+      const security = calls.filter((call) => call.kind === 'securityEvents');
+      expect(security).toEqual(cycle === 0 ? [] : [{ kind: 'securityEvents', maxPages: 1 }]);
+    });
     expect([...polls.keys()].sort()).toEqual(eligible);
     // One spare slot per cycle, of which device statuses take every third: a network cannot come back
     // sooner than N cycles, nor later than the cycles N event slots need (3 per 2), plus the inventory
@@ -126,41 +132,45 @@ describe('planMerakiCycle', () => {
     for (const calls of perCycle) expect(calls.reduce((sum, call) => sum + call.maxPages, 0)).toBeLessThanOrEqual(5);
     for (const net of nets) {
       const g = gaps(polls.get(net.id) ?? []);
-      expect(Math.max(...g)).toBeLessThanOrEqual(Math.ceil(10 / 4) + 1);
+      expect(Math.max(...g)).toBeLessThanOrEqual(Math.ceil(10 / 3) + 1);
     }
     const eventsInCycle = perCycle.map((calls) => calls.filter((call) => call.kind === 'networkEvents').length);
-    expect(Math.max(...eventsInCycle)).toBe(4);
+    expect(Math.max(...eventsInCycle)).toBe(3);
   });
 
   it('never polls events when the whole org sends webhooks', () => {
     const { perCycle } = simulate(200, networks(5), { webhookNetworks: 'all' });
     expect(perCycle.flat().some((call) => call.kind === 'networkEvents')).toBe(false);
-    expect(perCycle.slice(2).every((calls) => calls.length <= 2)).toBe(true);
-    expect(perCycle[5]).toEqual([
+    expect(perCycle.slice(2).every((calls) => calls.length <= 3)).toBe(true);
+    expect(perCycle[4]).toEqual([
       { kind: 'uplinkStatuses', maxPages: 1 },
+      { kind: 'securityEvents', maxPages: 1 },
       { kind: 'deviceStatuses', maxPages: 1 },
     ]);
-    expect(perCycle[6]).toEqual([{ kind: 'uplinkStatuses', maxPages: 1 }]);
+    expect(perCycle[5]).toEqual([
+      { kind: 'uplinkStatuses', maxPages: 1 },
+      { kind: 'securityEvents', maxPages: 1 },
+    ]);
   });
 
   it('gives a large org its uplink pages first, capped at the budget', () => {
-    const plan = planMerakiCycle(10, networks(3), { uplinkPages: 3, networksAt: 5, devicesAt: 5 });
-    expect(plan.calls).toEqual([{ kind: 'uplinkStatuses', maxPages: 2 }]);
-    expect(plan.requests).toBe(2);
+    const plan = planMerakiCycle(10, networks(3), { uplinkPages: 4, networksAt: 5, devicesAt: 5 });
+    expect(plan.calls).toEqual([{ kind: 'uplinkStatuses', maxPages: 3 }]);
+    expect(plan.requests).toBe(3);
   });
 
   it('keeps the rotation going when the last polled network disappears', () => {
     const nets = networks(4).filter((n) => n.id !== 'L_0001');
     const plan = planMerakiCycle(3, nets, { networksAt: 0, devicesAt: 1, deviceStatusesAt: 2, eventsCursor: 'L_0001' });
-    expect(plan.calls[1]).toEqual({ kind: 'networkEvents', networkId: 'L_0002', maxPages: 1 });
+    expect(plan.calls[2]).toEqual({ kind: 'networkEvents', networkId: 'L_0002', maxPages: 1 });
     const wrap = planMerakiCycle(4, nets, { ...plan.state, eventsCursor: 'L_0003' });
-    expect(wrap.calls[1]).toEqual({ kind: 'networkEvents', networkId: 'L_0000', maxPages: 1 });
+    expect(wrap.calls[2]).toEqual({ kind: 'networkEvents', networkId: 'L_0000', maxPages: 1 });
   });
 
   it('honours a slower events cadence and a per-cycle network cap', () => {
     const { perCycle } = simulate(30, networks(6), {
       eventsEveryCycles: 3,
-      maxCallsPerCycle: 4,
+      maxCallsPerCycle: 5,
       maxEventNetworksPerCycle: 2,
     });
     perCycle.forEach((calls, cycle) => {
@@ -171,9 +181,37 @@ describe('planMerakiCycle', () => {
     expect(perCycle[3]?.filter((call) => call.kind === 'networkEvents')).toHaveLength(2);
   });
 
+  it('gives a security events backlog more pages, within the budget, and leaves them out when disabled', () => {
+    const done = { networksAt: 0, devicesAt: 0, deviceStatusesAt: 9 };
+    const behind = planMerakiCycle(10, networks(3), { ...done, securityEventPages: 5 }, { maxCallsPerCycle: 4 });
+    expect(behind.calls).toEqual([
+      { kind: 'uplinkStatuses', maxPages: 1 },
+      { kind: 'securityEvents', maxPages: 3 },
+    ]);
+    expect(behind.requests).toBe(4);
+    const off = planMerakiCycle(10, networks(3), done, { securityEvents: false });
+    expect(off.calls.map((call) => call.kind)).toEqual(['uplinkStatuses', 'networkEvents', 'networkEvents']);
+  });
+
+  it('lets due inventory go first when only one slot is left after uplinks', () => {
+    const tight = simulate(130, networks(3), { maxCallsPerCycle: 2 });
+    const kinds = tight.perCycle.map((calls) => calls.map((call) => call.kind));
+    expect(kinds[0]).toEqual(['uplinkStatuses', 'networks']);
+    expect(kinds[1]).toEqual(['uplinkStatuses', 'devices']);
+    expect(kinds[2]).toEqual(['uplinkStatuses', 'securityEvents']);
+    expect(kinds.filter((k) => k.includes('securityEvents')).length).toBe(130 - 6);
+  });
+
+  it('keeps the default budget at or below 1 request/s per org at a 15 s poll', () => {
+    const { perCycle } = simulate(240, networks(50));
+    const requests = perCycle.map((calls) => calls.reduce((sum, call) => sum + call.maxPages, 0));
+    expect(Math.max(...requests)).toBe(3);
+    expect(Math.max(...requests) / 15).toBeLessThanOrEqual(1);
+  });
+
   it('treats inventory as due again if the cycle counter restarts', () => {
     const plan = planMerakiCycle(0, networks(2), { networksAt: 500, devicesAt: 500 });
-    expect(plan.calls.map((call) => call.kind)).toEqual(['uplinkStatuses', 'networks']);
+    expect(plan.calls.map((call) => call.kind)).toEqual(['uplinkStatuses', 'securityEvents', 'networks']);
   });
 });
 
