@@ -13,11 +13,18 @@ import { z } from 'zod';
 import { SEVERITIES, type Severity } from '../domain/severity';
 
 import type { JsonValue } from '../transforms/columns';
-import type { MerakiDeviceRow, MerakiEventRow, MerakiUplinkRow, SlackAuditRow } from '../transforms/streams';
+import type {
+  MerakiDeviceRow,
+  MerakiEventRow,
+  MerakiSecurityRow,
+  MerakiUplinkRow,
+  SlackAuditRow,
+} from '../transforms/streams';
 import {
   type EntityDeclaration,
   type EntityRole,
   merakiParties,
+  merakiSecurityParties,
   type Party,
   slackAuditParties,
   type Stance,
@@ -26,18 +33,27 @@ import {
 import { countCrossing, distinctCrossing } from './window-math';
 import type { Crossing, Subject, SubjectWindow } from './window-types';
 
-export type { Crossing, ItemState, OverflowState, PartyState, Subject, SubjectType, SubjectWindow } from './window-types';
+export type {
+  Crossing,
+  ItemState,
+  OverflowState,
+  PartyState,
+  Subject,
+  SubjectType,
+  SubjectWindow,
+} from './window-types';
 
 export { SEVERITIES, type Severity };
 
 /** Streams detections read (findings, quarantine and responses are never matched). */
-export type DetectionStream = 'slackAudit' | 'merakiUplink' | 'merakiDevice' | 'merakiEvent';
+export type DetectionStream = 'slackAudit' | 'merakiUplink' | 'merakiDevice' | 'merakiEvent' | 'merakiSecurity';
 
 export type MatchInput =
   | { stream: 'slackAudit'; row: SlackAuditRow }
   | { stream: 'merakiUplink'; row: MerakiUplinkRow }
   | { stream: 'merakiDevice'; row: MerakiDeviceRow }
-  | { stream: 'merakiEvent'; row: MerakiEventRow };
+  | { stream: 'merakiEvent'; row: MerakiEventRow }
+  | { stream: 'merakiSecurity'; row: MerakiSecurityRow };
 
 export interface Observation {
   /** The window (and the finding dedupe key) this observation belongs to. Stable across runs. */
@@ -369,7 +385,9 @@ function isList(value: MatchOutput | readonly MatchOutput[]): value is readonly 
 }
 
 function partiesOf(input: MatchInput): Party[] {
-  return input.stream === 'slackAudit' ? slackAuditParties(input.row) : merakiParties(input.row);
+  if (input.stream === 'slackAudit') return slackAuditParties(input.row);
+  if (input.stream === 'merakiSecurity') return merakiSecurityParties(input.row);
+  return merakiParties(input.row);
 }
 
 /** A window length in words: `5 min`, `24 h`, `7 days`. */

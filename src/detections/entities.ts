@@ -12,7 +12,14 @@
  * Observations carry parties (role + id + display data); windows keep a bounded set per bucket, and a
  * finding's entities are the parties of its crossing with the declared stance attached.
  */
-import type { MerakiDeviceRow, MerakiEventRow, MerakiUplinkRow, SlackAuditRow } from '../transforms/streams';
+import { specialRange } from '../net/ip';
+import type {
+  MerakiDeviceRow,
+  MerakiEventRow,
+  MerakiSecurityRow,
+  MerakiUplinkRow,
+  SlackAuditRow,
+} from '../transforms/streams';
 import { slackAuditEntity } from '../transforms/slack-audit';
 
 export const ENTITY_ROLES = ['actor', 'affected', 'sourceIp', 'device', 'client'] as const;
@@ -126,6 +133,34 @@ export function merakiParties(row: MerakiUplinkRow | MerakiDeviceRow | MerakiEve
   if ('ClientMac' in row) {
     const client = party('client', row.ClientMac, { name: row.ClientDescription, network });
     if (client !== undefined) out.push(client);
+  }
+  return out;
+}
+
+/** The network of a security event row (the collector mapped its appliance's MAC to it). */
+export function merakiSecurityNetwork(row: MerakiSecurityRow): EntityNetwork {
+  const network: EntityNetwork = {};
+  if (row.NetworkId !== undefined) network.networkId = row.NetworkId;
+  if (row.NetworkName !== undefined) network.networkName = row.NetworkName;
+  if (row.SourceOrg !== '') network.organizationId = row.SourceOrg;
+  return network;
+}
+
+/**
+ * The parties of a Meraki security event: the appliance, the inside client and, only when it is an
+ * outside (public) address, the source IP. A private or special-purpose source is an inside host,
+ * never a party a block could be aimed at.
+ */
+export function merakiSecurityParties(row: MerakiSecurityRow): Party[] {
+  const network = merakiSecurityNetwork(row);
+  const out: Party[] = [];
+  const device = party('device', row.DeviceSerial ?? row.DeviceMac, { name: row.DeviceName, network });
+  if (device !== undefined) out.push(device);
+  const client = party('client', row.ClientMac, { name: row.ClientName, network });
+  if (client !== undefined) out.push(client);
+  if (row.SrcIp !== undefined && specialRange(row.SrcIp) === undefined) {
+    const ip = party('sourceIp', row.SrcIp, { network });
+    if (ip !== undefined) out.push(ip);
   }
   return out;
 }

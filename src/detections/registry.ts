@@ -39,6 +39,7 @@ import { unknownUserAgent } from './slack/unknown-user-agent';
 import { userLogoutCompromised } from './slack/user-logout-compromised';
 import { userManyIps } from './slack/user-many-ips';
 import { cellularActiveLong } from './meraki/cellular-active-long';
+import { merakiIdsAlert } from './meraki/ids-alert';
 import { publicIpChange } from './meraki/public-ip-change';
 import { siteOffline } from './meraki/site-offline';
 import { uplinkFlapping } from './meraki/uplink-flapping';
@@ -83,6 +84,7 @@ export const DETECTIONS: readonly Detection[] = Object.freeze([
   userLogoutCompromised,
   userManyIps,
   cellularActiveLong,
+  merakiIdsAlert,
   publicIpChange,
   siteOffline,
   uplinkFlapping,

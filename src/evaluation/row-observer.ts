@@ -11,7 +11,13 @@ import { addItem, addParty, type BucketData, type PartyDetails, type WindowStore
 import { TableWindowStore } from '../state/windows';
 import type { RowsByStream, StreamKey } from '../transforms/streams';
 import { configuredDetections } from '../detections/config';
-import type { ConfiguredDetection, DetectionStream, FileChannelsRequest, MatchInput, Observation } from '../detections/define';
+import type {
+  ConfiguredDetection,
+  DetectionStream,
+  FileChannelsRequest,
+  MatchInput,
+  Observation,
+} from '../detections/define';
 import { type Party, partyKey } from '../detections/entities';
 import type { ObserverContext, RowObserver } from '../detections/observer';
 
@@ -48,7 +54,13 @@ const savedTo = new WeakMap<EgressStore, Map<string, number>>();
 const coverageSaved = new WeakMap<CoverageStore, Map<DetectionStream, number>>();
 const RESOLVE_CONCURRENCY = 4;
 
-const DETECTION_STREAMS = new Set<StreamKey>(['slackAudit', 'merakiUplink', 'merakiDevice', 'merakiEvent']);
+const DETECTION_STREAMS = new Set<StreamKey>([
+  'slackAudit',
+  'merakiUplink',
+  'merakiDevice',
+  'merakiEvent',
+  'merakiSecurity',
+]);
 
 interface Index {
   byStream: Map<DetectionStream, ConfiguredDetection[]>;

@@ -27,6 +27,7 @@ const STREAMS: ReadonlySet<string> = new Set<DetectionStream>([
   'merakiUplink',
   'merakiDevice',
   'merakiEvent',
+  'merakiSecurity',
 ]);
 
 interface CoverageEntity {

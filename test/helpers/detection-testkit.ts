@@ -14,7 +14,13 @@ import { MemoryWindowStore } from './windows';
 import { toMerakiDeviceRow, toMerakiUplinkRows, toMerakiWebhookEventRow } from '../../src/transforms/meraki';
 import { toSlackAuditRow } from '../../src/transforms/slack-audit';
 import type { TransformResult } from '../../src/transforms/row-builder';
-import type { MerakiDeviceRow, MerakiEventRow, MerakiUplinkRow, SlackAuditRow } from '../../src/transforms/streams';
+import type {
+  MerakiDeviceRow,
+  MerakiEventRow,
+  MerakiSecurityRow,
+  MerakiUplinkRow,
+  SlackAuditRow,
+} from '../../src/transforms/streams';
 import type { ConfiguredDetection, Detection, Severity } from '../../src/detections/define';
 import type { FindingRecord } from '../../src/detections/evaluate';
 import { evaluateState } from '../../src/evaluation/evaluate-state';
@@ -184,7 +190,8 @@ export type AnyRow =
   | { stream: 'slackAudit'; row: SlackAuditRow }
   | { stream: 'merakiUplink'; row: MerakiUplinkRow }
   | { stream: 'merakiDevice'; row: MerakiDeviceRow }
-  | { stream: 'merakiEvent'; row: MerakiEventRow };
+  | { stream: 'merakiEvent'; row: MerakiEventRow }
+  | { stream: 'merakiSecurity'; row: MerakiSecurityRow };
 
 export const slack = (rows: readonly SlackAuditRow[]): AnyRow[] => rows.map((row) => ({ stream: 'slackAudit', row }));
 export const uplinks = (rows: readonly MerakiUplinkRow[]): AnyRow[] =>
@@ -193,6 +200,8 @@ export const devices = (rows: readonly MerakiDeviceRow[]): AnyRow[] =>
   rows.map((row) => ({ stream: 'merakiDevice', row }));
 export const events = (rows: readonly MerakiEventRow[]): AnyRow[] =>
   rows.map((row) => ({ stream: 'merakiEvent', row }));
+export const securityEvents = (rows: readonly MerakiSecurityRow[]): AnyRow[] =>
+  rows.map((row) => ({ stream: 'merakiSecurity', row }));
 
 /** The real observer and evaluation over in-memory stores, cycle by cycle. */
 export class Harness {
