@@ -48,7 +48,8 @@ export const TARGETS = {
   ceilingRatio: 0.6,
   backfillPeakRssMb: 256,
   billableRatio: 0.8,
-  merakiCallsPerOrgCycle: 2,
+  /** SENTRY_MERAKI_MAX_CALLS_PER_CYCLE's default: uplinks + security events + one spare slot. */
+  merakiCallsPerOrgCycle: 3,
   alertP95Seconds: 30,
   detectionPrecision: 1,
   detectionRecall: 1,

@@ -106,7 +106,8 @@ describe('collection on the local stack', () => {
     const repeated = [...landed].filter(([, n]) => n > 1);
     expect(repeated).toEqual([]);
 
-    // Meraki: the baseline uplink snapshot of every configured org landed, within 2 calls per org per cycle.
+    // Meraki: the baseline uplink snapshot of every configured org landed, within 3 calls per org per cycle
+    // (SENTRY_MERAKI_MAX_CALLS_PER_CYCLE's default).
     const orgs = stack.scenario.meta.merakiOrganizationIds;
     await e2e.waitFor('uplink rows of every Meraki org', () => {
       const seen = new Set(
@@ -122,7 +123,7 @@ describe('collection on the local stack', () => {
         : undefined;
     });
     for (const record of records.filter((r) => r.source === 'meraki')) {
-      expect(record.last?.apiCalls).toBeLessThanOrEqual(2);
+      expect(record.last?.apiCalls).toBeLessThanOrEqual(3);
     }
   }, 90_000);
 
