@@ -8,7 +8,7 @@ import { ErrorCode } from '../errors';
 import { useTestAzurite } from '../../test/helpers/state';
 import { CheckpointStore } from './checkpoints';
 import { CycleStore } from './cycles';
-import { MerakiNetworkStore, MerakiOrgStates, UplinkSnapshotStore } from './meraki-state';
+import { MerakiApplianceStore, MerakiNetworkStore, MerakiOrgStates, UplinkSnapshotStore } from './meraki-state';
 import { stateTable } from './tables';
 
 const t = useTestAzurite();
@@ -70,6 +70,31 @@ describe('Meraki networks and events cursors', () => {
       ['N_1', '2026-11-23T09:00:00.000000Z'],
       ['N_3', undefined],
     ]);
+  });
+});
+
+describe('Meraki appliances by MAC', () => {
+  it('finds an appliance’s network by its MAC in any case, keeps network names, and prunes only on a complete listing', async () => {
+    const store = new MerakiApplianceStore(t.config);
+    const key = org();
+    const hq = { mac: '00:18:0a:01:02:03', networkId: 'L_1', serial: 'Q2HQ-MX00-0001', name: 'HQ-MX' };
+    const branch = { mac: '00:18:0a:0b:0c:0d', networkId: 'N_2' };
+    expect((await store.lookup(key, [hq.mac])).size).toBe(0);
+    await store.replace(key, [hq, branch], true);
+    expect(await store.lookup(key, ['00:18:0A:01:02:03', 'ff:ff:ff:ff:ff:ff', ''])).toEqual(new Map([[hq.mac, hq]]));
+    // A page-capped listing that misses the branch deletes nothing.
+    await store.replace(key, [{ ...hq, networkId: 'L_9' }], false);
+    expect((await store.lookup(key, [hq.mac, branch.mac])).get(branch.mac)).toEqual(branch);
+    expect((await store.lookup(key, [hq.mac])).get(hq.mac)?.networkId).toBe('L_9');
+    await store.replace(key, [hq], true);
+    expect([...(await store.lookup(key, [hq.mac, branch.mac])).keys()]).toEqual([hq.mac]);
+
+    const networks = new MerakiNetworkStore(t.config);
+    await networks.replace(key, [{ id: 'L_1', productTypes: ['appliance'], name: 'HQ' }], []);
+    const listed = await networks.list(key);
+    expect(listed.map((n) => n.name)).toEqual(['HQ']);
+    await networks.replace(key, [{ id: 'L_1', productTypes: ['appliance'], name: 'Head office' }], listed);
+    expect((await networks.list(key)).map((n) => n.name)).toEqual(['Head office']);
   });
 });
 

@@ -229,8 +229,11 @@ export class MerakiApplianceStore {
     return out;
   }
 
-  /** Replaces the org's appliances with the inventory's (unchanged rows are not rewritten). */
-  async replace(org: string, appliances: readonly ApplianceRef[]): Promise<void> {
+  /**
+   * Writes the inventory's appliances (unchanged rows are not rewritten); when the listing was
+   * `complete`, appliances it no longer lists are deleted (a page-capped listing deletes nothing).
+   */
+  async replace(org: string, appliances: readonly ApplianceRef[], complete: boolean): Promise<void> {
     const table = await stateTable(this.config, 'snapshots');
     const partitionKey = this.partition(org);
     const existing = new Map(
@@ -247,7 +250,9 @@ export class MerakiApplianceStore {
       if (before?.NetworkId === row.NetworkId && before.Serial === row.Serial && before.Name === row.Name) continue;
       actions.push(['upsert', { partitionKey, rowKey, ...row }, 'Replace']);
     }
-    for (const rowKey of existing.keys()) if (!kept.has(rowKey)) actions.push(['delete', { partitionKey, rowKey }]);
+    if (complete) {
+      for (const rowKey of existing.keys()) if (!kept.has(rowKey)) actions.push(['delete', { partitionKey, rowKey }]);
+    }
     await submitAll(table, actions, `saving the appliances of ${org}`);
   }
 }

@@ -66,7 +66,8 @@ export interface MerakiStatePorts {
   };
   appliances: {
     lookup(org: string, macs: readonly string[]): Promise<Map<string, ApplianceRef>>;
-    replace(org: string, appliances: readonly ApplianceRef[]): Promise<void>;
+    /** `complete`: the listing had every page, so appliances missing from it are gone. */
+    replace(org: string, appliances: readonly ApplianceRef[], complete: boolean): Promise<void>;
   };
 }
 
@@ -142,6 +143,7 @@ interface Staged {
   snapshot?: () => Promise<unknown>;
   networks?: MerakiNetworkRef[];
   inventory?: unknown[];
+  inventoryComplete?: boolean;
   deviceStatuses?: unknown[];
   /** Per network id, in the order the networks were read. */
   cursors: Map<string, { network: KnownNetwork; eventsAfter: string }>;
@@ -268,6 +270,7 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
         const listing = await client.getDevices(org, { maxPages: call.maxPages });
         this.staged.plan = { ...this.staged.plan, devicePages: listing.complete ? listing.pages : listing.pages + 1 };
         this.staged.inventory = listing.items;
+        this.staged.inventoryComplete = listing.complete;
         return undefined;
       }
       case 'deviceStatuses': {
@@ -312,10 +315,12 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
       const mac = (item as { deviceMac?: unknown } | null)?.deviceMac;
       return typeof mac === 'string' && mac !== '' ? [mac.toLowerCase()] : [];
     });
-    // An inventory read this cycle is newer than the stored one.
+    // An inventory read this cycle is newer than the stored one (all of it only when complete).
     const fresh = this.staged.inventory?.map(applianceRef).filter((a): a is ApplianceRef => a !== undefined);
     const appliances =
-      fresh === undefined ? await ports.appliances.lookup(org, macs) : new Map(fresh.map((a) => [a.mac, a]));
+      fresh === undefined || this.staged.inventoryComplete !== true
+        ? await ports.appliances.lookup(org, macs)
+        : new Map(fresh.map((a) => [a.mac, a]));
     const names = new Map<string, string>();
     for (const n of [...window.known, ...(this.staged.networks ?? [])])
       if (n.name !== undefined) names.set(n.id, n.name);
@@ -434,7 +439,7 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
     if (staged.snapshot !== undefined) await staged.snapshot();
     if (staged.inventory !== undefined) {
       const appliances = staged.inventory.map(applianceRef).filter((a): a is ApplianceRef => a !== undefined);
-      await ports.appliances.replace(org, appliances);
+      await ports.appliances.replace(org, appliances, staged.inventoryComplete === true);
     }
     const securityEventsAfter = staged.securityEventsAfter ?? window.state.securityEventsAfter;
     // The planner state is the guard: written last.
