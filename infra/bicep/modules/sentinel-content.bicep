@@ -70,6 +70,7 @@ var huntingQueryText = {
   'meraki-device-public-ips': loadTextContent('../kql/hunting/meraki-device-public-ips.kql')
   'slack-blocked-mfa-logins': loadTextContent('../kql/hunting/slack-blocked-mfa-logins.kql')
   'slack-failed-logins-one-ip': loadTextContent('../kql/hunting/slack-failed-logins-one-ip.kql')
+  'meraki-ids-outside-sources': loadTextContent('../kql/hunting/meraki-ids-outside-sources.kql')
 }
 
 resource workspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' existing = {
