@@ -134,7 +134,8 @@ interface Chunk {
   bytes: number;
 }
 
-const SDK_SPLIT_BYTES = 1_000_000;
+/** Where the SDK's `upload()` starts a new request: the running sum of its rows' JSON reaches it (pinned by client.test.ts). */
+export const SDK_SPLIT_BYTES = 1_000_000;
 
 interface Failure {
   status: number | undefined;

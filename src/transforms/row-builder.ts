@@ -62,10 +62,14 @@ export function errorReason(prefix: string, error: unknown): string {
  * Rows of one stream share one hidden class. Setting columns by computed name in data-dependent
  * order gives V8 a different object shape per combination of present columns, and every such store
  * goes through its slow megamorphic path; serializing those rows is slower too. So a builder fills
- * a sealed "slots" object holding every declared column (undefined until set), and `finish()` copies
- * the set ones into the row, always in declaration order, with one named store per column. That copy
- * is generated once per stream from its declared column names (identifiers only, never from data).
- * Measured on scenario entries: about 2 µs less per Slack audit row, transform plus JSON.stringify.
+ * a "slots" object holding every declared column (undefined until set), and `finish()` copies the set
+ * ones into the row, always in declaration order, with one named store per column. That copy is
+ * generated once per stream from its declared column names (identifiers only, never from data).
+ * Kept because `npm run bench` needs it: the same copy as an ordinary closure (a keyed load and store
+ * per column) cost ~2.4 µs more per row and, in runs interleaved with the generated one, took the
+ * ratio to ceiling from 0.56–0.61 to 0.54–0.58 and the CPU ratio from 0.68–0.72 to 0.63–0.64; with
+ * dimensions.ts's copy a closure too, the CPU ratio fell to 0.59–0.61 (targets ≥ 0.6;
+ * docs/reference/performance.md, "Speed tricks the bench keeps").
  */
 interface RowShape {
   slots: Bag;
@@ -82,18 +86,11 @@ function rowShape(caps: Readonly<Record<string, number>>): RowShape {
     const columns = Object.keys(caps);
     const slots: Bag = {};
     for (const column of columns) slots[column] = undefined;
-    let copy: (slots: Bag) => Bag;
-    if (columns.every((column) => IDENTIFIER.test(column))) {
-      const body = columns.map((c) => `if (s.${c} !== undefined) r.${c} = s.${c};`).join('\n');
-      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the stream's declared column names, checked to be identifiers above
-      copy = new Function('s', `'use strict';\nconst r = {};\n${body}\nreturn r;`) as (slots: Bag) => Bag;
-    } else {
-      copy = (s) => {
-        const r: Bag = {};
-        for (const column of columns) if (s[column] !== undefined) r[column] = s[column];
-        return r;
-      };
-    }
+    const odd = columns.find((column) => !IDENTIFIER.test(column));
+    if (odd !== undefined) throw new Error(`RowBuilder: column name ${JSON.stringify(odd)} is not an identifier`);
+    const body = columns.map((c) => `if (s.${c} !== undefined) r.${c} = s.${c};`).join('\n');
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the stream's declared column names, checked to be identifiers above
+    const copy = new Function('s', `'use strict';\nconst r = {};\n${body}\nreturn r;`) as (slots: Bag) => Bag;
     shape = { slots, columns: columns.length, copy };
     shapes.set(caps, shape);
   }

@@ -4,8 +4,11 @@
  * Why: a full page is 9,999 entries, about 7 MB of JSON. Parsed in one go, all of its ~10 MB of
  * objects are alive together while the page is transformed and uploaded, so V8's young-generation
  * GC copies and promotes every one of them, and the old generation then collects them again. Parsed
- * just before its transform, an entry dies young. Measured on scenario pages: ~2–5 µs less CPU per
- * entry (the larger figure with the production V8 flags in `infra/bicep/node-arguments.json`).
+ * just before its transform, an entry dies young. Kept because `npm run bench` needs it (runs
+ * interleaved with and without): backfill peak RSS 200–204 MB with it, 244–251 MB with a whole-page
+ * JSON.parse (target ≤ 256 MB); throughput in quiet runs 48k ev/s and ratio to ceiling 0.65–0.67 with
+ * it, 43k and 0.64 without; in loaded runs ratio 0.55–0.63 with it, 0.49–0.53 without (target ≥ 0.6;
+ * docs/reference/performance.md, "Speed tricks the bench keeps").
  *
  * How: one pass over the body's bytes finds the top-level `entries` array, the byte span of each
  * element, and where the values of the element's own `id`, `date_create` and `action` start (the
