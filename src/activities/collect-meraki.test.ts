@@ -13,6 +13,7 @@ import { buildFileScan, buildIdsAlert, macFromSerial } from '../../dev/emulators
 import { FakeIngestion, httpError, recordingObservers } from '../../test/helpers/pipeline';
 import { useTestAzurite } from '../../test/helpers/state';
 import { MerakiClient } from '../collectors/meraki/client';
+import { SECURITY_OVERLAP_SECONDS } from '../collectors/meraki/connector';
 import type { Config } from '../config';
 import { ErrorCode } from '../errors';
 import { CheckpointStore } from '../state/checkpoints';
@@ -316,15 +317,38 @@ describe('collectMeraki', () => {
       expect(t0s()[0]).toBe(new Date(START + 60_000 - 2 * 3_600_000).toISOString());
       expect(await securityState()).toBe(`${new Date(START + 20_000).toISOString().slice(0, 23)}123Z`);
 
+      // Every window re-reads the overlap before the checkpoint; what landed there does not land again.
       const c2 = await cycle(2);
       expect(c2.result.securityRows).toBe(0);
-      expect(t0s()[1]).toBe(await securityState());
+      expect(c2.result.securityRepeats).toBe(2);
+      expect(t0s()[1]).toBe(new Date(START + 20_000 - SECURITY_OVERLAP_SECONDS * 1000).toISOString());
       meraki.state.addSecurityEvents(DEMO_ORG_ID, [buildIdsAlert({ ts: at(START + 150_000), deviceMac: hqMac })]);
       const c3 = await cycle(3);
       expect(c3.result.securityRows).toBe(1);
       const all = ingestion.rows(SECURITY).map((r) => r.EventId);
       expect(all).toHaveLength(3);
       expect(new Set(all).size).toBe(3);
+    });
+
+    it('land an event Meraki shows after a newer one, once, and not what the overlap re-reads', async () => {
+      await cycle(0);
+      meraki.state.addSecurityEvents(DEMO_ORG_ID, [buildIdsAlert({ ts: at(START + 50_000), deviceMac: hqMac })]);
+      expect((await cycle(1)).result.securityRows).toBe(1);
+      // Shown late: older than the checkpoint, inside the overlap; and a bad record, read twice.
+      meraki.state.addSecurityEvents(DEMO_ORG_ID, [
+        buildIdsAlert({ ts: at(START + 20_000), deviceMac: hqMac, srcIp: '198.51.100.77:5000' }),
+        { ts: at(START + 30_000), eventType: '' } as never,
+      ]);
+      const c2 = await cycle(2);
+      expect(c2.result.securityRows).toBe(1);
+      expect(c2.result.quarantined).toBe(1);
+      expect(c2.result.securityRepeats).toBe(1);
+      const c3 = await cycle(3);
+      expect(c3.result).toMatchObject({ securityRows: 0, quarantined: 0, securityRepeats: 3 });
+      const rows = ingestion.rows(SECURITY);
+      expect(rows.map((r) => r.SrcIp)).toContain('198.51.100.77');
+      expect(rows).toHaveLength(2);
+      expect(new Set(rows.map((r) => r.EventId)).size).toBe(2);
     });
 
     it('keep their checkpoint when the upload fails, and the retry lands them', async () => {

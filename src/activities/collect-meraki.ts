@@ -36,6 +36,8 @@ export interface CollectMerakiResult {
   deviceRows: number;
   eventRows: number;
   securityRows: number;
+  /** Security events re-read in the overlap that had landed already (not landed again). */
+  securityRepeats: number;
   quarantined: number;
   rejected: number;
   bytes: number;

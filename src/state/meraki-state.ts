@@ -44,10 +44,12 @@ export const MerakiOrgStateSchema = z.object({
   /** When every interface last landed (ISO-8601); changed interfaces land in between. */
   uplinksFullAt: z.string().optional(),
   /**
-   * The security events checkpoint: `ts` of the newest event read and landed (row or quarantine),
-   * the next window's `t0` (exclusive). Absent until the first event.
+   * The security events checkpoint: `ts` of the newest event read and landed (row or quarantine);
+   * the next window starts the overlap before it. Absent until the first event.
    */
   securityEventsAfter: z.string().optional(),
+  /** `<ts> <key>` of the security events landed in the overlap before the checkpoint (bounded). */
+  securityLanded: z.array(z.string()).max(1000).optional(),
 });
 export type MerakiOrgState = z.infer<typeof MerakiOrgStateSchema>;
 

@@ -17,9 +17,10 @@
  *   many pages as the planner gave. Meraki sends no network: an IDS alert's `deviceMac` is mapped to
  *   its appliance's network through the device inventory (docs/reference/meraki-api.md, "Appliance
  *   security events"). The checkpoint moves in `commit` to the newest `ts` read (landed as a row or in
- *   quarantine); `t0` is exclusive, so a complete window is not re-read. A window cut short by the
- *   page cap moves it to 1 µs before its newest `ts`, so an instant split by the cap is re-read
- *   (duplicates, deduped on EventId by the parser, never gaps).
+ *   quarantine). Each window re-reads `SECURITY_OVERLAP_SECONDS` before the checkpoint, so an event
+ *   Meraki shows after a newer one (or an instant the page cap split) still lands; the EventIds
+ *   landed in that overlap are kept with the checkpoint, so a re-read lands only what is new (past
+ *   the cap, a repeat lands again and the parser dedupes it on EventId: duplicates, never gaps).
  * A new endpoint is a planned call kind, a handler here and a record kind (its stream and transform).
  */
 import { redactSecrets } from '../../config';
@@ -31,6 +32,7 @@ import {
   toMerakiUplinkRows,
 } from '../../transforms/meraki';
 import { type MerakiAppliance, toMerakiSecurityEventRow } from '../../transforms/meraki-security';
+import { stableHash } from '../../transforms/safe-json';
 import type { MerakiUplinkRow } from '../../transforms/streams';
 import { type Connector, page, type Page, type RecordKind, type RecordRead, recordsOf } from '../runner';
 import type { MerakiClient } from './client';
@@ -81,6 +83,10 @@ export interface ApplianceRef {
 
 /** Meraki's security events lookback: `t0` at most 365 days back; an hour's margin for clock skew. */
 const SECURITY_LOOKBACK_MAX_MS = 365 * 86_400_000 - 3_600_000;
+/** Seconds before the security checkpoint each window re-reads for events shown late. */
+export const SECURITY_OVERLAP_SECONDS = 120;
+/** EventIds of the overlap a checkpoint keeps (bounded: the org state is one Table entity). */
+export const SECURITY_LANDED_MAX = 400;
 
 /** The org's persisted planner position. */
 export interface MerakiOrgPosition {
@@ -88,6 +94,8 @@ export interface MerakiOrgPosition {
   plan: MerakiPlanState;
   uplinksFullAt?: string;
   securityEventsAfter?: string;
+  /** `<ts> <key>` of the events landed in the overlap before `securityEventsAfter`. */
+  securityLanded?: string[];
 }
 
 export interface MerakiSettings {
@@ -114,6 +122,8 @@ export interface MerakiCycleFacts {
   eventNetworks: string[];
   /** Security events read this cycle (rows or quarantined). */
   securityEvents: number;
+  /** Of those, re-read in the overlap and already landed: not landed again. */
+  securityRepeats: number;
   baseline: boolean;
   fullSnapshot: boolean;
 }
@@ -149,6 +159,8 @@ interface Staged {
   cursors: Map<string, { network: KnownNetwork; eventsAfter: string }>;
   /** The security events checkpoint to write (undefined: unchanged). */
   securityEventsAfter?: string;
+  /** `<ts> <key>` of the security events this cycle landed (rows or quarantine). */
+  securityLanded?: string[];
 }
 
 function networkRef(item: unknown): MerakiNetworkRef | undefined {
@@ -180,14 +192,23 @@ function securityTs(item: unknown): string | undefined {
   return typeof ts === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(ts) ? ts : undefined;
 }
 
-/** The instant 1 µs before a Meraki time, in the same microsecond form. */
-export function microBefore(ts: string): string {
-  const m = /^(.{19})(?:\.(\d+))?Z$/.exec(ts);
-  if (m?.[1] === undefined) return ts;
-  const micros = Date.parse(`${m[1]}Z`) * 1000 + Number((m[2] ?? '').slice(0, 6).padEnd(6, '0')) - 1;
-  const seconds = Math.floor(micros / 1_000_000);
-  const fraction = String(micros - seconds * 1_000_000).padStart(6, '0');
-  return `${new Date(seconds * 1000).toISOString().slice(0, 19)}.${fraction}Z`;
+function landedKeyOf(entry: string): string {
+  return entry.slice(entry.indexOf(' ') + 1);
+}
+
+/**
+ * The landed entries a checkpoint keeps: those in the overlap before it, newest first, at most
+ * SECURITY_LANDED_MAX (older ones past the cap may land again: the parser dedupes them).
+ */
+export function overlapKeys(checkpoint: string | undefined, entries: readonly string[]): string[] {
+  if (checkpoint === undefined) return [];
+  const cut = Date.parse(checkpoint) - SECURITY_OVERLAP_SECONDS * 1000;
+  const byKey = new Map<string, string>();
+  for (const entry of entries) {
+    const ts = entry.slice(0, entry.indexOf(' '));
+    if (Date.parse(ts) >= cut) byKey.set(landedKeyOf(entry), entry);
+  }
+  return [...byKey.values()].sort((x, y) => (x < y ? 1 : x > y ? -1 : 0)).slice(0, SECURITY_LANDED_MAX);
 }
 
 /** The later of two Meraki times. */
@@ -218,6 +239,7 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
     failoverSerials: [],
     eventNetworks: [],
     securityEvents: 0,
+    securityRepeats: 0,
     baseline: false,
     fullSnapshot: false,
   };
@@ -243,6 +265,7 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
     this.facts.orgCycle = state.cycle + 1;
     this.facts.calls = plan.calls.map((c) => (c.kind === 'networkEvents' ? `networkEvents:${c.networkId}` : c.kind));
     this.facts.securityEvents = 0;
+    this.facts.securityRepeats = 0;
     this.staged = { plan: plan.state, uplinksFullAt: state.uplinksFullAt, cursors: new Map() };
     return { plan, known, state, etag };
   }
@@ -294,10 +317,11 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
     const now = Date.parse(at);
     const floor = now - SECURITY_LOOKBACK_MAX_MS;
     const after = window.state.securityEventsAfter;
-    const t0 =
+    const t0 = new Date(
       after !== undefined && Date.parse(after) >= floor
-        ? after
-        : new Date(Math.max(floor, now - settings.eventsLookbackHours * 3_600_000)).toISOString();
+        ? Math.max(floor, Date.parse(after) - SECURITY_OVERLAP_SECONDS * 1000)
+        : Math.max(floor, now - settings.eventsLookbackHours * 3_600_000),
+    ).toISOString();
     const listing = await client.getApplianceSecurityEvents(org, { t0, t1: at, perPage: 1000, maxPages });
     this.staged.plan = {
       ...this.staged.plan,
@@ -309,7 +333,10 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
       const ts = securityTs(item);
       if (ts !== undefined) newest = newerTime(newest, ts);
     }
-    if (newest !== undefined) this.staged.securityEventsAfter = listing.complete ? newest : microBefore(newest);
+    if (newest !== undefined) this.staged.securityEventsAfter = newest;
+    const landedBefore = new Set((window.state.securityLanded ?? []).map(landedKeyOf));
+    const landedNow: string[] = [];
+    this.staged.securityLanded = landedNow;
 
     const macs = listing.items.flatMap((item) => {
       const mac = (item as { deviceMac?: unknown } | null)?.deviceMac;
@@ -332,7 +359,18 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
     };
     const kind: RecordKind<unknown, 'merakiSecurity'> = {
       stream: 'merakiSecurity',
-      toRows: (item) => toMerakiSecurityEventRow(item, { sourceOrg: org, appliance: applianceOf(item) }),
+      toRows: (item) => {
+        const result = toMerakiSecurityEventRow(item, { sourceOrg: org, appliance: applianceOf(item) });
+        // A refused record has no EventId: its key is its content, so a re-read does not quarantine it twice.
+        const key = result.ok ? result.row.EventId : `q${stableHash(['refused', item])}`;
+        if (landedBefore.has(key)) {
+          this.facts.securityRepeats += 1;
+          return { ok: true, rows: [] };
+        }
+        const ts = securityTs(item);
+        if (ts !== undefined) landedNow.push(`${ts} ${key}`);
+        return result;
+      },
     };
     return page(kind, recordsOf(listing.items));
   }
@@ -442,6 +480,10 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
       await ports.appliances.replace(org, appliances, staged.inventoryComplete === true);
     }
     const securityEventsAfter = staged.securityEventsAfter ?? window.state.securityEventsAfter;
+    const securityLanded = overlapKeys(securityEventsAfter, [
+      ...(window.state.securityLanded ?? []),
+      ...(staged.securityLanded ?? []),
+    ]);
     // The planner state is the guard: written last.
     await ports.orgStates.save(
       org,
@@ -450,6 +492,7 @@ export class MerakiConnector implements Connector<CycleWindow, MerakiCounter> {
         plan: staged.plan,
         ...(staged.uplinksFullAt === undefined ? {} : { uplinksFullAt: staged.uplinksFullAt }),
         ...(securityEventsAfter === undefined ? {} : { securityEventsAfter }),
+        ...(securityLanded.length === 0 ? {} : { securityLanded }),
       },
       window.etag,
       new Date(clock()),
