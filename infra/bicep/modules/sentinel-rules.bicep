@@ -20,6 +20,7 @@ var queries = {
   'slack-anomaly': loadTextContent('../kql/rules/slack-anomaly.kql')
   'slack-login-after-deactivation': loadTextContent('../kql/rules/slack-login-after-deactivation.kql')
   'meraki-public-ip-change': loadTextContent('../kql/rules/meraki-public-ip-change.kql')
+  'meraki-ids-alert': loadTextContent('../kql/rules/meraki-ids-alert.kql')
   'sentry-finding': loadTextContent('../kql/rules/sentry-finding.kql')
 }
 
