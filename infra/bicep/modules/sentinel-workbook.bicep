@@ -39,6 +39,11 @@ var merakiTab = [
   queryItem('meraki-ip-changes', 'Appliances whose public IP changed in the last 12 hours', loadTextContent('../kql/workbook/meraki-ip-changes.kql'), 'table')
 ]
 
+var securityTab = [
+  queryItem('meraki-security-hourly', 'MX security events per hour', loadTextContent('../kql/workbook/meraki-security-hourly.kql'), 'timechart')
+  queryItem('meraki-security-sources', 'Outside sources of IDS alerts, most let through first', loadTextContent('../kql/workbook/meraki-security-sources.kql'), 'table')
+]
+
 var content = {
   version: 'Notebook/1.0'
   items: [
@@ -120,6 +125,14 @@ var content = {
             subTarget: 'meraki'
             style: 'link'
           }
+          {
+            id: 'f7a5b6c8-0d1e-4f2a-9b4c-5d6e7f8a9b06'
+            cellValue: 'selectedTab'
+            linkTarget: 'parameter'
+            linkLabel: 'Meraki security events'
+            subTarget: 'security'
+            style: 'link'
+          }
         ]
       }
     }
@@ -149,6 +162,20 @@ var content = {
         version: 'NotebookGroup/1.0'
         groupType: 'editable'
         items: merakiTab
+      }
+    }
+    {
+      type: 12
+      name: 'security'
+      conditionalVisibility: {
+        parameterName: 'selectedTab'
+        comparison: 'isEqualTo'
+        value: 'security'
+      }
+      content: {
+        version: 'NotebookGroup/1.0'
+        groupType: 'editable'
+        items: securityTab
       }
     }
   ]
