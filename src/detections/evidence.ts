@@ -5,6 +5,25 @@
  */
 import type { JsonValue } from '../transforms/columns';
 
+/** Longest value an observation's fact keeps (outside strings: a user agent, an IDS message). */
+export const MAX_FACT = 256;
+
+/**
+ * An observation's small facts: the entries that have a value, each cut to MAX_FACT characters, so
+ * an attacker-chosen string cannot grow the stored window or the alert.
+ */
+export function smallFacts(
+  entries: Readonly<Record<string, string | number | boolean | undefined>>,
+): Record<string, string> {
+  const facts: Record<string, string> = {};
+  for (const [key, raw] of Object.entries(entries)) {
+    if (raw === undefined || raw === '') continue;
+    const value = String(raw);
+    facts[key] = value.length > MAX_FACT ? `${value.slice(0, MAX_FACT - 1)}…` : value;
+  }
+  return facts;
+}
+
 export interface EvidenceFact {
   label: string;
   value: string;

@@ -12,6 +12,7 @@ import { specialRange } from '../../net/ip';
 import type { MerakiSecurityRow } from '../../transforms/streams';
 import { defineDetection, type Observation, type Subject } from '../define';
 import { merakiSecurityNetwork, type Party } from '../entities';
+import { smallFacts } from '../evidence';
 import { seconds } from './common';
 
 const IDS_ALERT = 'IDS Alert';
@@ -49,25 +50,23 @@ function labelOf(row: MerakiSecurityRow): string {
 }
 
 function facts(row: MerakiSecurityRow): Record<string, string> {
-  const out: Record<string, string> = { eventType: row.EventType };
-  const set = (key: string, value: string | number | undefined) => {
-    if (value !== undefined && value !== '') out[key] = String(value);
-  };
-  set('networkId', row.NetworkId);
-  set('networkName', row.NetworkName);
-  set('srcIp', row.SrcIp);
-  set('destIp', row.DestIp);
-  set('destPort', row.DestPort);
-  set('protocol', row.Protocol);
-  set('signature', row.Signature);
-  set('message', row.Message);
-  set('priority', row.Priority);
-  set('blocked', row.Blocked === undefined ? undefined : String(row.Blocked));
-  set('fileHash', row.FileHash);
-  set('disposition', row.Disposition);
-  set('action', row.Action);
-  set('uri', row.Uri);
-  return out;
+  return smallFacts({
+    eventType: row.EventType,
+    networkId: row.NetworkId,
+    networkName: row.NetworkName,
+    srcIp: row.SrcIp,
+    destIp: row.DestIp,
+    destPort: row.DestPort,
+    protocol: row.Protocol,
+    signature: row.Signature,
+    message: row.Message,
+    priority: row.Priority,
+    blocked: row.Blocked,
+    fileHash: row.FileHash,
+    disposition: row.Disposition,
+    action: row.Action,
+    uri: row.Uri,
+  });
 }
 
 export const merakiIdsAlert = defineDetection({

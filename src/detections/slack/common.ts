@@ -16,9 +16,8 @@ import {
   type Subject,
 } from '../define';
 import type { EntityDeclaration } from '../entities';
+import { smallFacts } from '../evidence';
 import { maxSeverity } from '../../domain/severity';
-
-const MAX_FACT = 256;
 
 export function actorSubject(row: SlackAuditRow): Subject | undefined {
   const id = row.ActorUserId;
@@ -38,20 +37,18 @@ export function entitySubject(row: SlackAuditRow): Subject | undefined {
 
 /** Actor context a responder needs (email, IP, user agent, action), cut to small sizes. */
 export function actorFacts(row: SlackAuditRow, extra: Record<string, string | undefined> = {}): Record<string, string> {
-  const facts: Record<string, string> = { action: row.Action };
-  const put = (key: string, value: string | undefined): void => {
-    if (value !== undefined && value !== '')
-      facts[key] = value.length > MAX_FACT ? `${value.slice(0, MAX_FACT - 1)}…` : value;
-  };
-  put('actorId', row.ActorUserId);
-  put('actorName', row.ActorUserName);
-  put('actorEmail', row.ActorEmail);
-  put('ip', row.SrcIpAddr);
-  put('userAgent', row.UserAgent);
-  put('sessionId', row.SessionId);
-  put('workspace', row.LocationName ?? row.LocationId);
-  for (const [key, value] of Object.entries(extra)) put(key, value);
-  return facts;
+  const facts = smallFacts({
+    action: row.Action,
+    actorId: row.ActorUserId,
+    actorName: row.ActorUserName,
+    actorEmail: row.ActorEmail,
+    ip: row.SrcIpAddr,
+    userAgent: row.UserAgent,
+    sessionId: row.SessionId,
+    workspace: row.LocationName ?? row.LocationId,
+  });
+  // An extra without a value leaves the row's fact in place.
+  return Object.assign(facts, smallFacts(extra));
 }
 
 export function fileName(row: SlackAuditRow): string | undefined {
